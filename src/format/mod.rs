@@ -1,0 +1,115 @@
+//! Stores: one per file format, each turning bytes into the ordered tree and back.
+//!
+//! Stores know nothing of keys or ciphers. On load they hand back the documents and, apart,
+//! the raw `sops` metadata block (nested, as a tree map) if the file has one; on emit they
+//! write documents and, when given, the metadata block where their format keeps it.
+
+pub mod binary;
+pub mod dotenv;
+pub mod flatten;
+pub mod ini;
+pub mod json;
+pub mod yaml;
+
+use crate::error::Result;
+use crate::tree::{Map, Node};
+use std::path::Path;
+
+/// The file formats sops knows, plus TOML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    Dotenv,
+    Ini,
+    Binary,
+}
+
+impl Format {
+    /// The format sops picks from a file name's suffix (case-sensitive); anything else is binary.
+    pub fn from_path(path: &Path) -> Format {
+        let name = path.to_string_lossy();
+        if name.ends_with(".yaml") || name.ends_with(".yml") {
+            Format::Yaml
+        } else if name.ends_with(".json") {
+            Format::Json
+        } else if name.ends_with(".env") {
+            Format::Dotenv
+        } else if name.ends_with(".ini") {
+            Format::Ini
+        } else {
+            Format::Binary
+        }
+    }
+
+    /// The format named by `--input-type`/`--output-type`; `None` for an unknown name
+    /// (sops then silently falls back to the file name).
+    pub fn from_name(name: &str) -> Option<Format> {
+        match name {
+            "yaml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            "dotenv" => Some(Format::Dotenv),
+            "ini" => Some(Format::Ini),
+            "binary" => Some(Format::Binary),
+            _ => None,
+        }
+    }
+
+    /// The store for this format.
+    pub fn store(self, options: &StoreOptions) -> Box<dyn Store> {
+        match self {
+            Format::Yaml => Box::new(yaml::YamlStore {
+                indent: options.yaml_indent,
+            }),
+            Format::Json => Box::new(json::JsonStore {
+                indent: options.json_indent,
+            }),
+            Format::Dotenv => Box::new(dotenv::DotenvStore),
+            Format::Ini => Box::new(ini::IniStore),
+            Format::Binary => Box::new(binary::BinaryStore {
+                indent: options.json_binary_indent,
+            }),
+        }
+    }
+}
+
+/// The `stores:` options of `.sops.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Spaces per level (sops' default 4).
+    pub yaml_indent: usize,
+    /// Spaces per level, or `None` for one tab (sops' default, `-1` in `.sops.yaml`).
+    pub json_indent: Option<usize>,
+    pub json_binary_indent: Option<usize>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            yaml_indent: 4,
+            json_indent: None,
+            json_binary_indent: None,
+        }
+    }
+}
+
+/// What a store read from a file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Loaded {
+    /// The documents (YAML streams may hold several; other formats hold one).
+    pub docs: Vec<Map>,
+    /// The `sops` block as a nested map (flat formats un-flatten it), if the file has one.
+    pub metadata: Option<Map>,
+}
+
+/// A file format: bytes ↔ documents.
+pub trait Store {
+    /// Parses a whole file. Errors carry the line (and path) where that helps.
+    fn load(&self, input: &[u8]) -> Result<Loaded>;
+
+    /// Writes documents; `metadata` (a nested map) is written where the format keeps it.
+    fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>>;
+
+    /// Writes one value that is not a map, as `--extract` prints it.
+    fn emit_value(&self, value: &Node) -> Result<Vec<u8>>;
+}

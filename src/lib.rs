@@ -1,0 +1,6 @@
+//! `secret`: sops-compatible encryption of the values in structured secrets files.
+
+pub mod error;
+pub mod format;
+pub mod numfmt;
+pub mod tree;
