@@ -1,6 +1,9 @@
 //! `secret`: sops-compatible encryption of the values in structured secrets files.
 
+pub mod crypt;
 pub mod error;
 pub mod format;
+pub mod keys;
 pub mod numfmt;
+pub mod timefmt;
 pub mod tree;

@@ -1,0 +1,363 @@
+//! sops' value cipher (`aes/cipher.go`): AES-256-GCM with a 32-byte nonce, the tree path as
+//! additional data, and the `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` text form.
+
+use crate::error::{Code, Error, Result};
+use crate::numfmt;
+use crate::tree::Scalar;
+use aes_gcm::aead::consts::{U12, U32};
+use aes_gcm::aead::generic_array::GenericArray;
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::aes::Aes256;
+use aes_gcm::AesGcm;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use rand::RngCore;
+use zeroize::Zeroizing;
+
+/// Nonce length sops writes. It reads any length, so 12-byte nonces are accepted on decrypt.
+pub const NONCE_LEN: usize = 32;
+const TAG_LEN: usize = 16;
+const PREFIX: &str = "ENC[AES256_GCM,data:";
+
+/// A leaf as the cipher sees it: a typed scalar or a comment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Leaf {
+    Scalar(Scalar),
+    Comment(String),
+}
+
+impl Leaf {
+    /// The `type:` tag sops writes for this leaf.
+    pub fn type_tag(&self) -> &'static str {
+        match self {
+            Leaf::Comment(_) => "comment",
+            Leaf::Scalar(s) => match s {
+                // Binary data is written as `str` by sops; `bytes` is only ever read.
+                Scalar::Str(_) | Scalar::Bytes(_) => "str",
+                Scalar::Int(_) => "int",
+                Scalar::Float(_) => "float",
+                Scalar::Bool(_) => "bool",
+                Scalar::Time(_) => "time",
+                Scalar::Null => "null",
+            },
+        }
+    }
+
+    /// The bytes sops encrypts and feeds to the MAC for this leaf (`sops.ToBytes`).
+    pub fn plaintext(&self) -> std::borrow::Cow<'_, [u8]> {
+        use std::borrow::Cow;
+        match self {
+            Leaf::Comment(c) => Cow::Borrowed(c.as_bytes()),
+            Leaf::Scalar(s) => match s {
+                Scalar::Str(v) | Scalar::Time(v) => Cow::Borrowed(v.as_bytes()),
+                Scalar::Bytes(v) => Cow::Borrowed(v),
+                Scalar::Int(v) => Cow::Owned(v.to_string().into_bytes()),
+                Scalar::Float(v) => Cow::Owned(numfmt::go_f(*v).into_bytes()),
+                Scalar::Bool(true) => Cow::Borrowed(b"True"),
+                Scalar::Bool(false) => Cow::Borrowed(b"False"),
+                Scalar::Null => Cow::Borrowed(b""),
+            },
+        }
+    }
+
+    /// Empty strings and comments are never encrypted.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Leaf::Comment(c) | Leaf::Scalar(Scalar::Str(c)) if c.is_empty())
+    }
+}
+
+/// The 32-byte data key that encrypts every value of a file.
+#[derive(Clone)]
+pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    /// A fresh random key.
+    pub fn generate() -> DataKey {
+        let mut key = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(key.as_mut());
+        DataKey(key)
+    }
+
+    /// The key from unwrapped bytes; anything but 32 bytes is an error.
+    pub fn from_slice(bytes: &[u8]) -> Result<DataKey> {
+        let array: [u8; 32] = bytes.try_into().map_err(|_| {
+            Error::new(
+                Code::CouldNotRetrieveKey,
+                format!("the data key has {} bytes, expected 32", bytes.len()),
+            )
+        })?;
+        Ok(DataKey(Zeroizing::new(array)))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
+/// A new random nonce.
+pub fn random_nonce() -> [u8; NONCE_LEN] {
+    let mut iv = [0u8; NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut iv);
+    iv
+}
+
+/// Encrypts `leaf` under `aad` with the given nonce. Empty leaves stay `""`.
+pub fn encrypt(key: &DataKey, leaf: &Leaf, aad: &str, iv: &[u8; NONCE_LEN]) -> Result<String> {
+    if leaf.is_empty() {
+        return Ok(String::new());
+    }
+    let plaintext = leaf.plaintext();
+    let mut buffer = Zeroizing::new(plaintext.to_vec());
+    let cipher = AesGcm::<Aes256, U32>::new(GenericArray::from_slice(key.as_bytes()));
+    let tag = cipher
+        .encrypt_in_place_detached(GenericArray::from_slice(iv), aad.as_bytes(), &mut buffer)
+        .map_err(|_| Error::new(Code::ErrorEncryptingTree, "AES-GCM encryption failed"))?;
+    let data = B64.encode(&buffer[..]);
+    let mut out = String::with_capacity(PREFIX.len() + data.len() + 90);
+    out.push_str(PREFIX);
+    out.push_str(&data);
+    out.push_str(",iv:");
+    B64.encode_string(iv, &mut out);
+    out.push_str(",tag:");
+    B64.encode_string(tag, &mut out);
+    out.push_str(",type:");
+    out.push_str(leaf.type_tag());
+    out.push(']');
+    Ok(out)
+}
+
+/// The parts of an `ENC[...]` string.
+struct Sealed<'a> {
+    data: &'a str,
+    iv: &'a str,
+    tag: &'a str,
+    type_tag: &'a str,
+}
+
+/// Parses like sops' regex `^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]`.
+fn parse(text: &str) -> Option<Sealed<'_>> {
+    let rest = text.strip_prefix(PREFIX)?;
+    let (data, rest) = rest.rsplit_once(",iv:")?;
+    let (iv, rest) = rest.rsplit_once(",tag:")?;
+    let (tag, rest) = rest.rsplit_once(",type:")?;
+    let type_tag = &rest[..rest.rfind(']')?];
+    if [data, iv, tag, type_tag].iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    Some(Sealed {
+        data,
+        iv,
+        tag,
+        type_tag,
+    })
+}
+
+/// Whether `text` has the `ENC[...]` form (cheap; used to tell encrypted values apart).
+pub fn is_encrypted(text: &str) -> bool {
+    parse(text).is_some()
+}
+
+/// A decrypted leaf and the nonce it was sealed with (for nonce reuse on re-encryption).
+pub struct Opened {
+    pub leaf: Leaf,
+    pub iv: Vec<u8>,
+}
+
+/// Decrypts an `ENC[...]` string under `aad`. An empty string decrypts to `""`.
+pub fn decrypt(key: &DataKey, text: &str, aad: &str) -> Result<Opened> {
+    if text.is_empty() {
+        return Ok(Opened {
+            leaf: Leaf::Scalar(Scalar::Str(String::new())),
+            iv: Vec::new(),
+        });
+    }
+    let bad = |why: &str| Error::new(Code::ErrorDecryptingTree, why.to_string());
+    let sealed = parse(text).ok_or_else(|| bad("value is not in ENC[AES256_GCM,...] form"))?;
+    let decode = |part: &str, what: &str| {
+        B64.decode(part)
+            .map_err(|_| bad(&format!("invalid base64 in the {what} of an ENC value")))
+    };
+    let mut buffer = Zeroizing::new(decode(sealed.data, "data")?);
+    let iv = decode(sealed.iv, "iv")?;
+    let tag = decode(sealed.tag, "tag")?;
+    if tag.len() != TAG_LEN {
+        return Err(bad("the tag of an ENC value is not 16 bytes"));
+    }
+    let key_bytes = GenericArray::from_slice(key.as_bytes());
+    let tag = GenericArray::from_slice(&tag);
+    let opened = match iv.len() {
+        32 => AesGcm::<Aes256, U32>::new(key_bytes).decrypt_in_place_detached(
+            GenericArray::from_slice(&iv),
+            aad.as_bytes(),
+            &mut buffer,
+            tag,
+        ),
+        12 => AesGcm::<Aes256, U12>::new(key_bytes).decrypt_in_place_detached(
+            GenericArray::from_slice(&iv),
+            aad.as_bytes(),
+            &mut buffer,
+            tag,
+        ),
+        n => return Err(bad(&format!("unsupported nonce length {n}"))),
+    };
+    opened.map_err(|_| bad("authentication failed (wrong key, tampered value or moved value)"))?;
+    let leaf = typed(std::mem::take(&mut *buffer), sealed.type_tag)?;
+    Ok(Opened { leaf, iv })
+}
+
+fn typed(plain: Vec<u8>, type_tag: &str) -> Result<Leaf> {
+    let bad = |what: &str| {
+        Error::new(
+            Code::ErrorDecryptingTree,
+            format!("decrypted value is not a valid {what}"),
+        )
+    };
+    let text = || String::from_utf8(plain.clone()).map_err(|_| bad(type_tag));
+    Ok(match type_tag {
+        "str" => match String::from_utf8(plain) {
+            Ok(s) => Leaf::Scalar(Scalar::Str(s)),
+            Err(e) => Leaf::Scalar(Scalar::Bytes(e.into_bytes())),
+        },
+        "bytes" => Leaf::Scalar(Scalar::Bytes(plain)),
+        "int" => Leaf::Scalar(Scalar::Int(text()?.parse().map_err(|_| bad("int"))?)),
+        "float" => Leaf::Scalar(Scalar::Float(
+            parse_go_float(&text()?).ok_or_else(|| bad("float"))?,
+        )),
+        "bool" => Leaf::Scalar(Scalar::Bool(
+            parse_go_bool(&text()?).ok_or_else(|| bad("bool"))?,
+        )),
+        "time" => Leaf::Scalar(Scalar::Time(text()?)),
+        "comment" => Leaf::Comment(text()?),
+        other => {
+            return Err(Error::new(
+                Code::ErrorDecryptingTree,
+                format!("unknown value type {other:?}"),
+            ))
+        }
+    })
+}
+
+/// Go `strconv.ParseFloat`, including `+Inf`/`-Inf`/`NaN`.
+fn parse_go_float(s: &str) -> Option<f64> {
+    match s.to_ascii_lowercase().as_str() {
+        "+inf" | "inf" | "+infinity" | "infinity" => Some(f64::INFINITY),
+        "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+        "nan" => Some(f64::NAN),
+        _ => s.parse().ok(),
+    }
+}
+
+/// Go `strconv.ParseBool`.
+fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The worked example of SOPS-FORMAT.md §11.
+    fn example_key() -> DataKey {
+        let hex = "8f86f4e7a35917621bf93ac64ad4b076b46db6f51bef4c74a8d47546ee971d34";
+        let bytes: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        DataKey::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn decrypts_known_answer_from_sops() {
+        let key = example_key();
+        let v = "ENC[AES256_GCM,data:b8uh3LV/VA==,iv:EjVFFR+odL8rclKH0nQVZ+YeqYPQt8ukq9rC5B5Qs7s=,tag:FLKd4MNCGNfKN5JqOGpWhQ==,type:str]";
+        let opened = decrypt(&key, v, "db:password:").unwrap();
+        assert_eq!(opened.leaf, Leaf::Scalar(Scalar::Str("hunter2".into())));
+        let port = "ENC[AES256_GCM,data:96cRYA==,iv:5bgHyyxBdb5gga9iwOem7+rSdRA6iugsElE0LSEVs6Y=,tag:mHN8aDrrxRPRnCc1x9rWLA==,type:int]";
+        assert_eq!(
+            decrypt(&key, port, "db:port:").unwrap().leaf,
+            Leaf::Scalar(Scalar::Int(5432))
+        );
+        let comment = "ENC[AES256_GCM,data:tjToNuv1rwFv,iv:St8wEmZfX3H9lQlhiRX0wubTNKII6hfEMlcDL/OnKRY=,tag:VsVVVc3r9fyKYFpoiPP5ig==,type:comment]";
+        assert_eq!(
+            decrypt(&key, comment, ":").unwrap().leaf,
+            Leaf::Comment(" db creds".into())
+        );
+    }
+
+    #[test]
+    fn path_is_authenticated() {
+        let key = example_key();
+        let v = "ENC[AES256_GCM,data:b8uh3LV/VA==,iv:EjVFFR+odL8rclKH0nQVZ+YeqYPQt8ukq9rC5B5Qs7s=,tag:FLKd4MNCGNfKN5JqOGpWhQ==,type:str]";
+        let err = decrypt(&key, v, "db:password").err().unwrap();
+        assert_eq!(err.code, Code::ErrorDecryptingTree);
+    }
+
+    #[test]
+    fn reusing_a_nonce_reproduces_the_ciphertext() {
+        let key = example_key();
+        let v = "ENC[AES256_GCM,data:b8uh3LV/VA==,iv:EjVFFR+odL8rclKH0nQVZ+YeqYPQt8ukq9rC5B5Qs7s=,tag:FLKd4MNCGNfKN5JqOGpWhQ==,type:str]";
+        let opened = decrypt(&key, v, "db:password:").unwrap();
+        let iv: [u8; 32] = opened.iv.try_into().unwrap();
+        assert_eq!(encrypt(&key, &opened.leaf, "db:password:", &iv).unwrap(), v);
+    }
+
+    #[test]
+    fn round_trips_every_type() {
+        let key = DataKey::generate();
+        let leaves = [
+            Leaf::Scalar(Scalar::Str("héllo".into())),
+            Leaf::Scalar(Scalar::Int(-7)),
+            Leaf::Scalar(Scalar::Float(2.5)),
+            Leaf::Scalar(Scalar::Float(f64::INFINITY)),
+            Leaf::Scalar(Scalar::Bool(false)),
+            Leaf::Scalar(Scalar::Time("2024-01-02T00:00:00Z".into())),
+            Leaf::Comment(" note".into()),
+        ];
+        for leaf in leaves {
+            let text = encrypt(&key, &leaf, "a:b:", &random_nonce()).unwrap();
+            assert!(text.ends_with(&format!("type:{}]", leaf.type_tag())));
+            assert_eq!(decrypt(&key, &text, "a:b:").unwrap().leaf, leaf);
+        }
+    }
+
+    #[test]
+    fn binary_data_is_sealed_as_str_and_comes_back_as_bytes() {
+        let key = DataKey::generate();
+        let leaf = Leaf::Scalar(Scalar::Bytes(vec![0, 0xff, 0xfe]));
+        let text = encrypt(&key, &leaf, "data:", &random_nonce()).unwrap();
+        assert!(text.ends_with("type:str]"));
+        assert_eq!(decrypt(&key, &text, "data:").unwrap().leaf, leaf);
+    }
+
+    #[test]
+    fn empty_values_stay_empty() {
+        let key = DataKey::generate();
+        let empty = Leaf::Scalar(Scalar::Str(String::new()));
+        assert_eq!(encrypt(&key, &empty, "a:", &random_nonce()).unwrap(), "");
+        assert_eq!(decrypt(&key, "", "a:").unwrap().leaf, empty);
+    }
+
+    #[test]
+    fn garbage_is_rejected_without_panic() {
+        let key = DataKey::generate();
+        for text in [
+            "plain",
+            "ENC[AES256_GCM,data:,iv:,tag:,type:]",
+            "ENC[AES256_GCM,data:!!,iv:AA==,tag:AA==,type:str]",
+        ] {
+            assert_eq!(
+                decrypt(&key, text, "a:").err().unwrap().code,
+                Code::ErrorDecryptingTree
+            );
+        }
+    }
+}

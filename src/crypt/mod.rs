@@ -1,0 +1,6 @@
+//! Everything between a plaintext tree and an encrypted one: the value cipher, the MAC,
+//! the `sops` metadata block, and the walk that decides which leaves to encrypt.
+
+pub mod cipher;
+pub mod select;
+pub mod walk;

@@ -1,0 +1,201 @@
+//! Master keys: each wraps the file's data key (or its Shamir share) and unwraps it again.
+//!
+//! Every key type sits in its own file behind the one [`MasterKey`] trait; Shamir key groups
+//! sit above the trait (a group's keys all wrap that group's share).
+
+pub mod age;
+pub mod opaque;
+pub mod shamir;
+
+use crate::crypt::cipher::DataKey;
+use crate::error::{Code, Error, Result};
+use crate::tree::Map;
+use std::cell::OnceCell;
+use zeroize::Zeroizing;
+
+/// One master key as recorded in the `sops` metadata.
+pub trait MasterKey: std::fmt::Debug {
+    /// The metadata field holding this key type (`age`, `kms`, `pgp`, …); also its name
+    /// in `--decryption-order`.
+    fn kind(&self) -> &'static str;
+
+    /// What identifies the key to a person (recipient, ARN, fingerprint). Never secret.
+    fn describe(&self) -> String;
+
+    /// Wraps `data_key` (32 bytes, or a 33-byte Shamir share), replacing the stored form.
+    fn wrap(&mut self, data_key: &[u8]) -> Result<()>;
+
+    /// Unwraps the stored form with what the keyring can offer.
+    fn unwrap(&self, keyring: &Keyring) -> Result<Zeroizing<Vec<u8>>>;
+
+    /// The metadata entry, fields in the order sops ≤ 3.12 writes them.
+    fn to_map(&self) -> Map;
+
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn MasterKey>;
+}
+
+impl Clone for Box<dyn MasterKey> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// A key group: every key in it wraps the same bytes.
+pub type KeyGroup = Vec<Box<dyn MasterKey>>;
+
+/// Decryption material, loaded on first use so that a file without age keys never reads
+/// key files or runs `SOPS_AGE_KEY_CMD`.
+#[derive(Default)]
+pub struct Keyring {
+    age: OnceCell<Result<age::AgeIdentities>>,
+}
+
+impl Keyring {
+    pub fn new() -> Keyring {
+        Keyring::default()
+    }
+
+    /// The age identities sops would find (environment, default files).
+    pub fn age_identities(&self) -> Result<&age::AgeIdentities> {
+        self.age
+            .get_or_init(age::AgeIdentities::load)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+/// Builds a master key from its metadata entry. Key types `secret` cannot use yet are kept
+/// verbatim so rewriting the file preserves them.
+pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
+    match field {
+        "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
+        _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
+    }
+}
+
+/// sops' default decryption order.
+pub const DEFAULT_DECRYPTION_ORDER: &[&str] = &["age", "pgp"];
+
+/// Parses `--decryption-order` / `SOPS_DECRYPTION_ORDER` (a duplicate is exit 112).
+pub fn parse_decryption_order(text: &str) -> Result<Vec<String>> {
+    let mut order: Vec<String> = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if order.iter().any(|o| o == name) {
+            return Err(Error::new(
+                Code::DuplicateDecryptionKeyType,
+                format!("duplicate key type {name:?} in the decryption order"),
+            ));
+        }
+        order.push(name.to_string());
+    }
+    Ok(order)
+}
+
+/// Unwraps the part one group protects: keys are tried in decryption order, the first
+/// success ends the group.
+fn unwrap_group(
+    group: &KeyGroup,
+    order: &[String],
+    keyring: &Keyring,
+) -> Result<Zeroizing<Vec<u8>>, Vec<String>> {
+    let rank = |k: &Box<dyn MasterKey>| {
+        order
+            .iter()
+            .position(|o| o == k.kind())
+            .unwrap_or(order.len())
+    };
+    let mut indices: Vec<usize> = (0..group.len()).collect();
+    indices.sort_by_key(|&i| rank(&group[i]));
+    let mut failures = Vec::new();
+    for i in indices {
+        let key = &group[i];
+        match key.unwrap(keyring) {
+            Ok(part) => return Ok(part),
+            Err(e) => failures.push(format!("{} {}: {}", key.kind(), key.describe(), e)),
+        }
+    }
+    Err(failures)
+}
+
+/// Recovers the data key from the key groups (combining Shamir shares when there are
+/// several groups). The error lists, per group, every key tried and why it failed.
+pub fn recover_data_key(
+    groups: &[KeyGroup],
+    threshold: usize,
+    order: &[String],
+    keyring: &Keyring,
+) -> Result<DataKey> {
+    let mut parts = Vec::new();
+    let mut report = Vec::new();
+    for (i, group) in groups.iter().enumerate() {
+        match unwrap_group(group, order, keyring) {
+            Ok(part) => parts.push(part),
+            Err(failures) if failures.is_empty() => {
+                report.push(format!("group {}: no master keys", i + 1))
+            }
+            Err(failures) => report.push(format!("group {}: {}", i + 1, failures.join("; "))),
+        }
+    }
+    let failed = |report: Vec<String>| {
+        Error::new(
+            Code::CouldNotRetrieveKey,
+            format!(
+                "failed to get the data key, which is required to decrypt the file: {}",
+                report.join(" | ")
+            ),
+        )
+    };
+    if groups.len() > 1 {
+        let threshold = if threshold == 0 {
+            groups.len()
+        } else {
+            threshold
+        };
+        if parts.len() < threshold {
+            report.push(format!(
+                "{} of {} key groups opened, {} needed",
+                parts.len(),
+                groups.len(),
+                threshold
+            ));
+            return Err(failed(report));
+        }
+        let shares: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+        DataKey::from_slice(&shamir::combine(&shares)?)
+    } else {
+        match parts.first() {
+            Some(part) => DataKey::from_slice(part),
+            None if groups.is_empty() => Err(failed(vec!["the file has no master keys".into()])),
+            None => Err(failed(report)),
+        }
+    }
+}
+
+/// Wraps `data_key` with every master key: the whole key with one group, else each group
+/// gets its Shamir share.
+pub fn wrap_data_key(groups: &mut [KeyGroup], threshold: usize, data_key: &DataKey) -> Result<()> {
+    if groups.len() <= 1 {
+        for key in groups.iter_mut().flatten() {
+            key.wrap(data_key.as_bytes())
+                .map_err(|e| e.context(format!("{} {}", key.kind(), key.describe())))?;
+        }
+        return Ok(());
+    }
+    let threshold = if threshold == 0 {
+        groups.len()
+    } else {
+        threshold
+    };
+    let shares = shamir::split(data_key.as_bytes(), groups.len(), threshold)?;
+    for (group, share) in groups.iter_mut().zip(&shares) {
+        if group.is_empty() {
+            return Err(Error::new(Code::Generic, "a key group has no keys"));
+        }
+        for key in group.iter_mut() {
+            key.wrap(share)
+                .map_err(|e| e.context(format!("{} {}", key.kind(), key.describe())))?;
+        }
+    }
+    Ok(())
+}
