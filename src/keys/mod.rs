@@ -99,14 +99,14 @@ fn unwrap_group(
     order: &[String],
     keyring: &Keyring,
 ) -> Result<Zeroizing<Vec<u8>>, Vec<String>> {
-    let rank = |k: &Box<dyn MasterKey>| {
+    let rank = |k: &dyn MasterKey| {
         order
             .iter()
             .position(|o| o == k.kind())
             .unwrap_or(order.len())
     };
     let mut indices: Vec<usize> = (0..group.len()).collect();
-    indices.sort_by_key(|&i| rank(&group[i]));
+    indices.sort_by_key(|&i| rank(group[i].as_ref()));
     let mut failures = Vec::new();
     for i in indices {
         let key = &group[i];
