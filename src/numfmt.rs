@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(yaml_float(0.0), "0");
         assert_eq!(yaml_float(1e-7), "1e-07");
         assert_eq!(yaml_float(1.5e300), "1.5e+300");
-        assert_eq!(yaml_float(2.71828), "2.71828");
+        assert_eq!(yaml_float(2.5125), "2.5125");
         assert_eq!(yaml_float(f64::INFINITY), ".inf");
         assert_eq!(yaml_float(f64::NEG_INFINITY), "-.inf");
         assert_eq!(yaml_float(f64::NAN), ".nan");
