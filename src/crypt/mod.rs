@@ -2,5 +2,6 @@
 //! the `sops` metadata block, and the walk that decides which leaves to encrypt.
 
 pub mod cipher;
+pub mod metadata;
 pub mod select;
 pub mod walk;

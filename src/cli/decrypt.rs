@@ -1,0 +1,59 @@
+//! `secret decrypt`: sops file in, plaintext out.
+
+use super::io::{Context, Destination, Files};
+use super::IoArgs;
+use crate::error::Result;
+use crate::keys::Keyring;
+use crate::sopsfile::{self, OpenOptions};
+use crate::tree::{Node, Scalar};
+use crate::treepath;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct DecryptArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+    /// Print only this part of the tree, e.g. '["db"]["password"]' or '["list"][0]'
+    #[arg(long, value_name = "PATH")]
+    pub extract: Option<String>,
+    /// Do not check the file's MAC
+    #[arg(long)]
+    pub ignore_mac: bool,
+}
+
+pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
+    let files = Files::resolve(&args.io, false)?;
+    let label = files.label();
+    let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
+    let input = files.read()?;
+    let options = ctx.store_options()?;
+    let loaded = files
+        .input_format
+        .store(&options)
+        .load(&input)
+        .map_err(|e| e.context(&label))?;
+    let keyring = Keyring::new();
+    let open_options = OpenOptions {
+        ignore_mac: args.ignore_mac,
+        decryption_order: ctx.decryption_order()?,
+    };
+    let opened = sopsfile::open(loaded, &keyring, &open_options).map_err(|e| e.context(&label))?;
+    for w in &opened.warnings {
+        eprintln!("secret: warning: {label}: {w}");
+    }
+    let store = files.output_format.store(&options);
+    let out = match extract {
+        None => store.emit(&opened.docs, None),
+        Some(path) => {
+            let root = Node::Map(opened.docs.into_iter().next().unwrap_or_default());
+            match treepath::get(&root, &path).map_err(|e| e.context(&label))? {
+                Node::Scalar(Scalar::Str(s)) => Ok(s.clone().into_bytes()),
+                Node::Scalar(Scalar::Bytes(b)) => Ok(b.clone()),
+                Node::Map(m) => store.emit(std::slice::from_ref(m), None),
+                other => store.emit_value(other),
+            }
+        }
+    }
+    .map_err(|e| e.context(&label))?;
+    Destination::of(&args.io).write(&out, 0o600)
+}

@@ -1,0 +1,203 @@
+//! `secret encrypt`: plaintext in, sops file out.
+
+use super::io::{Context, Destination, Files};
+use super::IoArgs;
+use crate::config::GroupSpec;
+use crate::crypt::select::{Selector, SelectorKind};
+use crate::error::{Code, Error, Result};
+use crate::keys::age::AgeMasterKey;
+use crate::keys::KeyGroup;
+use crate::sopsfile::{self, SealPlan};
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct EncryptArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+    /// age recipients, comma-separated (replaces the creation rule's keys)
+    #[arg(
+        short = 'a',
+        long,
+        env = "SOPS_AGE_RECIPIENTS",
+        value_name = "RECIPIENTS"
+    )]
+    pub age: Option<String>,
+    #[command(flatten)]
+    pub selectors: SelectorArgs,
+    /// Authenticate only the encrypted values with the MAC
+    #[arg(long)]
+    pub mac_only_encrypted: bool,
+    /// How many key groups are needed to recover the data key
+    #[arg(long, value_name = "N")]
+    pub shamir_secret_sharing_threshold: Option<usize>,
+}
+
+/// The flags that choose which values are encrypted (at most one).
+#[derive(Debug, Args, Clone, Default)]
+pub struct SelectorArgs {
+    /// Leave values plain when a key on their path ends with SUFFIX
+    #[arg(long, value_name = "SUFFIX")]
+    pub unencrypted_suffix: Option<String>,
+    /// Encrypt only values where a key on their path ends with SUFFIX
+    #[arg(long, value_name = "SUFFIX")]
+    pub encrypted_suffix: Option<String>,
+    /// Leave values plain when a key on their path matches REGEX
+    #[arg(long, value_name = "REGEX")]
+    pub unencrypted_regex: Option<String>,
+    /// Encrypt only values where a key on their path matches REGEX
+    #[arg(long, value_name = "REGEX")]
+    pub encrypted_regex: Option<String>,
+    /// Leave values plain below a comment matching REGEX
+    #[arg(long, value_name = "REGEX")]
+    pub unencrypted_comment_regex: Option<String>,
+    /// Encrypt only values below a comment matching REGEX
+    #[arg(long, value_name = "REGEX")]
+    pub encrypted_comment_regex: Option<String>,
+}
+
+impl SelectorArgs {
+    /// The selector given on the command line, if any (two are a conflict, exit 8).
+    pub fn selector(&self) -> Result<Option<Selector>> {
+        let given: Vec<(SelectorKind, &String)> = [
+            (SelectorKind::UnencryptedSuffix, &self.unencrypted_suffix),
+            (SelectorKind::EncryptedSuffix, &self.encrypted_suffix),
+            (SelectorKind::UnencryptedRegex, &self.unencrypted_regex),
+            (SelectorKind::EncryptedRegex, &self.encrypted_regex),
+            (
+                SelectorKind::UnencryptedCommentRegex,
+                &self.unencrypted_comment_regex,
+            ),
+            (
+                SelectorKind::EncryptedCommentRegex,
+                &self.encrypted_comment_regex,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .collect();
+        match given.as_slice() {
+            [] => Ok(None),
+            [(kind, pattern)] => Selector::new(*kind, pattern).map(Some),
+            _ => Err(Error::new(
+                Code::ConflictingParameters,
+                "only one of the --*-suffix/--*-regex selector flags can be used",
+            )),
+        }
+    }
+}
+
+/// Builds master keys from a group as a rule or the command line names it.
+pub fn build_group(spec: &GroupSpec) -> Result<KeyGroup> {
+    let mut group = KeyGroup::new();
+    for r in &spec.age {
+        group.push(Box::new(AgeMasterKey::new(r)?));
+    }
+    if let Some(fp) = spec.pgp.first() {
+        return Err(Error::new(
+            Code::Generic,
+            format!("PGP master keys ({fp}) are not supported by secret yet"),
+        ));
+    }
+    if let Some(arn) = spec.kms.first() {
+        return Err(Error::new(
+            Code::Generic,
+            format!("AWS KMS master keys ({arn}) are not supported by secret yet"),
+        ));
+    }
+    Ok(group)
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    let files = Files::resolve(&args.io, true)?;
+    let label = files.label();
+    let input = files.read()?;
+    let options = ctx.store_options()?;
+    let loaded = files
+        .input_format
+        .store(&options)
+        .load(&input)
+        .map_err(|e| e.context(&label))?;
+    if loaded.metadata.is_some() {
+        return Err(Error::new(
+            Code::FileAlreadyEncrypted,
+            format!("{label}: the file is already encrypted (it has sops metadata)"),
+        ));
+    }
+
+    let rule = match ctx.config()? {
+        Some(config) => config.rule_for(&files.name, &ctx.cwd)?,
+        None => None,
+    };
+    let cli_keys = GroupSpec {
+        age: args.age.as_deref().map(split_list).unwrap_or_default(),
+        ..GroupSpec::default()
+    };
+    let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
+        vec![cli_keys]
+    } else {
+        rule.map(|r| r.groups.clone()).unwrap_or_default()
+    };
+    let groups = specs.iter().map(build_group).collect::<Result<Vec<_>>>()?;
+
+    let cli_selector = args.selectors.selector()?;
+    let rule_selector = rule.and_then(|r| r.selector.clone());
+    let selector = match (cli_selector, rule_selector) {
+        (Some(c), Some(r)) if c.kind != r.kind => {
+            return Err(Error::new(
+                Code::ConflictingParameters,
+                format!(
+                    "--{} conflicts with the creation rule's {}",
+                    c.kind.field().replace('_', "-"),
+                    r.kind.field()
+                ),
+            ))
+        }
+        (Some(c), _) => c,
+        (None, Some(r)) => r,
+        (None, None) => Selector::default(),
+    };
+    let plan = SealPlan {
+        shamir_threshold: args
+            .shamir_secret_sharing_threshold
+            .or(rule.map(|r| r.shamir_threshold))
+            .unwrap_or(0),
+        groups,
+        selector,
+        mac_only_encrypted: args.mac_only_encrypted || rule.is_some_and(|r| r.mac_only_encrypted),
+    };
+    if plan.groups.len() > 1 && plan.shamir_threshold > plan.groups.len() {
+        return Err(Error::new(
+            Code::Generic,
+            format!(
+                "shamir_threshold {} is larger than the number of key groups ({})",
+                plan.shamir_threshold,
+                plan.groups.len()
+            ),
+        ));
+    }
+    ctx.verbose(|| {
+        let keys: Vec<String> = plan
+            .groups
+            .iter()
+            .flatten()
+            .map(|k| format!("{} {}", k.kind(), k.describe()))
+            .collect();
+        format!("encrypting {label} for {}", keys.join(", "))
+    });
+    let (docs, metadata) = sopsfile::seal_new(loaded.docs, plan).map_err(|e| e.context(&label))?;
+    let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
+    let out = files
+        .output_format
+        .store(&options)
+        .emit(&docs, Some(&meta_tree))
+        .map_err(|e| e.context(&label))?;
+    Destination::of(&args.io).write(&out, 0o644)
+}

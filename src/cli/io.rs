@@ -1,0 +1,229 @@
+//! What every subcommand needs around the crypto: the config, the formats, reading the
+//! input and writing the output atomically.
+
+use super::{GlobalArgs, IoArgs};
+use crate::config::{self, Config};
+use crate::error::{Code, Error, Result};
+use crate::format::{Format, StoreOptions};
+use std::cell::OnceCell;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Per-run state: global flags, working directory, the config (read on first use).
+pub struct Context {
+    pub global: GlobalArgs,
+    pub cwd: PathBuf,
+    config: OnceCell<Result<Option<Config>>>,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs, cwd: PathBuf) -> Context {
+        Context {
+            global,
+            cwd,
+            config: OnceCell::new(),
+        }
+    }
+
+    /// Logs to stderr with `--verbose`. Callers never pass secret material.
+    pub fn verbose(&self, message: impl FnOnce() -> String) {
+        if self.global.verbose {
+            eprintln!("secret: {}", message());
+        }
+    }
+
+    /// The `.sops.yaml` in force: `--config`/`SOPS_CONFIG`, else the nearest one upwards
+    /// from the working directory, else none.
+    pub fn config(&self) -> Result<Option<&Config>> {
+        self.config
+            .get_or_init(|| {
+                let path = match &self.global.config {
+                    Some(p) => Some(p.clone()),
+                    None => config::find(&self.cwd),
+                };
+                match path {
+                    None => Ok(None),
+                    Some(p) => {
+                        let c = Config::load(&p, &self.cwd)?;
+                        self.verbose(|| format!("using config {}", p.display()));
+                        Ok(Some(c))
+                    }
+                }
+            })
+            .as_ref()
+            .map(Option::as_ref)
+            .map_err(Clone::clone)
+    }
+
+    /// Store options from the config (defaults without one).
+    pub fn store_options(&self) -> Result<StoreOptions> {
+        Ok(self.config()?.map(|c| c.stores).unwrap_or_default())
+    }
+
+    /// The decryption order from `--decryption-order`/`SOPS_DECRYPTION_ORDER`.
+    pub fn decryption_order(&self) -> Result<Vec<String>> {
+        match &self.global.decryption_order {
+            Some(text) => crate::keys::parse_decryption_order(text),
+            None => Ok(crate::keys::DEFAULT_DECRYPTION_ORDER
+                .iter()
+                .map(|s| s.to_string())
+                .collect()),
+        }
+    }
+}
+
+/// The resolved input/output of a command.
+pub struct Files {
+    /// The file to read (`None`: stdin).
+    pub input: Option<PathBuf>,
+    /// The name that picks formats and the creation rule.
+    pub name: PathBuf,
+    pub input_format: Format,
+    pub output_format: Format,
+}
+
+impl Files {
+    /// Resolves file, name and formats as sops does: `--input-type` picks the input store,
+    /// `--output-type` the output store; otherwise both come from the file name.
+    pub fn resolve(args: &IoArgs, stdin_needs_name: bool) -> Result<Files> {
+        if args.in_place && args.output.is_some() {
+            return Err(Error::new(
+                Code::ConflictingParameters,
+                "--in-place and --output cannot be used together",
+            ));
+        }
+        if args.in_place && args.file.is_none() {
+            return Err(Error::new(
+                Code::ConflictingParameters,
+                "--in-place needs a file, not standard input",
+            ));
+        }
+        let name = match (&args.filename_override, &args.file) {
+            (Some(n), _) => n.clone(),
+            (None, Some(f)) => f.clone(),
+            (None, None) if stdin_needs_name => {
+                return Err(Error::new(
+                    Code::ConflictingParameters,
+                    "must specify --filename-override when reading from stdin",
+                ))
+            }
+            (None, None) => PathBuf::new(),
+        };
+        let by_name = Format::from_path(&name);
+        let pick = |t: &Option<String>| t.as_deref().and_then(Format::from_name);
+        Ok(Files {
+            input: args.file.clone(),
+            name,
+            input_format: pick(&args.input_type).unwrap_or(by_name),
+            output_format: pick(&args.output_type).unwrap_or(by_name),
+        })
+    }
+
+    /// Reads the input: the file, or all of stdin.
+    pub fn read(&self) -> Result<Vec<u8>> {
+        match &self.input {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(Error::new(
+                        Code::NoFileSpecified,
+                        format!("cannot operate on non-existent file {}", path.display()),
+                    ));
+                }
+                std::fs::read(path).map_err(|e| {
+                    Error::new(
+                        Code::CouldNotReadInputFile,
+                        format!("{}: cannot read: {e}", path.display()),
+                    )
+                })
+            }
+            None => {
+                let mut buf = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
+                    Error::new(
+                        Code::CouldNotReadInputFile,
+                        format!("cannot read stdin: {e}"),
+                    )
+                })?;
+                Ok(buf)
+            }
+        }
+    }
+
+    /// A label for messages.
+    pub fn label(&self) -> String {
+        match &self.input {
+            Some(p) => p.display().to_string(),
+            None => "<stdin>".into(),
+        }
+    }
+}
+
+/// Where the result goes.
+pub enum Destination<'a> {
+    Stdout,
+    File(&'a Path),
+}
+
+impl<'a> Destination<'a> {
+    pub fn of(args: &'a IoArgs) -> Destination<'a> {
+        match (&args.output, args.in_place, &args.file) {
+            (Some(out), _, _) => Destination::File(out),
+            (None, true, Some(file)) => Destination::File(file),
+            _ => Destination::Stdout,
+        }
+    }
+
+    /// Writes `bytes`. Files are replaced atomically (temp file in the same directory, then
+    /// rename), keeping an existing file's mode; a new file gets `new_mode`.
+    pub fn write(&self, bytes: &[u8], new_mode: u32) -> Result<()> {
+        match self {
+            Destination::Stdout => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(bytes).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::new(
+                        Code::CouldNotWriteOutputFile,
+                        format!("cannot write to stdout: {e}"),
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Destination::File(path) => write_atomic(path, bytes, new_mode),
+        }
+    }
+}
+
+/// Replaces `path` with `bytes` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+    let fail = |e: std::io::Error| {
+        Error::new(
+            Code::CouldNotWriteOutputFile,
+            format!("{}: cannot write: {e}", path.display()),
+        )
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(new_mode)
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".secret-")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(bytes).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(fail)?;
+    }
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}

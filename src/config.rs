@@ -1,0 +1,344 @@
+//! `.sops.yaml`: where it is, which creation rule applies to a file, and the store options.
+
+use crate::crypt::select::{Selector, SelectorKind};
+use crate::error::{Code, Error, Result};
+use crate::format::{Format, StoreOptions};
+use crate::tree::{self, Map, Node, Scalar};
+use regex::Regex;
+use std::path::{Component, Path, PathBuf};
+
+/// The name sops looks for (`.sops.yml` is ignored, as by sops).
+pub const CONFIG_NAME: &str = ".sops.yaml";
+/// How many directories up sops looks.
+const MAX_DEPTH: usize = 100;
+
+/// The keys of one group as a rule names them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupSpec {
+    pub age: Vec<String>,
+    pub pgp: Vec<String>,
+    /// KMS ARNs (`arn` or `arn+role`), with the rule's `aws_profile`.
+    pub kms: Vec<String>,
+}
+
+impl GroupSpec {
+    pub fn is_empty(&self) -> bool {
+        self.age.is_empty() && self.pgp.is_empty() && self.kms.is_empty()
+    }
+}
+
+/// One `creation_rules` entry.
+#[derive(Debug, Clone, Default)]
+pub struct CreationRule {
+    path_regex: Option<Regex>,
+    /// The key groups: one group from the single-group fields, or `key_groups`.
+    pub groups: Vec<GroupSpec>,
+    pub shamir_threshold: usize,
+    pub selector: Option<Selector>,
+    pub mac_only_encrypted: bool,
+    pub aws_profile: String,
+}
+
+/// A parsed `.sops.yaml`.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The directory holding the file; rule paths are relative to it.
+    pub dir: PathBuf,
+    pub file: PathBuf,
+    pub rules: Vec<CreationRule>,
+    pub stores: StoreOptions,
+}
+
+/// Finds `.sops.yaml` from `start` upwards, as sops does from the working directory.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    for _ in 0..MAX_DEPTH {
+        let d = dir?;
+        let candidate = d.join(CONFIG_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Makes `path` absolute against `cwd` and removes `.`/`..` lexically (Go's `filepath.Abs`).
+pub fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn cfg_err(file: &Path, msg: impl std::fmt::Display) -> Error {
+    Error::new(Code::Generic, format!("{}: {msg}", file.display()))
+}
+
+/// A comma-separated string (items trimmed, empty ones dropped) or a list of strings.
+fn string_list(node: Option<&Node>, file: &Path, field: &str) -> Result<Vec<String>> {
+    match node {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        Some(Node::Scalar(Scalar::Str(s))) => Ok(s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()),
+        Some(Node::List(items)) => items
+            .iter()
+            .filter(|n| !matches!(n, Node::Comment(_)))
+            .map(|n| {
+                n.as_str()
+                    .map(|s| s.trim().to_string())
+                    .ok_or_else(|| cfg_err(file, format!("{field}: every item must be a string")))
+            })
+            .collect(),
+        Some(_) => Err(cfg_err(
+            file,
+            format!("{field} must be a comma-separated string or a list of strings"),
+        )),
+    }
+}
+
+fn int_field(map: &Map, field: &str, file: &Path) -> Result<Option<i64>> {
+    match tree::get(map, field) {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
+        Some(Node::Scalar(Scalar::Int(i))) => Ok(Some(*i)),
+        Some(Node::Scalar(Scalar::Float(f))) if f.fract() == 0.0 => Ok(Some(*f as i64)),
+        Some(_) => Err(cfg_err(file, format!("{field} must be an integer"))),
+    }
+}
+
+fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
+    let mut group = GroupSpec {
+        age: string_list(tree::get(map, "age"), file, "age")?,
+        pgp: string_list(tree::get(map, "pgp"), file, "pgp")?,
+        kms: Vec::new(),
+    };
+    if let Some(Node::List(kms)) = tree::get(map, "kms") {
+        for entry in kms {
+            match entry {
+                Node::Map(m) => {
+                    let arn = tree::get(m, "arn").and_then(Node::as_str).unwrap_or("");
+                    let role = tree::get(m, "role").and_then(Node::as_str).unwrap_or("");
+                    if !arn.is_empty() {
+                        group.kms.push(if role.is_empty() {
+                            arn.to_string()
+                        } else {
+                            format!("{arn}+{role}")
+                        });
+                    }
+                }
+                Node::Scalar(Scalar::Str(s)) => group.kms.push(s.clone()),
+                _ => {}
+            }
+        }
+    }
+    if let Some(Node::List(merged)) = tree::get(map, "merge") {
+        for m in merged.iter().filter_map(Node::as_map) {
+            let inner = parse_group(m, file)?;
+            group.age.extend(inner.age);
+            group.pgp.extend(inner.pgp);
+            group.kms.extend(inner.kms);
+        }
+    }
+    dedup(&mut group.age);
+    dedup(&mut group.pgp);
+    dedup(&mut group.kms);
+    Ok(group)
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    v.retain(|s| seen.insert(s.clone()));
+}
+
+fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
+    let ctx = |e: Error| e.context(format!("creation_rules[{index}]"));
+    let path_regex = match tree::get(map, "path_regex").and_then(Node::as_str) {
+        Some(p) if !p.is_empty() => Some(Regex::new(p).map_err(|e| {
+            cfg_err(
+                file,
+                format!(
+                    "creation_rules[{index}]: invalid path_regex {p:?}: {}",
+                    e.to_string().lines().last().unwrap_or("bad regex")
+                ),
+            )
+        })?),
+        _ => None,
+    };
+    let groups = match tree::get(map, "key_groups") {
+        Some(Node::List(groups)) if !groups.is_empty() => groups
+            .iter()
+            .filter_map(Node::as_map)
+            .map(|g| parse_group(g, file))
+            .collect::<Result<Vec<_>>>()
+            .map_err(ctx)?,
+        _ => {
+            let mut g = parse_group(map, file).map_err(ctx)?;
+            g.kms = string_list(tree::get(map, "kms"), file, "kms").map_err(ctx)?;
+            if g.is_empty() {
+                Vec::new()
+            } else {
+                vec![g]
+            }
+        }
+    };
+    let mut selectors = Vec::new();
+    for kind in SelectorKind::ALL {
+        if let Some(p) = tree::get(map, kind.field()).and_then(Node::as_str) {
+            if !p.is_empty() {
+                selectors.push(
+                    Selector::new(kind, p)
+                        .map_err(|e| cfg_err(file, format!("creation_rules[{index}]: {e}")))?,
+                );
+            }
+        }
+    }
+    if selectors.len() > 1 {
+        return Err(Error::new(
+            Code::ConflictingParameters,
+            format!(
+                "{}: creation_rules[{index}] sets more than one of the *_suffix/*_regex selectors",
+                file.display()
+            ),
+        ));
+    }
+    let threshold = int_field(map, "shamir_threshold", file)
+        .map_err(ctx)?
+        .unwrap_or(0);
+    Ok(CreationRule {
+        path_regex,
+        groups,
+        shamir_threshold: threshold.max(0) as usize,
+        selector: selectors.pop(),
+        mac_only_encrypted: matches!(
+            tree::get(map, "mac_only_encrypted"),
+            Some(Node::Scalar(Scalar::Bool(true)))
+        ),
+        aws_profile: tree::get(map, "aws_profile")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+fn parse_stores(map: &Map, file: &Path) -> Result<StoreOptions> {
+    let mut options = StoreOptions::default();
+    let Some(Node::Map(stores)) = tree::get(map, "stores") else {
+        return Ok(options);
+    };
+    let indent = |name: &str| -> Result<Option<i64>> {
+        match tree::get(stores, name) {
+            Some(Node::Map(m)) => int_field(m, "indent", file),
+            _ => Ok(None),
+        }
+    };
+    let json_indent = |v: i64| if v < 0 { None } else { Some(v as usize) };
+    if let Some(n) = indent("yaml")? {
+        options.yaml_indent = n.max(0) as usize;
+    }
+    if let Some(n) = indent("json")? {
+        options.json_indent = json_indent(n);
+    }
+    if let Some(n) = indent("json_binary")? {
+        options.json_binary_indent = json_indent(n);
+    }
+    Ok(options)
+}
+
+impl Config {
+    /// Parses a `.sops.yaml` file.
+    pub fn load(file: &Path, cwd: &Path) -> Result<Config> {
+        let bytes = std::fs::read(file).map_err(|e| cfg_err(file, format!("cannot read: {e}")))?;
+        let loaded = Format::Yaml
+            .store(&StoreOptions::default())
+            .load(&bytes)
+            .map_err(|e| cfg_err(file, e))?;
+        let doc = loaded.docs.into_iter().next().unwrap_or_default();
+        let mut rules = Vec::new();
+        match tree::get(&doc, "creation_rules") {
+            None | Some(Node::Scalar(Scalar::Null)) => {}
+            Some(Node::List(items)) => {
+                for (i, item) in items.iter().filter_map(Node::as_map).enumerate() {
+                    rules.push(parse_rule(item, file, i)?);
+                }
+            }
+            Some(_) => return Err(cfg_err(file, "creation_rules must be a list")),
+        }
+        let abs = absolute(cwd, file);
+        Ok(Config {
+            dir: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
+            file: file.to_path_buf(),
+            rules,
+            stores: parse_stores(&doc, file)?,
+        })
+    }
+
+    /// The first rule whose `path_regex` matches `path` (made absolute against `cwd`, then
+    /// relative to the config's directory when inside it). `Ok(None)` when there are no
+    /// rules; an error when there are rules and none matches (as sops).
+    pub fn rule_for(&self, path: &Path, cwd: &Path) -> Result<Option<&CreationRule>> {
+        if self.rules.is_empty() {
+            return Ok(None);
+        }
+        let abs = absolute(cwd, path);
+        let subject = abs
+            .strip_prefix(&self.dir)
+            .map(Path::to_path_buf)
+            .unwrap_or(abs);
+        let subject = subject.to_string_lossy();
+        self.rules
+            .iter()
+            .find(|r| r.path_regex.as_ref().is_none_or(|re| re.is_match(&subject)))
+            .map(Some)
+            .ok_or_else(|| {
+                Error::new(
+                    Code::Generic,
+                    format!(
+                        "error loading config: no matching creation rules found for {subject} in {}",
+                        self.file.display()
+                    ),
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_cleans_lexically() {
+        assert_eq!(
+            absolute(Path::new("/a/b"), Path::new("../c/./d.yaml")),
+            PathBuf::from("/a/c/d.yaml")
+        );
+        assert_eq!(
+            absolute(Path::new("/x"), Path::new("/y/z")),
+            PathBuf::from("/y/z")
+        );
+    }
+
+    #[test]
+    fn finds_the_nearest_config_upwards() {
+        let tmp = tempfile::tempdir().unwrap();
+        let deep = tmp.path().join("a/b/c");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(tmp.path().join("a/.sops.yaml"), "creation_rules: []\n").unwrap();
+        assert_eq!(find(&deep).unwrap(), tmp.path().join("a/.sops.yaml"));
+    }
+}

@@ -1,0 +1,140 @@
+//! The operations on a whole sops file, shared by every subcommand: open (decrypt) a loaded
+//! file, seal (encrypt) documents under new or existing metadata.
+
+use crate::crypt::cipher::DataKey;
+use crate::crypt::metadata::{Metadata, WRITTEN_VERSION};
+use crate::crypt::select::Selector;
+use crate::crypt::walk::{self, NonceMemory};
+use crate::error::{Code, Error, Result};
+use crate::format::{Format, Loaded};
+use crate::keys::{self, KeyGroup, Keyring};
+use crate::timefmt;
+use crate::tree::Map;
+
+/// A decrypted file, with what is needed to write it back with minimal changes.
+pub struct Opened {
+    pub docs: Vec<Map>,
+    pub metadata: Metadata,
+    pub data_key: DataKey,
+    /// Nonces of the values as they were, so unchanged values keep their ciphertext.
+    pub nonces: NonceMemory,
+    /// Things worth telling the user (e.g. comments found unencrypted).
+    pub warnings: Vec<String>,
+}
+
+/// How to decrypt.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub ignore_mac: bool,
+    /// Key types in the order to try them (`--decryption-order`).
+    pub decryption_order: Vec<String>,
+}
+
+/// Reads the metadata of a loaded file (`sops metadata not found` when there is none).
+pub fn metadata_of(loaded: &Loaded) -> Result<Metadata> {
+    let raw = loaded
+        .metadata
+        .as_ref()
+        .ok_or_else(|| Error::new(Code::Generic, "sops metadata not found"))?;
+    Metadata::from_map(raw)
+}
+
+/// Decrypts a loaded file: recovers the data key, decrypts every selected value and checks
+/// the MAC (unless told not to).
+pub fn open(loaded: Loaded, keyring: &Keyring, options: &OpenOptions) -> Result<Opened> {
+    let metadata = metadata_of(&loaded)?;
+    let data_key = keys::recover_data_key(
+        &metadata.key_groups,
+        metadata.shamir_threshold,
+        &options.decryption_order,
+        keyring,
+    )?;
+    let mut docs = loaded.docs;
+    let mut nonces = NonceMemory::default();
+    let (mac, warnings) = walk::decrypt(
+        &mut docs,
+        &data_key,
+        &metadata.selector,
+        metadata.mac_only_encrypted,
+        &mut nonces,
+    )?;
+    if !options.ignore_mac {
+        walk::verify_mac(&data_key, &metadata.mac, &metadata.lastmodified, &mac)?;
+    }
+    Ok(Opened {
+        docs,
+        metadata,
+        data_key,
+        nonces,
+        warnings,
+    })
+}
+
+/// What a new encryption uses.
+pub struct SealPlan {
+    pub groups: Vec<KeyGroup>,
+    pub shamir_threshold: usize,
+    pub selector: Selector,
+    pub mac_only_encrypted: bool,
+}
+
+/// Encrypts plaintext documents with a fresh data key wrapped by the plan's master keys.
+pub fn seal_new(mut docs: Vec<Map>, plan: SealPlan) -> Result<(Vec<Map>, Metadata)> {
+    if plan.groups.iter().all(Vec::is_empty) {
+        return Err(Error::new(
+            Code::Generic,
+            "no master keys to encrypt with: give --age (or SOPS_AGE_RECIPIENTS) or add a \
+             creation rule with keys to .sops.yaml",
+        ));
+    }
+    let data_key = DataKey::generate();
+    let mut metadata = Metadata {
+        key_groups: plan.groups,
+        shamir_threshold: plan.shamir_threshold,
+        lastmodified: String::new(),
+        mac: String::new(),
+        selector: plan.selector,
+        mac_only_encrypted: plan.mac_only_encrypted,
+        version: WRITTEN_VERSION.to_string(),
+    };
+    if metadata.key_groups.len() > 1 && metadata.shamir_threshold == 0 {
+        metadata.shamir_threshold = metadata.key_groups.len();
+    }
+    keys::wrap_data_key(
+        &mut metadata.key_groups,
+        metadata.shamir_threshold,
+        &data_key,
+    )?;
+    reseal(
+        &mut docs,
+        &mut metadata,
+        &data_key,
+        &mut NonceMemory::default(),
+    )?;
+    Ok((docs, metadata))
+}
+
+/// Encrypts plaintext documents under existing metadata and data key, reusing remembered
+/// nonces; updates `lastmodified` and the MAC.
+pub fn reseal(
+    docs: &mut [Map],
+    metadata: &mut Metadata,
+    data_key: &DataKey,
+    nonces: &mut NonceMemory,
+) -> Result<()> {
+    let mac = walk::encrypt(
+        docs,
+        data_key,
+        &metadata.selector,
+        metadata.mac_only_encrypted,
+        nonces,
+    )?;
+    metadata.lastmodified = timefmt::now_utc();
+    metadata.mac = walk::seal_mac(data_key, &mac, &metadata.lastmodified)?;
+    Ok(())
+}
+
+/// The metadata as the given output format writes it.
+pub fn metadata_tree(metadata: &Metadata, format: Format) -> Map {
+    metadata.to_map(matches!(format, Format::Json | Format::Binary))
+}
