@@ -2,5 +2,6 @@
 
 pub mod error;
 pub mod format;
+pub mod keys;
 pub mod numfmt;
 pub mod tree;
