@@ -1807,6 +1807,47 @@ mod tests {
     }
 
     #[test]
+    fn identities_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<AgeIdentities>();
+        assert_send_sync::<AgeMasterKey>();
+    }
+
+    #[test]
+    fn describe_lists_sources_without_secrets() {
+        let xdg = tempfile::tempdir().unwrap();
+        let file = key_path("age12.txt");
+        let ssh = key_path("id_ed25519");
+        let env = Env::new(&[
+            (SOPS_AGE_KEY_FILE, file.to_str().unwrap()),
+            (SOPS_AGE_SSH_PRIVATE_KEY_FILE, ssh.to_str().unwrap()),
+            (SOPS_AGE_KEY_CMD, "true"),
+            ("XDG_CONFIG_HOME", xdg.path().to_str().unwrap()),
+        ]);
+        let lines = env.load().describe();
+        let h = env.home.display();
+        let x = xdg.path().display();
+        assert_eq!(
+            lines,
+            [
+                format!(
+                    "{SOPS_AGE_SSH_PRIVATE_KEY_FILE} ({}): SSH key",
+                    ssh.display()
+                ),
+                format!("{h}/.ssh/id_ed25519: not found"),
+                format!("{h}/.ssh/id_rsa: not found"),
+                format!("{SOPS_AGE_KEY}: not set"),
+                format!("{SOPS_AGE_KEY_FILE} ({}): {AGE1}, {AGE2}", file.display()),
+                format!(
+                    "{SOPS_AGE_KEY_CMD} (true): run for each age key, with \
+                     {SOPS_AGE_RECIPIENT} set to its recipient"
+                ),
+                format!("{x}/sops/age/keys.txt: not found"),
+            ]
+        );
+    }
+
+    #[test]
     fn armor_layout() {
         let text = armor(&[0u8; 48]);
         assert_eq!(
