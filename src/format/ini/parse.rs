@@ -271,6 +271,11 @@ fn read_multilines(
                 first
             ));
         };
+        // go-ini 1.67.1: a line ending in `\` does not close the value, quote or not.
+        if next.trim_end().ends_with('\\') {
+            value.push_str(next);
+            continue;
+        }
         if let Some(pos) = next.rfind(quote) {
             value.push_str(&next[..pos]);
             if let Some(trailing) = clean_comment(&next[pos..]) {

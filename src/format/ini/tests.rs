@@ -281,6 +281,19 @@ fn values_from_other_formats() {
 }
 
 #[test]
+fn backslash_line_does_not_close_a_quoted_value() {
+    // go-ini 1.67.1, verified with sops 3.11.0.
+    let loaded = load("k = `a\nb`c\\\nd`\n");
+    assert_eq!(emit(&loaded.docs[0]), "k = \"\"\"a\nb`c\\\nd\"\"\"\n");
+    let loaded = load("k = `a\nb` \\  \nd`\n");
+    assert_eq!(emit(&loaded.docs[0]), "k = \"\"\"a\nb` \\  \nd\"\"\"\n");
+    let err = IniStore.load(b"k = `a\nb`c\\\nk2 = 1\n").unwrap_err();
+    assert_eq!(err.code, Code::CouldNotReadInputFile);
+    // A one-line quoted value does not continue.
+    assert!(IniStore.load(b"k = `abc`\\\nd`\n").is_err());
+}
+
+#[test]
 fn top_level_scalar_is_exit_4() {
     let doc = vec![comment(" c"), kv("s", "x")];
     let err = IniStore.emit(&[doc], None).unwrap_err();
@@ -494,4 +507,74 @@ proptest! {
             let _ = IniStore.emit(&loaded.docs, loaded.metadata.as_ref());
         }
     }
+}
+
+/// Differential check against a real sops binary (not run by default). `DIFF_DIR` holds
+/// `ini/*.ini` and `env/*.env` inputs, each with `NAME.EXT.sops` (stdout of
+/// `sops encrypt --age AGE1 --encrypted-regex '^NOPE$' NAME.EXT`, which leaves values and
+/// comments plain) and `NAME.EXT.rc` (its exit code). Files sops crashes on (a Go panic in
+/// go-ini's writer on an empty comment line, exit 2) are reported as `RC` differences.
+#[test]
+#[ignore]
+fn differential_against_sops() {
+    use crate::format::dotenv::DotenvStore;
+    let dir = std::env::var("DIFF_DIR").unwrap();
+    let mut failures = 0;
+    for sub in ["ini", "env"] {
+        let mut paths: Vec<_> = std::fs::read_dir(format!("{dir}/{sub}"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == sub))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let input = std::fs::read(&p).unwrap();
+            let rc: i32 = std::fs::read_to_string(format!("{}.rc", p.display()))
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            let sops =
+                String::from_utf8(std::fs::read(format!("{}.sops", p.display())).unwrap()).unwrap();
+            let store: &dyn Store = if sub == "ini" {
+                &IniStore
+            } else {
+                &DotenvStore
+            };
+            let got = store.load(&input);
+            match (rc, got) {
+                (2, Err(e)) if e.code == Code::CouldNotReadInputFile => {}
+                (0, Ok(loaded)) => {
+                    let out = text(&store.emit(&loaded.docs, None).unwrap());
+                    let want = if sub == "ini" {
+                        let at = sops.find("[sops]\n").unwrap();
+                        let head = &sops[..at];
+                        head.strip_suffix("\n\n")
+                            .map(|h| format!("{h}\n"))
+                            .unwrap_or(head.to_string())
+                    } else {
+                        let at = if sops.starts_with("sops_") {
+                            0
+                        } else {
+                            sops.find("\nsops_").map_or(0, |i| i + 1)
+                        };
+                        sops[..at].to_string()
+                    };
+                    if out != want {
+                        failures += 1;
+                        eprintln!(
+                            "MISMATCH {}\n--input\n{}\n--want\n{want}--got\n{out}",
+                            p.display(),
+                            text(&input)
+                        );
+                    }
+                }
+                (rc, got) => {
+                    failures += 1;
+                    eprintln!("RC {} sops={rc} ours={:?}", p.display(), got.map(|_| ()));
+                }
+            }
+        }
+    }
+    assert_eq!(failures, 0);
 }
