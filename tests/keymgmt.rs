@@ -312,9 +312,18 @@ fn rotate_yaml_vector() {
     assert_same(&by_sops.stdout, &reference, "sops decrypt of rotated yaml");
 }
 
-/// A syntactically valid plugin recipient (bech32 `age1<name>1…`) for a plugin that is not
-/// installed.
+/// A plugin recipient `age1<name>1…` (bech32, arbitrary data).
 fn plugin_recipient(name: &str) -> String {
+    bech32(&format!("age1{name}"))
+}
+
+/// A plugin identity `AGE-PLUGIN-<NAME>-1…` (bech32, arbitrary data).
+fn plugin_identity(name: &str) -> String {
+    bech32(&format!("age-plugin-{name}-")).to_uppercase()
+}
+
+/// Bech32 (BIP 173) of eight fixed 5-bit values under `hrp`.
+fn bech32(hrp: &str) -> String {
     const CHARSET: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
     fn polymod(values: &[u8]) -> u32 {
         const GEN: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
@@ -330,7 +339,6 @@ fn plugin_recipient(name: &str) -> String {
         }
         chk
     }
-    let hrp = format!("age1{name}");
     let data: Vec<u8> = vec![1, 2, 3, 4, 5, 6, 7, 8];
     let mut values: Vec<u8> = hrp.bytes().map(|b| b >> 5).collect();
     values.push(0);
@@ -370,6 +378,114 @@ fn rotate_to_missing_age_plugin_names_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("age-plugin-nosuchplugin"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), original);
+}
+
+/// A fake age plugin for tests only: it speaks the age plugin protocol (recipient-v1 and
+/// identity-v1) but "wraps" the file key by storing it in the clear.
+const FAKE_PLUGIN: &str = r#"#!/usr/bin/env python3
+import base64, sys
+
+def read_stanza():
+    line = sys.stdin.readline()
+    if not line:
+        sys.exit(0)
+    parts = line.rstrip("\n").split(" ")
+    body = ""
+    while True:
+        chunk = sys.stdin.readline().rstrip("\n")
+        body += chunk
+        if len(chunk) < 64:
+            break
+    return parts[1], parts[2:], base64.b64decode(body + "=" * (-len(body) % 4))
+
+def send(tag, args, data=b""):
+    b = base64.b64encode(data).decode().rstrip("=")
+    lines = [b[i:i + 64] for i in range(0, len(b), 64)]
+    if not lines or len(lines[-1]) == 64:
+        lines.append("")
+    sys.stdout.write(" ".join(["->", tag] + args) + "\n" + "\n".join(lines) + "\n")
+    sys.stdout.flush()
+
+got = []
+while True:
+    tag, args, data = read_stanza()
+    if tag == "done":
+        break
+    got.append((tag, args, data))
+mode = sys.argv[1].split("=", 1)[1]
+if mode == "recipient-v1":
+    keys = [d for t, a, d in got if t == "wrap-file-key"]
+    for i, key in enumerate(keys):
+        send("recipient-stanza", [str(i), "fake", "v1"], key)
+        read_stanza()
+elif mode == "identity-v1":
+    for t, a, d in got:
+        if t == "recipient-stanza" and a[1] == "fake":
+            send("file-key", [a[0]], d)
+            read_stanza()
+            break
+send("done", [])
+"#;
+
+#[test]
+fn age_plugin_recipients_and_identities_both_ways() {
+    use std::os::unix::fs::PermissionsExt;
+    let sandbox = Sandbox::new();
+    let bin = sandbox.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let plugin = bin.join("age-plugin-fake");
+    std::fs::write(&plugin, FAKE_PLUGIN).unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let recipient = plugin_recipient("fake");
+    let identity = plugin_identity("fake");
+    let reference = reference_json_plain(&sandbox);
+    let plain = vectors().join("plain/app.json");
+    let ours = stdout_of(
+        sandbox
+            .secret()
+            .env("PATH", &path)
+            .args(["encrypt", "--age", &recipient])
+            .arg(&plain),
+    );
+    assert!(String::from_utf8_lossy(&ours).contains(&recipient));
+    let ours = sandbox.write("ours.json", ours);
+    let theirs = stdout_of(
+        sandbox
+            .sops()
+            .env("PATH", &path)
+            .args(["encrypt", "--age", &recipient])
+            .arg(&plain),
+    );
+    let theirs = sandbox.write("theirs.json", theirs);
+    for (tool, file) in [("sops", &ours), ("secret", &theirs), ("secret", &ours)] {
+        let mut cmd = if tool == "sops" {
+            sandbox.sops()
+        } else {
+            sandbox.secret()
+        };
+        let out = stdout_of(
+            cmd.env("PATH", &path)
+                .env("SOPS_AGE_KEY", &identity)
+                .arg("decrypt")
+                .arg(file),
+        );
+        assert_same(&out, &reference, &format!("{tool} decrypt via the plugin"));
+    }
+    // Without the plugin on PATH the identity cannot be used; the error names the plugin.
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_KEY", &identity)
+        .arg("decrypt")
+        .arg(&ours)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(128));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("age-plugin-fake"));
 }
 
 // ---------------------------------------------------------------- groups and Shamir
@@ -937,4 +1053,48 @@ fn pgp_unknown_fingerprint_and_missing_gpg() {
         .unwrap();
     assert_eq!(out.status.code(), Some(128));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&fp));
+}
+
+#[test]
+fn encrypt_with_rule_key_groups_and_cli_threshold() {
+    let sandbox = Sandbox::new();
+    let reference = reference_json_plain(&sandbox);
+    let (third_keys, third) = third_identity(&sandbox);
+    let config = config_with(
+        &sandbox,
+        &format!(
+            "creation_rules:\n  - shamir_threshold: 3\n    key_groups:\n      - age: [{AGE1}]\n      - age: [{AGE2}]\n      - age: [{third}]\n"
+        ),
+    );
+    let plain = vectors().join("plain/app.json");
+    let enc = stdout_of(
+        sandbox
+            .secret()
+            .arg("--config")
+            .arg(&config)
+            .args(["encrypt", "--shamir-secret-sharing-threshold", "2"])
+            .arg(&plain),
+    );
+    let text = String::from_utf8_lossy(&enc).to_string();
+    assert!(text.contains("\"shamir_threshold\": 2"), "{text}");
+    let file = sandbox.write("app.json", &enc);
+    let k23 = keys_file(&sandbox, "k23.txt", &[&key("age2.txt"), &third_keys]);
+    let out = decrypt_with(&sandbox, "sops", &k23, &file);
+    assert_same(
+        &out.stdout,
+        &reference,
+        "sops decrypt of secret's rule groups",
+    );
+    // A threshold above the number of groups is refused; nothing is printed.
+    let out = sandbox
+        .secret()
+        .arg("--config")
+        .arg(&config)
+        .args(["encrypt", "--shamir-secret-sharing-threshold", "4"])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than the number of key groups"));
 }
