@@ -177,6 +177,10 @@ mod tests {
             strings(&["secret", "encrypt", "-i", "f.yaml"])
         );
         assert_eq!(
+            rewrite_legacy(strings(&["secret", "-r", "-i", "--add-age", "a", "f.json"])),
+            strings(&["secret", "rotate", "-i", "--add-age", "a", "f.json"])
+        );
+        assert_eq!(
             rewrite_legacy(strings(&["secret", "decrypt", "-d"])),
             strings(&["secret", "decrypt", "-d"])
         );
