@@ -6,6 +6,7 @@ use crate::config::GroupSpec;
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
+use crate::keys::pgp::PgpMasterKey;
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
@@ -22,6 +23,9 @@ pub struct EncryptArgs {
         value_name = "RECIPIENTS"
     )]
     pub age: Option<String>,
+    /// PGP fingerprints, comma-separated (replaces the creation rule's keys)
+    #[arg(short = 'p', long, env = "SOPS_PGP_FP", value_name = "FINGERPRINTS")]
+    pub pgp: Option<String>,
     #[command(flatten)]
     pub selectors: SelectorArgs,
     /// Authenticate only the encrypted values with the MAC
@@ -92,11 +96,8 @@ pub fn build_group(spec: &GroupSpec) -> Result<KeyGroup> {
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
-    if let Some(fp) = spec.pgp.first() {
-        return Err(Error::new(
-            Code::Generic,
-            format!("PGP master keys ({fp}) are not supported by secret yet"),
-        ));
+    for fp in &spec.pgp {
+        group.push(Box::new(PgpMasterKey::new(fp)?));
     }
     if let Some(arn) = spec.kms.first() {
         return Err(Error::new(
@@ -107,7 +108,8 @@ pub fn build_group(spec: &GroupSpec) -> Result<KeyGroup> {
     Ok(group)
 }
 
-fn split_list(s: &str) -> Vec<String> {
+/// Splits a comma-separated list (items trimmed, empty items dropped).
+pub fn split_list(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -138,6 +140,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     };
     let cli_keys = GroupSpec {
         age: args.age.as_deref().map(split_list).unwrap_or_default(),
+        pgp: args.pgp.as_deref().map(split_list).unwrap_or_default(),
         ..GroupSpec::default()
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {

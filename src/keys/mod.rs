@@ -5,6 +5,7 @@
 
 pub mod age;
 pub mod opaque;
+pub mod pgp;
 pub mod shamir;
 
 use crate::crypt::cipher::DataKey;
@@ -70,6 +71,7 @@ impl Keyring {
 pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
     match field {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
+        "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
 }
@@ -112,7 +114,14 @@ fn unwrap_group(
         let key = &group[i];
         match key.unwrap(keyring) {
             Ok(part) => return Ok(part),
-            Err(e) => failures.push(format!("{} {}: {}", key.kind(), key.describe(), e)),
+            Err(e) => {
+                let id = key.describe();
+                let why = e
+                    .message
+                    .strip_prefix(&format!("{id}: "))
+                    .unwrap_or(&e.message);
+                failures.push(format!("{} {id}: {why}", key.kind()))
+            }
         }
     }
     Err(failures)
@@ -153,12 +162,24 @@ pub fn recover_data_key(
             threshold
         };
         if parts.len() < threshold {
-            report.push(format!(
-                "{} of {} key groups opened, {} needed",
-                parts.len(),
-                groups.len(),
-                threshold
-            ));
+            let failed_groups: Vec<String> = report
+                .iter()
+                .filter_map(|r| r.strip_prefix("group "))
+                .filter_map(|r| r.split(':').next())
+                .map(str::to_string)
+                .collect();
+            report.insert(
+                0,
+                format!(
+                    "only {} of {} key groups could be opened, {} needed (Shamir threshold); \
+                     could not open group{} {}",
+                    parts.len(),
+                    groups.len(),
+                    threshold,
+                    if failed_groups.len() == 1 { "" } else { "s" },
+                    failed_groups.join(", ")
+                ),
+            );
             return Err(failed(report));
         }
         let shares: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
