@@ -34,7 +34,14 @@ fn dotenv_doc(values: usize) -> String {
 fn encrypted(format: Format, text: &[u8], key: &DataKey) -> Vec<u8> {
     let store = format.store(&StoreOptions::default());
     let mut docs = store.load(text).unwrap().docs;
-    walk::encrypt(&mut docs, key, &Selector::default(), false, &mut NonceMemory::default()).unwrap();
+    walk::encrypt(
+        &mut docs,
+        key,
+        &Selector::default(),
+        false,
+        &mut NonceMemory::default(),
+    )
+    .unwrap();
     store.emit(&docs, None).unwrap()
 }
 
@@ -48,8 +55,14 @@ fn decrypt_bench(c: &mut Criterion, name: &str, format: Format, plain: &[u8]) {
     group.bench_function("load+decrypt+emit", |b| {
         b.iter(|| {
             let mut docs = store.load(&enc).unwrap().docs;
-            walk::decrypt(&mut docs, &key, &Selector::default(), false, &mut NonceMemory::default())
-                .unwrap();
+            walk::decrypt(
+                &mut docs,
+                &key,
+                &Selector::default(),
+                false,
+                &mut NonceMemory::default(),
+            )
+            .unwrap();
             store.emit(&docs, None).unwrap()
         })
     });
@@ -57,7 +70,9 @@ fn decrypt_bench(c: &mut Criterion, name: &str, format: Format, plain: &[u8]) {
 }
 
 fn binary(c: &mut Criterion) {
-    let data: Vec<u8> = (0..2 * 1024 * 1024u32).map(|i| (i * 2_654_435_761) as u8).collect();
+    let data: Vec<u8> = (0..2 * 1024 * 1024u32)
+        .map(|i| (i * 2_654_435_761) as u8)
+        .collect();
     let key = DataKey::generate();
     let mut group = c.benchmark_group("binary 2 MiB");
     group.sample_size(20);
@@ -81,8 +96,14 @@ fn binary(c: &mut Criterion) {
         let store = Format::Binary.store(&StoreOptions::default());
         b.iter(|| {
             let mut docs = store.load(&data).unwrap().docs;
-            walk::encrypt(&mut docs, &key, &Selector::default(), false, &mut NonceMemory::default())
-                .unwrap();
+            walk::encrypt(
+                &mut docs,
+                &key,
+                &Selector::default(),
+                false,
+                &mut NonceMemory::default(),
+            )
+            .unwrap();
             let meta: Map = vec![Item::Pair("version".into(), Node::str("3.11.0"))];
             store.emit(&docs, Some(&meta)).unwrap()
         })
@@ -91,14 +112,27 @@ fn binary(c: &mut Criterion) {
 }
 
 fn files(c: &mut Criterion) {
-    decrypt_bench(c, "yaml 50k values", Format::Yaml, yaml_doc(50_000).as_bytes());
+    decrypt_bench(
+        c,
+        "yaml 50k values",
+        Format::Yaml,
+        yaml_doc(50_000).as_bytes(),
+    );
     decrypt_bench(c, "json 50k values", Format::Json, {
         // Reuse the YAML generator through the YAML store to get the same tree as JSON.
         let store = Format::Yaml.store(&StoreOptions::default());
         let docs = store.load(yaml_doc(50_000).as_bytes()).unwrap().docs;
-        &Format::Json.store(&StoreOptions::default()).emit(&docs, None).unwrap()
+        &Format::Json
+            .store(&StoreOptions::default())
+            .emit(&docs, None)
+            .unwrap()
     });
-    decrypt_bench(c, "dotenv 50k values", Format::Dotenv, dotenv_doc(50_000).as_bytes());
+    decrypt_bench(
+        c,
+        "dotenv 50k values",
+        Format::Dotenv,
+        dotenv_doc(50_000).as_bytes(),
+    );
 }
 
 criterion_group!(benches, binary, files);

@@ -12,16 +12,44 @@ fn round_trip(plain: &str, recipients: &str, keys: &[&str]) {
     let sandbox = Sandbox::new();
     let input = vectors().join("plain").join(plain);
     let name = input.file_name().unwrap().to_string_lossy().into_owned();
-    let ours = stdout_of(sandbox.secret().args(["encrypt", "--age", recipients]).arg(&input));
-    let theirs = stdout_of(sandbox.sops().args(["encrypt", "--age", recipients]).arg(&input));
+    let ours = stdout_of(
+        sandbox
+            .secret()
+            .args(["encrypt", "--age", recipients])
+            .arg(&input),
+    );
+    let theirs = stdout_of(
+        sandbox
+            .sops()
+            .args(["encrypt", "--age", recipients])
+            .arg(&input),
+    );
     let ours = sandbox.write(&format!("ours.{name}"), ours);
     let theirs = sandbox.write(&format!("theirs.{name}"), theirs);
     for k in keys {
-        let reference = stdout_of(sandbox.sops().env("SOPS_AGE_KEY_FILE", key(k)).arg("decrypt").arg(&theirs));
+        let reference = stdout_of(
+            sandbox
+                .sops()
+                .env("SOPS_AGE_KEY_FILE", key(k))
+                .arg("decrypt")
+                .arg(&theirs),
+        );
         for (tool, file) in [("sops", &ours), ("secret", &ours), ("secret", &theirs)] {
-            let mut cmd = if tool == "sops" { sandbox.sops() } else { sandbox.secret() };
-            let out = stdout_of(cmd.env("SOPS_AGE_KEY_FILE", key(k)).arg("decrypt").arg(file));
-            assert_same(&out, &reference, &format!("{tool} decrypt {} with {k}", file.display()));
+            let mut cmd = if tool == "sops" {
+                sandbox.sops()
+            } else {
+                sandbox.secret()
+            };
+            let out = stdout_of(
+                cmd.env("SOPS_AGE_KEY_FILE", key(k))
+                    .arg("decrypt")
+                    .arg(file),
+            );
+            assert_same(
+                &out,
+                &reference,
+                &format!("{tool} decrypt {} with {k}", file.display()),
+            );
         }
     }
 }
@@ -29,13 +57,21 @@ fn round_trip(plain: &str, recipients: &str, keys: &[&str]) {
 #[test]
 fn dotenv_both_ways() {
     round_trip("prod.env", AGE1, &["age1.txt"]);
-    round_trip("prod.env", &format!("{AGE1},{AGE2}"), &["age1.txt", "age2.txt"]);
+    round_trip(
+        "prod.env",
+        &format!("{AGE1},{AGE2}"),
+        &["age1.txt", "age2.txt"],
+    );
 }
 
 #[test]
 fn ini_both_ways() {
     round_trip("app.ini", AGE1, &["age1.txt"]);
-    round_trip("app.ini", &format!("{AGE1},{AGE2}"), &["age1.txt", "age2.txt"]);
+    round_trip(
+        "app.ini",
+        &format!("{AGE1},{AGE2}"),
+        &["age1.txt", "age2.txt"],
+    );
 }
 
 #[test]
@@ -52,7 +88,17 @@ fn binary_keeps_arbitrary_bytes() {
     let enc = stdout_of(sandbox.secret().args(["encrypt", "--age", AGE1]).arg(&file));
     let enc = sandbox.write("data.enc", enc);
     for mut cmd in [sandbox.sops(), sandbox.secret()] {
-        let out = stdout_of(cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt")).args(["decrypt", "--input-type", "binary", "--output-type", "binary"]).arg(&enc));
+        let out = stdout_of(
+            cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .args([
+                    "decrypt",
+                    "--input-type",
+                    "binary",
+                    "--output-type",
+                    "binary",
+                ])
+                .arg(&enc),
+        );
         assert_eq!(out, bytes);
     }
 }
@@ -70,8 +116,22 @@ fn conversions_match_sops() {
     ];
     for (file, args) in cases {
         let path = vectors().join(file);
-        let theirs = stdout_of(sandbox.sops().env("SOPS_AGE_KEY_FILE", key("age1.txt")).arg("decrypt").args(*args).arg(&path));
-        let ours = stdout_of(sandbox.secret().env("SOPS_AGE_KEY_FILE", key("age1.txt")).arg("decrypt").args(*args).arg(&path));
+        let theirs = stdout_of(
+            sandbox
+                .sops()
+                .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .arg("decrypt")
+                .args(*args)
+                .arg(&path),
+        );
+        let ours = stdout_of(
+            sandbox
+                .secret()
+                .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .arg("decrypt")
+                .args(*args)
+                .arg(&path),
+        );
         assert_same(&ours, &theirs, &format!("{file} {args:?}"));
     }
 }
@@ -93,8 +153,20 @@ fn encrypt_with_conversion_decrypts_with_sops() {
             .arg(vectors().join("plain/app.json")),
     );
     let theirs = sandbox.write("theirs.yaml", theirs);
-    let a = stdout_of(sandbox.sops().env("SOPS_AGE_KEY_FILE", key("age1.txt")).arg("decrypt").arg(&file));
-    let b = stdout_of(sandbox.sops().env("SOPS_AGE_KEY_FILE", key("age1.txt")).arg("decrypt").arg(&theirs));
+    let a = stdout_of(
+        sandbox
+            .sops()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("decrypt")
+            .arg(&file),
+    );
+    let b = stdout_of(
+        sandbox
+            .sops()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("decrypt")
+            .arg(&theirs),
+    );
     assert_same(&a, &b, "json → yaml");
 }
 
@@ -110,11 +182,23 @@ fn fails(cmd: &mut assert_cmd::Command, code: i32, needle: &str) {
 fn bad_input_per_format() {
     let s = Sandbox::new();
     let no_eq = s.write("a.env", "GOOD=1\nBAD LINE\n");
-    fails(s.secret().args(["encrypt", "--age", AGE1]).arg(&no_eq), 2, "line 2");
+    fails(
+        s.secret().args(["encrypt", "--age", AGE1]).arg(&no_eq),
+        2,
+        "line 2",
+    );
     let no_value = s.write("a.ini", "[s]\nkey\n");
-    fails(s.secret().args(["encrypt", "--age", AGE1]).arg(&no_value), 2, "a.ini");
+    fails(
+        s.secret().args(["encrypt", "--age", AGE1]).arg(&no_value),
+        2,
+        "a.ini",
+    );
     let sops_key = s.write("b.env", "A=1\nsops_version=3.11.0\n");
-    fails(s.secret().args(["encrypt", "--age", AGE1]).arg(&sops_key), 203, "already encrypted");
+    fails(
+        s.secret().args(["encrypt", "--age", AGE1]).arg(&sops_key),
+        203,
+        "already encrypted",
+    );
     fails(
         s.secret()
             .env("SOPS_AGE_KEY_FILE", key("age1.txt"))

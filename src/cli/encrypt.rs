@@ -195,11 +195,12 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
             .collect();
         format!("encrypting {label} for {}", keys.join(", "))
     });
-    let (docs, metadata) = sopsfile::seal_new(loaded.docs, plan).map_err(|e| e.context(&label))?;
+    let out_store = files.output_format.store(&options);
+    let mut docs = loaded.docs;
+    out_store.normalize(&mut docs);
+    let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
-    let out = files
-        .output_format
-        .store(&options)
+    let out = out_store
         .emit(&docs, Some(&meta_tree))
         .map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)

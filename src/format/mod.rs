@@ -118,4 +118,9 @@ pub trait Store {
 
     /// Writes one value that is not a map, as `--extract` prints it.
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>>;
+
+    /// Puts documents into the order this store writes them, so the MAC computed before
+    /// writing matches the one computed after reading back. Only stores that reorder
+    /// (TOML) need it.
+    fn normalize(&self, _docs: &mut [Map]) {}
 }

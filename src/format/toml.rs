@@ -247,4 +247,8 @@ impl Store for TomlStore {
             .map(String::into_bytes)
             .map_err(dump_error)
     }
+
+    fn normalize(&self, docs: &mut [Map]) {
+        docs.iter_mut().for_each(normalize);
+    }
 }
