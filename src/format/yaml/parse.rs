@@ -9,7 +9,7 @@
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
-use libyaml_safer::{EventData, Parser, ScalarStyle};
+use libyaml_safer::{EventData, MappingStyle, Parser, ScalarStyle, SequenceStyle};
 use std::collections::{HashMap, HashSet};
 
 const STR_TAG: &str = "tag:yaml.org,2002:str";
@@ -34,6 +34,7 @@ enum Frame {
         items: Map,
         col: u64,
         anchor: Option<String>,
+        flow: bool,
         /// A key read, waiting for its value (the pair is pushed once the value is known).
         key: Option<(String, u64)>,
         /// Keys seen so far, to refuse duplicates.
@@ -43,6 +44,7 @@ enum Frame {
         items: Vec<Node>,
         col: u64,
         anchor: Option<String>,
+        flow: bool,
     },
 }
 
@@ -103,6 +105,8 @@ struct Loader<'s> {
     last_entry: Option<(usize, usize)>,
     /// Whether the current document has shown content yet (comments before it are heads).
     content_seen: bool,
+    /// A flow collection that just ended: (frame depth, index there, comments put in it).
+    last_flow: Option<(usize, usize, usize)>,
 }
 
 fn node_size(n: &Node) -> usize {
@@ -206,6 +210,29 @@ impl<'s> Loader<'s> {
     }
 
     fn place_inline(&mut self, text: String) {
+        if let Some((depth, idx, n)) = self.last_flow {
+            let target = match self.stack.get_mut(depth) {
+                Some(Frame::Map { items, .. }) => match items.get_mut(idx) {
+                    Some(Item::Pair(_, v)) => Some(v),
+                    _ => None,
+                },
+                Some(Frame::Seq { items, .. }) => items.get_mut(idx),
+                None => None,
+            };
+            match target {
+                Some(Node::List(l)) => {
+                    l.insert(n.min(l.len()), Node::Comment(text));
+                    self.last_flow = Some((depth, idx, n + 1));
+                    return;
+                }
+                Some(Node::Map(m)) => {
+                    m.insert(n.min(m.len()), Item::Comment(text));
+                    self.last_flow = Some((depth, idx, n + 1));
+                    return;
+                }
+                _ => {}
+            }
+        }
         match self.last_entry {
             Some((depth, idx)) if depth < self.stack.len() => {
                 self.stack[depth].insert_comment(idx, text);
@@ -225,8 +252,23 @@ impl<'s> Loader<'s> {
         let first_line = run[0].line;
         let last_line = run[run.len() - 1].line;
         let after_blank = first_line == 0 || self.line_is_blank(first_line - 1);
-        if !self.content_seen || after_blank || self.stack.is_empty() {
+        if !self.content_seen || self.stack.is_empty() {
             self.pending.extend(run.iter().map(|c| c.text.clone()));
+            return;
+        }
+        if after_blank {
+            // Heads of the next entry, unless they hang deeper than it right after content:
+            // then they close the block at their column.
+            let c = run[0].col;
+            let after_content = !self.prev_nonblank_is_comment(first_line);
+            if after_content && c > next_col {
+                let d = self.block_at(c);
+                for cm in run {
+                    self.stack[d].push_comment(cm.text.clone());
+                }
+            } else {
+                self.pending.extend(run.iter().map(|c| c.text.clone()));
+            }
             return;
         }
         // Split into parts at column changes.
@@ -249,7 +291,9 @@ impl<'s> Loader<'s> {
                 None
             } else if c >= inner_col {
                 Some(inner)
-            } else if pi == 0 && single && then_content && c != next_col {
+            } else if c == next_col {
+                None
+            } else if pi == 0 && single && then_content {
                 Some(inner)
             } else {
                 Some(self.block_at(c))
@@ -261,6 +305,18 @@ impl<'s> Loader<'s> {
                 }
             }
         }
+    }
+
+    /// Whether the last non-blank line before `line` is a comment line.
+    fn prev_nonblank_is_comment(&self, line: u64) -> bool {
+        let mut l = line;
+        while l > 0 {
+            l -= 1;
+            if !self.line_is_blank(l) {
+                return self.line_is_comment(l);
+            }
+        }
+        false
     }
 
     /// The open block a dedented comment at column `c` belongs to.
@@ -464,6 +520,7 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         pending: Vec::new(),
         last_entry: None,
         content_seen: false,
+        last_flow: None,
     };
     let mut bytes = src.as_bytes();
     let mut parser = Parser::new();
@@ -492,7 +549,17 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                 ld.place_comments(comments, next_col);
             }
         }
-        prev_end = prev_end.max((ev.end_mark.index as usize).min(src.len()));
+        // Only scalars own their text: comments may sit inside the span of a collection start
+        // (between an anchor on the key's line and the first entry).
+        let owns_text = matches!(ev.data, EventData::Scalar { .. } | EventData::Alias { .. });
+        let end = if owns_text {
+            (ev.end_mark.index as usize).min(src.len())
+        } else {
+            start
+        };
+        prev_end = prev_end.max(end);
+        let block_col = ev.end_mark.column;
+        let closed_flow = ld.last_flow.take();
         match ev.data {
             EventData::StreamStart { .. } => {}
             EventData::StreamEnd => break,
@@ -557,31 +624,45 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                     root = Some(n);
                 }
             }
-            EventData::SequenceStart { anchor, .. } => {
+            EventData::SequenceStart { anchor, style, .. } => {
                 ld.entry_starts();
+                let flow = style == SequenceStyle::Flow;
                 ld.stack.push(Frame::Seq {
                     items: Vec::new(),
-                    col,
+                    col: if flow { col } else { block_col },
                     anchor,
+                    flow,
                 });
             }
-            EventData::MappingStart { anchor, .. } => {
+            EventData::MappingStart { anchor, style, .. } => {
                 ld.entry_starts();
+                let flow = style == MappingStyle::Flow;
                 ld.stack.push(Frame::Map {
                     items: Map::new(),
-                    col,
+                    col: if flow { col } else { block_col },
                     anchor,
                     key: None,
                     seen: HashSet::new(),
+                    flow,
                 });
             }
             EventData::SequenceEnd | EventData::MappingEnd => {
                 let Some(frame) = ld.stack.pop() else {
                     continue;
                 };
-                let (node, anchor) = match frame {
-                    Frame::Map { items, anchor, .. } => (Node::Map(items), anchor),
-                    Frame::Seq { items, anchor, .. } => (Node::List(items), anchor),
+                let (node, anchor, flow) = match frame {
+                    Frame::Map {
+                        items,
+                        anchor,
+                        flow,
+                        ..
+                    } => (Node::Map(items), anchor, flow),
+                    Frame::Seq {
+                        items,
+                        anchor,
+                        flow,
+                        ..
+                    } => (Node::List(items), anchor, flow),
                 };
                 ld.register_anchor(anchor, &node);
                 // The entry holding this block is now the last one started.
@@ -594,11 +675,18 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                     Some(f @ Frame::Seq { .. }) => Some((depth - 1, f.len())),
                     _ => None,
                 };
+                let holder = ld.last_entry;
                 if let Some(n) = ld.add_value(node, line, col)? {
                     root = Some(n);
                 }
+                // An inline comment right after a flow collection is its line comment, which
+                // sops puts first inside that collection.
+                if flow {
+                    ld.last_flow = holder.map(|(d, i)| (d, i, 0));
+                }
             }
         }
+        let _ = closed_flow;
     }
     Ok(docs)
 }
