@@ -95,7 +95,10 @@ fn analyze(value: &str) -> Analysis {
     let mut first = true;
     while let Some(c) = chars.next() {
         let next = chars.peek().copied();
-        let followed_by_ws = next.is_none_or(|n| is_blank(n) || is_break(n));
+        let followed_by_ws = match next {
+            None => true,
+            Some(n) => is_blank(n) || is_break(n),
+        };
         let last = next.is_none();
         if first {
             match c {
@@ -239,6 +242,14 @@ fn select_style(
     style
 }
 
+/// Whether sops' `Node.Encode` of this string fails: go-yaml prints it as a literal block whose
+/// first line starts with a tab, and its own scanner then refuses that ("found a tab character
+/// where an indentation space is expected"). sops ignores the error and keeps an empty node,
+/// which prints as `null`.
+pub(super) fn encode_fails(s: &str) -> bool {
+    s.starts_with('\t') && string_node_style(s) == Style::Literal
+}
+
 /// The style a string ends up with in sops' `yaml.Node`: go-yaml's encoder asks for literal
 /// (multi-line), plain (if it reads back as a string) or double quotes, and the emitter, printing
 /// the value alone as a document, may downgrade that; the node keeps what was printed.
@@ -301,12 +312,17 @@ struct EventBuilder<'a> {
 impl<'a> EventBuilder<'a> {
     fn scalar(&mut self, s: &'a Scalar) {
         let (value, style, merge): (Cow<'a, str>, Style, bool) = match s {
+            Scalar::Str(v) if encode_fails(v) => (Cow::Borrowed("null"), Style::Plain, false),
             Scalar::Str(v) => (Cow::Borrowed(v.as_str()), string_node_style(v), v == "<<"),
             Scalar::Bytes(b) => {
                 let v = String::from_utf8_lossy(b);
-                let st = string_node_style(&v);
-                let merge = v == "<<";
-                (v, st, merge)
+                if encode_fails(&v) {
+                    (Cow::Borrowed("null"), Style::Plain, false)
+                } else {
+                    let st = string_node_style(&v);
+                    let merge = v == "<<";
+                    (v, st, merge)
+                }
             }
             Scalar::Int(i) => (Cow::Owned(i.to_string()), Style::Plain, false),
             Scalar::Float(f) => (Cow::Owned(yaml_float(*f)), Style::Plain, false),
@@ -328,9 +344,14 @@ impl<'a> EventBuilder<'a> {
     }
 
     fn string(&mut self, s: &'a str) {
+        let failed = encode_fails(s);
         self.events.push(Ev::Scalar(ScalarEv {
-            value: Cow::Borrowed(s),
-            style: string_node_style(s),
+            value: Cow::Borrowed(if failed { "null" } else { s }),
+            style: if failed {
+                Style::Plain
+            } else {
+                string_node_style(s)
+            },
             merge: s == "<<",
             head: String::new(),
             foot: String::new(),

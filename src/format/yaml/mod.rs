@@ -22,10 +22,18 @@ impl Store for YamlStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
         let mut docs = parse::load_docs(input)?;
         if docs.is_empty() {
-            return Err(Error::new(
-                Code::NeedAtLeastOneDocument,
-                "Error unmarshaling input YAML: the file holds no YAML document",
-            ));
+            // sops tells a zero-byte file apart from one with only blanks or comments.
+            return Err(if input.is_empty() {
+                Error::new(
+                    Code::NeedAtLeastOneDocument,
+                    "File cannot be completely empty, it must contain at least one document",
+                )
+            } else {
+                Error::new(
+                    Code::CouldNotReadInputFile,
+                    "Error unmarshaling input YAML: EOF (no YAML document in the input)",
+                )
+            });
         }
         let mut metadata = None;
         for (i, doc) in docs.iter_mut().enumerate() {

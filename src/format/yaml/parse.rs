@@ -451,14 +451,14 @@ impl<'s> Loader<'s> {
                         } else {
                             resolve_plain(&value)
                         };
-                        let ok = match (k, &r) {
-                            ("int", Resolved::Int(_) | Resolved::Uint(_)) => true,
-                            ("float", Resolved::Float(_)) => true,
-                            ("bool", Resolved::Bool(_)) => true,
-                            ("null", Resolved::Null) => true,
-                            ("timestamp", Resolved::Timestamp(_)) => true,
-                            _ => false,
-                        };
+                        let ok = matches!(
+                            (k, &r),
+                            ("int", Resolved::Int(_) | Resolved::Uint(_))
+                                | ("float", Resolved::Float(_))
+                                | ("bool", Resolved::Bool(_))
+                                | ("null", Resolved::Null)
+                                | ("timestamp", Resolved::Timestamp(_))
+                        );
                         match (k, r) {
                             ("float", Resolved::Int(i)) => Resolved::Float(i as f64),
                             ("float", Resolved::Uint(u)) => Resolved::Float(u as f64),
@@ -505,6 +505,8 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         let col = upto.iter().rev().take_while(|&&b| b != b'\n').count() as u64;
         read_err(line, col, "invalid UTF-8")
     })?;
+    // A leading byte order mark is not content (go-yaml's reader drops it too).
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
     let mut line_starts = vec![0];
     for (i, b) in src.bytes().enumerate() {
         if b == b'\n' {
@@ -522,14 +524,28 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         content_seen: false,
         last_flow: None,
     };
-    let mut bytes = src.as_bytes();
+    // libyaml-safer can run past the end of input that lacks a final line break (and panic);
+    // parse with one added, then give block scalars ending there back their missing break.
+    let ends_open = !src.is_empty() && !src.ends_with(['\n', '\r']);
+    let padded;
+    let mut bytes: &[u8] = if ends_open {
+        padded = format!("{src}\n");
+        padded.as_bytes()
+    } else {
+        src.as_bytes()
+    };
     let mut parser = Parser::new();
+    // The input is known to be UTF-8; libyaml-safer's own sniffing misreads any text that
+    // starts with byte 0xEF (e.g. U+FFFC) as a broken byte order mark.
+    parser.set_encoding(libyaml_safer::Encoding::Utf8);
     parser.set_input_string(&mut bytes);
     let mut docs = Vec::new();
     let mut root: Option<Node> = None;
     let mut prev_end = 0usize;
     loop {
-        let ev = parser.parse().map_err(|e| {
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse()))
+            .map_err(|_| read_err(ld.line_of(prev_end), 0, "unexpected end of input"))?;
+        let mut ev = parsed.map_err(|e| {
             let m = e.problem_mark().unwrap_or_default();
             let msg = match e.context() {
                 Some(c) if !c.is_empty() => format!("{} {}", e.problem(), c),
@@ -537,6 +553,14 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
             };
             read_err(m.line, m.column, msg)
         })?;
+        if ends_open {
+            if let EventData::Scalar { style, value, .. } = &mut ev.data {
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                if block && ev.end_mark.index as usize > src.len() && value.ends_with('\n') {
+                    value.pop();
+                }
+            }
+        }
         let start = (ev.start_mark.index as usize).min(src.len());
         let (line, col) = (ev.start_mark.line, ev.start_mark.column);
         if start > prev_end {
