@@ -34,6 +34,7 @@ enum Ev<'a> {
 #[derive(Debug)]
 struct ScalarEv<'a> {
     value: Cow<'a, str>,
+    analysis: Analysis,
     /// The style go-yaml's node carries (what `Node.Encode` produced).
     style: Style,
     /// `!!merge`, the only tag sops' output ever shows.
@@ -246,14 +247,15 @@ fn select_style(
 /// first line starts with a tab, and its own scanner then refuses that ("found a tab character
 /// where an indentation space is expected"). sops ignores the error and keeps an empty node,
 /// which prints as `null`.
+#[cfg(test)]
 pub(super) fn encode_fails(s: &str) -> bool {
-    s.starts_with('\t') && string_node_style(s) == Style::Literal
+    s.starts_with('\t') && string_node_style(s, &analyze(s)) == Style::Literal
 }
 
 /// The style a string ends up with in sops' `yaml.Node`: go-yaml's encoder asks for literal
 /// (multi-line), plain (if it reads back as a string) or double quotes, and the emitter, printing
 /// the value alone as a document, may downgrade that; the node keeps what was printed.
-fn string_node_style(s: &str) -> Style {
+fn string_node_style(s: &str, a: &Analysis) -> Style {
     let requested = if s.contains('\n') {
         Style::Literal
     } else if can_use_plain(s) {
@@ -261,7 +263,7 @@ fn string_node_style(s: &str) -> Style {
     } else {
         Style::Double
     };
-    select_style(requested, &analyze(s), s.is_empty(), false, 0)
+    select_style(requested, a, s.is_empty(), false, 0)
 }
 
 fn join_comments(comments: &[&str]) -> String {
@@ -311,48 +313,45 @@ struct EventBuilder<'a> {
 
 impl<'a> EventBuilder<'a> {
     fn scalar(&mut self, s: &'a Scalar) {
-        let (value, style, merge): (Cow<'a, str>, Style, bool) = match s {
-            Scalar::Str(v) if encode_fails(v) => (Cow::Borrowed("null"), Style::Plain, false),
-            Scalar::Str(v) => (Cow::Borrowed(v.as_str()), string_node_style(v), v == "<<"),
-            Scalar::Bytes(b) => {
-                let v = String::from_utf8_lossy(b);
-                if encode_fails(&v) {
-                    (Cow::Borrowed("null"), Style::Plain, false)
-                } else {
-                    let st = string_node_style(&v);
-                    let merge = v == "<<";
-                    (v, st, merge)
-                }
-            }
-            Scalar::Int(i) => (Cow::Owned(i.to_string()), Style::Plain, false),
-            Scalar::Float(f) => (Cow::Owned(yaml_float(*f)), Style::Plain, false),
-            Scalar::Bool(b) => (
-                Cow::Borrowed(if *b { "true" } else { "false" }),
-                Style::Plain,
-                false,
-            ),
-            Scalar::Time(t) => (Cow::Borrowed(t.as_str()), Style::Plain, false),
-            Scalar::Null => (Cow::Borrowed("null"), Style::Plain, false),
+        let value: Cow<'a, str> = match s {
+            Scalar::Str(v) => return self.string(v),
+            Scalar::Bytes(b) => String::from_utf8_lossy(b),
+            Scalar::Int(i) => Cow::Owned(i.to_string()),
+            Scalar::Float(f) => Cow::Owned(yaml_float(*f)),
+            Scalar::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Scalar::Time(t) => Cow::Borrowed(t.as_str()),
+            Scalar::Null => Cow::Borrowed("null"),
         };
-        self.events.push(Ev::Scalar(ScalarEv {
-            value,
-            style,
-            merge,
-            head: String::new(),
-            foot: String::new(),
-        }));
+        if let Scalar::Bytes(_) = s {
+            self.text(value);
+        } else {
+            let analysis = analyze(&value);
+            self.push_scalar(value, analysis, Style::Plain, false);
+        }
     }
 
     fn string(&mut self, s: &'a str) {
-        let failed = encode_fails(s);
+        self.text(Cow::Borrowed(s));
+    }
+
+    /// A string scalar, styled as sops' `Node.Encode` leaves it.
+    fn text(&mut self, v: Cow<'a, str>) {
+        let analysis = analyze(&v);
+        let style = string_node_style(&v, &analysis);
+        if style == Style::Literal && v.starts_with('\t') {
+            // See `encode_fails`.
+            return self.push_scalar(Cow::Borrowed("null"), analyze("null"), Style::Plain, false);
+        }
+        let merge = v == "<<";
+        self.push_scalar(v, analysis, style, merge);
+    }
+
+    fn push_scalar(&mut self, value: Cow<'a, str>, analysis: Analysis, style: Style, merge: bool) {
         self.events.push(Ev::Scalar(ScalarEv {
-            value: Cow::Borrowed(if failed { "null" } else { s }),
-            style: if failed {
-                Style::Plain
-            } else {
-                string_node_style(s)
-            },
-            merge: s == "<<",
+            value,
+            analysis,
+            style,
+            merge,
             head: String::new(),
             foot: String::new(),
         }));
@@ -707,7 +706,7 @@ impl<'o> Emitter<'o> {
             self.tail_comment = tail.to_string();
         }
         if let Ev::Scalar(s) = ev {
-            self.analysis = analyze(&s.value);
+            self.analysis = s.analysis;
         }
     }
 
@@ -908,25 +907,9 @@ impl<'o> Emitter<'o> {
         if !value.is_empty() && !self.whitespace {
             self.put(' ');
         }
-        let mut breaks = false;
-        for c in value.chars() {
-            if c == ' ' {
-                self.put(c);
-            } else if is_break(c) {
-                if !breaks && c == '\n' {
-                    self.put_break();
-                }
-                self.write_break(c);
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.put(c);
-                self.indention = false;
-                breaks = false;
-            }
-        }
+        // Plain style is only chosen for text without line breaks, so it goes out as is.
+        self.out.push_str(value);
+        self.column += value.chars().count() as i32;
         if !value.is_empty() {
             self.whitespace = false;
         }

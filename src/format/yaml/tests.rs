@@ -418,3 +418,82 @@ mod props {
         }
     }
 }
+
+#[test]
+#[ignore = "timing: cargo test --release -- --ignored big_file_timing --nocapture"]
+fn big_file_timing() {
+    // 5 000 blocks of 10 values: 50 000 values, 60 000 lines.
+    let mut text = String::new();
+    for i in 0..5000 {
+        text.push_str(&format!("svc{i}:\n    # comment {i}\n"));
+        for j in 0..4 {
+            text.push_str(&format!("    key{j}: value-{i}-{j} with some text\n"));
+        }
+        text.push_str(&format!("    port: {i}\n    ratio: {i}.5\n    list:\n"));
+        for j in 0..3 {
+            text.push_str(&format!("        - item{j}\n"));
+        }
+    }
+    let text = text.into_bytes();
+    let t = std::time::Instant::now();
+    let loaded = store().load(&text).unwrap();
+    let t1 = t.elapsed();
+    let out = store().emit(&loaded.docs, None).unwrap();
+    println!(
+        "load {:?} emit {:?} ({} bytes)",
+        t1,
+        t.elapsed() - t1,
+        out.len()
+    );
+}
+
+#[test]
+fn lone_values_print_as_sops_extract() {
+    use crate::tree::{Item, Scalar};
+    let list = Node::List(vec![
+        Node::str("x"),
+        Node::Map(vec![Item::Pair("y".into(), Node::Scalar(Scalar::Int(1)))]),
+    ]);
+    let got = String::from_utf8(store().emit_value(&list).unwrap()).unwrap();
+    assert_eq!(got, "- x\n- \"y\": 1\n");
+    let map = Node::Map(vec![Item::Pair("e".into(), Node::str("f"))]);
+    let got = String::from_utf8(store().emit_value(&map).unwrap()).unwrap();
+    assert_eq!(got, "e: f\n");
+    let got = String::from_utf8(store().emit_value(&Node::str("a\nb")).unwrap()).unwrap();
+    assert_eq!(got, "|-\n    a\n    b\n");
+}
+
+#[test]
+fn load_errors_carry_codes_and_lines() {
+    let err = |t: &str| store().load(t.as_bytes()).unwrap_err();
+    assert_eq!(err("").code, Code::NeedAtLeastOneDocument);
+    assert_eq!(err("\n\n").code, Code::CouldNotReadInputFile);
+    let e = err("a: 1\na: 2\n");
+    assert_eq!(e.code, Code::CouldNotReadInputFile);
+    assert!(e.message.contains("line 2"), "{}", e.message);
+    let e = err("- a\n- b\n");
+    assert_eq!(e.code, Code::CouldNotReadInputFile);
+    assert_eq!(err("a: 1\n1: b\n").code, Code::ErrorEncryptingTree);
+    assert_eq!(
+        err("a: 18446744073709551615\n").code,
+        Code::ErrorEncryptingTree
+    );
+    let e = err("a: b: c\n");
+    assert!(e.message.contains("line 1"), "{}", e.message);
+    assert_eq!(err("a: *nope\n").code, Code::CouldNotReadInputFile);
+    // Empty documents are empty maps; `sops` is taken out of every document.
+    let l = store().load(b"---\n").unwrap();
+    assert_eq!(l.docs, vec![Map::new()]);
+    let l = store()
+        .load(b"a: 1\nsops:\n    version: 3.11.0\n---\nb: 2\nsops:\n    version: x\n")
+        .unwrap();
+    assert_eq!(l.docs.len(), 2);
+    assert!(l.docs.iter().all(|d| tree::get(d, "sops").is_none()));
+    assert_eq!(
+        l.metadata
+            .as_ref()
+            .and_then(|m| tree::get(m, "version"))
+            .and_then(Node::as_str),
+        Some("3.11.0")
+    );
+}
