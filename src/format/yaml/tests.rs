@@ -197,7 +197,12 @@ fn sops_output_reads_back_to_itself() {
 fn reprint_file() {
     let path = std::env::var("YAML_FILE").unwrap();
     let text = std::fs::read_to_string(path).unwrap();
-    match reprint(&text) {
+    let indent = std::env::var("YAML_INDENT").map_or(4, |v| v.parse().unwrap());
+    let reprinted = store().load(text.as_bytes()).and_then(|l| {
+        let s = YamlStore { indent };
+        Ok(String::from_utf8(s.emit(&l.docs, None)?).unwrap())
+    });
+    match reprinted {
         Ok(s) => print!("{s}"),
         Err(e) => println!("RC={} {}", e.code as i32, e.message),
     }
