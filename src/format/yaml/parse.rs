@@ -368,6 +368,10 @@ impl<'s> Loader<'s> {
                 None => {
                     let k = match node {
                         Node::Scalar(Scalar::Str(s)) => s,
+                        // sops fails to decode a collection key before it gets to typing.
+                        Node::Map(_) | Node::List(_) => {
+                            return Err(read_err(line, col, "a mapping key cannot be a collection"))
+                        }
                         _ => {
                             return Err(Error::new(
                                 Code::ErrorEncryptingTree,

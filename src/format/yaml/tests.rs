@@ -479,6 +479,7 @@ fn load_errors_carry_codes_and_lines() {
     let e = err("- a\n- b\n");
     assert_eq!(e.code, Code::CouldNotReadInputFile);
     assert_eq!(err("a: 1\n1: b\n").code, Code::ErrorEncryptingTree);
+    assert_eq!(err("? [1]\n: x\n").code, Code::CouldNotReadInputFile);
     assert_eq!(
         err("a: 18446744073709551615\n").code,
         Code::ErrorEncryptingTree
