@@ -29,12 +29,6 @@ fn show_diff(name: &str, got: &str, want: &str) {
     }
 }
 
-/// Loads YAML and prints it back (what `sops decrypt` does to a plaintext round trip).
-pub(super) fn reprint(text: &str) -> Result<String> {
-    let loaded = store().load(text.as_bytes())?;
-    Ok(String::from_utf8(store().emit(&loaded.docs, None)?).unwrap())
-}
-
 #[test]
 fn plain_vectors_print_as_sops_decrypt() {
     for name in ["app", "comments", "tricky", "multi"] {
