@@ -78,8 +78,9 @@ pub struct SealPlan {
     pub mac_only_encrypted: bool,
 }
 
-/// Encrypts plaintext documents with a fresh data key wrapped by the plan's master keys.
-pub fn seal_new(mut docs: Vec<Map>, plan: SealPlan) -> Result<(Vec<Map>, Metadata)> {
+/// Makes the metadata of a new file: a fresh data key wrapped by the plan's master keys.
+/// `lastmodified` and `mac` stay empty until [`reseal`] fills them.
+pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
     if plan.groups.iter().all(Vec::is_empty) {
         return Err(Error::new(
             Code::Generic,
@@ -105,6 +106,12 @@ pub fn seal_new(mut docs: Vec<Map>, plan: SealPlan) -> Result<(Vec<Map>, Metadat
         metadata.shamir_threshold,
         &data_key,
     )?;
+    Ok((metadata, data_key))
+}
+
+/// Encrypts plaintext documents with a fresh data key wrapped by the plan's master keys.
+pub fn seal_new(mut docs: Vec<Map>, plan: SealPlan) -> Result<(Vec<Map>, Metadata)> {
+    let (mut metadata, data_key) = new_metadata(plan)?;
     reseal(
         &mut docs,
         &mut metadata,

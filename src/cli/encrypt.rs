@@ -10,11 +10,20 @@ use crate::keys::pgp::PgpMasterKey;
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
+use std::path::Path;
 
 #[derive(Debug, Args)]
 pub struct EncryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub keys: NewFileArgs,
+}
+
+/// What decides the keys and the selector of a new file: shared by `encrypt` and by `edit`
+/// of a file that does not exist yet.
+#[derive(Debug, Args, Clone, Default)]
+pub struct NewFileArgs {
     /// age recipients, comma-separated (replaces the creation rule's keys)
     #[arg(
         short = 'a',
@@ -117,25 +126,12 @@ pub fn split_list(s: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
-    let files = Files::resolve(&args.io, true)?;
-    let label = files.label();
-    let input = files.read()?;
-    let options = ctx.store_options()?;
-    let loaded = files
-        .input_format
-        .store(&options)
-        .load(&input)
-        .map_err(|e| e.context(&label))?;
-    if loaded.metadata.is_some() {
-        return Err(Error::new(
-            Code::FileAlreadyEncrypted,
-            format!("{label}: the file is already encrypted (it has sops metadata)"),
-        ));
-    }
-
+/// Resolves the master keys, selector and MAC mode of a new file named `name`: command-line
+/// keys replace the matching creation rule's; a command-line selector overrides the rule's
+/// selector of the same kind and conflicts with another kind (exit 8).
+pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> Result<SealPlan> {
     let rule = match ctx.config()? {
-        Some(config) => config.rule_for(&files.name, &ctx.cwd)?,
+        Some(config) => config.rule_for(name, &ctx.cwd)?,
         None => None,
     };
     let cli_keys = GroupSpec {
@@ -195,6 +191,27 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
             .collect();
         format!("encrypting {label} for {}", keys.join(", "))
     });
+    Ok(plan)
+}
+
+pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    let files = Files::resolve(&args.io, true)?;
+    let label = files.label();
+    let input = files.read()?;
+    let options = ctx.store_options()?;
+    let loaded = files
+        .input_format
+        .store(&options)
+        .load(&input)
+        .map_err(|e| e.context(&label))?;
+    if loaded.metadata.is_some() {
+        return Err(Error::new(
+            Code::FileAlreadyEncrypted,
+            format!("{label}: the file is already encrypted (it has sops metadata)"),
+        ));
+    }
+
+    let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
     let out_store = files.output_format.store(&options);
     let mut docs = loaded.docs;
     out_store.normalize(&mut docs);

@@ -1,12 +1,16 @@
 //! The command line: clap definitions, sops' legacy spellings, dispatch.
 
 mod decrypt;
+mod edit;
 mod encrypt;
+mod exec;
 mod filestatus;
 mod groups;
 pub mod io;
 mod keyfile;
+mod proc;
 mod rotate;
+mod set;
 mod updatekeys;
 
 use crate::error::{Code, Error, Result};
@@ -57,6 +61,16 @@ pub enum Command {
     Groups(groups::GroupsArgs),
     /// Print {"encrypted":true} or {"encrypted":false} for a file
     Filestatus(filestatus::FileStatusArgs),
+    /// Edit an encrypted file in your editor (a missing file starts from an example)
+    Edit(edit::EditArgs),
+    /// Run a command with the decrypted values in its environment
+    ExecEnv(exec::ExecEnvArgs),
+    /// Run a command with the decrypted file at the path that replaces {}
+    ExecFile(exec::ExecFileArgs),
+    /// Set one value of an encrypted file in place: set FILE PATH JSON-VALUE
+    Set(set::SetArgs),
+    /// Remove one value of an encrypted file in place: unset FILE PATH
+    Unset(set::UnsetArgs),
 }
 
 /// Input and output options shared by encrypt and decrypt.
@@ -81,23 +95,34 @@ pub struct IoArgs {
     pub filename_override: Option<PathBuf>,
 }
 
-/// Rewrites sops' legacy form (`sops -d FILE`, `sops -e -i FILE`) into subcommands.
+/// Every subcommand name (a legacy rewrite never applies when one is present).
+const SUBCOMMANDS: [&str; 13] = [
+    "encrypt",
+    "decrypt",
+    "rotate",
+    "updatekeys",
+    "groups",
+    "filestatus",
+    "edit",
+    "exec-env",
+    "exec-file",
+    "set",
+    "unset",
+    "help",
+    "completion",
+];
+
+/// Global options that take a value (their value is not the FILE of legacy `secret FILE`).
+const VALUE_FLAGS: [&str; 3] = ["--config", "--decryption-order", "--set"];
+
+/// Rewrites sops' legacy form into subcommands: `-d FILE`, `-e -i FILE`,
+/// `--set '<path> <json>' FILE`, and a bare `FILE` (edit).
 fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
-    const SUBCOMMANDS: [&str; 8] = [
-        "encrypt",
-        "decrypt",
-        "help",
-        "completion",
-        "rotate",
-        "updatekeys",
-        "groups",
-        "filestatus",
-    ];
     let has_subcommand = args
         .iter()
         .skip(1)
         .any(|a| SUBCOMMANDS.contains(&a.to_string_lossy().as_ref()));
-    if has_subcommand {
+    if has_subcommand || args.len() < 2 {
         return args;
     }
     let legacy = [
@@ -112,8 +137,46 @@ fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
         {
             args.remove(pos);
             args.insert(1, command.into());
-            break;
+            return args;
         }
+    }
+    // `--set '<path> <json>'`: split at the first "] " into PATH and VALUE after FILE.
+    let set_at = args.iter().position(|a| {
+        let a = a.to_string_lossy();
+        a == "--set" || a.starts_with("--set=")
+    });
+    if let Some(pos) = set_at {
+        let flag = args.remove(pos).to_string_lossy().into_owned();
+        let spec = match flag.strip_prefix("--set=") {
+            Some(v) => v.to_string(),
+            None if pos < args.len() => args.remove(pos).to_string_lossy().into_owned(),
+            None => String::new(),
+        };
+        let (path, value) = match spec.find("] ") {
+            Some(i) => (spec[..=i].to_string(), spec[i + 2..].to_string()),
+            // No "] ": the whole text as PATH with an empty VALUE fails as sops does (exit 7).
+            None => (spec, String::new()),
+        };
+        args.insert(1, "set".into());
+        // After "--" so a VALUE such as -5 is not taken for an option.
+        args.push("--".into());
+        args.push(path.into());
+        args.push(value.into());
+        return args;
+    }
+    // A bare FILE (any argument that is not an option or an option's value) means edit.
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].to_string_lossy();
+        if VALUE_FLAGS.contains(&a.as_ref()) {
+            i += 2;
+            continue;
+        }
+        if !a.starts_with('-') {
+            args.insert(1, "edit".into());
+            return args;
+        }
+        i += 1;
     }
     args
 }
@@ -132,7 +195,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     match dispatch(cli) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("secret: {}", e.message);
             e.code as i32
@@ -140,7 +203,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
 }
 
-fn dispatch(cli: Cli) -> Result<()> {
+/// Runs the subcommand; `Ok` carries the exit code (commands that run a child pass its
+/// code on, an edit abandoned on a signal exits 128+n).
+fn dispatch(cli: Cli) -> Result<i32> {
     let cwd = std::env::current_dir().map_err(|e| {
         Error::new(
             Code::Generic,
@@ -149,12 +214,17 @@ fn dispatch(cli: Cli) -> Result<()> {
     })?;
     let ctx = io::Context::new(cli.global, cwd);
     match cli.command {
-        Command::Encrypt(args) => encrypt::run(&ctx, args),
-        Command::Decrypt(args) => decrypt::run(&ctx, args),
-        Command::Rotate(args) => rotate::run(&ctx, args),
-        Command::Updatekeys(args) => updatekeys::run(&ctx, args),
-        Command::Groups(args) => groups::run(&ctx, args),
-        Command::Filestatus(args) => filestatus::run(&ctx, args),
+        Command::Encrypt(args) => encrypt::run(&ctx, args).map(|()| 0),
+        Command::Decrypt(args) => decrypt::run(&ctx, args).map(|()| 0),
+        Command::Rotate(args) => rotate::run(&ctx, args).map(|()| 0),
+        Command::Updatekeys(args) => updatekeys::run(&ctx, args).map(|()| 0),
+        Command::Groups(args) => groups::run(&ctx, args).map(|()| 0),
+        Command::Filestatus(args) => filestatus::run(&ctx, args).map(|()| 0),
+        Command::Edit(args) => edit::run(&ctx, args),
+        Command::ExecEnv(args) => exec::run_env(&ctx, args),
+        Command::ExecFile(args) => exec::run_file(&ctx, args),
+        Command::Set(args) => set::run_set(&ctx, args),
+        Command::Unset(args) => set::run_unset(&ctx, args),
     }
 }
 
@@ -183,6 +253,47 @@ mod tests {
         assert_eq!(
             rewrite_legacy(strings(&["secret", "decrypt", "-d"])),
             strings(&["secret", "decrypt", "-d"])
+        );
+    }
+
+    #[test]
+    fn bare_file_means_edit() {
+        assert_eq!(
+            rewrite_legacy(strings(&["secret", "f.json"])),
+            strings(&["secret", "edit", "f.json"])
+        );
+        assert_eq!(
+            rewrite_legacy(strings(&["secret", "--config", "c.yaml", "-s", "f.json"])),
+            strings(&["secret", "edit", "--config", "c.yaml", "-s", "f.json"])
+        );
+        assert_eq!(
+            rewrite_legacy(strings(&["secret", "--version"])),
+            strings(&["secret", "--version"])
+        );
+        assert_eq!(rewrite_legacy(strings(&["secret"])), strings(&["secret"]));
+    }
+
+    #[test]
+    fn legacy_set_splits_path_and_value() {
+        assert_eq!(
+            rewrite_legacy(strings(&[
+                "secret",
+                "--set",
+                r#"["a"][0] {"b": 1}"#,
+                "f.json"
+            ])),
+            strings(&[
+                "secret",
+                "set",
+                "f.json",
+                "--",
+                r#"["a"][0]"#,
+                r#"{"b": 1}"#
+            ])
+        );
+        assert_eq!(
+            rewrite_legacy(strings(&["secret", "f.json", "--set=[\"a\"] 5"])),
+            strings(&["secret", "set", "f.json", "--", "[\"a\"]", "5"])
         );
     }
 

@@ -30,18 +30,20 @@ pub fn sops_path() -> PathBuf {
 
 /// Clears every variable that could make a key source pick up the developer's own keys
 /// and points HOME/XDG_CONFIG_HOME at an empty directory.
+const ISOLATED_VARS: [&str; 9] = [
+    "SOPS_AGE_KEY",
+    "SOPS_AGE_KEY_FILE",
+    "SOPS_AGE_KEY_CMD",
+    "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+    "SOPS_AGE_RECIPIENTS",
+    "SOPS_CONFIG",
+    "SOPS_DECRYPTION_ORDER",
+    "SOPS_EDITOR",
+    "EDITOR",
+];
+
 fn isolate(cmd: &mut Command, home: &Path) {
-    for var in [
-        "SOPS_AGE_KEY",
-        "SOPS_AGE_KEY_FILE",
-        "SOPS_AGE_KEY_CMD",
-        "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
-        "SOPS_AGE_RECIPIENTS",
-        "SOPS_CONFIG",
-        "SOPS_DECRYPTION_ORDER",
-        "SOPS_EDITOR",
-        "EDITOR",
-    ] {
+    for var in ISOLATED_VARS {
         cmd.env_remove(var);
     }
     cmd.env("HOME", home)
@@ -81,12 +83,93 @@ impl Sandbox {
         cmd
     }
 
+    /// `secret` as a plain `std::process::Command` (for tests that spawn it, signal it or give
+    /// it a terminal), with the same clean environment.
+    pub fn secret_std(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret"));
+        for var in ISOLATED_VARS {
+            cmd.env_remove(var);
+        }
+        cmd.env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path().join(".config"))
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+            .current_dir(self.path());
+        cmd
+    }
+
     /// Writes a file into the sandbox and returns its path.
     pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path().join(name);
         std::fs::write(&path, content).unwrap();
         path
     }
+}
+
+/// The first test age recipient (identity in `keys/age1.txt`).
+pub const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
+
+/// Lines that differ between two texts of the same line count (None if the counts differ).
+pub fn changed_lines(before: &[u8], after: &[u8]) -> Option<Vec<(String, String)>> {
+    let b: Vec<&str> = std::str::from_utf8(before).unwrap().lines().collect();
+    let a: Vec<&str> = std::str::from_utf8(after).unwrap().lines().collect();
+    if a.len() != b.len() {
+        return None;
+    }
+    Some(
+        b.iter()
+            .zip(&a)
+            .filter(|(x, y)| x != y)
+            .map(|(x, y)| (x.to_string(), y.to_string()))
+            .collect(),
+    )
+}
+
+/// Asserts that only the lines of `keys` (matched by `"key":` / `key:` / `key=`), plus
+/// `lastmodified` and `mac`, differ, and that the first of `keys` and the MAC did change.
+pub fn assert_minimal_diff(before: &[u8], after: &[u8], keys: &[&str]) {
+    let changed = changed_lines(before, after).unwrap_or_else(|| {
+        panic!(
+            "line count changed\n--- before\n{}\n--- after\n{}",
+            String::from_utf8_lossy(before),
+            String::from_utf8_lossy(after)
+        )
+    });
+    let allowed = |line: &str| {
+        let t = line.trim_start();
+        keys.iter()
+            .chain(&["lastmodified", "mac", "sops_lastmodified", "sops_mac"])
+            .any(|k| {
+                t.starts_with(&format!("\"{k}\":"))
+                    || t.starts_with(&format!("{k}:"))
+                    || t.starts_with(&format!("{k}="))
+            })
+    };
+    for (b, a) in &changed {
+        assert!(allowed(b) && allowed(a), "unexpected change:\n- {b}\n+ {a}");
+    }
+    let touched = |k: &str| {
+        changed.iter().any(|(b, _)| {
+            let t = b.trim_start();
+            t.starts_with(&format!("\"{k}\":"))
+                || t.starts_with(&format!("{k}:"))
+                || t.starts_with(&format!("{k}="))
+        })
+    };
+    assert!(touched(keys[0]), "the value of {} did not change", keys[0]);
+    assert!(
+        touched("mac") || touched("sops_mac"),
+        "the MAC did not change"
+    );
+}
+
+/// Entries left in a directory.
+pub fn entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Runs a command, asserts success and returns stdout.

@@ -1,0 +1,389 @@
+//! `secret exec-env` and `secret exec-file`: run a command with the decrypted values in its
+//! environment, or with the decrypted file behind a path that only lives as long as it runs.
+
+use super::io::{Context, Files};
+use super::proc::{self, PrivateDir, RunAs, SignalGuard};
+use super::IoArgs;
+use crate::error::{Code, Error, Result};
+use crate::keys::Keyring;
+use crate::numfmt::flat_float;
+use crate::sopsfile::{self, OpenOptions, Opened};
+use crate::tree::{Item, Node, Scalar};
+use clap::Args;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+#[derive(Debug, Args)]
+pub struct ExecEnvArgs {
+    /// The encrypted file
+    pub file: PathBuf,
+    /// The command, run with /bin/sh -c
+    pub command: String,
+    /// Give the command only the decrypted values, not the current environment
+    #[arg(long)]
+    pub pristine: bool,
+    /// Replace secret with the command (exec) instead of running it as a child
+    #[arg(long)]
+    pub same_process: bool,
+    /// Run the command as this user (needs the privileges to switch)
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Export nested values too: `db: {user: x}` becomes DB_USER=x
+    #[arg(long)]
+    pub flatten: bool,
+    /// Start the command and return at once (deprecated in sops)
+    #[arg(long, hide = true)]
+    pub background: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecFileArgs {
+    /// The encrypted file
+    pub file: PathBuf,
+    /// The command, run with /bin/sh -c; every {} is replaced by the decrypted file's path
+    pub command: String,
+    /// Use a regular 0600 file instead of a named pipe
+    #[arg(long)]
+    pub no_fifo: bool,
+    /// Name of the temporary file (default: tmp-file)
+    #[arg(long, value_name = "NAME")]
+    pub filename: Option<String>,
+    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+    /// Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input's)
+    #[arg(long, value_name = "TYPE")]
+    pub output_type: Option<String>,
+    /// Run the command as this user (needs the privileges to switch)
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+/// Decrypts FILE (read with `input_type`) and returns it with the resolved formats.
+fn decrypt(ctx: &Context, io: &IoArgs) -> Result<(Opened, Files)> {
+    let files = Files::resolve(io, false)?;
+    let label = files.label();
+    let loaded = files
+        .input_format
+        .store(&ctx.store_options()?)
+        .load(&files.read()?)
+        .map_err(|e| e.context(&label))?;
+    let open_options = OpenOptions {
+        ignore_mac: false,
+        decryption_order: ctx.decryption_order()?,
+    };
+    let opened =
+        sopsfile::open(loaded, &Keyring::new(), &open_options).map_err(|e| e.context(&label))?;
+    for w in &opened.warnings {
+        eprintln!("secret: warning: {label}: {w}");
+    }
+    Ok((opened, files))
+}
+
+/// A scalar as sops' `ValToString` writes it into a flat context (floats always show a
+/// point or exponent). `null` becomes the empty string (sops would print Go's `<nil>`).
+fn scalar_bytes(s: &Scalar) -> Vec<u8> {
+    match s {
+        Scalar::Str(s) | Scalar::Time(s) => s.clone().into_bytes(),
+        Scalar::Bytes(b) => b.clone(),
+        Scalar::Int(i) => i.to_string().into_bytes(),
+        Scalar::Float(f) => flat_float(*f).into_bytes(),
+        Scalar::Bool(b) => b.to_string().into_bytes(),
+        Scalar::Null => Vec::new(),
+    }
+}
+
+/// The name a nested value gets with `--flatten`: path components upper-cased, every
+/// character that is not an ASCII letter, digit or `_` turned into `_`, joined with `_`.
+fn flat_name(path: &[String]) -> String {
+    path.iter()
+        .map(|p| {
+            p.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '_' {
+                        c.to_ascii_uppercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+fn flatten_into(path: &mut Vec<String>, node: &Node, out: &mut Vec<(String, Vec<u8>)>) {
+    match node {
+        Node::Scalar(s) => out.push((flat_name(path), scalar_bytes(s))),
+        Node::Map(m) => {
+            for item in m {
+                if let Item::Pair(k, v) = item {
+                    path.push(k.clone());
+                    flatten_into(path, v, out);
+                    path.pop();
+                }
+            }
+        }
+        Node::List(l) => {
+            let mut i = 0;
+            for v in l {
+                if matches!(v, Node::Comment(_)) {
+                    continue;
+                }
+                path.push(i.to_string());
+                flatten_into(path, v, out);
+                path.pop();
+                i += 1;
+            }
+        }
+        Node::Comment(_) => {}
+    }
+}
+
+/// The variables for the environment: the top-level values of the first document (comments
+/// skipped). Nested values are an error unless `flatten`.
+pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut vars: Vec<(String, Vec<u8>)> = Vec::new();
+    for item in doc {
+        let Item::Pair(key, value) = item else {
+            continue;
+        };
+        match value {
+            Node::Scalar(s) => vars.push((key.clone(), scalar_bytes(s))),
+            Node::Comment(_) => {}
+            nested if flatten => flatten_into(&mut vec![key.clone()], nested, &mut vars),
+            _ => {
+                return Err(Error::new(
+                    Code::Generic,
+                    format!(
+                        "cannot use complex value in environment; offending key {key} \
+                         (use --flatten to export nested values)"
+                    ),
+                ))
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in &vars {
+        if key.is_empty() || key.contains('=') || key.contains('\0') {
+            return Err(Error::new(
+                Code::Generic,
+                format!("cannot use key {key:?} as an environment variable name"),
+            ));
+        }
+        if value.contains(&0) {
+            return Err(Error::new(
+                Code::Generic,
+                format!("the value of {key} contains a NUL byte, which an environment cannot hold"),
+            ));
+        }
+        if !seen.insert(key.as_str()) {
+            return Err(Error::new(
+                Code::Generic,
+                format!("two values would both be exported as {key}"),
+            ));
+        }
+    }
+    Ok(vars)
+}
+
+fn shell(command: &str) -> Command {
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("-c").arg(command);
+    cmd
+}
+
+fn spawn_error(e: std::io::Error) -> Error {
+    Error::new(Code::Generic, format!("cannot run /bin/sh: {e}"))
+}
+
+pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
+    let io = IoArgs {
+        file: Some(args.file.clone()),
+        ..IoArgs::default()
+    };
+    let (opened, _) = decrypt(ctx, &io)?;
+    let vars = environment(
+        opened.docs.first().map(Vec::as_slice).unwrap_or(&[]),
+        args.flatten,
+    )?;
+    drop(opened);
+    let mut cmd = shell(&args.command);
+    if args.pristine {
+        cmd.env_clear();
+    }
+    for (key, value) in vars {
+        cmd.env(key, OsString::from_vec(value));
+    }
+    if let Some(user) = &args.user {
+        RunAs::lookup(user)?.apply(&mut cmd);
+    }
+    if args.same_process {
+        use std::os::unix::process::CommandExt;
+        return Err(spawn_error(cmd.exec()));
+    }
+    if args.background {
+        cmd.stdin(std::process::Stdio::null());
+        cmd.spawn().map_err(spawn_error)?;
+        return Ok(0);
+    }
+    let _signals = SignalGuard::install();
+    let mut child = cmd.spawn().map_err(spawn_error)?;
+    proc::wait_forwarding(&mut child)
+}
+
+pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
+    let io = IoArgs {
+        file: Some(args.file.clone()),
+        input_type: args.input_type.clone(),
+        output_type: args.output_type.clone(),
+        ..IoArgs::default()
+    };
+    let (opened, files) = decrypt(ctx, &io)?;
+    let plain = files
+        .output_format
+        .store(&ctx.store_options()?)
+        .emit(&opened.docs, None)
+        .map_err(|e| e.context(files.label()))?;
+    drop(opened);
+    if let Some(name) = &args.filename {
+        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+            return Err(Error::new(
+                Code::Generic,
+                format!("--filename {name:?} must be a plain file name"),
+            ));
+        }
+    }
+    let user = args.user.as_deref().map(RunAs::lookup).transpose()?;
+
+    let _signals = SignalGuard::install();
+    let dir = PrivateDir::new()?;
+    let path = if args.no_fifo {
+        let name = args.filename.clone().unwrap_or_else(|| {
+            let suffix: u32 = rand::random::<u32>() % 1_000_000_000;
+            format!("tmp-file{suffix}")
+        });
+        dir.write_file(name.as_ref(), &plain)?
+    } else {
+        let path = dir
+            .path()
+            .join(args.filename.as_deref().unwrap_or("tmp-file"));
+        make_fifo(&path)?;
+        path
+    };
+    if let Some(user) = &user {
+        user.chown(dir.path())?;
+        user.chown(&path)?;
+    }
+    if !args.no_fifo {
+        // Opening a FIFO for writing blocks until a reader opens it, so a thread does it;
+        // when the command never reads, the thread is left blocked and ends with the process.
+        let fifo = path.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
+                let _ = f.write_all(&plain);
+            }
+        });
+    }
+    let command = args.command.replace("{}", &path.to_string_lossy());
+    let mut cmd = shell(&command);
+    if let Some(user) = &user {
+        user.apply(&mut cmd);
+    }
+    let mut child = cmd.spawn().map_err(spawn_error)?;
+    let code = proc::wait_forwarding(&mut child);
+    drop(dir);
+    code
+}
+
+fn make_fifo(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::new(Code::Generic, "temporary path contains a NUL byte"))?;
+    // SAFETY: mkfifo with a valid C string.
+    if unsafe { libc::mkfifo(c.as_ptr(), 0o600) } != 0 {
+        return Err(Error::new(
+            Code::CouldNotWriteOutputFile,
+            format!(
+                "cannot create the named pipe: {}",
+                std::io::Error::last_os_error()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(k: &str, v: Node) -> Item {
+        Item::Pair(k.into(), v)
+    }
+
+    #[test]
+    fn scalars_as_sops_prints_them() {
+        let doc = vec![
+            pair("s", Node::str("a=b\nc")),
+            Item::Comment(" note".into()),
+            pair("f", Node::Scalar(Scalar::Float(1.0))),
+            pair("g", Node::Scalar(Scalar::Float(1e21))),
+            pair("i", Node::Scalar(Scalar::Int(5))),
+            pair("t", Node::Scalar(Scalar::Bool(true))),
+            pair("z", Node::Scalar(Scalar::Null)),
+        ];
+        let vars = environment(&doc, false).unwrap();
+        let text: Vec<(String, String)> = vars
+            .into_iter()
+            .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+            .collect();
+        let expect = [
+            ("s", "a=b\nc"),
+            ("f", "1.0"),
+            ("g", "1E+21"),
+            ("i", "5"),
+            ("t", "true"),
+            ("z", ""),
+        ];
+        assert_eq!(
+            text,
+            expect
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn nested_values_need_flatten() {
+        let doc = vec![pair(
+            "db",
+            Node::Map(vec![
+                pair("user", Node::str("x")),
+                pair("host-name", Node::str("h")),
+                pair("ports", Node::List(vec![Node::str("1"), Node::str("2")])),
+            ]),
+        )];
+        let err = environment(&doc, false).unwrap_err();
+        assert!(err.message.contains("complex value"), "{err}");
+        let vars = environment(&doc, true).unwrap();
+        let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["DB_USER", "DB_HOST_NAME", "DB_PORTS_0", "DB_PORTS_1"]
+        );
+    }
+
+    #[test]
+    fn bad_names_and_collisions_are_errors() {
+        assert!(environment(&[pair("a=b", Node::str("x"))], false).is_err());
+        let doc = vec![
+            pair("DB_USER", Node::str("x")),
+            pair("db", Node::Map(vec![pair("user", Node::str("y"))])),
+        ];
+        assert!(environment(&doc, true).is_err());
+    }
+}

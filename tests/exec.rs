@@ -1,0 +1,286 @@
+//! `secret exec-env` and `secret exec-file` against files written by the real sops.
+
+mod common;
+use common::*;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const PLAIN: &str = r#"{"multi":"line1\nline2=two","eq":"a=b=c","num":5,"flag":true,"name":"app"}"#;
+
+struct Exec {
+    sb: Sandbox,
+    runtime: PathBuf,
+}
+
+impl Exec {
+    fn new() -> Exec {
+        let sb = Sandbox::new();
+        let runtime = sb.path().join("runtime");
+        std::fs::create_dir(&runtime).unwrap();
+        Exec { sb, runtime }
+    }
+
+    fn sops_file(&self, name: &str, plain: &str) -> PathBuf {
+        let p = self.sb.write(&format!("plain-{name}"), plain);
+        let out = stdout_of(
+            self.sb
+                .sops()
+                .args(["encrypt", "--age", AGE1, "--filename-override", name])
+                .arg(&p),
+        );
+        self.sb.write(name, out)
+    }
+
+    fn secret(&self) -> assert_cmd::Command {
+        let mut cmd = self.sb.secret();
+        cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .env("TMPDIR", &self.runtime);
+        cmd
+    }
+
+    fn assert_nothing_left(&self) {
+        assert_eq!(entries(&self.runtime), Vec::<String>::new());
+    }
+}
+
+#[test]
+fn exec_env_child_sees_values_with_newlines_and_equals() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    let out = stdout_of(
+        t.secret()
+            .env("name", "inherited")
+            .env("KEEP", "kept")
+            .args(["exec-env"])
+            .arg(&file)
+            .arg(r#"printf '%s|%s|%s|%s|%s|%s' "$multi" "$eq" "$num" "$flag" "$name" "$KEEP""#),
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "line1\nline2=two|a=b=c|5.0|true|app|kept"
+    );
+}
+
+#[test]
+fn exec_env_passes_exit_codes_and_signals_through() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    t.secret()
+        .arg("exec-env")
+        .arg(&file)
+        .arg("exit 7")
+        .assert()
+        .code(7);
+    t.secret()
+        .arg("exec-env")
+        .arg(&file)
+        .arg("kill -TERM $$")
+        .assert()
+        .code(143);
+}
+
+#[test]
+fn exec_env_forwards_sigterm_to_the_child() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    let ready = t.sb.path().join("ready");
+    let child =
+        t.sb.secret_std()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("exec-env")
+            .arg(&file)
+            .arg(format!(
+                "trap 'exit 42' TERM; touch {}; while :; do sleep 0.05; done",
+                ready.display()
+            ))
+            .spawn()
+            .unwrap();
+    let start = Instant::now();
+    while !ready.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "child never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(42),
+        "the child's trap decides the code"
+    );
+}
+
+#[test]
+fn exec_env_pristine_gives_only_the_secrets() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    let out = stdout_of(
+        t.secret()
+            .env("SHOULD_NOT_LEAK", "1")
+            .args(["exec-env", "--pristine"])
+            .arg(&file)
+            .arg("exec /usr/bin/env -0"),
+    );
+    let mut names: Vec<String> = out
+        .split(|&b| b == 0)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            let e = String::from_utf8_lossy(e);
+            e.split('=').next().unwrap().to_string()
+        })
+        // /bin/sh itself exports PWD (and bash SHLVL and _): not inherited from secret.
+        .filter(|n| !["PWD", "SHLVL", "_", "OLDPWD"].contains(&n.as_str()))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["eq", "flag", "multi", "name", "num"]);
+}
+
+#[test]
+fn exec_env_nested_values_need_flatten() {
+    let t = Exec::new();
+    let file = t.sops_file(
+        "n.json",
+        r#"{"top":"x","db":{"user":"u","hosts":["h1","h2"]}}"#,
+    );
+    t.secret()
+        .arg("exec-env")
+        .arg(&file)
+        .arg("true")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "cannot use complex value in environment",
+        ));
+    let out = stdout_of(
+        t.secret()
+            .args(["exec-env", "--flatten"])
+            .arg(&file)
+            .arg(r#"printf '%s %s %s %s' "$top" "$DB_USER" "$DB_HOSTS_0" "$DB_HOSTS_1""#),
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), "x u h1 h2");
+}
+
+#[test]
+fn exec_env_same_process_replaces_secret() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    // With exec the shell *is* the process: its exit status is secret's.
+    let out = t
+        .secret()
+        .args(["exec-env", "--same-process"])
+        .arg(&file)
+        .arg(r#"printf '%s' "$name"; exit 3"#)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(out.stdout, b"app");
+}
+
+#[test]
+fn exec_file_fifo_and_regular_file_both_deliver_the_content() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    let expected = stdout_of(
+        t.sb.sops()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("decrypt")
+            .arg(&file),
+    );
+    let fifo = stdout_of(t.secret().arg("exec-file").arg(&file).arg("cat {}"));
+    assert_same(&fifo, &expected, "exec-file fifo");
+    let mode = stdout_of(
+        t.secret()
+            .arg("exec-file")
+            .arg(&file)
+            .arg("stat -c '%F %a' {}; cat {} > /dev/null"),
+    );
+    assert_eq!(String::from_utf8(mode).unwrap(), "fifo 600\n");
+
+    let twice = stdout_of(
+        t.secret()
+            .args(["exec-file", "--no-fifo"])
+            .arg(&file)
+            .arg("cat {}; cat {}; stat -c '%a' {}"),
+    );
+    let mut want = expected.clone();
+    want.extend_from_slice(&expected);
+    want.extend_from_slice(b"600\n");
+    assert_same(&twice, &want, "exec-file --no-fifo");
+    t.assert_nothing_left();
+}
+
+#[test]
+fn exec_file_names_types_and_exit_codes() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    let name = stdout_of(
+        t.secret()
+            .args(["exec-file", "--no-fifo", "--filename", "conf.env"])
+            .arg(&file)
+            .arg("basename {}"),
+    );
+    assert_eq!(name, b"conf.env\n");
+    t.secret()
+        .arg("exec-file")
+        .arg(&file)
+        .arg("cat {} > /dev/null; exit 9")
+        .assert()
+        .code(9);
+    // The child never opens the FIFO: secret still returns, and cleans up.
+    t.secret()
+        .arg("exec-file")
+        .arg(&file)
+        .arg("exit 4")
+        .assert()
+        .code(4);
+    t.secret()
+        .args(["exec-file", "--filename", "../escape"])
+        .arg(&file)
+        .arg("true")
+        .assert()
+        .code(1);
+    t.assert_nothing_left();
+}
+
+#[test]
+fn exec_file_cleans_up_when_the_child_is_killed() {
+    let t = Exec::new();
+    let file = t.sops_file("app.json", PLAIN);
+    t.secret()
+        .args(["exec-file", "--no-fifo"])
+        .arg(&file)
+        .arg("kill -KILL $$")
+        .assert()
+        .code(137);
+    t.assert_nothing_left();
+}
+
+/// Needs the YAML store.
+#[test]
+fn exec_env_reads_yaml() {
+    let t = Exec::new();
+    let file = t.sops_file("app.yaml", "name: app\nport: 5432\nratio: 1.5\n");
+    let out = stdout_of(
+        t.secret()
+            .arg("exec-env")
+            .arg(&file)
+            .arg(r#"printf '%s %s %s' "$name" "$port" "$ratio""#),
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), "app 5432 1.5");
+}
+
+/// Needs the dotenv store.
+#[test]
+fn exec_env_reads_dotenv() {
+    let t = Exec::new();
+    let file = t.sops_file("app.env", "NAME=app\nTOKEN=a=b\n");
+    let out = stdout_of(
+        t.secret()
+            .arg("exec-env")
+            .arg(&file)
+            .arg(r#"printf '%s %s' "$NAME" "$TOKEN""#),
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), "app a=b");
+}
