@@ -2,10 +2,11 @@
 
 use super::io::{Context, Destination, Files};
 use super::IoArgs;
-use crate::config::GroupSpec;
+use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
+use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
@@ -22,6 +23,17 @@ pub struct EncryptArgs {
         value_name = "RECIPIENTS"
     )]
     pub age: Option<String>,
+    /// AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces
+    /// the creation rule's keys)
+    #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
+    pub kms: Option<String>,
+    /// KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation
+    /// rule's `kms` keys
+    #[arg(long, value_name = "CONTEXT")]
+    pub encryption_context: Option<String>,
+    /// AWS shared-config profile for the --kms keys
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
     #[command(flatten)]
     pub selectors: SelectorArgs,
     /// Authenticate only the encrypted values with the MAC
@@ -86,9 +98,19 @@ impl SelectorArgs {
     }
 }
 
-/// Builds master keys from a group as a rule or the command line names it.
-pub fn build_group(spec: &GroupSpec) -> Result<KeyGroup> {
+/// Builds master keys from a group as a rule or the command line names it. `context` is the
+/// `--encryption-context` for the KMS keys that have none of their own.
+pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyGroup> {
     let mut group = KeyGroup::new();
+    // sops' order within a group: KMS keys first, age last.
+    for k in &spec.kms {
+        group.push(Box::new(KmsMasterKey::new(
+            &k.arn,
+            &k.role,
+            k.context.clone().unwrap_or_else(|| context.clone()),
+            &k.aws_profile,
+        )));
+    }
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
@@ -96,12 +118,6 @@ pub fn build_group(spec: &GroupSpec) -> Result<KeyGroup> {
         return Err(Error::new(
             Code::Generic,
             format!("PGP master keys ({fp}) are not supported by secret yet"),
-        ));
-    }
-    if let Some(arn) = spec.kms.first() {
-        return Err(Error::new(
-            Code::Generic,
-            format!("AWS KMS master keys ({arn}) are not supported by secret yet"),
         ));
     }
     Ok(group)
@@ -116,6 +132,7 @@ fn split_list(s: &str) -> Vec<String> {
 }
 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    let context = kms::parse_context(args.encryption_context.as_deref().unwrap_or(""))?;
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
     let input = files.read()?;
@@ -138,6 +155,14 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     };
     let cli_keys = GroupSpec {
         age: args.age.as_deref().map(split_list).unwrap_or_default(),
+        kms: args
+            .kms
+            .as_deref()
+            .map(split_list)
+            .unwrap_or_default()
+            .iter()
+            .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
+            .collect(),
         ..GroupSpec::default()
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
@@ -145,7 +170,10 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     } else {
         rule.map(|r| r.groups.clone()).unwrap_or_default()
     };
-    let groups = specs.iter().map(build_group).collect::<Result<Vec<_>>>()?;
+    let groups = specs
+        .iter()
+        .map(|spec| build_group(spec, &context))
+        .collect::<Result<Vec<_>>>()?;
 
     let cli_selector = args.selectors.selector()?;
     let rule_selector = rule.and_then(|r| r.selector.clone());

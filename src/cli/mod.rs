@@ -41,7 +41,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Encrypt a file (stdout by default)
-    Encrypt(encrypt::EncryptArgs),
+    Encrypt(Box<encrypt::EncryptArgs>),
     /// Decrypt a file (stdout by default)
     Decrypt(decrypt::DecryptArgs),
 }
@@ -126,7 +126,7 @@ fn dispatch(cli: Cli) -> Result<()> {
     })?;
     let ctx = io::Context::new(cli.global, cwd);
     match cli.command {
-        Command::Encrypt(args) => encrypt::run(&ctx, args),
+        Command::Encrypt(args) => encrypt::run(&ctx, *args),
         Command::Decrypt(args) => decrypt::run(&ctx, args),
     }
 }

@@ -445,8 +445,8 @@ fn nesting_is_limited_to_go_depth() {
         .spawn(|| {
             let nest = |n: usize| {
                 let mut s = b"{\"a\":".to_vec();
-                s.extend(std::iter::repeat(b'[').take(n - 1));
-                s.extend(std::iter::repeat(b']').take(n - 1));
+                s.extend(std::iter::repeat_n(b'[', n - 1));
+                s.extend(std::iter::repeat_n(b']', n - 1));
                 s.push(b'}');
                 s
             };
@@ -465,7 +465,7 @@ fn nesting_is_limited_to_go_depth() {
             let err = load_err(&vec![b'['; 100_000]);
             assert_eq!(err.code, Code::CouldNotReadInputFile);
             let mut open = b"{\"a\":".to_vec();
-            open.extend(std::iter::repeat(b'[').take(5000));
+            open.extend(std::iter::repeat_n(b'[', 5000));
             assert!(load_err(&open).message.contains("unexpected end"));
         })
         .unwrap()
