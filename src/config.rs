@@ -410,6 +410,66 @@ mod tests {
         );
     }
 
+    fn s(text: &str) -> Node {
+        Node::str(text)
+    }
+
+    fn pair(k: &str, v: Node) -> Item {
+        Item::Pair(k.to_string(), v)
+    }
+
+    #[test]
+    fn kms_keys_in_rules() {
+        let file = Path::new(".sops.yaml");
+        let flat = vec![
+            pair(
+                "kms",
+                s("arn:aws:kms:us-east-1:1:key/a, arn:aws:kms:us-east-1:1:key/b+arn:aws:iam::1:role/r"),
+            ),
+            pair("aws_profile", s("dev")),
+        ];
+        let rule = parse_rule(&flat, file, 0).unwrap();
+        assert_eq!(rule.aws_profile, "dev");
+        let kms = &rule.groups[0].kms;
+        assert_eq!(kms.len(), 2);
+        assert_eq!(kms[0].arn, "arn:aws:kms:us-east-1:1:key/a");
+        assert_eq!(kms[0].context, None, "takes --encryption-context");
+        assert_eq!(kms[0].aws_profile, "dev");
+        assert_eq!(kms[1].arn, "arn:aws:kms:us-east-1:1:key/b");
+        assert_eq!(kms[1].role, "arn:aws:iam::1:role/r");
+
+        let entry = Node::Map(vec![
+            pair("arn", s("arn:aws:kms:us-east-1:1:key/c")),
+            pair("role", s("arn:aws:iam::1:role/x")),
+            pair(
+                "context",
+                Node::Map(vec![
+                    pair("b", s("2")),
+                    pair("a", Node::Scalar(Scalar::Int(1))),
+                ]),
+            ),
+            pair("aws_profile", s("ops")),
+        ]);
+        let groups = vec![pair(
+            "key_groups",
+            Node::List(vec![
+                Node::Map(vec![pair("kms", Node::List(vec![entry.clone(), entry]))]),
+                Node::Map(vec![pair("age", s("age1x"))]),
+            ]),
+        )];
+        let rule = parse_rule(&groups, file, 0).unwrap();
+        assert_eq!(rule.groups.len(), 2);
+        let kms = &rule.groups[0].kms;
+        assert_eq!(kms.len(), 1, "duplicates dropped");
+        assert_eq!(kms[0].role, "arn:aws:iam::1:role/x");
+        assert_eq!(kms[0].aws_profile, "ops");
+        let ctx: Vec<_> = kms[0].context.clone().unwrap().into_iter().collect();
+        assert_eq!(
+            ctx,
+            [("a".to_string(), "1".to_string()), ("b".into(), "2".into())]
+        );
+    }
+
     #[test]
     fn finds_the_nearest_config_upwards() {
         let tmp = tempfile::tempdir().unwrap();
