@@ -93,11 +93,13 @@ fn moto() -> &'static Moto {
             .filter_map(|l| l.split_once('='))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        // Stops the server (by the pid the script recorded) once this test binary has exited.
+        // Stops the server (by the pid the script recorded) once this test binary has exited;
+        // it outlives this process on purpose, so it is never waited for.
         let watchdog = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \"$0\" stop; rm -rf \"$KMS_LOCAL_DIR\"",
             pid = std::process::id()
         );
+        #[allow(clippy::zombie_processes)]
         Command::new("sh")
             .args(["-c", &watchdog])
             .arg(scripts().join("kms-local.sh"))
