@@ -16,6 +16,8 @@ export SOPS_AGE_KEY_FILE=$KEY
 
 python3 bench/gen.py yaml "$N" > "$WORK/big.yaml"
 python3 bench/gen.py yaml 20 > "$WORK/small.yaml"
+python3 bench/gen.py dotenv "$N" > "$WORK/big.env"
+python3 bench/gen.py binary 2097152 > "$WORK/blob.bin"
 
 # run LABEL CMD...: best wall time of 3 runs (seconds) and peak RSS (KiB)
 measure() {
@@ -42,7 +44,13 @@ row() { # name secret-cmd... -- sops-cmd...
 
 "$SOPS" encrypt --age "$RCPT" "$WORK/big.yaml" > "$WORK/big.enc.yaml"
 "$SOPS" encrypt --age "$RCPT" "$WORK/small.yaml" > "$WORK/small.enc.yaml"
+"$SOPS" encrypt --age "$RCPT" "$WORK/big.env" > "$WORK/big.enc.env"
+"$SOPS" encrypt --age "$RCPT" "$WORK/blob.bin" > "$WORK/blob.enc.bin"
 echo "values: $N"
 row "encrypt yaml ($N values)" "$SECRET" encrypt --age "$RCPT" "$WORK/big.yaml" -- "$SOPS" encrypt --age "$RCPT" "$WORK/big.yaml"
 row "decrypt yaml ($N values)" "$SECRET" decrypt "$WORK/big.enc.yaml" -- "$SOPS" decrypt "$WORK/big.enc.yaml"
 row "decrypt yaml (20 values)" "$SECRET" decrypt "$WORK/small.enc.yaml" -- "$SOPS" decrypt "$WORK/small.enc.yaml"
+row "decrypt dotenv ($N values)" "$SECRET" decrypt "$WORK/big.enc.env" -- "$SOPS" decrypt "$WORK/big.enc.env"
+row "encrypt binary (2 MiB)" "$SECRET" encrypt --age "$RCPT" "$WORK/blob.bin" -- "$SOPS" encrypt --age "$RCPT" "$WORK/blob.bin"
+row "decrypt binary (2 MiB)" "$SECRET" decrypt "$WORK/blob.enc.bin" -- "$SOPS" decrypt "$WORK/blob.enc.bin"
+echo "raw AES-256-GCM speed for the binary target: cargo bench --bench core -- binary"

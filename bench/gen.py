@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates a plaintext secrets file with N values: bench/gen.py FORMAT N (yaml)."""
+"""Generates a plaintext secrets file: bench/gen.py FORMAT N (yaml/dotenv: N values; binary: N bytes)."""
 import random
 import sys
 
@@ -23,6 +23,14 @@ if fmt == "yaml":
             else:
                 v = "-".join(rng.choice(words) for _ in range(4)) + str(rng.randint(0, 999))
             out.append(f"    key_{i}: {v}")
+elif fmt == "dotenv":
+    for i in range(n):
+        if i % 100 == 0:
+            out.append(f"# block {i // 100}")
+        out.append(f"KEY_{i}=" + "-".join(rng.choice(words) for _ in range(3)) + str(i))
+elif fmt == "binary":
+    sys.stdout.buffer.write(rng.randbytes(n))
+    raise SystemExit(0)
 else:
     raise SystemExit(f"unknown format {fmt}")
 print("\n".join(out))

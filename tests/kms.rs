@@ -472,7 +472,6 @@ fn role_round_trips() {
 }
 
 #[test]
-#[ignore = "needs the YAML store to read .sops.yaml (still a stub on this branch)"]
 fn creation_rules_with_profiles_and_key_groups() {
     let sb = Sandbox::new();
     let (a, b, c) = (

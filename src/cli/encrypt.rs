@@ -7,6 +7,7 @@ use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
 use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
+use crate::keys::pgp::PgpMasterKey;
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
@@ -34,6 +35,9 @@ pub struct EncryptArgs {
     /// AWS shared-config profile for the --kms keys
     #[arg(long, value_name = "PROFILE")]
     pub aws_profile: Option<String>,
+    /// PGP fingerprints, comma-separated (replaces the creation rule's keys)
+    #[arg(short = 'p', long, env = "SOPS_PGP_FP", value_name = "FINGERPRINTS")]
+    pub pgp: Option<String>,
     #[command(flatten)]
     pub selectors: SelectorArgs,
     /// Authenticate only the encrypted values with the MAC
@@ -114,16 +118,14 @@ pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyG
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
-    if let Some(fp) = spec.pgp.first() {
-        return Err(Error::new(
-            Code::Generic,
-            format!("PGP master keys ({fp}) are not supported by secret yet"),
-        ));
+    for fp in &spec.pgp {
+        group.push(Box::new(PgpMasterKey::new(fp)?));
     }
     Ok(group)
 }
 
-fn split_list(s: &str) -> Vec<String> {
+/// Splits a comma-separated list (items trimmed, empty items dropped).
+pub fn split_list(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -163,7 +165,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
             .collect(),
-        ..GroupSpec::default()
+        pgp: args.pgp.as_deref().map(split_list).unwrap_or_default(),
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
         vec![cli_keys]
@@ -220,11 +222,12 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
             .collect();
         format!("encrypting {label} for {}", keys.join(", "))
     });
-    let (docs, metadata) = sopsfile::seal_new(loaded.docs, plan).map_err(|e| e.context(&label))?;
+    let out_store = files.output_format.store(&options);
+    let mut docs = loaded.docs;
+    out_store.normalize(&mut docs);
+    let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
-    let out = files
-        .output_format
-        .store(&options)
+    let out = out_store
         .emit(&docs, Some(&meta_tree))
         .map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)

@@ -2,7 +2,12 @@
 
 mod decrypt;
 mod encrypt;
+mod filestatus;
+mod groups;
 pub mod io;
+mod keyfile;
+mod rotate;
+mod updatekeys;
 
 use crate::error::{Code, Error, Result};
 use clap::{Args, Parser, Subcommand};
@@ -44,6 +49,14 @@ pub enum Command {
     Encrypt(Box<encrypt::EncryptArgs>),
     /// Decrypt a file (stdout by default)
     Decrypt(decrypt::DecryptArgs),
+    /// Generate a new data key and re-encrypt every value (stdout by default)
+    Rotate(rotate::RotateArgs),
+    /// Give files the master keys of their .sops.yaml creation rule (same data key)
+    Updatekeys(updatekeys::UpdateKeysArgs),
+    /// Add or delete key groups (Shamir secret sharing)
+    Groups(groups::GroupsArgs),
+    /// Print {"encrypted":true} or {"encrypted":false} for a file
+    Filestatus(filestatus::FileStatusArgs),
 }
 
 /// Input and output options shared by encrypt and decrypt.
@@ -70,7 +83,16 @@ pub struct IoArgs {
 
 /// Rewrites sops' legacy form (`sops -d FILE`, `sops -e -i FILE`) into subcommands.
 fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
-    const SUBCOMMANDS: [&str; 4] = ["encrypt", "decrypt", "help", "completion"];
+    const SUBCOMMANDS: [&str; 8] = [
+        "encrypt",
+        "decrypt",
+        "help",
+        "completion",
+        "rotate",
+        "updatekeys",
+        "groups",
+        "filestatus",
+    ];
     let has_subcommand = args
         .iter()
         .skip(1)
@@ -81,6 +103,7 @@ fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
     let legacy = [
         (["-e", "--encrypt"], "encrypt"),
         (["-d", "--decrypt"], "decrypt"),
+        (["-r", "--rotate"], "rotate"),
     ];
     for (flags, command) in legacy {
         if let Some(pos) = args
@@ -128,6 +151,10 @@ fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Encrypt(args) => encrypt::run(&ctx, *args),
         Command::Decrypt(args) => decrypt::run(&ctx, args),
+        Command::Rotate(args) => rotate::run(&ctx, args),
+        Command::Updatekeys(args) => updatekeys::run(&ctx, args),
+        Command::Groups(args) => groups::run(&ctx, args),
+        Command::Filestatus(args) => filestatus::run(&ctx, args),
     }
 }
 
@@ -148,6 +175,10 @@ mod tests {
         assert_eq!(
             rewrite_legacy(strings(&["secret", "-i", "--encrypt", "f.yaml"])),
             strings(&["secret", "encrypt", "-i", "f.yaml"])
+        );
+        assert_eq!(
+            rewrite_legacy(strings(&["secret", "-r", "-i", "--add-age", "a", "f.json"])),
+            strings(&["secret", "rotate", "-i", "--add-age", "a", "f.json"])
         );
         assert_eq!(
             rewrite_legacy(strings(&["secret", "decrypt", "-d"])),

@@ -118,10 +118,9 @@ pub fn encrypt(key: &DataKey, leaf: &Leaf, aad: &str, iv: &[u8; NONCE_LEN]) -> R
     let tag = cipher
         .encrypt_in_place_detached(GenericArray::from_slice(iv), aad.as_bytes(), &mut buffer)
         .map_err(|_| Error::new(Code::ErrorEncryptingTree, "AES-GCM encryption failed"))?;
-    let data = B64.encode(&buffer[..]);
-    let mut out = String::with_capacity(PREFIX.len() + data.len() + 90);
+    let mut out = String::with_capacity(PREFIX.len() + buffer.len().div_ceil(3) * 4 + 100);
     out.push_str(PREFIX);
-    out.push_str(&data);
+    B64.encode_string(&buffer[..], &mut out);
     out.push_str(",iv:");
     B64.encode_string(iv, &mut out);
     out.push_str(",tag:");

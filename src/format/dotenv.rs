@@ -1,22 +1,345 @@
-//! dotenv store: `KEY=value` lines, `#` comments, flattened `sops_` metadata lines.
+//! dotenv store: `KEY=value` lines, `#` comments, flattened `sops_` metadata lines
+//! (`stores/dotenv/store.go`, SOPS-FORMAT.md §6.3).
+//!
+//! Reading: the input is split on `\n`; empty lines are skipped; a line starting with `#` is
+//! a comment (the rest of the line); any other line is split at its first `=` into a key and
+//! a value, both kept verbatim (spaces, `export `, quotes, `\r`, ` # ...`), except that the
+//! two characters `\n` in a value become a newline. Keys starting with `sops_` are the
+//! flattened metadata.
 
+use super::flatten::{flatten, scalar_text, unflatten};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
-use crate::tree::{Map, Node};
+use crate::tree::{Item, Map, Node, Scalar};
+
+/// The prefix of every metadata key in a dotenv file.
+pub const SOPS_PREFIX: &str = "sops_";
 
 /// The dotenv store.
 pub struct DotenvStore;
 
 impl Store for DotenvStore {
-    fn load(&self, _input: &[u8]) -> Result<Loaded> {
-        Err(Error::new(Code::Generic, "dotenv is not implemented yet"))
+    fn load(&self, input: &[u8]) -> Result<Loaded> {
+        let mut doc = Map::new();
+        let mut meta = Vec::new();
+        for (index, line) in input.split(|&b| b == b'\n').enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let number = index + 1;
+            let line = std::str::from_utf8(line).map_err(|_| {
+                Error::new(
+                    Code::CouldNotReadInputFile,
+                    format!("invalid UTF-8 in dotenv input on line {number}"),
+                )
+            })?;
+            if let Some(comment) = line.strip_prefix('#') {
+                doc.push(Item::Comment(comment.to_string()));
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                return Err(Error::new(
+                    Code::CouldNotReadInputFile,
+                    format!("invalid dotenv input line {number}: {line}"),
+                ));
+            };
+            let value = value.replace("\\n", "\n");
+            match key.strip_prefix(SOPS_PREFIX) {
+                Some(meta_key) => meta.push((meta_key.to_string(), value)),
+                None => doc.push(Item::Pair(key.to_string(), Node::str(value))),
+            }
+        }
+        let metadata = if meta.is_empty() {
+            None
+        } else {
+            Some(unflatten(&meta)?)
+        };
+        Ok(Loaded {
+            docs: vec![doc],
+            metadata,
+        })
     }
 
-    fn emit(&self, _docs: &[Map], _metadata: Option<&Map>) -> Result<Vec<u8>> {
-        Err(Error::new(Code::Generic, "dotenv is not implemented yet"))
+    fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
+        let mut out = String::new();
+        // sops writes the first document only (a dotenv file holds one).
+        if let Some(doc) = docs.first() {
+            for item in doc {
+                match item {
+                    Item::Comment(text) => {
+                        out.push('#');
+                        out.push_str(text);
+                    }
+                    Item::Pair(key, value) => {
+                        out.push_str(key);
+                        out.push('=');
+                        out.push_str(&value_text(key, value)?);
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        if let Some(meta) = metadata {
+            for (key, value) in flatten(meta) {
+                out.push_str(SOPS_PREFIX);
+                out.push_str(&key);
+                out.push('=');
+                out.push_str(&value);
+                out.push('\n');
+            }
+        }
+        Ok(out.into_bytes())
     }
 
-    fn emit_value(&self, _value: &Node) -> Result<Vec<u8>> {
-        Err(Error::new(Code::Generic, "dotenv is not implemented yet"))
+    fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {
+        match value {
+            Node::Scalar(Scalar::Str(s)) => Ok(s.clone().into_bytes()),
+            other => Err(Error::new(
+                Code::ErrorDumpingTree,
+                format!(
+                    "the dotenv store only supports emitting strings, got {}",
+                    go_type_name(other)
+                ),
+            )),
+        }
+    }
+}
+
+/// The text after `key=`: strings with newlines escaped, other scalars via `ValToString`.
+fn value_text(key: &str, value: &Node) -> Result<String> {
+    match value {
+        Node::Scalar(Scalar::Str(s)) => Ok(s.replace('\n', "\\n")),
+        Node::Scalar(scalar) => Ok(scalar_text(scalar)),
+        Node::Map(_) | Node::List(_) | Node::Comment(_) => Err(Error::new(
+            Code::ErrorDumpingTree,
+            format!("cannot use complex value in dotenv file; offending key {key}"),
+        )),
+    }
+}
+
+/// The Go type sops would name for a value it cannot emit.
+pub(crate) fn go_type_name(node: &Node) -> &'static str {
+    match node {
+        Node::Map(_) => "sops.TreeBranch",
+        Node::List(_) => "[]interface {}",
+        Node::Comment(_) => "sops.Comment",
+        Node::Scalar(scalar) => match scalar {
+            Scalar::Str(_) => "string",
+            Scalar::Bytes(_) => "[]uint8",
+            Scalar::Int(_) => "int",
+            Scalar::Float(_) => "float64",
+            Scalar::Bool(_) => "bool",
+            Scalar::Time(_) => "time.Time",
+            Scalar::Null => "<nil>",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn vector(path: &str) -> Vec<u8> {
+        let full = format!("{}/tests/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+    }
+
+    fn text(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn plain_vector_emits_what_sops_decrypt_prints() {
+        let loaded = DotenvStore.load(&vector("plain/prod.env")).unwrap();
+        assert_eq!(loaded.metadata, None);
+        let out = DotenvStore.emit(&loaded.docs, None).unwrap();
+        assert_eq!(text(&out), text(&vector("expected/prod.age1.env")));
+    }
+
+    #[test]
+    fn plain_vector_tree_shape() {
+        let loaded = DotenvStore.load(&vector("plain/prod.env")).unwrap();
+        let doc = &loaded.docs[0];
+        assert_eq!(doc[0], Item::Comment(" production environment".into()));
+        assert!(doc.contains(&Item::Pair("JWT_SECRET".into(), Node::str("abc=def=="))));
+        assert!(doc.contains(&Item::Pair("EMPTY_VALUE".into(), Node::str(""))));
+        assert!(doc.contains(&Item::Pair(
+            "QUOTED".into(),
+            Node::str("\"double quoted value\"")
+        )));
+    }
+
+    #[test]
+    fn encrypted_vector_round_trips_byte_for_byte() {
+        let input = vector("sops/prod.age1.env");
+        let loaded = DotenvStore.load(&input).unwrap();
+        let meta = loaded.metadata.as_ref().expect("metadata");
+        assert_eq!(
+            crate::tree::get(meta, "version").and_then(Node::as_str),
+            Some("3.11.0")
+        );
+        let age = match crate::tree::get(meta, "age") {
+            Some(Node::List(l)) => l,
+            other => panic!("age: {other:?}"),
+        };
+        let enc = crate::tree::get(age[0].as_map().unwrap(), "enc")
+            .and_then(Node::as_str)
+            .unwrap();
+        assert!(enc.starts_with("-----BEGIN AGE ENCRYPTED FILE-----\n"));
+        assert!(enc.ends_with("-----END AGE ENCRYPTED FILE-----\n"));
+        assert!(!loaded.docs[0]
+            .iter()
+            .any(|i| matches!(i, Item::Pair(k, _) if k.starts_with("sops_"))));
+        let out = DotenvStore
+            .emit(&loaded.docs, loaded.metadata.as_ref())
+            .unwrap();
+        assert_eq!(text(&out), text(&input));
+    }
+
+    #[test]
+    fn keeps_lines_verbatim() {
+        let input = b"A=1\r\nexport B = x y \n=empty\nC=a\\nb\\\\nc\nA=dup\n#\nD= # not a comment";
+        let loaded = DotenvStore.load(input).unwrap();
+        let doc = &loaded.docs[0];
+        assert_eq!(doc[0], Item::Pair("A".into(), Node::str("1\r")));
+        assert_eq!(doc[1], Item::Pair("export B ".into(), Node::str(" x y ")));
+        assert_eq!(doc[2], Item::Pair("".into(), Node::str("empty")));
+        assert_eq!(doc[3], Item::Pair("C".into(), Node::str("a\nb\\\nc")));
+        assert_eq!(doc[4], Item::Pair("A".into(), Node::str("dup")));
+        assert_eq!(doc[5], Item::Comment("".into()));
+        assert_eq!(
+            doc[6],
+            Item::Pair("D".into(), Node::str(" # not a comment"))
+        );
+        let out = DotenvStore.emit(&loaded.docs, None).unwrap();
+        assert_eq!(
+            text(&out),
+            "A=1\r\nexport B = x y \n=empty\nC=a\\nb\\\\nc\nA=dup\n#\nD= # not a comment\n"
+        );
+    }
+
+    #[test]
+    fn line_without_equals_is_exit_2_with_line_number() {
+        for (input, line) in [
+            (&b"A=1\n  # indented comment\n"[..], 2),
+            (b"A=1\n\nB=2\n   \n", 4),
+            (b"NOEQUALS", 1),
+        ] {
+            let err = DotenvStore.load(input).unwrap_err();
+            assert_eq!(err.code, Code::CouldNotReadInputFile);
+            assert!(
+                err.message
+                    .starts_with(&format!("invalid dotenv input line {line}:")),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_exit_2() {
+        let err = DotenvStore.load(b"A=1\nB=\xff\n").unwrap_err();
+        assert_eq!(err.code, Code::CouldNotReadInputFile);
+        assert!(err.message.contains("line 2"));
+    }
+
+    #[test]
+    fn sops_keys_become_metadata() {
+        // A plaintext file with a sops_ key: load reports metadata, so encrypt refuses (203).
+        let loaded = DotenvStore.load(b"A=1\nsops_x=1\n").unwrap();
+        assert_eq!(
+            loaded.metadata,
+            Some(vec![Item::Pair("x".into(), Node::str("1"))])
+        );
+        assert_eq!(loaded.docs[0].len(), 1);
+    }
+
+    #[test]
+    fn nested_value_is_exit_4_naming_the_key() {
+        let doc = vec![Item::Pair(
+            "db".into(),
+            Node::Map(vec![Item::Pair("h".into(), Node::str("x"))]),
+        )];
+        let err = DotenvStore.emit(&[doc], None).unwrap_err();
+        assert_eq!(err.code, Code::ErrorDumpingTree);
+        assert_eq!(
+            err.message,
+            "cannot use complex value in dotenv file; offending key db"
+        );
+        let doc = vec![Item::Pair("l".into(), Node::List(vec![]))];
+        assert!(DotenvStore.emit(&[doc], None).is_err());
+    }
+
+    #[test]
+    fn non_string_scalars_print_like_val_to_string() {
+        let doc = vec![
+            Item::Pair("s".into(), Node::str("str\nline2")),
+            Item::Pair("f1".into(), Node::Scalar(Scalar::Float(1.0))),
+            Item::Pair("f3".into(), Node::Scalar(Scalar::Float(1e21))),
+            Item::Pair("f7".into(), Node::Scalar(Scalar::Float(123456789.0))),
+            Item::Pair("i".into(), Node::Scalar(Scalar::Int(42))),
+            Item::Pair("b".into(), Node::Scalar(Scalar::Bool(true))),
+            Item::Pair("n".into(), Node::Scalar(Scalar::Null)),
+            Item::Pair(
+                "t".into(),
+                Node::Scalar(Scalar::Time("2024-01-02T03:04:05.5Z".into())),
+            ),
+        ];
+        let out = DotenvStore.emit(&[doc], None).unwrap();
+        assert_eq!(
+            text(&out),
+            "s=str\\nline2\nf1=1.0\nf3=1E+21\nf7=1.23456789E+08\ni=42\nb=true\nn=<nil>\n\
+             t=2024-01-02T03:04:05Z\n"
+        );
+    }
+
+    #[test]
+    fn emit_value_strings_only() {
+        assert_eq!(DotenvStore.emit_value(&Node::str("a\nb")).unwrap(), b"a\nb");
+        let err = DotenvStore
+            .emit_value(&Node::Scalar(Scalar::Float(1.0)))
+            .unwrap_err();
+        assert_eq!(err.code, Code::ErrorDumpingTree);
+        assert_eq!(
+            err.message,
+            "the dotenv store only supports emitting strings, got float64"
+        );
+    }
+
+    fn key_strategy() -> impl Strategy<Value = String> {
+        "[A-Za-z_ é€\"'#:.-][A-Za-z0-9_ é€\"'#:.\\r-]{0,12}".prop_filter("not metadata", |k| {
+            !k.starts_with(SOPS_PREFIX) && !k.starts_with('#')
+        })
+    }
+
+    fn value_strategy() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9 =\"'#\\\\\n\r\t é€😀]{0,20}"
+            .prop_filter("no literal \\n", |v| !v.contains("\\n"))
+    }
+
+    fn item_strategy() -> impl Strategy<Value = Item> {
+        prop_oneof![
+            (key_strategy(), value_strategy()).prop_map(|(k, v)| Item::Pair(k, Node::str(v))),
+            "[^\n]{0,12}".prop_map(Item::Comment),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn dotenv_trees_round_trip(doc in prop::collection::vec(item_strategy(), 0..12)) {
+            let bytes = DotenvStore.emit(std::slice::from_ref(&doc), None).unwrap();
+            let loaded = DotenvStore.load(&bytes).unwrap();
+            prop_assert_eq!(&loaded.docs[0], &doc);
+            prop_assert_eq!(loaded.metadata, None);
+            prop_assert_eq!(DotenvStore.emit(&loaded.docs, None).unwrap(), bytes);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(input in prop::collection::vec(any::<u8>(), 0..200)) {
+            if let Ok(loaded) = DotenvStore.load(&input) {
+                let _ = DotenvStore.emit(&loaded.docs, loaded.metadata.as_ref());
+            }
+        }
     }
 }

@@ -1,22 +1,105 @@
-//! INI store: sections of `key = value`, `;` comments, a flattened `[sops]` section.
+//! INI store: sections of `key = value`, `;` comments, a flattened `[sops]` section
+//! (`stores/ini/store.go` on top of go-ini `gopkg.in/ini.v1` v1.67.1; SOPS-FORMAT.md §6.4).
+//!
+//! The tree is one document whose items are sections (`Item::Pair(name, Node::Map)`), in
+//! file order, duplicates kept apart, always starting with the implicit `DEFAULT` section
+//! (keys before any header). Every value is a string. Comments are placed where sops places
+//! them: a section's comment (the lines above its header and a trailing `; x` on it) is the
+//! section's first item; a key's comment (the lines above it and its inline `; x`) is the
+//! item right after the key. Comment text is stripped of its leading `;`/`#` and spaces.
+//!
+//! Writing follows go-ini's pretty printer as sops drives it: `=` aligned per section,
+//! comments as `; text` above their key or header, a blank line between sections, values
+//! quoted where go-ini quotes them (`"""…"""` for newlines and backticks).
 
+mod parse;
+mod write;
+
+use super::flatten::{flatten, unflatten};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
-use crate::tree::{Map, Node};
+use crate::tree::{Item, Map, Node, Scalar};
+
+/// The name of the section that holds the flattened metadata.
+pub const SOPS_SECTION: &str = "sops";
 
 /// The ini store.
 pub struct IniStore;
 
 impl Store for IniStore {
-    fn load(&self, _input: &[u8]) -> Result<Loaded> {
-        Err(Error::new(Code::Generic, "ini is not implemented yet"))
+    fn load(&self, input: &[u8]) -> Result<Loaded> {
+        let sections = parse::parse(input)?;
+        let mut metadata = None;
+        let mut doc = Map::new();
+        for section in sections {
+            if section.name == SOPS_SECTION {
+                // sops reads the first [sops] section and drops them all from the data.
+                if metadata.is_none() {
+                    let pairs: Vec<(String, String)> = section
+                        .keys
+                        .into_iter()
+                        .map(|key| (key.name, key.value))
+                        .collect();
+                    metadata = Some(unflatten(&pairs)?);
+                }
+                continue;
+            }
+            doc.push(section.into_item());
+        }
+        Ok(Loaded {
+            docs: vec![doc],
+            metadata,
+        })
     }
 
-    fn emit(&self, _docs: &[Map], _metadata: Option<&Map>) -> Result<Vec<u8>> {
-        Err(Error::new(Code::Generic, "ini is not implemented yet"))
+    fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
+        let mut sections = Vec::new();
+        for doc in docs {
+            for item in doc {
+                match item {
+                    Item::Comment(_) => {}
+                    Item::Pair(name, Node::Map(items)) => {
+                        sections.push(write::Section::from_items(name, items)?)
+                    }
+                    Item::Pair(..) => {
+                        return Err(Error::new(
+                            Code::ErrorDumpingTree,
+                            "Error encoding section: Section values should always be TreeBranches",
+                        ))
+                    }
+                }
+            }
+        }
+        if let Some(meta) = metadata {
+            let mut section = write::Section::new(SOPS_SECTION)?;
+            for (key, value) in flatten(meta) {
+                section.add_key(key, value)?;
+            }
+            sections.push(section);
+        }
+        Ok(write::write(&sections).into_bytes())
     }
 
-    fn emit_value(&self, _value: &Node) -> Result<Vec<u8>> {
-        Err(Error::new(Code::Generic, "ini is not implemented yet"))
+    fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {
+        match value {
+            // sops prints a string as it is, whatever the output store.
+            Node::Scalar(Scalar::Str(s)) => Ok(s.clone().into_bytes()),
+            Node::Map(map) => self.emit(std::slice::from_ref(map), None),
+            other => write::go_json(other).map(String::into_bytes),
+        }
     }
 }
+
+/// sops' `stripCommentChar`: drop the leading run of `;`+spaces or `#`+spaces.
+fn strip_comment_char(comment: &str) -> String {
+    if comment.starts_with(';') {
+        comment.trim_start_matches([';', ' ']).to_string()
+    } else if comment.starts_with('#') {
+        comment.trim_start_matches(['#', ' ']).to_string()
+    } else {
+        comment.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;

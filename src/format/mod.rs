@@ -9,6 +9,7 @@ pub mod dotenv;
 pub mod flatten;
 pub mod ini;
 pub mod json;
+pub mod toml;
 pub mod yaml;
 
 use crate::error::Result;
@@ -22,6 +23,7 @@ pub enum Format {
     Json,
     Dotenv,
     Ini,
+    Toml,
     Binary,
 }
 
@@ -37,6 +39,8 @@ impl Format {
             Format::Dotenv
         } else if name.ends_with(".ini") {
             Format::Ini
+        } else if name.ends_with(".toml") {
+            Format::Toml
         } else {
             Format::Binary
         }
@@ -50,6 +54,7 @@ impl Format {
             "json" => Some(Format::Json),
             "dotenv" => Some(Format::Dotenv),
             "ini" => Some(Format::Ini),
+            "toml" => Some(Format::Toml),
             "binary" => Some(Format::Binary),
             _ => None,
         }
@@ -66,6 +71,7 @@ impl Format {
             }),
             Format::Dotenv => Box::new(dotenv::DotenvStore),
             Format::Ini => Box::new(ini::IniStore),
+            Format::Toml => Box::new(toml::TomlStore),
             Format::Binary => Box::new(binary::BinaryStore {
                 indent: options.json_binary_indent,
             }),
@@ -112,4 +118,9 @@ pub trait Store {
 
     /// Writes one value that is not a map, as `--extract` prints it.
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>>;
+
+    /// Puts documents into the order this store writes them, so the MAC computed before
+    /// writing matches the one computed after reading back. Only stores that reorder
+    /// (TOML) need it.
+    fn normalize(&self, _docs: &mut [Map]) {}
 }

@@ -6,6 +6,7 @@
 pub mod age;
 pub mod kms;
 pub mod opaque;
+pub mod pgp;
 pub mod shamir;
 
 use crate::crypt::cipher::DataKey;
@@ -72,6 +73,7 @@ pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
     match field {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
+        "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
 }
@@ -114,7 +116,14 @@ fn unwrap_group(
         let key = &group[i];
         match key.unwrap(keyring) {
             Ok(part) => return Ok(part),
-            Err(e) => failures.push(format!("{} {}: {}", key.kind(), key.describe(), e)),
+            Err(e) => {
+                let id = key.describe();
+                let why = e
+                    .message
+                    .strip_prefix(&format!("{id}: "))
+                    .unwrap_or(&e.message);
+                failures.push(format!("{} {id}: {why}", key.kind()))
+            }
         }
     }
     Err(failures)
@@ -155,12 +164,24 @@ pub fn recover_data_key(
             threshold
         };
         if parts.len() < threshold {
-            report.push(format!(
-                "{} of {} key groups opened, {} needed",
-                parts.len(),
-                groups.len(),
-                threshold
-            ));
+            let failed_groups: Vec<String> = report
+                .iter()
+                .filter_map(|r| r.strip_prefix("group "))
+                .filter_map(|r| r.split(':').next())
+                .map(str::to_string)
+                .collect();
+            report.insert(
+                0,
+                format!(
+                    "only {} of {} key groups could be opened, {} needed (Shamir threshold); \
+                     could not open group{} {}",
+                    parts.len(),
+                    groups.len(),
+                    threshold,
+                    if failed_groups.len() == 1 { "" } else { "s" },
+                    failed_groups.join(", ")
+                ),
+            );
             return Err(failed(report));
         }
         let shares: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();

@@ -1,0 +1,145 @@
+//! Helpers shared by the key management commands (`rotate`, `updatekeys`, `groups`): load an
+//! encrypted file without decrypting its values, recover its data key, check and re-wrap key
+//! groups, write the file back.
+
+use super::encrypt::build_group;
+use super::io::Context;
+use crate::config::GroupSpec;
+use crate::crypt::cipher::DataKey;
+use crate::crypt::metadata::Metadata;
+use crate::error::{Code, Error, Result};
+use crate::format::{Format, Loaded};
+use crate::keys::kms::EncryptionContext;
+use crate::keys::{self, KeyGroup, Keyring, MasterKey};
+use crate::sopsfile;
+use crate::tree::Map;
+use std::path::Path;
+
+/// An encrypted file as read from disk: its (still encrypted) documents and its metadata.
+pub struct EncryptedFile {
+    pub docs: Vec<Map>,
+    pub metadata: Metadata,
+    pub format: Format,
+    pub label: String,
+}
+
+/// Reads and parses an encrypted file (exit 100 when it does not exist, 1 without metadata).
+pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<EncryptedFile> {
+    let label = path.display().to_string();
+    if !path.exists() {
+        return Err(Error::new(
+            Code::NoFileSpecified,
+            format!("cannot operate on non-existent file {label}"),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::new(
+            Code::CouldNotReadInputFile,
+            format!("{label}: cannot read: {e}"),
+        )
+    })?;
+    let format = input_type
+        .and_then(Format::from_name)
+        .unwrap_or_else(|| Format::from_path(path));
+    let loaded: Loaded = format
+        .store(&ctx.store_options()?)
+        .load(&bytes)
+        .map_err(|e| e.context(&label))?;
+    let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;
+    Ok(EncryptedFile {
+        docs: loaded.docs,
+        metadata,
+        format,
+        label,
+    })
+}
+
+/// Recovers the data key of a file's metadata with the user's keys.
+pub fn recover(ctx: &Context, metadata: &Metadata, label: &str) -> Result<DataKey> {
+    keys::recover_data_key(
+        &metadata.key_groups,
+        metadata.shamir_threshold,
+        &ctx.decryption_order()?,
+        &Keyring::new(),
+    )
+    .map_err(|e| e.context(label))
+}
+
+/// Builds the master keys of groups as a rule or the command line names them; an empty
+/// group is refused.
+pub fn build_groups(specs: &[GroupSpec]) -> Result<Vec<KeyGroup>> {
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            if spec.is_empty() {
+                return Err(Error::new(
+                    Code::Generic,
+                    format!("key group {} has no keys", i + 1),
+                ));
+            }
+            // as in sops, rule keys get no encryption context here
+            build_group(spec, &EncryptionContext::new())
+        })
+        .collect()
+}
+
+/// Checks the groups and threshold sops would accept and fills in the default threshold
+/// (every group) for several groups; then wraps `data_key` with every master key.
+pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
+    let groups = metadata.key_groups.len();
+    if groups == 0 || metadata.key_groups.iter().all(Vec::is_empty) {
+        return Err(Error::new(
+            Code::Generic,
+            "the file would have no master keys left",
+        ));
+    }
+    if let Some(i) = metadata.key_groups.iter().position(Vec::is_empty) {
+        return Err(Error::new(
+            Code::Generic,
+            format!("key group {} has no keys", i + 1),
+        ));
+    }
+    if groups > 1 {
+        if metadata.shamir_threshold == 0 {
+            metadata.shamir_threshold = groups;
+        }
+        if metadata.shamir_threshold > groups {
+            return Err(Error::new(
+                Code::Generic,
+                format!(
+                    "Shamir threshold {} is larger than the number of key groups ({groups})",
+                    metadata.shamir_threshold
+                ),
+            ));
+        }
+        if metadata.shamir_threshold < 2 {
+            return Err(Error::new(
+                Code::Generic,
+                format!(
+                    "Shamir threshold {} is too small: with {groups} key groups it must be at \
+                     least 2",
+                    metadata.shamir_threshold
+                ),
+            ));
+        }
+    }
+    keys::wrap_data_key(
+        &mut metadata.key_groups,
+        metadata.shamir_threshold,
+        data_key,
+    )
+}
+
+/// The file with new metadata, as the output format writes it.
+pub fn emit(ctx: &Context, docs: &[Map], metadata: &Metadata, format: Format) -> Result<Vec<u8>> {
+    let meta_tree = sopsfile::metadata_tree(metadata, format);
+    format
+        .store(&ctx.store_options()?)
+        .emit(docs, Some(&meta_tree))
+}
+
+/// The string that identifies a key when comparing keys (sops' `ToString`).
+pub fn key_id(key: &dyn MasterKey) -> String {
+    key.describe()
+}

@@ -1,0 +1,184 @@
+//! `secret rotate`: a new data key, every value re-encrypted with it (keeping each value's
+//! nonce, as sops does), optionally adding master keys to the first group and removing
+//! master keys from every group.
+
+use super::encrypt::split_list;
+use super::io::{Context, Destination, Files};
+use super::keyfile;
+use super::IoArgs;
+use crate::config::{GroupSpec, KmsSpec};
+use crate::crypt::cipher::DataKey;
+use crate::error::{Code, Error, Result};
+use crate::keys::kms::EncryptionContext;
+use crate::keys::pgp::PgpMasterKey;
+use crate::keys::{KeyGroup, Keyring};
+use crate::sopsfile::{self, OpenOptions};
+use clap::Args;
+
+/// Options of `secret rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+    /// Add these age recipients (comma-separated) to the first key group
+    #[arg(long, value_name = "RECIPIENTS")]
+    pub add_age: Option<String>,
+    /// Remove these age recipients (comma-separated) from every key group
+    #[arg(long, value_name = "RECIPIENTS")]
+    pub rm_age: Option<String>,
+    /// Add these PGP fingerprints (comma-separated) to the first key group
+    #[arg(long, value_name = "FINGERPRINTS")]
+    pub add_pgp: Option<String>,
+    /// Remove these PGP fingerprints (comma-separated) from every key group
+    #[arg(long, value_name = "FINGERPRINTS")]
+    pub rm_pgp: Option<String>,
+    /// Add these AWS KMS ARNs (comma-separated) to the first key group
+    #[arg(long, value_name = "ARNS")]
+    pub add_kms: Option<String>,
+    /// Remove these AWS KMS ARNs (comma-separated) from every key group
+    #[arg(long, value_name = "ARNS")]
+    pub rm_kms: Option<String>,
+    /// Do not check the file's MAC before rotating
+    #[arg(long)]
+    pub ignore_mac: bool,
+}
+
+impl RotateArgs {
+    fn list(v: &Option<String>) -> Vec<String> {
+        v.as_deref().map(split_list).unwrap_or_default()
+    }
+
+    fn changes_keys(&self) -> bool {
+        [
+            &self.add_age,
+            &self.rm_age,
+            &self.add_pgp,
+            &self.rm_pgp,
+            &self.add_kms,
+            &self.rm_kms,
+        ]
+        .iter()
+        .any(|v| v.is_some())
+    }
+
+    /// The keys to remove as (kind, identifier) pairs, normalised like the file stores them.
+    fn removals(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for r in Self::list(&self.rm_age) {
+            out.push(("age", r));
+        }
+        for fp in Self::list(&self.rm_pgp) {
+            let fp = PgpMasterKey::new(&fp).map(|k| k.fp).unwrap_or(fp);
+            out.push(("pgp", fp));
+        }
+        for arn in Self::list(&self.rm_kms) {
+            out.push(("kms", arn));
+        }
+        out
+    }
+}
+
+/// Removes every key matching `removals` from all groups; returns the removals that matched
+/// nothing.
+pub fn remove_keys(
+    groups: &mut [KeyGroup],
+    removals: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut unmatched = Vec::new();
+    for (kind, id) in removals {
+        let mut found = false;
+        for group in groups.iter_mut() {
+            group.retain(|k| {
+                let hit = k.kind() == *kind && keyfile::key_id(k.as_ref()) == *id;
+                found |= hit;
+                !hit
+            });
+        }
+        if !found {
+            unmatched.push((*kind, id.clone()));
+        }
+    }
+    unmatched
+}
+
+/// Runs `secret rotate`.
+pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
+    let files = Files::resolve(&args.io, false)?;
+    let Some(path) = files.input.clone() else {
+        return Err(Error::new(
+            Code::NoFileSpecified,
+            "rotate needs a file (standard input is not supported)",
+        ));
+    };
+    if !path.exists() && args.changes_keys() {
+        return Err(Error::new(
+            Code::CannotChangeKeysFromNonExistentFile,
+            format!(
+                "cannot add or remove keys on non-existent file {}",
+                path.display()
+            ),
+        ));
+    }
+    let label = files.label();
+    // Build the new keys before touching anything, so a bad recipient fails early.
+    let additions = GroupSpec {
+        age: RotateArgs::list(&args.add_age),
+        pgp: RotateArgs::list(&args.add_pgp),
+        kms: RotateArgs::list(&args.add_kms)
+            .iter()
+            .map(|arn| KmsSpec::from_arn_string(arn, ""))
+            .collect(),
+    };
+    let added = if additions.is_empty() {
+        KeyGroup::new()
+    } else {
+        super::encrypt::build_group(&additions, &EncryptionContext::new())?
+    };
+
+    let input = files.read()?;
+    let options = ctx.store_options()?;
+    let loaded = files
+        .input_format
+        .store(&options)
+        .load(&input)
+        .map_err(|e| e.context(&label))?;
+    let open_options = OpenOptions {
+        ignore_mac: args.ignore_mac,
+        decryption_order: ctx.decryption_order()?,
+    };
+    let mut opened =
+        sopsfile::open(loaded, &Keyring::new(), &open_options).map_err(|e| e.context(&label))?;
+
+    let metadata = &mut opened.metadata;
+    if metadata.key_groups.is_empty() {
+        metadata.key_groups.push(KeyGroup::new());
+    }
+    metadata.key_groups[0].extend(added);
+    for (kind, id) in remove_keys(&mut metadata.key_groups, &args.removals()) {
+        eprintln!("secret: warning: {label}: no {kind} key {id} to remove");
+    }
+
+    let data_key = DataKey::generate();
+    keyfile::rewrap(metadata, &data_key).map_err(|e| e.context(&label))?;
+    sopsfile::reseal(
+        &mut opened.docs,
+        &mut opened.metadata,
+        &data_key,
+        &mut opened.nonces,
+    )
+    .map_err(|e| e.context(&label))?;
+    ctx.verbose(|| {
+        let keys: Vec<String> = opened
+            .metadata
+            .master_keys()
+            .map(|k| format!("{} {}", k.kind(), k.describe()))
+            .collect();
+        format!(
+            "rotated the data key of {label}; master keys: {}",
+            keys.join(", ")
+        )
+    });
+    let out = keyfile::emit(ctx, &opened.docs, &opened.metadata, files.output_format)
+        .map_err(|e| e.context(&label))?;
+    Destination::of(&args.io).write(&out, 0o644)
+}

@@ -1,0 +1,240 @@
+//! `secret updatekeys`: give files the master keys of their creation rule. The data key stays
+//! the same (it is re-wrapped, or re-split for key groups); values, `lastmodified` and `mac`
+//! are untouched, as in sops.
+
+use super::io::{write_atomic, Context};
+use super::keyfile;
+use crate::error::{Code, Error, Result};
+use crate::keys::KeyGroup;
+use clap::Args;
+use std::collections::HashSet;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+/// Options of `secret updatekeys`.
+#[derive(Debug, Args)]
+pub struct UpdateKeysArgs {
+    /// The encrypted files to update
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Apply the changes without asking
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
+    #[arg(long, value_name = "TYPE")]
+    pub input_type: Option<String>,
+    /// Use this Shamir threshold instead of the file's (capped at the number of groups)
+    #[arg(long, value_name = "N")]
+    pub shamir_secret_sharing_threshold: Option<usize>,
+}
+
+/// The keys of one group position: kept, added and removed (sops' `DiffKeyGroups`).
+#[derive(Debug, Default, PartialEq)]
+pub struct GroupDiff {
+    pub common: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+/// Compares key groups position by position, keys by their identifier.
+pub fn diff_groups(ours: &[KeyGroup], theirs: &[KeyGroup]) -> Vec<GroupDiff> {
+    let ids = |g: Option<&KeyGroup>| -> Vec<String> {
+        g.map(|g| g.iter().map(|k| keyfile::key_id(k.as_ref())).collect())
+            .unwrap_or_default()
+    };
+    (0..ours.len().max(theirs.len()))
+        .map(|i| {
+            let our = ids(ours.get(i));
+            let their = ids(theirs.get(i));
+            let our_set: HashSet<&String> = our.iter().collect();
+            let their_set: HashSet<&String> = their.iter().collect();
+            let mut d = GroupDiff::default();
+            for k in &their {
+                if our_set.contains(k) {
+                    d.common.push(k.clone());
+                } else {
+                    d.added.push(k.clone());
+                }
+            }
+            d.removed = our
+                .iter()
+                .filter(|k| !their_set.contains(k))
+                .cloned()
+                .collect();
+            d
+        })
+        .collect()
+}
+
+/// The change summary sops prints before asking.
+pub fn describe_changes(old_threshold: usize, new_threshold: usize, diffs: &[GroupDiff]) -> String {
+    let mut out = String::from("The following changes will be made to the file's groups:\n");
+    if old_threshold > 0 && old_threshold == new_threshold {
+        out.push_str(&format!("shamir_threshold: {new_threshold}\n"));
+    } else {
+        if new_threshold > 0 {
+            out.push_str(&format!("+++ shamir_threshold: {new_threshold}\n"));
+        }
+        if old_threshold > 0 {
+            out.push_str(&format!("--- shamir_threshold: {old_threshold}\n"));
+        }
+    }
+    for (i, d) in diffs.iter().enumerate() {
+        out.push_str(&format!("Group {}\n", i + 1));
+        for k in &d.common {
+            out.push_str(&format!("    {k}\n"));
+        }
+        for k in &d.added {
+            out.push_str(&format!("+++ {k}\n"));
+        }
+        for k in &d.removed {
+            out.push_str(&format!("--- {k}\n"));
+        }
+    }
+    out
+}
+
+/// Asks "Is this okay? (y/n):" on stdout and reads answers from stdin until one is `y` or
+/// `n` (as sops, so `echo y | secret updatekeys F` works). End of input is a refusal with
+/// an error.
+fn confirm(input: &mut dyn BufRead) -> Result<bool> {
+    loop {
+        print!("Is this okay? (y/n):");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        let n = input.read_line(&mut line).map_err(|e| {
+            Error::new(
+                Code::Generic,
+                format!("cannot read the answer from standard input: {e}"),
+            )
+        })?;
+        if n == 0 {
+            println!();
+            return Err(Error::new(
+                Code::Generic,
+                "no answer on standard input (not interactive?): run with -y to apply the \
+                 changes without asking",
+            ));
+        }
+        match line.trim() {
+            "y" => return Ok(true),
+            "n" => return Ok(false),
+            _ => {}
+        }
+    }
+}
+
+fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::new(
+            Code::Generic,
+            format!("{}: can't operate on a directory", path.display()),
+        ));
+    }
+    let mut file = keyfile::load(ctx, path, args.input_type.as_deref())?;
+    let label = file.label.clone();
+    let config = ctx.config()?.ok_or_else(|| {
+        Error::new(
+            Code::Generic,
+            "config file not found: updatekeys needs a .sops.yaml (or --config)",
+        )
+    })?;
+    let rule = config.rule_for(path, &ctx.cwd)?.ok_or_else(|| {
+        Error::new(
+            Code::Generic,
+            format!(
+                "the config file {} does not contain any creation rule",
+                config.file.display()
+            ),
+        )
+    })?;
+    if rule.groups.is_empty() {
+        return Err(Error::new(
+            Code::Generic,
+            format!(
+                "{label}: the matching creation rule in {} has no keys",
+                config.file.display()
+            ),
+        ));
+    }
+    let new_groups = keyfile::build_groups(&rule.groups).map_err(|e| e.context(&label))?;
+
+    let old_threshold = file.metadata.shamir_threshold;
+    let threshold = args
+        .shamir_secret_sharing_threshold
+        .unwrap_or(old_threshold)
+        .min(new_groups.len());
+    let diffs = diff_groups(&file.metadata.key_groups, &new_groups);
+    let keys_change = diffs
+        .iter()
+        .any(|d| !d.added.is_empty() || !d.removed.is_empty());
+    if !keys_change && threshold == old_threshold {
+        eprintln!("secret: file {label} already up to date");
+        return Ok(());
+    }
+    print!("{}", describe_changes(old_threshold, threshold, &diffs));
+    if !args.yes && !confirm(&mut std::io::stdin().lock())? {
+        eprintln!("secret: file {label} left unchanged");
+        return Ok(());
+    }
+    let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
+    file.metadata.key_groups = new_groups;
+    file.metadata.shamir_threshold = threshold;
+    keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
+    let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
+        .map_err(|e| e.context(&label))?;
+    write_atomic(path, &out, 0o644)?;
+    eprintln!("secret: file {label} synced with new keys");
+    Ok(())
+}
+
+/// Runs `secret updatekeys`: files one after the other, stopping at the first error.
+pub fn run(ctx: &Context, args: UpdateKeysArgs) -> Result<()> {
+    for path in &args.files {
+        update_file(ctx, &args, path)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::age::AgeMasterKey;
+
+    const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
+    const AGE2: &str = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
+
+    fn group(recipients: &[&str]) -> KeyGroup {
+        recipients
+            .iter()
+            .map(|r| Box::new(AgeMasterKey::new(r).unwrap()) as Box<dyn crate::keys::MasterKey>)
+            .collect()
+    }
+
+    #[test]
+    fn diff_and_summary_as_sops_prints_them() {
+        let ours = vec![group(&[AGE1, AGE2])];
+        let theirs = vec![group(&[AGE1]), group(&[AGE2])];
+        let diffs = diff_groups(&ours, &theirs);
+        assert_eq!(diffs[0].common, [AGE1]);
+        assert_eq!(diffs[0].removed, [AGE2]);
+        assert_eq!(diffs[1].added, [AGE2]);
+        let text = describe_changes(0, 2, &diffs);
+        assert_eq!(
+            text,
+            format!(
+                "The following changes will be made to the file's groups:\n\
+                 +++ shamir_threshold: 2\nGroup 1\n    {AGE1}\n--- {AGE2}\nGroup 2\n+++ {AGE2}\n"
+            )
+        );
+        assert!(describe_changes(2, 2, &[]).contains("\nshamir_threshold: 2\n"));
+    }
+
+    #[test]
+    fn confirmation_reads_until_y_or_n() {
+        assert!(confirm(&mut &b"maybe\ny\n"[..]).unwrap());
+        assert!(!confirm(&mut &b"n\n"[..]).unwrap());
+        let err = confirm(&mut &b""[..]).unwrap_err();
+        assert!(err.message.contains("-y"));
+    }
+}

@@ -1,0 +1,329 @@
+//! go-ini's pretty printer (`File.WriteTo` with `PrettyFormat` and `PrettySection`) fed the
+//! way sops' `encodeTree` feeds it.
+
+use super::parse::DEFAULT_SECTION;
+use crate::error::{Code, Error, Result};
+use crate::format::flatten::{scalar_text, split_zone};
+use crate::numfmt;
+use crate::tree::{Item, Node, Scalar};
+
+/// A section about to be written.
+#[derive(Debug)]
+pub struct Section {
+    name: String,
+    comment: String,
+    keys: Vec<Key>,
+}
+
+#[derive(Debug)]
+struct Key {
+    name: String,
+    value: String,
+    comment: String,
+}
+
+impl Section {
+    /// An empty section; go-ini refuses an empty name.
+    pub fn new(name: &str) -> Result<Section> {
+        if name.is_empty() {
+            return Err(Error::new(
+                Code::ErrorDumpingTree,
+                "Error encoding section : empty section name",
+            ));
+        }
+        Ok(Section {
+            name: name.to_string(),
+            comment: String::new(),
+            keys: Vec::new(),
+        })
+    }
+
+    /// A section from its tree items, as sops' `encodeTree` builds it: a leading comment is
+    /// the section's comment; a later comment becomes the comment of the key before it (the
+    /// last one wins; one before any key is lost); values become text.
+    pub fn from_items(name: &str, items: &[Item]) -> Result<Section> {
+        let mut section = Section::new(name)?;
+        let mut rest = items;
+        if let Some((Item::Comment(text), tail)) = items.split_first() {
+            section.comment = text.clone();
+            rest = tail;
+        }
+        let mut last: Option<usize> = None;
+        for item in rest {
+            match item {
+                Item::Comment(text) => {
+                    if let Some(i) = last {
+                        section.keys[i].comment = text.clone();
+                    }
+                }
+                Item::Pair(key, value) => {
+                    last = Some(section.add_key(key.clone(), value_text(value))?)
+                }
+            }
+        }
+        Ok(section)
+    }
+
+    /// go-ini's `NewKey`: a repeated name keeps its place and takes the new value.
+    /// Returns the key's index.
+    pub fn add_key(&mut self, name: String, value: String) -> Result<usize> {
+        if name.is_empty() {
+            return Err(Error::new(
+                Code::ErrorDumpingTree,
+                "Error encoding key: empty key name",
+            ));
+        }
+        if let Some(i) = self.keys.iter().position(|k| k.name == name) {
+            self.keys[i].value = value;
+            return Ok(i);
+        }
+        self.keys.push(Key {
+            name,
+            value,
+            comment: String::new(),
+        });
+        Ok(self.keys.len() - 1)
+    }
+}
+
+/// A value as sops turns it into INI text: strings verbatim, other scalars by
+/// `ValToString`, maps and lists as Go's `%v` prints them.
+fn value_text(value: &Node) -> String {
+    match value {
+        Node::Scalar(scalar) => scalar_text(scalar),
+        other => go_dump(other),
+    }
+}
+
+/// Writes the sections: index 0 named `DEFAULT` (any case) gets no header and is skipped
+/// when it has no keys; a blank line separates sections.
+pub fn write(sections: &[Section]) -> String {
+    let mut out = String::new();
+    for (i, section) in sections.iter().enumerate() {
+        if !section.comment.is_empty() {
+            for line in section.comment.split('\n') {
+                if line.starts_with(['#', ';']) {
+                    out.push_str(&line[..1]);
+                    out.push(' ');
+                    out.push_str(line[1..].trim());
+                } else {
+                    out.push_str("; ");
+                    out.push_str(line);
+                }
+                out.push('\n');
+            }
+        }
+        if i > 0 || section.name.to_uppercase() != DEFAULT_SECTION {
+            out.push('[');
+            out.push_str(&section.name);
+            out.push_str("]\n");
+        } else if section.keys.is_empty() {
+            continue;
+        }
+
+        let names: Vec<String> = section.keys.iter().map(|k| quote_key(&k.name)).collect();
+        let align = names.iter().map(String::len).max().unwrap_or(0);
+        for (key, name) in section.keys.iter().zip(&names) {
+            if !key.comment.is_empty() {
+                for line in key.comment.split('\n') {
+                    if line.starts_with(['#', ';']) {
+                        out.push_str(&line[..1]);
+                        out.push(' ');
+                        out.push_str(line[1..].trim());
+                    } else {
+                        out.push_str("; ");
+                        out.push_str(line.trim());
+                    }
+                    out.push('\n');
+                }
+            }
+            out.push_str(name);
+            out.push_str(&" ".repeat(align - name.len()));
+            out.push_str(" = ");
+            out.push_str(&quote_value(&key.value));
+            out.push('\n');
+        }
+        if i + 1 < sections.len() {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Keys holding a quote or a delimiter go in backticks; keys holding a backtick in `"""`.
+fn quote_key(name: &str) -> String {
+    if name.contains(['"', '=', ':']) {
+        format!("`{name}`")
+    } else if name.contains('`') {
+        format!("\"\"\"{name}\"\"\"")
+    } else {
+        name.to_string()
+    }
+}
+
+/// Values with a newline or backtick go in `"""`, with a comment character in backticks,
+/// with surrounding whitespace in double quotes.
+fn quote_value(value: &str) -> String {
+    if value.contains(['\n', '`']) {
+        format!("\"\"\"{value}\"\"\"")
+    } else if value.contains(['#', ';']) {
+        format!("`{value}`")
+    } else if value.trim().len() != value.len() {
+        format!("\"{value}\"")
+    } else {
+        value.to_string()
+    }
+}
+
+/// Go's `fmt.Sprintf("%v", v)` of a sops tree value: what sops writes for a nested map or
+/// list in an INI file (not readable back, but that is what it does).
+pub fn go_dump(node: &Node) -> String {
+    match node {
+        Node::Map(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|item| match item {
+                    Item::Pair(k, v) => format!("{{{k} {}}}", go_dump(v)),
+                    Item::Comment(c) => format!("{{{{{c}}} <nil>}}"),
+                })
+                .collect();
+            format!("[{}]", parts.join(" "))
+        }
+        Node::List(list) => {
+            let parts: Vec<String> = list.iter().map(go_dump).collect();
+            format!("[{}]", parts.join(" "))
+        }
+        Node::Comment(c) => format!("{{{c}}}"),
+        Node::Scalar(scalar) => match scalar {
+            Scalar::Str(s) => s.clone(),
+            Scalar::Bytes(b) => {
+                let parts: Vec<String> = b.iter().map(u8::to_string).collect();
+                format!("[{}]", parts.join(" "))
+            }
+            Scalar::Int(n) => n.to_string(),
+            Scalar::Float(f) => numfmt::go_g(*f),
+            Scalar::Bool(b) => b.to_string(),
+            Scalar::Null => "<nil>".to_string(),
+            Scalar::Time(t) => go_time_string(t),
+        },
+    }
+}
+
+/// Go's `time.Time.String()` from RFC 3339 text: `2024-01-02 03:04:05.5 +0200 +0200`.
+fn go_time_string(text: &str) -> String {
+    let (main, zone) = split_zone(text);
+    let main = main.replacen(['T', 't'], " ", 1);
+    let main = match main.find('.') {
+        Some(dot) => {
+            let fraction = main[dot + 1..].trim_end_matches('0');
+            if fraction.is_empty() {
+                main[..dot].to_string()
+            } else {
+                format!("{}.{fraction}", &main[..dot])
+            }
+        }
+        None => main,
+    };
+    let zone = match zone {
+        "Z" | "+00:00" | "-00:00" | "" => "+0000 UTC".to_string(),
+        offset => {
+            let compact = offset.replace(':', "");
+            format!("{compact} {compact}")
+        }
+    };
+    format!("{main} {zone}")
+}
+
+/// Go's `json.Marshal` of a sops tree value: what `--extract` prints for a non-string value
+/// with the INI store.
+pub fn go_json(node: &Node) -> Result<String> {
+    let mut out = String::new();
+    json_into(node, &mut out)?;
+    Ok(out)
+}
+
+fn json_into(node: &Node, out: &mut String) -> Result<()> {
+    match node {
+        Node::Map(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match item {
+                    Item::Pair(k, v) => {
+                        out.push_str("{\"Key\":");
+                        json_string(k, out);
+                        out.push_str(",\"Value\":");
+                        json_into(v, out)?;
+                        out.push('}');
+                    }
+                    Item::Comment(c) => {
+                        out.push_str("{\"Key\":{\"Value\":");
+                        json_string(c, out);
+                        out.push_str("},\"Value\":null}");
+                    }
+                }
+            }
+            out.push(']');
+        }
+        Node::List(list) => {
+            out.push('[');
+            for (i, v) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_into(v, out)?;
+            }
+            out.push(']');
+        }
+        Node::Comment(c) => {
+            out.push_str("{\"Value\":");
+            json_string(c, out);
+            out.push('}');
+        }
+        Node::Scalar(scalar) => match scalar {
+            Scalar::Str(s) => json_string(s, out),
+            Scalar::Bytes(b) => {
+                use base64::Engine;
+                json_string(&base64::engine::general_purpose::STANDARD.encode(b), out)
+            }
+            Scalar::Int(n) => out.push_str(&n.to_string()),
+            Scalar::Float(f) => match numfmt::json_float(*f) {
+                Some(s) => out.push_str(&s),
+                None => {
+                    return Err(Error::new(
+                        Code::ErrorDumpingTree,
+                        format!("json: unsupported value: {}", numfmt::go_g(*f)),
+                    ))
+                }
+            },
+            Scalar::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Scalar::Null => out.push_str("null"),
+            Scalar::Time(t) => json_string(t, out),
+        },
+    }
+    Ok(())
+}
+
+/// A JSON string with Go's escaping (HTML characters and U+2028/U+2029 escaped).
+fn json_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}

@@ -1,0 +1,1098 @@
+//! Printing the tree exactly as sops 3.11 prints it through go-yaml v3.
+//!
+//! sops turns the tree into `yaml.Node`s (comments become head comments of the next key or
+//! item, trailing ones the foot of the last key or item) and go-yaml's emitter prints them.
+//! This module rebuilds the same event stream and runs a faithful re-implementation of the
+//! emitter's state machine over it, so indentation, comment placement and quoting follow the
+//! same (sometimes surprising) rules.
+
+use super::resolve::can_use_plain;
+use crate::numfmt::yaml_float;
+use crate::tree::{Item, Map, Node, Scalar};
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// One emitter event, as go-yaml's encoder would produce it from sops' nodes.
+#[derive(Debug)]
+enum Ev<'a> {
+    DocStart,
+    DocEnd,
+    MapStart { head: String },
+    MapEnd { tail: String, foot: String },
+    SeqStart { head: String },
+    SeqEnd { foot: String },
+    Scalar(ScalarEv<'a>),
+}
+
+#[derive(Debug)]
+struct ScalarEv<'a> {
+    value: Cow<'a, str>,
+    analysis: Analysis,
+    /// The style go-yaml's node carries (what `Node.Encode` produced).
+    style: Style,
+    /// `!!merge`, the only tag sops' output ever shows.
+    merge: bool,
+    head: String,
+    foot: String,
+}
+
+/// What go-yaml's emitter learns about a scalar before choosing its style.
+#[derive(Debug, Clone, Copy, Default)]
+struct Analysis {
+    multiline: bool,
+    flow_plain_allowed: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// go-yaml's `is_printable` (on UTF-8 it accepts LF, printable ASCII, and the BMP from U+00A0
+/// except surrogates, U+FEFF, U+FFFE and U+FFFF; nothing beyond the BMP).
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn analyze(value: &str) -> Analysis {
+    if value.is_empty() {
+        return Analysis {
+            multiline: false,
+            flow_plain_allowed: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
+    }
+    let (mut block_ind, mut flow_ind) = (false, false);
+    if value.starts_with("---") || value.starts_with("...") {
+        block_ind = true;
+        flow_ind = true;
+    }
+    let (mut line_breaks, mut special, mut tabs) = (false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
+    let (mut break_space, mut space_break) = (false, false);
+    let (mut prev_space, mut prev_break) = (false, false);
+    let mut preceded_by_ws = true;
+    let mut chars = value.chars().peekable();
+    let mut first = true;
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let followed_by_ws = match next {
+            None => true,
+            Some(n) => is_blank(n) || is_break(n),
+        };
+        let last = next.is_none();
+        if first {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => {
+                    flow_ind = true;
+                    block_ind = true;
+                }
+                '?' | ':' => {
+                    flow_ind = true;
+                    if followed_by_ws {
+                        block_ind = true;
+                    }
+                }
+                '-' if followed_by_ws => {
+                    flow_ind = true;
+                    block_ind = true;
+                }
+                _ => {}
+            }
+        } else {
+            match c {
+                ',' | '?' | '[' | ']' | '{' | '}' => flow_ind = true,
+                ':' => {
+                    flow_ind = true;
+                    if followed_by_ws {
+                        block_ind = true;
+                    }
+                }
+                '#' if preceded_by_ws => {
+                    flow_ind = true;
+                    block_ind = true;
+                }
+                _ => {}
+            }
+        }
+        if c == '\t' {
+            tabs = true;
+        } else if !is_printable(c) {
+            special = true;
+        }
+        if c == ' ' {
+            if first {
+                leading_space = true;
+            }
+            if last {
+                trailing_space = true;
+            }
+            if prev_break {
+                break_space = true;
+            }
+            prev_space = true;
+            prev_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            if first {
+                leading_break = true;
+            }
+            if last {
+                trailing_break = true;
+            }
+            if prev_space {
+                space_break = true;
+            }
+            prev_space = false;
+            prev_break = true;
+        } else {
+            prev_space = false;
+            prev_break = false;
+        }
+        preceded_by_ws = is_blank(c) || is_break(c);
+        first = false;
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        flow_plain_allowed: true,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || tabs || special {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || special {
+        a.block_allowed = false;
+    }
+    if line_breaks {
+        a.flow_plain_allowed = false;
+        a.block_plain_allowed = false;
+    }
+    if flow_ind {
+        a.flow_plain_allowed = false;
+    }
+    if block_ind {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+/// go-yaml's `yaml_emitter_select_scalar_style` (no tags but `!!merge`, never canonical).
+fn select_style(
+    requested: Style,
+    a: &Analysis,
+    empty: bool,
+    simple_key: bool,
+    flow_level: i32,
+) -> Style {
+    let mut style = requested;
+    if simple_key && a.multiline {
+        style = Style::Double;
+    }
+    if style == Style::Plain {
+        if (flow_level > 0 && !a.flow_plain_allowed) || (flow_level == 0 && !a.block_plain_allowed)
+        {
+            style = Style::Single;
+        }
+        if empty && (flow_level > 0 || simple_key) {
+            style = Style::Single;
+        }
+    }
+    if style == Style::Single && !a.single_quoted_allowed {
+        style = Style::Double;
+    }
+    if style == Style::Literal && (!a.block_allowed || flow_level > 0 || simple_key) {
+        style = Style::Double;
+    }
+    style
+}
+
+/// Whether sops' `Node.Encode` of this string fails: go-yaml prints it as a literal block whose
+/// first line starts with a tab, and its own scanner then refuses that ("found a tab character
+/// where an indentation space is expected"). sops ignores the error and keeps an empty node,
+/// which prints as `null`.
+#[cfg(test)]
+pub(super) fn encode_fails(s: &str) -> bool {
+    s.starts_with('\t') && string_node_style(s, &analyze(s)) == Style::Literal
+}
+
+/// The style a string ends up with in sops' `yaml.Node`: go-yaml's encoder asks for literal
+/// (multi-line), plain (if it reads back as a string) or double quotes, and the emitter, printing
+/// the value alone as a document, may downgrade that; the node keeps what was printed.
+fn string_node_style(s: &str, a: &Analysis) -> Style {
+    let requested = if s.contains('\n') {
+        Style::Literal
+    } else if can_use_plain(s) {
+        Style::Plain
+    } else {
+        Style::Double
+    };
+    select_style(requested, a, s.is_empty(), false, 0)
+}
+
+fn join_comments(comments: &[&str]) -> String {
+    let mut s = String::new();
+    for (i, c) in comments.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        s.push('#');
+        s.push_str(c);
+    }
+    s
+}
+
+/// Prepends `comments` to an existing head comment (sops' `addCommentsHead`).
+fn add_head(existing: &mut String, comments: &[&str]) {
+    if comments.is_empty() {
+        return;
+    }
+    let c = join_comments(comments);
+    if existing.is_empty() {
+        *existing = c;
+    } else {
+        *existing = format!("{c}\n{existing}");
+    }
+}
+
+/// Appends `comments` to an existing foot comment (sops' `addCommentsFoot`).
+fn add_foot(existing: &mut String, comments: &[&str]) {
+    if comments.is_empty() {
+        return;
+    }
+    let c = join_comments(comments);
+    if existing.is_empty() {
+        *existing = c;
+    } else {
+        existing.push('\n');
+        existing.push_str(&c);
+    }
+}
+
+/// Builds go-yaml events from the tree the way sops' store builds nodes and go-yaml's
+/// encoder walks them.
+struct EventBuilder<'a> {
+    events: Vec<Ev<'a>>,
+}
+
+impl<'a> EventBuilder<'a> {
+    fn scalar(&mut self, s: &'a Scalar) {
+        let value: Cow<'a, str> = match s {
+            Scalar::Str(v) => return self.string(v),
+            Scalar::Bytes(b) => String::from_utf8_lossy(b),
+            Scalar::Int(i) => Cow::Owned(i.to_string()),
+            Scalar::Float(f) => Cow::Owned(yaml_float(*f)),
+            Scalar::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Scalar::Time(t) => Cow::Borrowed(t.as_str()),
+            Scalar::Null => Cow::Borrowed("null"),
+        };
+        if let Scalar::Bytes(_) = s {
+            self.text(value);
+        } else {
+            let analysis = analyze(&value);
+            self.push_scalar(value, analysis, Style::Plain, false);
+        }
+    }
+
+    fn string(&mut self, s: &'a str) {
+        self.text(Cow::Borrowed(s));
+    }
+
+    /// A string scalar, styled as sops' `Node.Encode` leaves it.
+    fn text(&mut self, v: Cow<'a, str>) {
+        let analysis = analyze(&v);
+        let style = string_node_style(&v, &analysis);
+        if style == Style::Literal && v.starts_with('\t') {
+            // See `encode_fails`.
+            return self.push_scalar(Cow::Borrowed("null"), analyze("null"), Style::Plain, false);
+        }
+        let merge = v == "<<";
+        self.push_scalar(v, analysis, style, merge);
+    }
+
+    fn push_scalar(&mut self, value: Cow<'a, str>, analysis: Analysis, style: Style, merge: bool) {
+        self.events.push(Ev::Scalar(ScalarEv {
+            value,
+            analysis,
+            style,
+            merge,
+            head: String::new(),
+            foot: String::new(),
+        }));
+    }
+
+    /// Emits a node; returns the index of its first event so callers can attach head comments.
+    fn node(&mut self, n: &'a Node) -> usize {
+        let start = self.events.len();
+        match n {
+            Node::Map(m) => self.map(m, None),
+            Node::List(l) => self.list(l),
+            Node::Scalar(s) => self.scalar(s),
+            // A comment where a value belongs: print its text as a string.
+            Node::Comment(c) => self.string(c),
+        }
+        start
+    }
+
+    fn map(&mut self, m: &'a Map, extra: Option<(&'a str, &'a Map)>) {
+        let mut comments: Vec<&str> = Vec::new();
+        let start = self.events.len();
+        self.events.push(Ev::MapStart {
+            head: String::new(),
+        });
+        let mut beginning = true;
+        let mut last_key: Option<usize> = None;
+        let mut pair = |this: &mut Self, comments: &mut Vec<&'a str>, key_ev: usize| {
+            if beginning {
+                if let Ev::MapStart { head } = &mut this.events[start] {
+                    add_head(head, comments);
+                }
+                comments.clear();
+                beginning = false;
+            }
+            if let Ev::Scalar(k) = &mut this.events[key_ev] {
+                add_head(&mut k.head, comments);
+            }
+            comments.clear();
+        };
+        for item in m {
+            match item {
+                Item::Comment(c) => comments.push(c),
+                Item::Pair(k, v) => {
+                    let key_ev = self.events.len();
+                    self.string(k);
+                    pair(self, &mut comments, key_ev);
+                    last_key = Some(key_ev);
+                    self.node(v);
+                }
+            }
+        }
+        if let Some((k, meta)) = extra {
+            let key_ev = self.events.len();
+            self.string(k);
+            pair(self, &mut comments, key_ev);
+            last_key = Some(key_ev);
+            self.map(meta, None);
+        }
+        // Trailing comments: the mapping's head if it has no keys, else the last key's foot,
+        // which go-yaml's encoder hands to the mapping end as its tail.
+        let mut tail = String::new();
+        if !comments.is_empty() {
+            if beginning {
+                if let Ev::MapStart { head } = &mut self.events[start] {
+                    add_head(head, &comments);
+                }
+            } else if last_key.is_some() {
+                add_foot(&mut tail, &comments);
+            }
+        }
+        self.events.push(Ev::MapEnd {
+            tail,
+            foot: String::new(),
+        });
+    }
+
+    fn list(&mut self, l: &'a [Node]) {
+        let mut comments: Vec<&str> = Vec::new();
+        let start = self.events.len();
+        self.events.push(Ev::SeqStart {
+            head: String::new(),
+        });
+        let mut beginning = true;
+        let mut last_item: Option<usize> = None;
+        for item in l {
+            if let Node::Comment(c) = item {
+                comments.push(c);
+                continue;
+            }
+            if beginning {
+                if let Ev::SeqStart { head } = &mut self.events[start] {
+                    add_head(head, &comments);
+                }
+                comments.clear();
+                beginning = false;
+            }
+            let ev = self.node(item);
+            match &mut self.events[ev] {
+                Ev::Scalar(s) => add_head(&mut s.head, &comments),
+                Ev::MapStart { head } | Ev::SeqStart { head } => add_head(head, &comments),
+                _ => {}
+            }
+            comments.clear();
+            last_item = Some(ev);
+        }
+        if !comments.is_empty() {
+            if beginning {
+                if let Ev::SeqStart { head } = &mut self.events[start] {
+                    add_head(head, &comments);
+                }
+            } else if let Some(ev) = last_item {
+                // The last item's foot: on a scalar itself, on a collection its end event.
+                let end = self.events.len() - 1;
+                match &mut self.events[ev] {
+                    Ev::Scalar(s) => add_foot(&mut s.foot, &comments),
+                    _ => match &mut self.events[end] {
+                        Ev::MapEnd { foot, .. } | Ev::SeqEnd { foot } => add_foot(foot, &comments),
+                        _ => {}
+                    },
+                }
+            }
+        }
+        self.events.push(Ev::SeqEnd {
+            foot: String::new(),
+        });
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    StreamStart,
+    FirstDocStart,
+    DocStart,
+    DocContent,
+    DocEnd,
+    FlowSeqFirst,
+    FlowMapFirst,
+    BlockSeqFirst,
+    BlockSeqItem,
+    BlockMapFirstKey,
+    BlockMapKey,
+    BlockMapSimpleValue,
+    BlockMapValue,
+    End,
+}
+
+/// The emitter proper: go-yaml's `yaml_emitter_t` state, writing into one `String`.
+struct Emitter<'o> {
+    out: &'o mut String,
+    best_indent: i32,
+    state: State,
+    states: Vec<State>,
+    indent: i32,
+    indents: Vec<i32>,
+    flow_level: i32,
+    root_context: bool,
+    simple_key_context: bool,
+    column: i32,
+    whitespace: bool,
+    indention: bool,
+    open_ended: bool,
+    foot_indent: i32,
+    head_comment: String,
+    foot_comment: String,
+    tail_comment: String,
+    analysis: Analysis,
+    style: Style,
+}
+
+impl<'o> Emitter<'o> {
+    fn new(out: &'o mut String, indent: usize) -> Self {
+        let best_indent = if (2..=9).contains(&indent) {
+            indent as i32
+        } else {
+            2
+        };
+        Emitter {
+            out,
+            best_indent,
+            state: State::StreamStart,
+            states: Vec::with_capacity(16),
+            indent: -1,
+            indents: Vec::with_capacity(16),
+            flow_level: 0,
+            root_context: false,
+            simple_key_context: false,
+            column: 0,
+            whitespace: true,
+            indention: true,
+            open_ended: false,
+            foot_indent: -1,
+            head_comment: String::new(),
+            foot_comment: String::new(),
+            tail_comment: String::new(),
+            analysis: Analysis::default(),
+            style: Style::Plain,
+        }
+    }
+
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+        self.indention = true;
+    }
+
+    fn write_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.put(c);
+        }
+    }
+
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
+            self.indention = true;
+        }
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0);
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        if self.foot_indent == indent {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.foot_indent = -1;
+    }
+
+    fn write_indicator(&mut self, ind: &str, need_ws: bool, is_ws: bool, is_indention: bool) {
+        if need_ws && !self.whitespace {
+            self.put(' ');
+        }
+        self.write_str(ind);
+        self.whitespace = is_ws;
+        self.indention = self.indention && is_indention;
+        self.open_ended = false;
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { self.best_indent } else { 0 };
+        } else if !indentless {
+            if self.states.last() == Some(&State::BlockSeqItem) {
+                // The first level inside a sequence item only skips the "- ".
+                self.indent += 2;
+            } else {
+                let b = self.best_indent;
+                self.indent = b * ((self.indent + b) / b);
+            }
+        }
+    }
+
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().unwrap_or(-1);
+    }
+
+    fn pop_state(&mut self) {
+        self.state = self.states.pop().unwrap_or(State::End);
+    }
+
+    fn write_comment(&mut self, comment: &str) {
+        let mut breaks = false;
+        let mut pound = false;
+        for c in comment.chars() {
+            if is_break(c) {
+                self.write_break(c);
+                breaks = true;
+                pound = false;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if !pound {
+                    if c != '#' {
+                        self.put('#');
+                        self.put(' ');
+                    }
+                    pound = true;
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+        if !breaks {
+            self.put_break();
+        }
+        self.whitespace = true;
+    }
+
+    fn process_head_comment(&mut self) {
+        if !self.tail_comment.is_empty() {
+            self.write_indent();
+            let t = std::mem::take(&mut self.tail_comment);
+            self.write_comment(&t);
+            self.foot_indent = self.indent.max(0);
+        }
+        if self.head_comment.is_empty() {
+            return;
+        }
+        self.write_indent();
+        let h = std::mem::take(&mut self.head_comment);
+        self.write_comment(&h);
+    }
+
+    fn process_line_comment(&mut self, linebreak: bool) {
+        // sops never sets line comments, so only the line break part remains.
+        if linebreak {
+            self.put_break();
+        }
+    }
+
+    fn process_foot_comment(&mut self) {
+        if self.foot_comment.is_empty() {
+            return;
+        }
+        self.write_indent();
+        let f = std::mem::take(&mut self.foot_comment);
+        self.write_comment(&f);
+        self.foot_indent = self.indent.max(0);
+    }
+
+    fn analyze_event(&mut self, ev: &Ev) {
+        let (head, tail, foot): (&str, &str, &str) = match ev {
+            Ev::MapStart { head } | Ev::SeqStart { head } => (head, "", ""),
+            Ev::MapEnd { tail, foot } => ("", tail, foot),
+            Ev::SeqEnd { foot } => ("", "", foot),
+            Ev::Scalar(s) => (&s.head, "", &s.foot),
+            Ev::DocStart | Ev::DocEnd => ("", "", ""),
+        };
+        if !head.is_empty() {
+            self.head_comment = head.to_string();
+        }
+        if !foot.is_empty() {
+            self.foot_comment = foot.to_string();
+        }
+        if !tail.is_empty() {
+            self.tail_comment = tail.to_string();
+        }
+        if let Ev::Scalar(s) = ev {
+            self.analysis = s.analysis;
+        }
+    }
+
+    fn run(&mut self, events: &[Ev]) {
+        for i in 0..events.len() {
+            self.analyze_event(&events[i]);
+            self.step(events, i);
+        }
+    }
+
+    fn step(&mut self, events: &[Ev], i: usize) {
+        let ev = &events[i];
+        match self.state {
+            State::StreamStart => {
+                self.indent = -1;
+                self.column = 0;
+                self.whitespace = true;
+                self.indention = true;
+                self.foot_indent = -1;
+                self.state = State::FirstDocStart;
+                self.step(events, i);
+            }
+            State::FirstDocStart | State::DocStart => {
+                let first = self.state == State::FirstDocStart;
+                if matches!(ev, Ev::DocStart) {
+                    if !first {
+                        self.write_indent();
+                        self.write_indicator("---", true, false, false);
+                        self.write_indent();
+                    }
+                    self.state = State::DocContent;
+                } else {
+                    self.state = State::End;
+                }
+            }
+            State::DocContent => {
+                self.states.push(State::DocEnd);
+                self.process_head_comment();
+                self.emit_node(events, i, true, false);
+                self.process_line_comment(false);
+                self.process_foot_comment();
+            }
+            State::DocEnd => {
+                self.foot_indent = 0;
+                self.process_foot_comment();
+                self.foot_indent = -1;
+                self.write_indent();
+                self.state = State::DocStart;
+            }
+            State::FlowSeqFirst => {
+                // Only empty sequences are printed in flow style.
+                self.write_indicator("[", true, true, false);
+                self.increase_indent(true, false);
+                self.flow_level += 1;
+                self.flow_level -= 1;
+                self.pop_indent();
+                if self.column == 0 {
+                    self.write_indent();
+                }
+                self.write_indicator("]", false, false, false);
+                self.process_line_comment(false);
+                self.process_foot_comment();
+                self.pop_state();
+            }
+            State::FlowMapFirst => {
+                // Only empty mappings are printed in flow style.
+                self.write_indicator("{", true, true, false);
+                self.increase_indent(true, false);
+                self.flow_level += 1;
+                self.process_head_comment();
+                self.flow_level -= 1;
+                self.pop_indent();
+                self.write_indicator("}", false, false, false);
+                self.process_line_comment(false);
+                self.process_foot_comment();
+                self.pop_state();
+            }
+            State::BlockSeqFirst | State::BlockSeqItem => {
+                if self.state == State::BlockSeqFirst {
+                    self.increase_indent(false, false);
+                }
+                if matches!(ev, Ev::SeqEnd { .. }) {
+                    self.pop_indent();
+                    self.pop_state();
+                    return;
+                }
+                self.process_head_comment();
+                self.write_indent();
+                self.write_indicator("-", true, false, true);
+                self.states.push(State::BlockSeqItem);
+                self.emit_node(events, i, false, false);
+                self.process_line_comment(false);
+                self.process_foot_comment();
+            }
+            State::BlockMapFirstKey | State::BlockMapKey => {
+                if self.state == State::BlockMapFirstKey {
+                    self.increase_indent(false, false);
+                }
+                self.process_head_comment();
+                if matches!(ev, Ev::MapEnd { .. }) {
+                    self.pop_indent();
+                    self.pop_state();
+                    return;
+                }
+                self.write_indent();
+                if self.check_simple_key(ev) {
+                    self.states.push(State::BlockMapSimpleValue);
+                    self.emit_node(events, i, false, true);
+                } else {
+                    self.write_indicator("?", true, false, true);
+                    self.states.push(State::BlockMapValue);
+                    self.emit_node(events, i, false, false);
+                }
+            }
+            State::BlockMapSimpleValue | State::BlockMapValue => {
+                if self.state == State::BlockMapSimpleValue {
+                    self.write_indicator(":", false, false, false);
+                } else {
+                    self.write_indent();
+                    self.write_indicator(":", true, false, true);
+                }
+                self.states.push(State::BlockMapKey);
+                self.emit_node(events, i, false, false);
+                self.process_line_comment(false);
+                self.process_foot_comment();
+            }
+            State::End => {}
+        }
+    }
+
+    fn check_simple_key(&self, ev: &Ev) -> bool {
+        match ev {
+            Ev::Scalar(s) => {
+                if self.analysis.multiline {
+                    return false;
+                }
+                let tag = if s.merge { "!!merge".len() } else { 0 };
+                tag + s.value.len() <= 128
+            }
+            _ => false,
+        }
+    }
+
+    fn emit_node(&mut self, events: &[Ev], i: usize, root: bool, simple_key: bool) {
+        self.root_context = root;
+        self.simple_key_context = simple_key;
+        match &events[i] {
+            Ev::Scalar(s) => self.emit_scalar(s),
+            Ev::SeqStart { .. } => {
+                let empty = matches!(events.get(i + 1), Some(Ev::SeqEnd { .. }));
+                self.state = if self.flow_level > 0 || empty {
+                    State::FlowSeqFirst
+                } else {
+                    State::BlockSeqFirst
+                };
+            }
+            Ev::MapStart { .. } => {
+                let empty = matches!(events.get(i + 1), Some(Ev::MapEnd { .. }));
+                self.state = if self.flow_level > 0 || empty {
+                    State::FlowMapFirst
+                } else {
+                    State::BlockMapFirstKey
+                };
+            }
+            _ => {}
+        }
+    }
+
+    fn emit_scalar(&mut self, s: &ScalarEv) {
+        self.style = select_style(
+            s.style,
+            &self.analysis,
+            s.value.is_empty(),
+            self.simple_key_context,
+            self.flow_level,
+        );
+        if s.merge {
+            if !self.whitespace {
+                self.put(' ');
+            }
+            self.write_str("!!merge");
+            self.whitespace = false;
+            self.indention = false;
+        }
+        self.increase_indent(true, false);
+        let allow_breaks = !self.simple_key_context;
+        match self.style {
+            Style::Plain => self.write_plain(&s.value),
+            Style::Single => self.write_single(&s.value, allow_breaks),
+            Style::Double => self.write_double(&s.value),
+            Style::Literal => self.write_literal(&s.value),
+        }
+        self.pop_indent();
+        self.pop_state();
+    }
+
+    fn write_plain(&mut self, value: &str) {
+        if !value.is_empty() && !self.whitespace {
+            self.put(' ');
+        }
+        // Plain style is only chosen for text without line breaks, so it goes out as is.
+        self.out.push_str(value);
+        self.column += value.chars().count() as i32;
+        if !value.is_empty() {
+            self.whitespace = false;
+        }
+        self.indention = false;
+        if self.root_context {
+            self.open_ended = true;
+        }
+    }
+
+    fn write_single(&mut self, value: &str, _allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        let mut breaks = false;
+        for c in value.chars() {
+            if c == ' ' {
+                self.put(c);
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double(&mut self, value: &str) {
+        self.write_indicator("\"", true, false, false);
+        // go-yaml checks for a byte order mark at the start of the whole value, not at each
+        // character, so a leading BOM makes it escape every character.
+        let bom = value.starts_with('\u{FEFF}');
+        for c in value.chars() {
+            if !is_printable(c) || bom || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                let named = match c {
+                    '\0' => Some('0'),
+                    '\u{7}' => Some('a'),
+                    '\u{8}' => Some('b'),
+                    '\t' => Some('t'),
+                    '\n' => Some('n'),
+                    '\u{b}' => Some('v'),
+                    '\u{c}' => Some('f'),
+                    '\r' => Some('r'),
+                    '\u{1b}' => Some('e'),
+                    '"' => Some('"'),
+                    '\\' => Some('\\'),
+                    '\u{85}' => Some('N'),
+                    '\u{a0}' => Some('_'),
+                    '\u{2028}' => Some('L'),
+                    '\u{2029}' => Some('P'),
+                    _ => None,
+                };
+                match named {
+                    Some(n) => self.put(n),
+                    None => {
+                        let v = c as u32;
+                        let (letter, width) = if v <= 0xFF {
+                            ('x', 2)
+                        } else if v <= 0xFFFF {
+                            ('u', 4)
+                        } else {
+                            ('U', 8)
+                        };
+                        self.put(letter);
+                        for k in (0..width).rev() {
+                            let d = (v >> (k * 4)) & 0xF;
+                            let ch = std::char::from_digit(d, 16)
+                                .unwrap_or('0')
+                                .to_ascii_uppercase();
+                            self.put(ch);
+                        }
+                    }
+                }
+            } else {
+                self.put(c);
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_literal(&mut self, value: &str) {
+        self.write_indicator("|", true, false, false);
+        // Block scalar hints: an indentation indicator when the text starts with a space or a
+        // line break, then the chomping indicator.
+        if value.starts_with(' ') || value.chars().next().is_some_and(is_break) {
+            let digit = char::from_digit(self.best_indent as u32, 10).unwrap_or('4');
+            let mut b = [0u8; 4];
+            self.write_indicator(digit.encode_utf8(&mut b), false, false, false);
+        }
+        self.open_ended = false;
+        let mut rev = value.chars().rev();
+        let chomp = match rev.next() {
+            None => Some("-"),
+            Some(last) if !is_break(last) => Some("-"),
+            Some(_) => match rev.next() {
+                None => Some("+"),
+                Some(prev) if is_break(prev) => Some("+"),
+                Some(_) => None,
+            },
+        };
+        if let Some(ch) = chomp {
+            if ch == "+" {
+                self.open_ended = true;
+            }
+            self.write_indicator(ch, false, false, false);
+        }
+        self.process_line_comment(true);
+        self.whitespace = true;
+        let mut breaks = true;
+        for c in value.chars() {
+            if is_break(c) {
+                self.write_break(c);
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}
+
+/// Rough output size, so the output buffer is allocated once.
+fn estimate(m: &Map) -> usize {
+    fn node(n: &Node) -> usize {
+        match n {
+            Node::Map(m) => estimate(m),
+            Node::List(l) => l.iter().map(node).sum::<usize>() + 8,
+            Node::Scalar(Scalar::Str(s)) | Node::Comment(s) => s.len() + 12,
+            Node::Scalar(Scalar::Bytes(b)) => b.len() + 12,
+            Node::Scalar(_) => 24,
+        }
+    }
+    m.iter()
+        .map(|i| match i {
+            Item::Pair(k, v) => k.len() + 8 + node(v),
+            Item::Comment(c) => c.len() + 8,
+        })
+        .sum()
+}
+
+/// Prints documents as sops does; `metadata` becomes a final `sops` key in every document.
+pub fn emit_docs(docs: &[Map], metadata: Option<&Map>, indent: usize) -> String {
+    let size: usize = docs.iter().map(estimate).sum::<usize>()
+        + metadata.map_or(0, |m| (estimate(m) + 16) * docs.len());
+    let mut out = String::with_capacity(size + 64);
+    let mut b = EventBuilder { events: Vec::new() };
+    for doc in docs {
+        b.events.push(Ev::DocStart);
+        b.map(doc, metadata.map(|m| ("sops", m)));
+        b.events.push(Ev::DocEnd);
+    }
+    let mut e = Emitter::new(&mut out, indent);
+    e.run(&b.events);
+    out
+}
+
+/// Prints one value as go-yaml's `Marshal` prints a lone node (sops' `EmitValue`).
+pub fn emit_value(value: &Node) -> String {
+    let mut out = String::new();
+    let mut b = EventBuilder { events: Vec::new() };
+    b.events.push(Ev::DocStart);
+    b.node(value);
+    b.events.push(Ev::DocEnd);
+    // yaml.Marshal always uses go-yaml's default indentation of 4.
+    let mut e = Emitter::new(&mut out, 4);
+    e.run(&b.events);
+    out
+}

@@ -1,0 +1,720 @@
+//! Reading YAML into the tree as sops 3.11 does through go-yaml v3.
+//!
+//! Structure comes from `libyaml-safer`'s event parser (the same libyaml algorithm go-yaml
+//! ports). Comments are not events there, so they are found in the text between events and
+//! placed where go-yaml's comment attachment plus sops' flattening put them: inline comments
+//! before the entry of their line, comment lines either before the next entry or at the end of
+//! the block they close (the rules were measured against sops 3.11, see `place_run`).
+
+use super::resolve::{parse_timestamp, resolve_plain, Resolved};
+use crate::error::{Code, Error, Result};
+use crate::tree::{Item, Map, Node, Scalar};
+use libyaml_safer::{EventData, MappingStyle, Parser, ScalarStyle, SequenceStyle};
+use std::collections::{HashMap, HashSet};
+
+const STR_TAG: &str = "tag:yaml.org,2002:str";
+const TAG_PREFIX: &str = "tag:yaml.org,2002:";
+/// go-yaml refuses documents whose aliases expand to too much; so do we (billion laughs).
+const MAX_EXPANDED: usize = 10_000_000;
+
+fn read_err(line: u64, col: u64, msg: impl std::fmt::Display) -> Error {
+    Error::new(
+        Code::CouldNotReadInputFile,
+        format!(
+            "Error unmarshaling input YAML: yaml: line {}, column {}: {msg}",
+            line + 1,
+            col + 1
+        ),
+    )
+}
+
+/// An open collection being filled.
+enum Frame {
+    Map {
+        items: Map,
+        col: u64,
+        anchor: Option<String>,
+        flow: bool,
+        /// A key read, waiting for its value (the pair is pushed once the value is known).
+        key: Option<(String, u64)>,
+        /// Keys seen so far, to refuse duplicates.
+        seen: HashSet<String>,
+    },
+    Seq {
+        items: Vec<Node>,
+        col: u64,
+        anchor: Option<String>,
+        flow: bool,
+    },
+}
+
+impl Frame {
+    fn col(&self) -> u64 {
+        match self {
+            Frame::Map { col, .. } | Frame::Seq { col, .. } => *col,
+        }
+    }
+    fn is_seq(&self) -> bool {
+        matches!(self, Frame::Seq { .. })
+    }
+    fn push_comment(&mut self, text: String) {
+        match self {
+            Frame::Map { items, .. } => items.push(Item::Comment(text)),
+            Frame::Seq { items, .. } => items.push(Node::Comment(text)),
+        }
+    }
+    fn len(&self) -> usize {
+        match self {
+            Frame::Map { items, .. } => items.len(),
+            Frame::Seq { items, .. } => items.len(),
+        }
+    }
+    fn insert_comment(&mut self, at: usize, text: String) {
+        match self {
+            Frame::Map { items, key, .. } => {
+                if let Some((_, kidx)) = key {
+                    if *kidx as usize >= at {
+                        *kidx += 1;
+                    }
+                }
+                items.insert(at.min(items.len()), Item::Comment(text))
+            }
+            Frame::Seq { items, .. } => items.insert(at.min(items.len()), Node::Comment(text)),
+        }
+    }
+}
+
+/// A comment found in the text: where it is and whether content precedes it on its line.
+struct Comment {
+    line: u64,
+    col: u64,
+    inline: bool,
+    text: String,
+}
+
+struct Loader<'s> {
+    src: &'s str,
+    /// Byte offset of the start of every line.
+    line_starts: Vec<usize>,
+    stack: Vec<Frame>,
+    anchors: HashMap<String, (Node, usize)>,
+    expanded: usize,
+    /// Head comments waiting for the next entry.
+    pending: Vec<String>,
+    /// Where the entry last started sits: (frame depth, index in that frame).
+    last_entry: Option<(usize, usize)>,
+    /// Whether the current document has shown content yet (comments before it are heads).
+    content_seen: bool,
+    /// A flow collection that just ended: (frame depth, index there, comments put in it).
+    last_flow: Option<(usize, usize, usize)>,
+}
+
+fn node_size(n: &Node) -> usize {
+    match n {
+        Node::Map(m) => {
+            1 + m
+                .iter()
+                .map(|i| match i {
+                    Item::Pair(_, v) => 1 + node_size(v),
+                    Item::Comment(_) => 1,
+                })
+                .sum::<usize>()
+        }
+        Node::List(l) => 1 + l.iter().map(node_size).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+impl<'s> Loader<'s> {
+    fn line_of(&self, index: usize) -> u64 {
+        match self.line_starts.binary_search(&index) {
+            Ok(i) => i as u64,
+            Err(i) => (i - 1) as u64,
+        }
+    }
+
+    fn line_text(&self, line: u64) -> &'s str {
+        let l = line as usize;
+        if l >= self.line_starts.len() {
+            return "";
+        }
+        let start = self.line_starts[l];
+        let end = self
+            .line_starts
+            .get(l + 1)
+            .copied()
+            .unwrap_or(self.src.len());
+        self.src[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    fn line_is_blank(&self, line: u64) -> bool {
+        (line as usize) >= self.line_starts.len() || self.line_text(line).trim().is_empty()
+    }
+
+    fn line_is_comment(&self, line: u64) -> bool {
+        self.line_text(line).trim_start().starts_with('#')
+    }
+
+    /// Finds the comments in `src[from..to]`, text between two events, where no scalar is.
+    fn comments_in(&self, from: usize, to: usize) -> Vec<Comment> {
+        let mut out = Vec::new();
+        let gap = &self.src[from..to];
+        let mut search = 0;
+        while let Some(pos) = gap[search..].find('#') {
+            let at = from + search + pos;
+            let line = self.line_of(at);
+            let line_start = self.line_starts[line as usize];
+            let before = &self.src[line_start..at];
+            let prev_ok = before.is_empty() || before.ends_with([' ', '\t']);
+            let line_end = self.src[at..]
+                .find(['\n', '\r'])
+                .map_or(self.src.len(), |e| at + e);
+            if prev_ok {
+                out.push(Comment {
+                    line,
+                    col: before.chars().count() as u64,
+                    inline: !before.trim().is_empty(),
+                    text: self.src[at + 1..line_end].to_string(),
+                });
+            }
+            let next = line_end.max(at + 1);
+            if next >= to {
+                break;
+            }
+            search = next - from;
+        }
+        out
+    }
+
+    /// Places the comments found before an event that starts at column `next_col`.
+    fn place_comments(&mut self, comments: Vec<Comment>, next_col: u64) {
+        let mut i = 0;
+        while i < comments.len() {
+            let c = &comments[i];
+            if c.inline {
+                self.place_inline(c.text.clone());
+                i += 1;
+                continue;
+            }
+            // A run: consecutive full-line comments.
+            let mut j = i + 1;
+            while j < comments.len()
+                && !comments[j].inline
+                && comments[j].line == comments[j - 1].line + 1
+            {
+                j += 1;
+            }
+            self.place_run(&comments[i..j], next_col);
+            i = j;
+        }
+    }
+
+    fn place_inline(&mut self, text: String) {
+        if let Some((depth, idx, n)) = self.last_flow {
+            let target = match self.stack.get_mut(depth) {
+                Some(Frame::Map { items, .. }) => match items.get_mut(idx) {
+                    Some(Item::Pair(_, v)) => Some(v),
+                    _ => None,
+                },
+                Some(Frame::Seq { items, .. }) => items.get_mut(idx),
+                None => None,
+            };
+            match target {
+                Some(Node::List(l)) => {
+                    l.insert(n.min(l.len()), Node::Comment(text));
+                    self.last_flow = Some((depth, idx, n + 1));
+                    return;
+                }
+                Some(Node::Map(m)) => {
+                    m.insert(n.min(m.len()), Item::Comment(text));
+                    self.last_flow = Some((depth, idx, n + 1));
+                    return;
+                }
+                _ => {}
+            }
+        }
+        match self.last_entry {
+            Some((depth, idx)) if depth < self.stack.len() => {
+                self.stack[depth].insert_comment(idx, text);
+                self.last_entry = Some((depth, idx + 1));
+            }
+            _ => self.pending.push(text),
+        }
+    }
+
+    /// Places a run of comment lines. Measured behaviour of sops 3.11 (go-yaml v3):
+    /// after a blank line (or before any content) they are heads of the next entry; right after
+    /// content, a run at the innermost block's column (or deeper in it) closes that block, a
+    /// dedented run sticks to the innermost block when nothing else follows before the next
+    /// line of content, and otherwise each part goes to the block whose column it sits at
+    /// (for a sequence, to the mapping holding it).
+    fn place_run(&mut self, run: &[Comment], next_col: u64) {
+        let first_line = run[0].line;
+        let last_line = run[run.len() - 1].line;
+        let after_blank = first_line == 0 || self.line_is_blank(first_line - 1);
+        if !self.content_seen || self.stack.is_empty() {
+            self.pending.extend(run.iter().map(|c| c.text.clone()));
+            return;
+        }
+        if after_blank {
+            // Heads of the next entry, unless they hang deeper than it right after content:
+            // then they close the block at their column.
+            let c = run[0].col;
+            let after_content = !self.prev_nonblank_is_comment(first_line);
+            if after_content && c > next_col {
+                let d = self.block_at(c);
+                for cm in run {
+                    self.stack[d].push_comment(cm.text.clone());
+                }
+            } else {
+                self.pending.extend(run.iter().map(|c| c.text.clone()));
+            }
+            return;
+        }
+        // Split into parts at column changes.
+        let mut parts: Vec<&[Comment]> = Vec::new();
+        let mut s = 0;
+        for k in 1..=run.len() {
+            if k == run.len() || run[k].col != run[s].col {
+                parts.push(&run[s..k]);
+                s = k;
+            }
+        }
+        let then_content =
+            !self.line_is_blank(last_line + 1) && !self.line_is_comment(last_line + 1);
+        let single = parts.len() == 1;
+        for (pi, part) in parts.iter().enumerate() {
+            let c = part[0].col;
+            let inner = self.stack.len() - 1;
+            let inner_col = self.stack[inner].col();
+            let target = if c > inner_col && pi == 0 {
+                None
+            } else if c >= inner_col {
+                Some(inner)
+            } else if c == next_col {
+                None
+            } else if pi == 0 && single && then_content {
+                Some(inner)
+            } else {
+                Some(self.block_at(c))
+            };
+            for cm in part.iter() {
+                match target {
+                    None => self.pending.push(cm.text.clone()),
+                    Some(d) => self.stack[d].push_comment(cm.text.clone()),
+                }
+            }
+        }
+    }
+
+    /// Whether the last non-blank line before `line` is a comment line.
+    fn prev_nonblank_is_comment(&self, line: u64) -> bool {
+        let mut l = line;
+        while l > 0 {
+            l -= 1;
+            if !self.line_is_blank(l) {
+                return self.line_is_comment(l);
+            }
+        }
+        false
+    }
+
+    /// The open block a dedented comment at column `c` belongs to.
+    fn block_at(&self, c: u64) -> usize {
+        let mut best = 0;
+        for (d, f) in self.stack.iter().enumerate() {
+            if f.col() <= c {
+                best = d;
+            }
+        }
+        if self.stack[best].is_seq() && best > 0 && self.stack[best].col() == c {
+            best -= 1;
+        }
+        best
+    }
+
+    /// Puts waiting head comments into the frame where an entry is about to start.
+    fn flush_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        if let Some(f) = self.stack.last_mut() {
+            for t in self.pending.drain(..) {
+                f.push_comment(t);
+            }
+        }
+    }
+
+    /// A complete value arrived: put it in the open frame (or return it if there is none).
+    fn add_value(&mut self, node: Node, line: u64, col: u64) -> Result<Option<Node>> {
+        let depth = self.stack.len();
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(Some(node));
+        };
+        match frame {
+            Frame::Seq { items, .. } => {
+                items.push(node);
+                let _ = (line, col);
+            }
+            Frame::Map {
+                items, key, seen, ..
+            } => match key.take() {
+                Some((k, idx)) => {
+                    if let Some(Item::Pair(_, v)) = items.get_mut(idx as usize) {
+                        *v = node;
+                    }
+                    let _ = k;
+                }
+                None => {
+                    let k = match node {
+                        Node::Scalar(Scalar::Str(s)) => s,
+                        // sops fails to decode a collection key before it gets to typing.
+                        Node::Map(_) | Node::List(_) => {
+                            return Err(read_err(line, col, "a mapping key cannot be a collection"))
+                        }
+                        _ => {
+                            return Err(Error::new(
+                                Code::ErrorEncryptingTree,
+                                format!(
+                                    "Error walking tree: line {}: mapping keys must be strings",
+                                    line + 1
+                                ),
+                            ))
+                        }
+                    };
+                    if !seen.insert(k.clone()) {
+                        return Err(read_err(
+                            line,
+                            col,
+                            format!("mapping key {k:?} already defined"),
+                        ));
+                    }
+                    items.push(Item::Pair(k.clone(), Node::Scalar(Scalar::Null)));
+                    let idx = items.len() - 1;
+                    *key = Some((k, idx as u64));
+                    self.last_entry = Some((depth - 1, idx));
+                }
+            },
+        }
+        Ok(None)
+    }
+
+    /// An entry (key or item) starts in the innermost frame: heads go before it.
+    fn entry_starts(&mut self) {
+        self.content_seen = true;
+        let is_entry = match self.stack.last() {
+            Some(Frame::Seq { .. }) | Some(Frame::Map { key: None, .. }) => true,
+            Some(Frame::Map { key: Some(_), .. }) | None => false,
+        };
+        if is_entry {
+            self.flush_pending();
+            let depth = self.stack.len();
+            let len = self.stack[depth - 1].len();
+            self.last_entry = Some((depth - 1, len));
+        }
+    }
+
+    fn register_anchor(&mut self, anchor: Option<String>, node: &Node) {
+        if let Some(a) = anchor {
+            let size = node_size(node);
+            self.anchors.insert(a, (node.clone(), size));
+        }
+    }
+
+    fn scalar_node(
+        &self,
+        tag: Option<&str>,
+        value: String,
+        style: ScalarStyle,
+        line: u64,
+        col: u64,
+    ) -> Result<Node> {
+        let quoted = style != ScalarStyle::Plain;
+        let tag = tag.filter(|t| *t != "!");
+        let resolved = match tag {
+            None if quoted => return Ok(Node::Scalar(Scalar::Str(value))),
+            None => resolve_plain(&value),
+            Some(STR_TAG) => return Ok(Node::Scalar(Scalar::Str(value))),
+            Some(t) => {
+                let short = t.strip_prefix(TAG_PREFIX);
+                match short {
+                    Some("binary") => {
+                        use base64::Engine;
+                        let clean: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+                        let bytes = base64::engine::general_purpose::STANDARD
+                            .decode(clean)
+                            .map_err(|e| read_err(line, col, format!("!!binary value: {e}")))?;
+                        return Ok(Node::Scalar(match String::from_utf8(bytes) {
+                            Ok(s) => Scalar::Str(s),
+                            Err(e) => Scalar::Bytes(e.into_bytes()),
+                        }));
+                    }
+                    Some(k @ ("int" | "float" | "bool" | "null" | "timestamp")) => {
+                        let r = if k == "timestamp" {
+                            parse_timestamp(&value).map_or(Resolved::Str, Resolved::Timestamp)
+                        } else {
+                            resolve_plain(&value)
+                        };
+                        let ok = matches!(
+                            (k, &r),
+                            ("int", Resolved::Int(_) | Resolved::Uint(_))
+                                | ("float", Resolved::Float(_))
+                                | ("bool", Resolved::Bool(_))
+                                | ("null", Resolved::Null)
+                                | ("timestamp", Resolved::Timestamp(_))
+                        );
+                        match (k, r) {
+                            ("float", Resolved::Int(i)) => Resolved::Float(i as f64),
+                            ("float", Resolved::Uint(u)) => Resolved::Float(u as f64),
+                            (_, r) if ok => r,
+                            _ => {
+                                return Err(read_err(
+                                    line,
+                                    col,
+                                    format!("cannot decode `{value}` as a !!{k}"),
+                                ))
+                            }
+                        }
+                    }
+                    // Other tags (local ones, !!map, !!merge...) leave the text a string.
+                    _ => return Ok(Node::Scalar(Scalar::Str(value))),
+                }
+            }
+        };
+        Ok(Node::Scalar(match resolved {
+            Resolved::Null => Scalar::Null,
+            Resolved::Bool(b) => Scalar::Bool(b),
+            Resolved::Int(i) => Scalar::Int(i),
+            Resolved::Float(f) => Scalar::Float(f),
+            Resolved::Timestamp(t) => Scalar::Time(t),
+            Resolved::Merge | Resolved::Str => Scalar::Str(value),
+            Resolved::Uint(_) => {
+                return Err(Error::new(
+                    Code::ErrorEncryptingTree,
+                    format!(
+                        "Error walking tree: line {}: unknown type: uint64 ({value})",
+                        line + 1
+                    ),
+                ))
+            }
+        }))
+    }
+}
+
+/// Loads every document of a YAML stream; each must be a mapping (an empty one is `{}`).
+pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
+    let src = std::str::from_utf8(input).map_err(|e| {
+        let upto = &input[..e.valid_up_to()];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() as u64;
+        let col = upto.iter().rev().take_while(|&&b| b != b'\n').count() as u64;
+        read_err(line, col, "invalid UTF-8")
+    })?;
+    // A leading byte order mark is not content (go-yaml's reader drops it too).
+    let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    let mut line_starts = vec![0];
+    for (i, b) in src.bytes().enumerate() {
+        if b == b'\n' {
+            line_starts.push(i + 1);
+        }
+    }
+    let mut ld = Loader {
+        src,
+        line_starts,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: 0,
+        pending: Vec::new(),
+        last_entry: None,
+        content_seen: false,
+        last_flow: None,
+    };
+    // libyaml-safer can run past the end of input that lacks a final line break (and panic);
+    // parse with one added, then give block scalars ending there back their missing break.
+    let ends_open = !src.is_empty() && !src.ends_with(['\n', '\r']);
+    let padded;
+    let mut bytes: &[u8] = if ends_open {
+        padded = format!("{src}\n");
+        padded.as_bytes()
+    } else {
+        src.as_bytes()
+    };
+    let mut parser = Parser::new();
+    // The input is known to be UTF-8; libyaml-safer's own sniffing misreads any text that
+    // starts with byte 0xEF (e.g. U+FFFC) as a broken byte order mark.
+    parser.set_encoding(libyaml_safer::Encoding::Utf8);
+    parser.set_input_string(&mut bytes);
+    let mut docs = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut prev_end = 0usize;
+    loop {
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse()))
+            .map_err(|_| read_err(ld.line_of(prev_end), 0, "unexpected end of input"))?;
+        let mut ev = parsed.map_err(|e| {
+            let m = e.problem_mark().unwrap_or_default();
+            let msg = match e.context() {
+                Some(c) if !c.is_empty() => format!("{} {}", e.problem(), c),
+                _ => e.problem().to_string(),
+            };
+            read_err(m.line, m.column, msg)
+        })?;
+        if ends_open {
+            if let EventData::Scalar { style, value, .. } = &mut ev.data {
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                if block && ev.end_mark.index as usize > src.len() && value.ends_with('\n') {
+                    value.pop();
+                }
+            }
+        }
+        let start = (ev.start_mark.index as usize).min(src.len());
+        let (line, col) = (ev.start_mark.line, ev.start_mark.column);
+        if start > prev_end {
+            let comments = ld.comments_in(prev_end, start);
+            if !comments.is_empty() {
+                let next_col = match ev.data {
+                    EventData::DocumentEnd { .. } | EventData::StreamEnd => 0,
+                    _ => col,
+                };
+                ld.place_comments(comments, next_col);
+            }
+        }
+        // Only scalars own their text: comments may sit inside the span of a collection start
+        // (between an anchor on the key's line and the first entry).
+        let owns_text = matches!(ev.data, EventData::Scalar { .. } | EventData::Alias { .. });
+        let end = if owns_text {
+            (ev.end_mark.index as usize).min(src.len())
+        } else {
+            start
+        };
+        prev_end = prev_end.max(end);
+        let block_col = ev.end_mark.column;
+        let closed_flow = ld.last_flow.take();
+        match ev.data {
+            EventData::StreamStart { .. } => {}
+            EventData::StreamEnd => break,
+            EventData::DocumentStart { .. } => {
+                root = None;
+                ld.content_seen = false;
+                ld.anchors.clear();
+                ld.last_entry = None;
+            }
+            EventData::DocumentEnd { .. } => {
+                let mut doc = match root.take() {
+                    Some(Node::Map(m)) => m,
+                    None | Some(Node::Scalar(Scalar::Null)) => Map::new(),
+                    Some(Node::List(_)) => {
+                        return Err(read_err(
+                            line,
+                            col,
+                            "YAML documents that are sequences are not supported",
+                        ))
+                    }
+                    Some(_) => {
+                        return Err(read_err(
+                            line,
+                            col,
+                            "YAML documents that are values are not supported",
+                        ))
+                    }
+                };
+                // Comments still waiting (after a blank line at the end) close the document.
+                doc.extend(ld.pending.drain(..).map(Item::Comment));
+                docs.push(doc);
+            }
+            EventData::Alias { anchor } => {
+                ld.entry_starts();
+                let Some((node, size)) = ld.anchors.get(&anchor) else {
+                    return Err(read_err(
+                        line,
+                        col,
+                        format!("unknown anchor '{anchor}' referenced"),
+                    ));
+                };
+                ld.expanded += size;
+                if ld.expanded > MAX_EXPANDED {
+                    return Err(read_err(line, col, "document contains excessive aliasing"));
+                }
+                let node = node.clone();
+                if let Some(n) = ld.add_value(node, line, col)? {
+                    root = Some(n);
+                }
+            }
+            EventData::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+                ..
+            } => {
+                ld.entry_starts();
+                let node = ld.scalar_node(tag.as_deref(), value, style, line, col)?;
+                ld.register_anchor(anchor, &node);
+                if let Some(n) = ld.add_value(node, line, col)? {
+                    root = Some(n);
+                }
+            }
+            EventData::SequenceStart { anchor, style, .. } => {
+                ld.entry_starts();
+                let flow = style == SequenceStyle::Flow;
+                ld.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    col: if flow { col } else { block_col },
+                    anchor,
+                    flow,
+                });
+            }
+            EventData::MappingStart { anchor, style, .. } => {
+                ld.entry_starts();
+                let flow = style == MappingStyle::Flow;
+                ld.stack.push(Frame::Map {
+                    items: Map::new(),
+                    col: if flow { col } else { block_col },
+                    anchor,
+                    key: None,
+                    seen: HashSet::new(),
+                    flow,
+                });
+            }
+            EventData::SequenceEnd | EventData::MappingEnd => {
+                let Some(frame) = ld.stack.pop() else {
+                    continue;
+                };
+                let (node, anchor, flow) = match frame {
+                    Frame::Map {
+                        items,
+                        anchor,
+                        flow,
+                        ..
+                    } => (Node::Map(items), anchor, flow),
+                    Frame::Seq {
+                        items,
+                        anchor,
+                        flow,
+                        ..
+                    } => (Node::List(items), anchor, flow),
+                };
+                ld.register_anchor(anchor, &node);
+                // The entry holding this block is now the last one started.
+                let depth = ld.stack.len();
+                ld.last_entry = match ld.stack.last() {
+                    Some(Frame::Map {
+                        key: Some((_, idx)),
+                        ..
+                    }) => Some((depth - 1, *idx as usize)),
+                    Some(f @ Frame::Seq { .. }) => Some((depth - 1, f.len())),
+                    _ => None,
+                };
+                let holder = ld.last_entry;
+                if let Some(n) = ld.add_value(node, line, col)? {
+                    root = Some(n);
+                }
+                // An inline comment right after a flow collection is its line comment, which
+                // sops puts first inside that collection.
+                if flow {
+                    ld.last_flow = holder.map(|(d, i)| (d, i, 0));
+                }
+            }
+        }
+        let _ = closed_flow;
+    }
+    Ok(docs)
+}
