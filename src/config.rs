@@ -3,8 +3,9 @@
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
-use crate::tree::{self, Map, Node, Scalar};
+use crate::tree::{self, Item, Map, Node, Scalar};
 use regex::Regex;
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 /// The name sops looks for (`.sops.yml` is ignored, as by sops).
@@ -12,13 +13,41 @@ pub const CONFIG_NAME: &str = ".sops.yaml";
 /// How many directories up sops looks.
 const MAX_DEPTH: usize = 100;
 
+/// One AWS KMS key as a rule or the command line names it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KmsSpec {
+    pub arn: String,
+    /// IAM role to assume first (empty: none).
+    pub role: String,
+    /// The encryption context. `None` for the keys of a rule's single-group `kms` field and
+    /// of `--kms`: they take the `--encryption-context` of the command line.
+    pub context: Option<BTreeMap<String, String>>,
+    pub aws_profile: String,
+}
+
+impl KmsSpec {
+    /// Parses `ARN` or `ARN+ROLE_ARN` (spaces removed, split at `+arn:`, as sops does).
+    pub fn from_arn_string(text: &str, aws_profile: &str) -> KmsSpec {
+        let text: String = text.chars().filter(|&c| c != ' ').collect();
+        let (arn, role) = match text.find("+arn:") {
+            Some(i) if i > 0 => (&text[..i], &text[i + 1..]),
+            _ => (text.as_str(), ""),
+        };
+        KmsSpec {
+            arn: arn.to_string(),
+            role: role.to_string(),
+            context: None,
+            aws_profile: aws_profile.to_string(),
+        }
+    }
+}
+
 /// The keys of one group as a rule names them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupSpec {
     pub age: Vec<String>,
     pub pgp: Vec<String>,
-    /// KMS ARNs (`arn` or `arn+role`), with the rule's `aws_profile`.
-    pub kms: Vec<String>,
+    pub kms: Vec<KmsSpec>,
 }
 
 impl GroupSpec {
@@ -132,17 +161,42 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
         for entry in kms {
             match entry {
                 Node::Map(m) => {
-                    let arn = tree::get(m, "arn").and_then(Node::as_str).unwrap_or("");
-                    let role = tree::get(m, "role").and_then(Node::as_str).unwrap_or("");
-                    if !arn.is_empty() {
-                        group.kms.push(if role.is_empty() {
-                            arn.to_string()
-                        } else {
-                            format!("{arn}+{role}")
-                        });
+                    let text = |f: &str| tree::get(m, f).and_then(scalar_text).unwrap_or_default();
+                    let arn = text("arn");
+                    if arn.is_empty() {
+                        continue;
                     }
+                    let mut context = BTreeMap::new();
+                    match tree::get(m, "context") {
+                        None | Some(Node::Scalar(Scalar::Null)) => {}
+                        Some(Node::Map(c)) => {
+                            for item in c {
+                                if let Item::Pair(k, v) = item {
+                                    if let Some(v) = scalar_text(v) {
+                                        context.insert(k.clone(), v);
+                                    }
+                                }
+                            }
+                        }
+                        Some(_) => {
+                            return Err(cfg_err(
+                                file,
+                                format!("kms: the context of {arn} must be a map"),
+                            ))
+                        }
+                    }
+                    group.kms.push(KmsSpec {
+                        arn,
+                        role: text("role"),
+                        context: Some(context),
+                        aws_profile: text("aws_profile"),
+                    });
                 }
-                Node::Scalar(Scalar::Str(s)) => group.kms.push(s.clone()),
+                Node::Scalar(Scalar::Str(s)) => {
+                    let mut spec = KmsSpec::from_arn_string(s, "");
+                    spec.context = Some(BTreeMap::new());
+                    group.kms.push(spec);
+                }
                 _ => {}
             }
         }
@@ -161,13 +215,34 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
     Ok(group)
 }
 
-fn dedup(v: &mut Vec<String>) {
-    let mut seen = std::collections::HashSet::new();
-    v.retain(|s| seen.insert(s.clone()));
+fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
+    let mut seen: Vec<T> = Vec::new();
+    v.retain(|s| {
+        let new = !seen.contains(s);
+        if new {
+            seen.push(s.clone());
+        }
+        new
+    });
+}
+
+/// The text of a scalar, as Go reads it into a string field.
+fn scalar_text(node: &Node) -> Option<String> {
+    match node {
+        Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.clone()),
+        Node::Scalar(Scalar::Int(i)) => Some(i.to_string()),
+        Node::Scalar(Scalar::Float(f)) => Some(crate::numfmt::go_f(*f)),
+        Node::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
     let ctx = |e: Error| e.context(format!("creation_rules[{index}]"));
+    let aws_profile = tree::get(map, "aws_profile")
+        .and_then(Node::as_str)
+        .unwrap_or("")
+        .to_string();
     let path_regex = match tree::get(map, "path_regex").and_then(Node::as_str) {
         Some(p) if !p.is_empty() => Some(Regex::new(p).map_err(|e| {
             cfg_err(
@@ -189,7 +264,12 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
             .map_err(ctx)?,
         _ => {
             let mut g = parse_group(map, file).map_err(ctx)?;
-            g.kms = string_list(tree::get(map, "kms"), file, "kms").map_err(ctx)?;
+            g.kms = string_list(tree::get(map, "kms"), file, "kms")
+                .map_err(ctx)?
+                .iter()
+                .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
+                .collect();
+            dedup(&mut g.kms);
             if g.is_empty() {
                 Vec::new()
             } else {
@@ -229,10 +309,7 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
             tree::get(map, "mac_only_encrypted"),
             Some(Node::Scalar(Scalar::Bool(true)))
         ),
-        aws_profile: tree::get(map, "aws_profile")
-            .and_then(Node::as_str)
-            .unwrap_or("")
-            .to_string(),
+        aws_profile,
     })
 }
 
@@ -330,6 +407,66 @@ mod tests {
         assert_eq!(
             absolute(Path::new("/x"), Path::new("/y/z")),
             PathBuf::from("/y/z")
+        );
+    }
+
+    fn s(text: &str) -> Node {
+        Node::str(text)
+    }
+
+    fn pair(k: &str, v: Node) -> Item {
+        Item::Pair(k.to_string(), v)
+    }
+
+    #[test]
+    fn kms_keys_in_rules() {
+        let file = Path::new(".sops.yaml");
+        let flat = vec![
+            pair(
+                "kms",
+                s("arn:aws:kms:us-east-1:1:key/a, arn:aws:kms:us-east-1:1:key/b+arn:aws:iam::1:role/r"),
+            ),
+            pair("aws_profile", s("dev")),
+        ];
+        let rule = parse_rule(&flat, file, 0).unwrap();
+        assert_eq!(rule.aws_profile, "dev");
+        let kms = &rule.groups[0].kms;
+        assert_eq!(kms.len(), 2);
+        assert_eq!(kms[0].arn, "arn:aws:kms:us-east-1:1:key/a");
+        assert_eq!(kms[0].context, None, "takes --encryption-context");
+        assert_eq!(kms[0].aws_profile, "dev");
+        assert_eq!(kms[1].arn, "arn:aws:kms:us-east-1:1:key/b");
+        assert_eq!(kms[1].role, "arn:aws:iam::1:role/r");
+
+        let entry = Node::Map(vec![
+            pair("arn", s("arn:aws:kms:us-east-1:1:key/c")),
+            pair("role", s("arn:aws:iam::1:role/x")),
+            pair(
+                "context",
+                Node::Map(vec![
+                    pair("b", s("2")),
+                    pair("a", Node::Scalar(Scalar::Int(1))),
+                ]),
+            ),
+            pair("aws_profile", s("ops")),
+        ]);
+        let groups = vec![pair(
+            "key_groups",
+            Node::List(vec![
+                Node::Map(vec![pair("kms", Node::List(vec![entry.clone(), entry]))]),
+                Node::Map(vec![pair("age", s("age1x"))]),
+            ]),
+        )];
+        let rule = parse_rule(&groups, file, 0).unwrap();
+        assert_eq!(rule.groups.len(), 2);
+        let kms = &rule.groups[0].kms;
+        assert_eq!(kms.len(), 1, "duplicates dropped");
+        assert_eq!(kms[0].role, "arn:aws:iam::1:role/x");
+        assert_eq!(kms[0].aws_profile, "ops");
+        let ctx: Vec<_> = kms[0].context.clone().unwrap().into_iter().collect();
+        assert_eq!(
+            ctx,
+            [("a".to_string(), "1".to_string()), ("b".into(), "2".into())]
         );
     }
 

@@ -2,10 +2,11 @@
 
 use super::io::{Context, Destination, Files};
 use super::IoArgs;
-use crate::config::GroupSpec;
+use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
+use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
@@ -35,6 +36,17 @@ pub struct NewFileArgs {
     /// PGP fingerprints, comma-separated (replaces the creation rule's keys)
     #[arg(short = 'p', long, env = "SOPS_PGP_FP", value_name = "FINGERPRINTS")]
     pub pgp: Option<String>,
+    /// AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces
+    /// the creation rule's keys)
+    #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
+    pub kms: Option<String>,
+    /// KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation
+    /// rule's `kms` keys
+    #[arg(long, value_name = "CONTEXT")]
+    pub encryption_context: Option<String>,
+    /// AWS shared-config profile for the --kms keys
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
     #[command(flatten)]
     pub selectors: SelectorArgs,
     /// Authenticate only the encrypted values with the MAC
@@ -99,20 +111,24 @@ impl SelectorArgs {
     }
 }
 
-/// Builds master keys from a group as a rule or the command line names it.
-pub fn build_group(spec: &GroupSpec) -> Result<KeyGroup> {
+/// Builds master keys from a group as a rule or the command line names it. `context` is the
+/// `--encryption-context` for the KMS keys that have none of their own.
+pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyGroup> {
     let mut group = KeyGroup::new();
+    // KMS keys first, as sops lists them within a group.
+    for k in &spec.kms {
+        group.push(Box::new(KmsMasterKey::new(
+            &k.arn,
+            &k.role,
+            k.context.clone().unwrap_or_else(|| context.clone()),
+            &k.aws_profile,
+        )));
+    }
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
     for fp in &spec.pgp {
         group.push(Box::new(PgpMasterKey::new(fp)?));
-    }
-    if let Some(arn) = spec.kms.first() {
-        return Err(Error::new(
-            Code::Generic,
-            format!("AWS KMS master keys ({arn}) are not supported by secret yet"),
-        ));
     }
     Ok(group)
 }
@@ -130,6 +146,7 @@ pub fn split_list(s: &str) -> Vec<String> {
 /// keys replace the matching creation rule's; a command-line selector overrides the rule's
 /// selector of the same kind and conflicts with another kind (exit 8).
 pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> Result<SealPlan> {
+    let context = kms::parse_context(args.encryption_context.as_deref().unwrap_or(""))?;
     let rule = match ctx.config()? {
         Some(config) => config.rule_for(name, &ctx.cwd)?,
         None => None,
@@ -137,14 +154,24 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
     let cli_keys = GroupSpec {
         age: args.age.as_deref().map(split_list).unwrap_or_default(),
         pgp: args.pgp.as_deref().map(split_list).unwrap_or_default(),
-        ..GroupSpec::default()
+        kms: args
+            .kms
+            .as_deref()
+            .map(split_list)
+            .unwrap_or_default()
+            .iter()
+            .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
+            .collect(),
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
         vec![cli_keys]
     } else {
         rule.map(|r| r.groups.clone()).unwrap_or_default()
     };
-    let groups = specs.iter().map(build_group).collect::<Result<Vec<_>>>()?;
+    let groups = specs
+        .iter()
+        .map(|spec| build_group(spec, &context))
+        .collect::<Result<Vec<_>>>()?;
 
     let cli_selector = args.selectors.selector()?;
     let rule_selector = rule.and_then(|r| r.selector.clone());

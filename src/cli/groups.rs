@@ -3,7 +3,7 @@
 
 use super::io::{write_atomic, Context, Destination};
 use super::keyfile;
-use crate::config::GroupSpec;
+use crate::config::{GroupSpec, KmsSpec};
 use crate::error::{Code, Error, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -71,7 +71,11 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
             let spec = GroupSpec {
                 age: a.age.clone(),
                 pgp: a.pgp.clone(),
-                kms: a.kms.clone(),
+                kms: a
+                    .kms
+                    .iter()
+                    .map(|arn| KmsSpec::from_arn_string(arn, ""))
+                    .collect(),
             };
             if spec.is_empty() {
                 return Err(Error::new(

@@ -9,6 +9,7 @@ use crate::crypt::cipher::DataKey;
 use crate::crypt::metadata::Metadata;
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
+use crate::keys::kms::EncryptionContext;
 use crate::keys::{self, KeyGroup, Keyring, MasterKey};
 use crate::sopsfile;
 use crate::tree::Map;
@@ -77,7 +78,8 @@ pub fn build_groups(specs: &[GroupSpec]) -> Result<Vec<KeyGroup>> {
                     format!("key group {} has no keys", i + 1),
                 ));
             }
-            build_group(spec)
+            // as in sops, rule keys get no encryption context here
+            build_group(spec, &EncryptionContext::new())
         })
         .collect()
 }

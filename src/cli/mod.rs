@@ -50,7 +50,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Encrypt a file (stdout by default)
-    Encrypt(encrypt::EncryptArgs),
+    Encrypt(Box<encrypt::EncryptArgs>),
     /// Decrypt a file (stdout by default)
     Decrypt(decrypt::DecryptArgs),
     /// Generate a new data key and re-encrypt every value (stdout by default)
@@ -214,7 +214,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
     })?;
     let ctx = io::Context::new(cli.global, cwd);
     match cli.command {
-        Command::Encrypt(args) => encrypt::run(&ctx, args).map(|()| 0),
+        Command::Encrypt(args) => encrypt::run(&ctx, *args).map(|()| 0),
         Command::Decrypt(args) => decrypt::run(&ctx, args).map(|()| 0),
         Command::Rotate(args) => rotate::run(&ctx, args).map(|()| 0),
         Command::Updatekeys(args) => updatekeys::run(&ctx, args).map(|()| 0),

@@ -6,9 +6,10 @@ use super::encrypt::split_list;
 use super::io::{Context, Destination, Files};
 use super::keyfile;
 use super::IoArgs;
-use crate::config::GroupSpec;
+use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
+use crate::keys::kms::EncryptionContext;
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::{KeyGroup, Keyring};
 use crate::sopsfile::{self, OpenOptions};
@@ -123,12 +124,15 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let additions = GroupSpec {
         age: RotateArgs::list(&args.add_age),
         pgp: RotateArgs::list(&args.add_pgp),
-        kms: RotateArgs::list(&args.add_kms),
+        kms: RotateArgs::list(&args.add_kms)
+            .iter()
+            .map(|arn| KmsSpec::from_arn_string(arn, ""))
+            .collect(),
     };
     let added = if additions.is_empty() {
         KeyGroup::new()
     } else {
-        super::encrypt::build_group(&additions)?
+        super::encrypt::build_group(&additions, &EncryptionContext::new())?
     };
 
     let input = files.read()?;

@@ -4,6 +4,7 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+pub mod kms;
 pub mod opaque;
 pub mod pgp;
 pub mod shamir;
@@ -71,6 +72,7 @@ impl Keyring {
 pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
     match field {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
+        "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
