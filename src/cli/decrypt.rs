@@ -3,8 +3,7 @@
 use super::io::{Context, Destination, Files};
 use super::IoArgs;
 use crate::error::Result;
-use crate::keys::Keyring;
-use crate::sopsfile::{self, OpenOptions};
+
 use crate::tree::{Node, Scalar};
 use crate::treepath;
 use clap::Args;
@@ -25,22 +24,8 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, false)?;
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
-    let input = files.read()?;
+    let opened = files.open(ctx, args.ignore_mac)?;
     let options = ctx.store_options()?;
-    let loaded = files
-        .input_format
-        .store(&options)
-        .load(&input)
-        .map_err(|e| e.context(&label))?;
-    let keyring = Keyring::new();
-    let open_options = OpenOptions {
-        ignore_mac: args.ignore_mac,
-        decryption_order: ctx.decryption_order()?,
-    };
-    let opened = sopsfile::open(loaded, &keyring, &open_options).map_err(|e| e.context(&label))?;
-    for w in &opened.warnings {
-        eprintln!("secret: warning: {label}: {w}");
-    }
     let store = files.output_format.store(&options);
     let out = match extract {
         None => store.emit(&opened.docs, None),

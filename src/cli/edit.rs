@@ -10,8 +10,7 @@ use crate::crypt::metadata::{Metadata, WRITTEN_VERSION};
 use crate::crypt::walk::NonceMemory;
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Store};
-use crate::keys::Keyring;
-use crate::sopsfile::{self, OpenOptions};
+use crate::sopsfile;
 use crate::tree::Map;
 use clap::Args;
 use sha2::{Digest, Sha256};
@@ -113,18 +112,7 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
     let _lock = EditLock::acquire(&args.file)?;
 
     let session = if args.file.exists() {
-        let loaded = input_store
-            .load(&files.read()?)
-            .map_err(|e| e.context(&label))?;
-        let open_options = OpenOptions {
-            ignore_mac: args.ignore_mac,
-            decryption_order: ctx.decryption_order()?,
-        };
-        let opened = sopsfile::open(loaded, &Keyring::new(), &open_options)
-            .map_err(|e| e.context(&label))?;
-        for w in &opened.warnings {
-            eprintln!("secret: warning: {label}: {w}");
-        }
+        let opened = files.open(ctx, args.ignore_mac)?;
         Session {
             docs: opened.docs,
             metadata: opened.metadata,

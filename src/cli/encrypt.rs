@@ -224,13 +224,8 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
-    let input = files.read()?;
     let options = ctx.store_options()?;
-    let loaded = files
-        .input_format
-        .store(&options)
-        .load(&input)
-        .map_err(|e| e.context(&label))?;
+    let loaded = files.load(ctx)?;
     if loaded.metadata.is_some() {
         return Err(Error::new(
             Code::FileAlreadyEncrypted,

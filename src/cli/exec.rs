@@ -5,9 +5,8 @@ use super::io::{Context, Files};
 use super::proc::{self, PrivateDir, RunAs, SignalGuard};
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
-use crate::keys::Keyring;
 use crate::numfmt::flat_float;
-use crate::sopsfile::{self, OpenOptions, Opened};
+use crate::sopsfile::Opened;
 use crate::tree::{Item, Node, Scalar};
 use clap::Args;
 use std::ffi::OsString;
@@ -64,21 +63,7 @@ pub struct ExecFileArgs {
 /// Decrypts FILE (read with `input_type`) and returns it with the resolved formats.
 fn decrypt(ctx: &Context, io: &IoArgs) -> Result<(Opened, Files)> {
     let files = Files::resolve(io, false)?;
-    let label = files.label();
-    let loaded = files
-        .input_format
-        .store(&ctx.store_options()?)
-        .load(&files.read()?)
-        .map_err(|e| e.context(&label))?;
-    let open_options = OpenOptions {
-        ignore_mac: false,
-        decryption_order: ctx.decryption_order()?,
-    };
-    let opened =
-        sopsfile::open(loaded, &Keyring::new(), &open_options).map_err(|e| e.context(&label))?;
-    for w in &opened.warnings {
-        eprintln!("secret: warning: {label}: {w}");
-    }
+    let opened = files.open(ctx, false)?;
     Ok((opened, files))
 }
 

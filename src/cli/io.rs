@@ -4,7 +4,9 @@
 use super::{GlobalArgs, IoArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
-use crate::format::{Format, StoreOptions};
+use crate::format::{Format, Loaded, StoreOptions};
+use crate::keys::Keyring;
+use crate::sopsfile::{self, OpenOptions, Opened};
 use std::cell::OnceCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -147,6 +149,32 @@ impl Files {
                 Ok(buf)
             }
         }
+    }
+
+    /// Reads the input and parses it with the input store; errors name the file.
+    pub fn load(&self, ctx: &Context) -> Result<Loaded> {
+        let input = self.read()?;
+        self.input_format
+            .store(&ctx.store_options()?)
+            .load(&input)
+            .map_err(|e| e.context(self.label()))
+    }
+
+    /// Reads, parses and decrypts the input with the user's keys; warnings (such as comments
+    /// found unencrypted) go to stderr. Errors name the file.
+    pub fn open(&self, ctx: &Context, ignore_mac: bool) -> Result<Opened> {
+        let loaded = self.load(ctx)?;
+        let options = OpenOptions {
+            ignore_mac,
+            decryption_order: ctx.decryption_order()?,
+        };
+        let label = self.label();
+        let opened =
+            sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(&label))?;
+        for w in &opened.warnings {
+            eprintln!("secret: warning: {label}: {w}");
+        }
+        Ok(opened)
     }
 
     /// A label for messages.

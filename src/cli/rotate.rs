@@ -11,8 +11,8 @@ use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
 use crate::keys::kms::EncryptionContext;
 use crate::keys::pgp::PgpMasterKey;
-use crate::keys::{KeyGroup, Keyring};
-use crate::sopsfile::{self, OpenOptions};
+use crate::keys::KeyGroup;
+use crate::sopsfile;
 use clap::Args;
 
 /// Options of `secret rotate`.
@@ -135,19 +135,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         super::encrypt::build_group(&additions, &EncryptionContext::new())?
     };
 
-    let input = files.read()?;
-    let options = ctx.store_options()?;
-    let loaded = files
-        .input_format
-        .store(&options)
-        .load(&input)
-        .map_err(|e| e.context(&label))?;
-    let open_options = OpenOptions {
-        ignore_mac: args.ignore_mac,
-        decryption_order: ctx.decryption_order()?,
-    };
-    let mut opened =
-        sopsfile::open(loaded, &Keyring::new(), &open_options).map_err(|e| e.context(&label))?;
+    let mut opened = files.open(ctx, args.ignore_mac)?;
 
     let metadata = &mut opened.metadata;
     if metadata.key_groups.is_empty() {

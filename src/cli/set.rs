@@ -6,8 +6,7 @@ use super::proc::EditLock;
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
 use crate::format::json::JsonStore;
-use crate::keys::Keyring;
-use crate::sopsfile::{self, OpenOptions, Opened};
+use crate::sopsfile::{self, Opened};
 use crate::tree::{self, Item, Map, Node};
 use crate::treepath::{self, Step};
 use clap::Args;
@@ -213,23 +212,12 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
         ..IoArgs::default()
     };
     let files = Files::resolve(&io, false)?;
-    let label = files.label();
-    let input = files.read()?;
-    let lock = EditLock::acquire(file)?;
-    let loaded = files
-        .input_format
-        .store(&ctx.store_options()?)
-        .load(&input)
-        .map_err(|e| e.context(&label))?;
-    let open_options = OpenOptions {
-        ignore_mac: change.ignore_mac,
-        decryption_order: ctx.decryption_order()?,
-    };
-    let opened =
-        sopsfile::open(loaded, &Keyring::new(), &open_options).map_err(|e| e.context(&label))?;
-    for w in &opened.warnings {
-        eprintln!("secret: warning: {label}: {w}");
+    if !file.exists() {
+        // Checked before locking, which would otherwise lock the directory instead.
+        files.read()?;
     }
+    let lock = EditLock::acquire(file)?;
+    let opened = files.open(ctx, change.ignore_mac)?;
     Ok((opened, files, lock))
 }
 
