@@ -260,6 +260,13 @@ fn parse_stores(map: &Map, file: &Path) -> Result<StoreOptions> {
     Ok(options)
 }
 
+impl CreationRule {
+    /// The rule's `path_regex` as written (`None`: the rule matches every file).
+    pub fn path_regex(&self) -> Option<&str> {
+        self.path_regex.as_ref().map(Regex::as_str)
+    }
+}
+
 impl Config {
     /// Parses a `.sops.yaml` file.
     pub fn load(file: &Path, cwd: &Path) -> Result<Config> {

@@ -19,6 +19,9 @@ pub struct DecryptArgs {
     /// Do not check the file's MAC
     #[arg(long)]
     pub ignore_mac: bool,
+    /// Replace every decrypted value with ***** (layout and comments kept; for logs)
+    #[arg(long)]
+    pub mask: bool,
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
@@ -37,7 +40,12 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
         ignore_mac: args.ignore_mac,
         decryption_order: ctx.decryption_order()?,
     };
-    let opened = sopsfile::open(loaded, &keyring, &open_options).map_err(|e| e.context(&label))?;
+    let encrypted = args.mask.then(|| loaded.docs.clone());
+    let mut opened =
+        sopsfile::open(loaded, &keyring, &open_options).map_err(|e| e.context(&label))?;
+    if let Some(encrypted) = &encrypted {
+        crate::mask::mask_docs(&mut opened.docs, encrypted, Default::default());
+    }
     for w in &opened.warnings {
         eprintln!("secret: warning: {label}: {w}");
     }

@@ -1,9 +1,14 @@
 //! The command line: clap definitions, sops' legacy spellings, dispatch.
 
+mod check;
+mod completion;
 mod decrypt;
 mod encrypt;
+mod explain;
 mod filestatus;
+mod git;
 mod groups;
+mod init;
 pub mod io;
 mod keyfile;
 mod rotate;
@@ -57,6 +62,22 @@ pub enum Command {
     Groups(groups::GroupsArgs),
     /// Print {"encrypted":true} or {"encrypted":false} for a file
     Filestatus(filestatus::FileStatusArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(completion::CompletionArgs),
+    /// Create an age key and a .sops.yaml for this repository
+    Init(init::InitArgs),
+    /// Show which .sops.yaml, rule, recipients and selector apply to a file
+    Explain(explain::ExplainArgs),
+    /// Fail when secrets are committed: unencrypted files under a rule, keys, tokens
+    Check(check::CheckArgs),
+    /// Set up git diff and merge drivers for encrypted files
+    GitSetup(git::SetupArgs),
+    /// git diff driver: print an encrypted file decrypted, values masked
+    #[command(hide = true)]
+    GitTextconv(git::TextconvArgs),
+    /// git merge driver: merge three versions of an encrypted file
+    #[command(hide = true)]
+    MergeDriver(git::MergeArgs),
 }
 
 /// Input and output options shared by encrypt and decrypt.
@@ -83,7 +104,7 @@ pub struct IoArgs {
 
 /// Rewrites sops' legacy form (`sops -d FILE`, `sops -e -i FILE`) into subcommands.
 fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
-    const SUBCOMMANDS: [&str; 8] = [
+    const SUBCOMMANDS: [&str; 14] = [
         "encrypt",
         "decrypt",
         "help",
@@ -92,6 +113,12 @@ fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
         "updatekeys",
         "groups",
         "filestatus",
+        "init",
+        "explain",
+        "check",
+        "git-setup",
+        "git-textconv",
+        "merge-driver",
     ];
     let has_subcommand = args
         .iter()
@@ -155,6 +182,13 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Updatekeys(args) => updatekeys::run(&ctx, args),
         Command::Groups(args) => groups::run(&ctx, args),
         Command::Filestatus(args) => filestatus::run(&ctx, args),
+        Command::Completion(args) => completion::run(&ctx, args),
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Explain(args) => explain::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
+        Command::GitSetup(args) => git::setup(&ctx, args),
+        Command::GitTextconv(args) => git::textconv(&ctx, args),
+        Command::MergeDriver(args) => git::merge_driver(&ctx, args),
     }
 }
 
