@@ -108,7 +108,8 @@ pub fn scan_text(text: &str) -> Vec<Finding> {
             if value.starts_with("ENC[")
                 || value.starts_with('$')
                 || value.contains("{{")
-                || value.starts_with("AGE-SECRET-KEY-")
+                || r.age.is_match(value)
+                || r.aws.is_match(value)
                 || entropy(value) < ENTROPY_THRESHOLD
             {
                 continue;
