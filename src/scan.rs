@@ -105,8 +105,11 @@ pub fn scan_text(text: &str) -> Vec<Finding> {
         }
         for c in r.assignment.captures_iter(line) {
             let (name, value) = (&c[1], &c[2]);
-            if value.starts_with("ENC[")
-                || value.starts_with('$')
+            // Encrypted values, references, templates and code are not secrets.
+            if value.starts_with("ENC")
+                || value.starts_with(['$', '=', ':', '<'])
+                || value.contains(['(', ')', '<', '>'])
+                || value.contains("::")
                 || value.contains("{{")
                 || r.age.is_match(value)
                 || r.aws.is_match(value)
