@@ -145,6 +145,7 @@ fn init_non_interactive_creates_key_and_config_sops_can_use() {
     assert!(String::from_utf8_lossy(&e.stderr).contains("--yes"));
 }
 
+#[cfg(unix)]
 #[test]
 fn init_interactive_under_a_pty() {
     let sb = Sandbox::new();

@@ -253,12 +253,11 @@ pub fn merge_driver(ctx: &Context, args: MergeArgs) -> Result<()> {
         &label,
     )?;
     let theirs = open(ctx, load(ctx, &read(&args.other)?, format, &label)?, &label)?;
+    // An empty or plaintext ancestor (both sides added the file): merge against nothing.
     let base_bytes = read(&args.base).unwrap_or_default();
-    let base_loaded = load(ctx, &base_bytes, format, &label)?;
-    let base: Option<Opened> = if base_loaded.metadata.is_some() {
-        Some(open(ctx, base_loaded, &label)?)
-    } else {
-        None
+    let base: Option<Opened> = match load(ctx, &base_bytes, format, &label) {
+        Ok(loaded) if loaded.metadata.is_some() => Some(open(ctx, loaded, &label)?),
+        _ => None,
     };
     let base_docs: Vec<Map> = match &base {
         Some(b) => b.docs.clone(),
