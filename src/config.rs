@@ -25,6 +25,17 @@ pub struct KmsSpec {
     pub aws_profile: String,
 }
 
+impl std::fmt::Display for KmsSpec {
+    /// `ARN` or `ARN+ROLE_ARN`, as written on the command line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.role.is_empty() {
+            f.write_str(&self.arn)
+        } else {
+            write!(f, "{}+{}", self.arn, self.role)
+        }
+    }
+}
+
 impl KmsSpec {
     /// Parses `ARN` or `ARN+ROLE_ARN` (spaces removed, split at `+arn:`, as sops does).
     pub fn from_arn_string(text: &str, aws_profile: &str) -> KmsSpec {
@@ -335,6 +346,13 @@ fn parse_stores(map: &Map, file: &Path) -> Result<StoreOptions> {
         options.json_binary_indent = json_indent(n);
     }
     Ok(options)
+}
+
+impl CreationRule {
+    /// The rule's `path_regex` as written (`None`: the rule matches every file).
+    pub fn path_regex(&self) -> Option<&str> {
+        self.path_regex.as_ref().map(Regex::as_str)
+    }
 }
 
 impl Config {

@@ -18,14 +18,22 @@ pub struct DecryptArgs {
     /// Do not check the file's MAC
     #[arg(long)]
     pub ignore_mac: bool,
+    /// Replace every decrypted value with ***** (layout and comments kept; for logs)
+    #[arg(long)]
+    pub mask: bool,
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, false)?;
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
-    let opened = files.open(ctx, args.ignore_mac)?;
     let options = ctx.store_options()?;
+    let loaded = files.load(ctx)?;
+    let encrypted = args.mask.then(|| loaded.docs.clone());
+    let mut opened = files.open_loaded(ctx, loaded, args.ignore_mac)?;
+    if let Some(encrypted) = &encrypted {
+        crate::mask::mask_docs(&mut opened.docs, encrypted, Default::default());
+    }
     let store = files.output_format.store(&options);
     let out = match extract {
         None => store.emit(&opened.docs, None),

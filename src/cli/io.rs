@@ -163,7 +163,11 @@ impl Files {
     /// Reads, parses and decrypts the input with the user's keys; warnings (such as comments
     /// found unencrypted) go to stderr. Errors name the file.
     pub fn open(&self, ctx: &Context, ignore_mac: bool) -> Result<Opened> {
-        let loaded = self.load(ctx)?;
+        self.open_loaded(ctx, self.load(ctx)?, ignore_mac)
+    }
+
+    /// Decrypts what [`Files::load`] read, as [`Files::open`] does.
+    pub fn open_loaded(&self, ctx: &Context, loaded: Loaded, ignore_mac: bool) -> Result<Opened> {
         let options = OpenOptions {
             ignore_mac,
             decryption_order: ctx.decryption_order()?,

@@ -1,11 +1,16 @@
 //! The command line: clap definitions, sops' legacy spellings, dispatch.
 
+mod check;
+mod completion;
 mod decrypt;
 mod edit;
 mod encrypt;
 mod exec;
+mod explain;
 mod filestatus;
+mod git;
 mod groups;
+mod init;
 pub mod io;
 mod keyfile;
 mod proc;
@@ -71,6 +76,22 @@ pub enum Command {
     Set(set::SetArgs),
     /// Remove one value of an encrypted file in place: unset FILE PATH
     Unset(set::UnsetArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completion(completion::CompletionArgs),
+    /// Create an age key and a .sops.yaml for this repository
+    Init(init::InitArgs),
+    /// Show which .sops.yaml, rule, recipients and selector apply to a file
+    Explain(explain::ExplainArgs),
+    /// Fail when secrets are committed: unencrypted files under a rule, keys, tokens
+    Check(check::CheckArgs),
+    /// Set up git diff and merge drivers for encrypted files
+    GitSetup(git::SetupArgs),
+    /// git diff driver: print an encrypted file decrypted, values masked
+    #[command(hide = true)]
+    GitTextconv(git::TextconvArgs),
+    /// git merge driver: merge three versions of an encrypted file
+    #[command(hide = true)]
+    MergeDriver(git::MergeArgs),
 }
 
 /// Input and output options shared by encrypt and decrypt.
@@ -96,7 +117,13 @@ pub struct IoArgs {
 }
 
 /// Every subcommand name (a legacy rewrite never applies when one is present).
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 19] = [
+    "init",
+    "explain",
+    "check",
+    "git-setup",
+    "git-textconv",
+    "merge-driver",
     "encrypt",
     "decrypt",
     "rotate",
@@ -225,6 +252,13 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::ExecFile(args) => exec::run_file(&ctx, args),
         Command::Set(args) => set::run_set(&ctx, args),
         Command::Unset(args) => set::run_unset(&ctx, args),
+        Command::Completion(args) => completion::run(&ctx, args).map(|()| 0),
+        Command::Init(args) => init::run(&ctx, args).map(|()| 0),
+        Command::Explain(args) => explain::run(&ctx, args).map(|()| 0),
+        Command::Check(args) => check::run(&ctx, args).map(|()| 0),
+        Command::GitSetup(args) => git::setup(&ctx, args).map(|()| 0),
+        Command::GitTextconv(args) => git::textconv(&ctx, args).map(|()| 0),
+        Command::MergeDriver(args) => git::merge_driver(&ctx, args).map(|()| 0),
     }
 }
 

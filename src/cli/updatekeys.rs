@@ -189,10 +189,20 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
 }
 
 /// Runs `secret updatekeys`: files one after the other, stopping at the first error.
+/// Several files on a terminal show a progress bar on stderr (hidden while a file is
+/// worked on, so questions and messages read as without it).
 pub fn run(ctx: &Context, args: UpdateKeysArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let bar = if args.files.len() > 1 && std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(args.files.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     for path in &args.files {
-        update_file(ctx, &args, path)?;
+        bar.suspend(|| update_file(ctx, &args, path))?;
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     Ok(())
 }
 

@@ -22,6 +22,14 @@ pub struct NonceMemory {
 }
 
 impl NonceMemory {
+    /// Adds the nonces `other` remembers (those this memory already has win). Only for
+    /// memories of files under the same data key.
+    pub fn absorb(&mut self, other: NonceMemory) {
+        for (k, v) in other.seen {
+            self.seen.entry(k).or_insert(v);
+        }
+    }
+
     fn remember(&mut self, aad: &str, leaf: &Leaf, iv: &[u8]) {
         if let Ok(iv) = <[u8; NONCE_LEN]>::try_from(iv) {
             let key = (

@@ -869,6 +869,15 @@ fn home_dir(env: &dyn Fn(&str) -> Option<OsString>) -> std::result::Result<PathB
     }
 }
 
+/// Where sops looks for age identities by default: `<user config dir>/sops/age/keys.txt`
+/// (the error says why there is no user config dir).
+pub fn default_keys_file() -> std::result::Result<PathBuf, String> {
+    let env = |name: &str| std::env::var_os(name);
+    Ok(DEFAULT_KEYS_PATH
+        .iter()
+        .fold(user_config_dir(&env)?, |p, part| p.join(part)))
+}
+
 /// sops' `getUserConfigDir`: Go's `os.UserConfigDir`, except that on macOS a set
 /// `XDG_CONFIG_HOME` wins.
 fn user_config_dir(env: &dyn Fn(&str) -> Option<OsString>) -> std::result::Result<PathBuf, String> {

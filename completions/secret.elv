@@ -1,0 +1,382 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[secret] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'secret'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'secret'= {
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand encrypt 'Encrypt a file (stdout by default)'
+            cand decrypt 'Decrypt a file (stdout by default)'
+            cand rotate 'Generate a new data key and re-encrypt every value (stdout by default)'
+            cand updatekeys 'Give files the master keys of their .sops.yaml creation rule (same data key)'
+            cand groups 'Add or delete key groups (Shamir secret sharing)'
+            cand filestatus 'Print {"encrypted":true} or {"encrypted":false} for a file'
+            cand edit 'Edit an encrypted file in your editor (a missing file starts from an example)'
+            cand exec-env 'Run a command with the decrypted values in its environment'
+            cand exec-file 'Run a command with the decrypted file at the path that replaces {}'
+            cand set 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
+            cand unset 'Remove one value of an encrypted file in place: unset FILE PATH'
+            cand completion 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand init 'Create an age key and a .sops.yaml for this repository'
+            cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
+            cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
+            cand git-setup 'Set up git diff and merge drivers for encrypted files'
+            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
+            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'secret;encrypt'= {
+            cand --output 'Write the result to PATH instead of stdout'
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
+            cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
+            cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
+            cand -p 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
+            cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
+            cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
+            cand --aws-profile 'AWS shared-config profile for the --kms keys'
+            cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
+            cand --encrypted-suffix 'Encrypt only values where a key on their path ends with SUFFIX'
+            cand --unencrypted-regex 'Leave values plain when a key on their path matches REGEX'
+            cand --encrypted-regex 'Encrypt only values where a key on their path matches REGEX'
+            cand --unencrypted-comment-regex 'Leave values plain below a comment matching REGEX'
+            cand --encrypted-comment-regex 'Encrypt only values below a comment matching REGEX'
+            cand --shamir-secret-sharing-threshold 'How many key groups are needed to recover the data key'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -i 'Write the result back to FILE (atomically, keeping its mode)'
+            cand --in-place 'Write the result back to FILE (atomically, keeping its mode)'
+            cand --mac-only-encrypted 'Authenticate only the encrypted values with the MAC'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;decrypt'= {
+            cand --output 'Write the result to PATH instead of stdout'
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
+            cand --extract 'Print only this part of the tree, e.g. ''["db"]["password"]'' or ''["list"][0]'''
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -i 'Write the result back to FILE (atomically, keeping its mode)'
+            cand --in-place 'Write the result back to FILE (atomically, keeping its mode)'
+            cand --ignore-mac 'Do not check the file''s MAC'
+            cand --mask 'Replace every decrypted value with ***** (layout and comments kept; for logs)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;rotate'= {
+            cand --output 'Write the result to PATH instead of stdout'
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
+            cand --add-age 'Add these age recipients (comma-separated) to the first key group'
+            cand --rm-age 'Remove these age recipients (comma-separated) from every key group'
+            cand --add-pgp 'Add these PGP fingerprints (comma-separated) to the first key group'
+            cand --rm-pgp 'Remove these PGP fingerprints (comma-separated) from every key group'
+            cand --add-kms 'Add these AWS KMS ARNs (comma-separated) to the first key group'
+            cand --rm-kms 'Remove these AWS KMS ARNs (comma-separated) from every key group'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -i 'Write the result back to FILE (atomically, keeping its mode)'
+            cand --in-place 'Write the result back to FILE (atomically, keeping its mode)'
+            cand --ignore-mac 'Do not check the file''s MAC before rotating'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;updatekeys'= {
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --shamir-secret-sharing-threshold 'Use this Shamir threshold instead of the file''s (capped at the number of groups)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -y 'Apply the changes without asking'
+            cand --yes 'Apply the changes without asking'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;groups'= {
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand add 'Add a key group to a file (stdout by default)'
+            cand delete 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'secret;groups;add'= {
+            cand -f 'The encrypted file'
+            cand --file 'The encrypted file'
+            cand --shamir-secret-sharing-threshold 'How many key groups are needed to recover the data key (default: unchanged)'
+            cand --age 'An age recipient of the new group (repeatable)'
+            cand --pgp 'A PGP fingerprint of the new group (repeatable)'
+            cand --kms 'An AWS KMS ARN of the new group (repeatable)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -i 'Write the result back to the file (atomically) instead of stdout'
+            cand --in-place 'Write the result back to the file (atomically) instead of stdout'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;groups;delete'= {
+            cand -f 'The encrypted file'
+            cand --file 'The encrypted file'
+            cand --shamir-secret-sharing-threshold 'How many key groups are needed to recover the data key (default: unchanged)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -i 'Write the result back to the file (atomically) instead of stdout'
+            cand --in-place 'Write the result back to the file (atomically) instead of stdout'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;groups;help'= {
+            cand add 'Add a key group to a file (stdout by default)'
+            cand delete 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'secret;groups;help;add'= {
+        }
+        &'secret;groups;help;delete'= {
+        }
+        &'secret;groups;help;help'= {
+        }
+        &'secret;filestatus'= {
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;edit'= {
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
+            cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
+            cand -p 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
+            cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
+            cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
+            cand --aws-profile 'AWS shared-config profile for the --kms keys'
+            cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
+            cand --encrypted-suffix 'Encrypt only values where a key on their path ends with SUFFIX'
+            cand --unencrypted-regex 'Leave values plain when a key on their path matches REGEX'
+            cand --encrypted-regex 'Encrypt only values where a key on their path matches REGEX'
+            cand --unencrypted-comment-regex 'Leave values plain below a comment matching REGEX'
+            cand --encrypted-comment-regex 'Encrypt only values below a comment matching REGEX'
+            cand --shamir-secret-sharing-threshold 'How many key groups are needed to recover the data key'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -s 'Show the sops metadata (master keys) in the editor too'
+            cand --show-master-keys 'Show the sops metadata (master keys) in the editor too'
+            cand --ignore-mac 'Do not check the file''s MAC'
+            cand --mac-only-encrypted 'Authenticate only the encrypted values with the MAC'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;exec-env'= {
+            cand --user 'Run the command as this user (needs the privileges to switch)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --pristine 'Give the command only the decrypted values, not the current environment'
+            cand --same-process 'Replace secret with the command (exec) instead of running it as a child'
+            cand --flatten 'Export nested values too: `db: {user: x}` becomes DB_USER=x'
+            cand --background 'Start the command and return at once (deprecated in sops)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;exec-file'= {
+            cand --filename 'Name of the temporary file (default: tmp-file)'
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input''s)'
+            cand --user 'Run the command as this user (needs the privileges to switch)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --no-fifo 'Use a regular 0600 file instead of a named pipe'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;set'= {
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --value-file 'VALUE is a file to read the JSON value from (keeps it out of process listings)'
+            cand --value-stdin 'Read the JSON value from standard input (VALUE is not given)'
+            cand --idempotent 'Do not write when PATH already holds VALUE'
+            cand --ignore-mac 'Do not check the file''s MAC'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;unset'= {
+            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --idempotent 'Succeed without writing when PATH does not exist'
+            cand --ignore-mac 'Do not check the file''s MAC'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;completion'= {
+            cand --write-all 'Write every completion script to DIR/completions and every man page to DIR/man'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;init'= {
+            cand --path-regex 'Regex of the paths (relative to the .sops.yaml) that hold secrets'
+            cand --age 'Encrypt for this age recipient instead of a key of your own (repeatable; no key is created)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand -y 'Ask nothing: take the flags and the defaults'
+            cand --yes 'Ask nothing: take the flags and the defaults'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;explain'= {
+            cand --input-type 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;check'= {
+            cand --allow 'The allow-list (default: .secretallow in the repository''s top directory, or here)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;git-setup'= {
+            cand --command 'How git should call secret (default: the absolute path of this binary)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;git-textconv'= {
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;merge-driver'= {
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;help'= {
+            cand encrypt 'Encrypt a file (stdout by default)'
+            cand decrypt 'Decrypt a file (stdout by default)'
+            cand rotate 'Generate a new data key and re-encrypt every value (stdout by default)'
+            cand updatekeys 'Give files the master keys of their .sops.yaml creation rule (same data key)'
+            cand groups 'Add or delete key groups (Shamir secret sharing)'
+            cand filestatus 'Print {"encrypted":true} or {"encrypted":false} for a file'
+            cand edit 'Edit an encrypted file in your editor (a missing file starts from an example)'
+            cand exec-env 'Run a command with the decrypted values in its environment'
+            cand exec-file 'Run a command with the decrypted file at the path that replaces {}'
+            cand set 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
+            cand unset 'Remove one value of an encrypted file in place: unset FILE PATH'
+            cand completion 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+            cand init 'Create an age key and a .sops.yaml for this repository'
+            cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
+            cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
+            cand git-setup 'Set up git diff and merge drivers for encrypted files'
+            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
+            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'secret;help;encrypt'= {
+        }
+        &'secret;help;decrypt'= {
+        }
+        &'secret;help;rotate'= {
+        }
+        &'secret;help;updatekeys'= {
+        }
+        &'secret;help;groups'= {
+            cand add 'Add a key group to a file (stdout by default)'
+            cand delete 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
+        }
+        &'secret;help;groups;add'= {
+        }
+        &'secret;help;groups;delete'= {
+        }
+        &'secret;help;filestatus'= {
+        }
+        &'secret;help;edit'= {
+        }
+        &'secret;help;exec-env'= {
+        }
+        &'secret;help;exec-file'= {
+        }
+        &'secret;help;set'= {
+        }
+        &'secret;help;unset'= {
+        }
+        &'secret;help;completion'= {
+        }
+        &'secret;help;init'= {
+        }
+        &'secret;help;explain'= {
+        }
+        &'secret;help;check'= {
+        }
+        &'secret;help;git-setup'= {
+        }
+        &'secret;help;git-textconv'= {
+        }
+        &'secret;help;merge-driver'= {
+        }
+        &'secret;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,254 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_secret_global_optspecs
+    string join \n config= verbose decryption-order= h/help V/version
+end
+
+function __fish_secret_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_secret_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_secret_using_subcommand
+    set -l cmd (__fish_secret_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c secret -n "__fish_secret_needs_command" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_needs_command" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_needs_command" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_needs_command" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_needs_command" -s V -l version -d 'Print version'
+complete -c secret -n "__fish_secret_needs_command" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "decrypt" -d 'Decrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value (stdout by default)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "updatekeys" -d 'Give files the master keys of their .sops.yaml creation rule (same data key)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "filestatus" -d 'Print {"encrypted":true} or {"encrypted":false} for a file'
+complete -c secret -n "__fish_secret_needs_command" -f -a "edit" -d 'Edit an encrypted file in your editor (a missing file starts from an example)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "exec-env" -d 'Run a command with the decrypted values in its environment'
+complete -c secret -n "__fish_secret_needs_command" -f -a "exec-file" -d 'Run a command with the decrypted file at the path that replaces {}'
+complete -c secret -n "__fish_secret_needs_command" -f -a "set" -d 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
+complete -c secret -n "__fish_secret_needs_command" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
+complete -c secret -n "__fish_secret_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c secret -n "__fish_secret_needs_command" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
+complete -c secret -n "__fish_secret_needs_command" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
+complete -c secret -n "__fish_secret_needs_command" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
+complete -c secret -n "__fish_secret_needs_command" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
+complete -c secret -n "__fish_secret_needs_command" -f -a "git-textconv" -d 'git diff driver: print an encrypted file decrypted, values masked'
+complete -c secret -n "__fish_secret_needs_command" -f -a "merge-driver" -d 'git merge driver: merge three versions of an encrypted file'
+complete -c secret -n "__fish_secret_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l output -d 'Write the result to PATH instead of stdout' -r -F
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encryption-context -d 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule\'s `kms` keys' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l aws-profile -d 'AWS shared-config profile for the --kms keys' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l unencrypted-suffix -d 'Leave values plain when a key on their path ends with SUFFIX' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-suffix -d 'Encrypt only values where a key on their path ends with SUFFIX' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l unencrypted-regex -d 'Leave values plain when a key on their path matches REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-regex -d 'Encrypt only values where a key on their path matches REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l unencrypted-comment-regex -d 'Leave values plain below a comment matching REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-comment-regex -d 'Encrypt only values below a comment matching REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l output -d 'Write the result to PATH instead of stdout' -r -F
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l extract -d 'Print only this part of the tree, e.g. \'["db"]["password"]\' or \'["list"][0]\'' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l ignore-mac -d 'Do not check the file\'s MAC'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l mask -d 'Replace every decrypted value with ***** (layout and comments kept; for logs)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l output -d 'Write the result to PATH instead of stdout' -r -F
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-age -d 'Add these age recipients (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-age -d 'Remove these age recipients (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-pgp -d 'Add these PGP fingerprints (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-kms -d 'Add these AWS KMS ARNs (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-kms -d 'Remove these AWS KMS ARNs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l ignore-mac -d 'Do not check the file\'s MAC before rotating'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l shamir-secret-sharing-threshold -d 'Use this Shamir threshold instead of the file\'s (capped at the number of groups)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s y -l yes -d 'Apply the changes without asking'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -f -a "add" -d 'Add a key group to a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -s f -l file -d 'The encrypted file' -r -F
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key (default: unchanged)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l age -d 'An age recipient of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l pgp -d 'A PGP fingerprint of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l kms -d 'An AWS KMS ARN of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -s i -l in-place -d 'Write the result back to the file (atomically) instead of stdout'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -s f -l file -d 'The encrypted file' -r -F
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key (default: unchanged)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -s i -l in-place -d 'Write the result back to the file (atomically) instead of stdout'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a key group to a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand edit" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l encryption-context -d 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule\'s `kms` keys' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l aws-profile -d 'AWS shared-config profile for the --kms keys' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l unencrypted-suffix -d 'Leave values plain when a key on their path ends with SUFFIX' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l encrypted-suffix -d 'Encrypt only values where a key on their path ends with SUFFIX' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l unencrypted-regex -d 'Leave values plain when a key on their path matches REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l encrypted-regex -d 'Encrypt only values where a key on their path matches REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l unencrypted-comment-regex -d 'Leave values plain below a comment matching REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l encrypted-comment-regex -d 'Encrypt only values below a comment matching REGEX' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand edit" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -s s -l show-master-keys -d 'Show the sops metadata (master keys) in the editor too'
+complete -c secret -n "__fish_secret_using_subcommand edit" -l ignore-mac -d 'Do not check the file\'s MAC'
+complete -c secret -n "__fish_secret_using_subcommand edit" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
+complete -c secret -n "__fish_secret_using_subcommand edit" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l pristine -d 'Give the command only the decrypted values, not the current environment'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l same-process -d 'Replace secret with the command (exec) instead of running it as a child'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l flatten -d 'Export nested values too: `db: {user: x}` becomes DB_USER=x'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l background -d 'Start the command and return at once (deprecated in sops)'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l filename -d 'Name of the temporary file (default: tmp-file)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l output-type -d 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input\'s)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l no-fifo -d 'Use a regular 0600 file instead of a named pipe'
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand set" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l shamir-secret-sharing-threshold -d 'Accepted for sops compatibility; the file\'s key groups are kept as they are' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand set" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l value-file -d 'VALUE is a file to read the JSON value from (keeps it out of process listings)'
+complete -c secret -n "__fish_secret_using_subcommand set" -l value-stdin -d 'Read the JSON value from standard input (VALUE is not given)'
+complete -c secret -n "__fish_secret_using_subcommand set" -l idempotent -d 'Do not write when PATH already holds VALUE'
+complete -c secret -n "__fish_secret_using_subcommand set" -l ignore-mac -d 'Do not check the file\'s MAC'
+complete -c secret -n "__fish_secret_using_subcommand set" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand set" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand unset" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l shamir-secret-sharing-threshold -d 'Accepted for sops compatibility; the file\'s key groups are kept as they are' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand unset" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l idempotent -d 'Succeed without writing when PATH does not exist'
+complete -c secret -n "__fish_secret_using_subcommand unset" -l ignore-mac -d 'Do not check the file\'s MAC'
+complete -c secret -n "__fish_secret_using_subcommand unset" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand unset" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand completion" -l write-all -d 'Write every completion script to DIR/completions and every man page to DIR/man' -r -F
+complete -c secret -n "__fish_secret_using_subcommand completion" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand completion" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand completion" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand completion" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand init" -l path-regex -d 'Regex of the paths (relative to the .sops.yaml) that hold secrets' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l age -d 'Encrypt for this age recipient instead of a key of your own (repeatable; no key is created)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand init" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -s y -l yes -d 'Ask nothing: take the flags and the defaults'
+complete -c secret -n "__fish_secret_using_subcommand init" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand init" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand explain" -l input-type -d 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand explain" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand explain" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand explain" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand check" -l allow -d 'The allow-list (default: .secretallow in the repository\'s top directory, or here)' -r -F
+complete -c secret -n "__fish_secret_using_subcommand check" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand check" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand check" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand check" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l command -d 'How git should call secret (default: the absolute path of this binary)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand git-textconv" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand merge-driver" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "decrypt" -d 'Decrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "updatekeys" -d 'Give files the master keys of their .sops.yaml creation rule (same data key)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "filestatus" -d 'Print {"encrypted":true} or {"encrypted":false} for a file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "edit" -d 'Edit an encrypted file in your editor (a missing file starts from an example)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "exec-env" -d 'Run a command with the decrypted values in its environment'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "exec-file" -d 'Run a command with the decrypted file at the path that replaces {}'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "set" -d 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "git-textconv" -d 'git diff driver: print an encrypted file decrypted, values masked'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "merge-driver" -d 'git merge driver: merge three versions of an encrypted file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "add" -d 'Add a key group to a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
