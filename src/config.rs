@@ -3,7 +3,7 @@
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
-use crate::tree::{self, Item, Map, Node, Scalar};
+use crate::tree::{self, Map, Node, Scalar};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -172,34 +172,22 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
         for entry in kms {
             match entry {
                 Node::Map(m) => {
-                    let text = |f: &str| tree::get(m, f).and_then(scalar_text).unwrap_or_default();
+                    let text = |f: &str| {
+                        tree::get(m, f)
+                            .and_then(Node::scalar_text)
+                            .unwrap_or_default()
+                    };
                     let arn = text("arn");
                     if arn.is_empty() {
                         continue;
                     }
-                    let mut context = BTreeMap::new();
-                    match tree::get(m, "context") {
-                        None | Some(Node::Scalar(Scalar::Null)) => {}
-                        Some(Node::Map(c)) => {
-                            for item in c {
-                                if let Item::Pair(k, v) = item {
-                                    if let Some(v) = scalar_text(v) {
-                                        context.insert(k.clone(), v);
-                                    }
-                                }
-                            }
-                        }
-                        Some(_) => {
-                            return Err(cfg_err(
-                                file,
-                                format!("kms: the context of {arn} must be a map"),
-                            ))
-                        }
-                    }
+                    let context = tree::string_map(tree::get(m, "context")).map_err(|()| {
+                        cfg_err(file, format!("kms: the context of {arn} must be a map"))
+                    })?;
                     group.kms.push(KmsSpec {
                         arn,
                         role: text("role"),
-                        context: Some(context),
+                        context: Some(context.unwrap_or_default()),
                         aws_profile: text("aws_profile"),
                     });
                 }
@@ -235,17 +223,6 @@ fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
         }
         new
     });
-}
-
-/// The text of a scalar, as Go reads it into a string field.
-fn scalar_text(node: &Node) -> Option<String> {
-    match node {
-        Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.clone()),
-        Node::Scalar(Scalar::Int(i)) => Some(i.to_string()),
-        Node::Scalar(Scalar::Float(f)) => Some(crate::numfmt::go_f(*f)),
-        Node::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
@@ -415,6 +392,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::Item;
 
     #[test]
     fn absolute_cleans_lexically() {

@@ -61,6 +61,40 @@ impl Node {
     }
 }
 
+impl Node {
+    /// The text of a scalar as Go reads it into a string field (metadata, `.sops.yaml`);
+    /// `None` for null, maps, lists and comments.
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.clone()),
+            Node::Scalar(Scalar::Int(i)) => Some(i.to_string()),
+            Node::Scalar(Scalar::Float(f)) => Some(crate::numfmt::go_f(*f)),
+            Node::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// A map of strings, such as a KMS encryption context: `Ok(None)` when absent or null,
+/// `Err(())` when `node` is not a map. Null values are dropped, as sops drops them.
+#[allow(clippy::result_unit_err)]
+pub fn string_map(
+    node: Option<&Node>,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, ()> {
+    match node {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
+        Some(Node::Map(m)) => Ok(Some(
+            m.iter()
+                .filter_map(|item| match item {
+                    Item::Pair(k, v) => v.scalar_text().map(|v| (k.clone(), v)),
+                    Item::Comment(_) => None,
+                })
+                .collect(),
+        )),
+        Some(_) => Err(()),
+    }
+}
+
 /// Looks up `key` among the pairs of `map`.
 pub fn get<'a>(map: &'a Map, key: &str) -> Option<&'a Node> {
     map.iter().find_map(|item| match item {

@@ -33,16 +33,6 @@ fn bad(message: String) -> Error {
     Error::new(Code::Generic, message)
 }
 
-fn scalar_text(node: &Node) -> Option<String> {
-    match node {
-        Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.clone()),
-        Node::Scalar(Scalar::Int(i)) => Some(i.to_string()),
-        Node::Scalar(Scalar::Float(f)) => Some(crate::numfmt::go_f(*f)),
-        Node::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 /// Checks sops' rule that `version` parses as semver (an optional `v`, three numbers,
 /// optional pre-release/build suffixes).
 fn check_version(version: &str) -> Result<()> {
@@ -82,7 +72,7 @@ fn read_keys(container: &Map, group: &mut KeyGroup) -> Result<()> {
 impl Metadata {
     /// Reads the `sops` block.
     pub fn from_map(map: &Map) -> Result<Metadata> {
-        let text = |field: &str| tree::get(map, field).and_then(scalar_text);
+        let text = |field: &str| tree::get(map, field).and_then(Node::scalar_text);
         let version = text("version").unwrap_or_default();
         check_version(&version)?;
         let lastmodified = text("lastmodified")

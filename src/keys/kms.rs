@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 
 use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
-use crate::tree::{self, Item, Map, Node, Scalar};
+use crate::tree::{self, Item, Map, Node};
 
 /// Environment variable with the default `--kms` ARNs.
 pub const SOPS_KMS_ARN: &str = "SOPS_KMS_ARN";
@@ -76,17 +76,6 @@ pub fn parse_context(text: &str) -> Result<EncryptionContext> {
     Ok(out)
 }
 
-/// The text of a scalar as sops would read it into a string field.
-fn scalar_text(node: &Node) -> Option<String> {
-    match node {
-        Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.clone()),
-        Node::Scalar(Scalar::Int(i)) => Some(i.to_string()),
-        Node::Scalar(Scalar::Float(f)) => Some(crate::numfmt::go_f(*f)),
-        Node::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 impl KmsMasterKey {
     /// A new key entry (not yet wrapped), created now.
     pub fn new(
@@ -108,23 +97,11 @@ impl KmsMasterKey {
     /// Reads a `kms` entry of the metadata.
     pub fn from_map(entry: &Map) -> Result<KmsMasterKey> {
         let bad = |msg: String| Error::new(Code::Generic, format!("sops metadata: kms: {msg}"));
-        let text = |name: &str| tree::get(entry, name).and_then(scalar_text);
+        let text = |name: &str| tree::get(entry, name).and_then(Node::scalar_text);
         let arn = text("arn").ok_or_else(|| bad("an entry has no arn".into()))?;
-        let mut context = EncryptionContext::new();
-        match tree::get(entry, "context") {
-            None | Some(Node::Scalar(Scalar::Null)) => {}
-            Some(Node::Map(m)) => {
-                for item in m {
-                    if let Item::Pair(k, v) = item {
-                        // null values are dropped, as sops does
-                        if let Some(v) = scalar_text(v) {
-                            context.insert(k.clone(), v);
-                        }
-                    }
-                }
-            }
-            Some(_) => return Err(bad(format!("the context of {arn} is not a map"))),
-        }
+        let context = tree::string_map(tree::get(entry, "context"))
+            .map_err(|()| bad(format!("the context of {arn} is not a map")))?
+            .unwrap_or_default();
         let created_at = match text("created_at") {
             None => String::new(),
             Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
@@ -576,6 +553,7 @@ mod client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::Scalar;
 
     #[test]
     fn context_parsing_follows_sops() {
