@@ -28,6 +28,8 @@ pub struct OpenOptions {
     pub ignore_mac: bool,
     /// Key types in the order to try them (`--decryption-order`).
     pub decryption_order: Vec<String>,
+    /// Remember every value's nonce, for commands that write the file back (minimal diffs).
+    pub remember_nonces: bool,
 }
 
 /// Reads the metadata of a loaded file (`sops metadata not found` when there is none).
@@ -50,7 +52,11 @@ pub fn open(loaded: Loaded, keyring: &Keyring, options: &OpenOptions) -> Result<
         keyring,
     )?;
     let mut docs = loaded.docs;
-    let mut nonces = NonceMemory::default();
+    let mut nonces = if options.remember_nonces {
+        NonceMemory::default()
+    } else {
+        NonceMemory::off()
+    };
     let (mac, warnings) = walk::decrypt(
         &mut docs,
         &data_key,

@@ -111,6 +111,7 @@ fn check_encrypted(ctx: &Context, t: &Target) -> Result<Option<Finding>> {
     let options = OpenOptions {
         ignore_mac: false,
         decryption_order: ctx.decryption_order()?,
+        remember_nonces: false,
     };
     match sopsfile::open(loaded, &Keyring::new(), &options) {
         Ok(_) => Ok(None),

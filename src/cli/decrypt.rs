@@ -1,6 +1,6 @@
 //! `secret decrypt`: sops file in, plaintext out.
 
-use super::io::{Context, Destination, Files};
+use super::io::{Context, Destination, Files, Purpose};
 use super::IoArgs;
 use crate::error::Result;
 
@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let options = ctx.store_options()?;
     let loaded = files.load(ctx)?;
     let encrypted = args.mask.then(|| loaded.docs.clone());
-    let mut opened = files.open_loaded(ctx, loaded, args.ignore_mac)?;
+    let mut opened = files.open_loaded(ctx, loaded, args.ignore_mac, Purpose::Read)?;
     if let Some(encrypted) = &encrypted {
         crate::mask::mask_docs(&mut opened.docs, encrypted, Default::default());
     }

@@ -2,7 +2,7 @@
 //! minimal changes.
 
 use super::encrypt::{plan_for, NewFileArgs};
-use super::io::{write_atomic, Context, Files};
+use super::io::{write_atomic, Context, Files, Purpose};
 use super::proc::{self, EditLock, PrivateDir, SignalGuard};
 use super::IoArgs;
 use crate::crypt::cipher::DataKey;
@@ -112,7 +112,7 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
     let _lock = EditLock::acquire(&args.file)?;
 
     let session = if args.file.exists() {
-        let opened = files.open(ctx, args.ignore_mac)?;
+        let opened = files.open(ctx, args.ignore_mac, Purpose::Rewrite)?;
         Session {
             docs: opened.docs,
             metadata: opened.metadata,

@@ -1,7 +1,7 @@
 //! `secret exec-env` and `secret exec-file`: run a command with the decrypted values in its
 //! environment, or with the decrypted file behind a path that only lives as long as it runs.
 
-use super::io::{Context, Files};
+use super::io::{Context, Files, Purpose};
 use super::proc::{self, PrivateDir, RunAs, SignalGuard};
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
@@ -63,7 +63,7 @@ pub struct ExecFileArgs {
 /// Decrypts FILE (read with `input_type`) and returns it with the resolved formats.
 fn decrypt(ctx: &Context, io: &IoArgs) -> Result<(Opened, Files)> {
     let files = Files::resolve(io, false)?;
-    let opened = files.open(ctx, false)?;
+    let opened = files.open(ctx, false, Purpose::Read)?;
     Ok((opened, files))
 }
 

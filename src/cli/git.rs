@@ -176,6 +176,7 @@ fn open(ctx: &Context, loaded: Loaded, label: &str) -> Result<Opened> {
     let options = OpenOptions {
         ignore_mac: false,
         decryption_order: ctx.decryption_order()?,
+        remember_nonces: true,
     };
     sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(label))
 }

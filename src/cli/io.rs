@@ -74,6 +74,15 @@ impl Context {
     }
 }
 
+/// Why a file is decrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Only to show or use the values.
+    Read,
+    /// To write it back: remember nonces so unchanged values keep their ciphertext.
+    Rewrite,
+}
+
 /// The resolved input/output of a command.
 pub struct Files {
     /// The file to read (`None`: stdin).
@@ -162,15 +171,22 @@ impl Files {
 
     /// Reads, parses and decrypts the input with the user's keys; warnings (such as comments
     /// found unencrypted) go to stderr. Errors name the file.
-    pub fn open(&self, ctx: &Context, ignore_mac: bool) -> Result<Opened> {
-        self.open_loaded(ctx, self.load(ctx)?, ignore_mac)
+    pub fn open(&self, ctx: &Context, ignore_mac: bool, purpose: Purpose) -> Result<Opened> {
+        self.open_loaded(ctx, self.load(ctx)?, ignore_mac, purpose)
     }
 
     /// Decrypts what [`Files::load`] read, as [`Files::open`] does.
-    pub fn open_loaded(&self, ctx: &Context, loaded: Loaded, ignore_mac: bool) -> Result<Opened> {
+    pub fn open_loaded(
+        &self,
+        ctx: &Context,
+        loaded: Loaded,
+        ignore_mac: bool,
+        purpose: Purpose,
+    ) -> Result<Opened> {
         let options = OpenOptions {
             ignore_mac,
             decryption_order: ctx.decryption_order()?,
+            remember_nonces: purpose == Purpose::Rewrite,
         };
         let label = self.label();
         let opened =

@@ -3,7 +3,7 @@
 //! master keys from every group.
 
 use super::encrypt::split_list;
-use super::io::{Context, Destination, Files};
+use super::io::{Context, Destination, Files, Purpose};
 use super::keyfile;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
@@ -135,7 +135,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         super::encrypt::build_group(&additions, &EncryptionContext::new())?
     };
 
-    let mut opened = files.open(ctx, args.ignore_mac)?;
+    let mut opened = files.open(ctx, args.ignore_mac, Purpose::Rewrite)?;
 
     let metadata = &mut opened.metadata;
     if metadata.key_groups.is_empty() {

@@ -1,7 +1,7 @@
 //! `secret set FILE PATH VALUE` and `secret unset FILE PATH`: change one place of an encrypted
 //! file in place; every other value keeps its exact ciphertext.
 
-use super::io::{write_atomic, Context, Files};
+use super::io::{write_atomic, Context, Files, Purpose};
 use super::proc::EditLock;
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
@@ -217,7 +217,7 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
         files.read()?;
     }
     let lock = EditLock::acquire(file)?;
-    let opened = files.open(ctx, change.ignore_mac)?;
+    let opened = files.open(ctx, change.ignore_mac, Purpose::Rewrite)?;
     Ok((opened, files, lock))
 }
 

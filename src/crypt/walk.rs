@@ -1,7 +1,7 @@
 //! The walk over a document tree that encrypts or decrypts the selected leaves and feeds
 //! the MAC, in sops' order (documents in order, depth first, items in file order).
 
-use super::cipher::{self, DataKey, Leaf, NONCE_LEN};
+use super::cipher::{self, DataKey, Leaf, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
@@ -16,9 +16,20 @@ const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
 
 /// Remembers the nonce of every value decrypted, by (path, type, plaintext), so that
 /// re-encrypting an unchanged value gives back its exact ciphertext (minimal diffs).
-#[derive(Default)]
 pub struct NonceMemory {
     seen: HashMap<(String, &'static str, Vec<u8>), [u8; NONCE_LEN]>,
+    /// Off for read-only decryption, which never re-encrypts: remembering costs allocations.
+    enabled: bool,
+}
+
+impl Default for NonceMemory {
+    /// A memory that remembers (for edit, set, rotate, merges).
+    fn default() -> Self {
+        NonceMemory {
+            seen: HashMap::new(),
+            enabled: true,
+        }
+    }
 }
 
 impl NonceMemory {
@@ -30,8 +41,19 @@ impl NonceMemory {
         }
     }
 
-    fn remember(&mut self, aad: &str, leaf: &Leaf, iv: &[u8]) {
-        if let Ok(iv) = <[u8; NONCE_LEN]>::try_from(iv) {
+    /// A memory that remembers nothing (plain decryption).
+    pub fn off() -> NonceMemory {
+        NonceMemory {
+            seen: HashMap::new(),
+            enabled: false,
+        }
+    }
+
+    fn remember(&mut self, aad: &str, leaf: &Leaf, iv: Option<[u8; NONCE_LEN]>) {
+        if !self.enabled {
+            return;
+        }
+        if let Some(iv) = iv {
             let key = (
                 aad.to_string(),
                 leaf.type_tag(),
@@ -57,6 +79,21 @@ impl NonceMemory {
     }
 }
 
+/// The AAD of a leaf in the container whose path is `aad`: the root's leaves use `:`.
+fn leaf_aad(aad: &str) -> &str {
+    if aad.is_empty() {
+        ":"
+    } else {
+        aad
+    }
+}
+
+/// One step of the path to the current node.
+enum Step {
+    Key(std::ops::Range<usize>),
+    Index(usize),
+}
+
 /// What the walk does with the selected leaves.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -66,15 +103,16 @@ enum Mode {
 
 struct Walker<'a> {
     mode: Mode,
-    key: &'a DataKey,
+    cipher: ValueCipher,
     selector: &'a Selector,
     mac_only_encrypted: bool,
     hasher: Sha512,
     nonces: &'a mut NonceMemory,
     /// The AAD of the current container: every key on the path followed by `:`.
     aad: String,
-    /// Keys and list positions, for error messages only.
-    display: Vec<String>,
+    /// The path for error messages, built only when one is needed: keys as byte ranges of
+    /// `aad`, list positions as numbers.
+    display: Vec<Step>,
     /// Comments in force, one list per nesting level (only kept for comment selectors).
     comments: Vec<Vec<String>>,
     track_comments: bool,
@@ -127,7 +165,7 @@ impl<'a> Walker<'a> {
         }
         Walker {
             mode,
-            key,
+            cipher: ValueCipher::new(key),
             selector,
             mac_only_encrypted,
             hasher,
@@ -150,19 +188,20 @@ impl<'a> Walker<'a> {
     }
 
     fn leaf_aad(&self) -> &str {
-        if self.aad.is_empty() {
-            ":"
-        } else {
-            &self.aad
-        }
+        leaf_aad(&self.aad)
     }
 
     fn where_(&self) -> String {
         if self.display.is_empty() {
-            "the document root".into()
-        } else {
-            self.display.concat()
+            return "the document root".into();
         }
+        self.display
+            .iter()
+            .map(|step| match step {
+                Step::Key(range) => format!("[{:?}]", &self.aad[range.clone()]),
+                Step::Index(i) => format!("[{i}]"),
+            })
+            .collect()
     }
 
     fn push_comment(&mut self, text: &str) {
@@ -207,7 +246,7 @@ impl<'a> Walker<'a> {
                     let aad_len = self.aad.len();
                     self.aad.push_str(key);
                     self.aad.push(':');
-                    self.display.push(format!("[{key:?}]"));
+                    self.display.push(Step::Key(aad_len..aad_len + key.len()));
                     self.value(value, matched)?;
                     self.display.pop();
                     self.aad.truncate(aad_len);
@@ -227,7 +266,7 @@ impl<'a> Walker<'a> {
                 let text = text.clone();
                 self.push_comment(&text);
             }
-            self.display.push(format!("[{i}]"));
+            self.display.push(Step::Index(i));
             self.value(node, path_matched)?;
             self.display.pop();
             if !is_comment {
@@ -247,17 +286,12 @@ impl<'a> Walker<'a> {
             Mode::Encrypt => {
                 let leaf = Leaf::Comment(text.to_string());
                 let iv = self.nonces.nonce_for(self.leaf_aad(), &leaf);
-                Ok(Some(cipher::encrypt(
-                    self.key,
-                    &leaf,
-                    self.leaf_aad(),
-                    &iv,
-                )?))
+                Ok(Some(self.cipher.encrypt(&leaf, self.leaf_aad(), &iv)?))
             }
-            Mode::Decrypt => match cipher::decrypt(self.key, text, self.leaf_aad()) {
+            Mode::Decrypt => match self.cipher.decrypt(text, self.leaf_aad()) {
                 Ok(opened) => {
-                    let aad = self.leaf_aad().to_string();
-                    self.nonces.remember(&aad, &opened.leaf, &opened.iv);
+                    self.nonces
+                        .remember(leaf_aad(&self.aad), &opened.leaf, opened.iv);
                     Ok(Some(match opened.leaf {
                         Leaf::Comment(c) => c,
                         _ => return Ok(None),
@@ -300,7 +334,9 @@ impl<'a> Walker<'a> {
                         self.hash(&leaf, encrypt);
                         if encrypt {
                             let iv = self.nonces.nonce_for(self.leaf_aad(), &leaf);
-                            let text = cipher::encrypt(self.key, &leaf, self.leaf_aad(), &iv)
+                            let text = self
+                                .cipher
+                                .encrypt(&leaf, self.leaf_aad(), &iv)
                                 .map_err(|e| e.context(format!("at {}", self.where_())))?;
                             *node = Node::Scalar(Scalar::Str(text));
                         } else if let Leaf::Scalar(s) = leaf {
@@ -321,15 +357,14 @@ impl<'a> Walker<'a> {
                                 ))
                             }
                         };
-                        let opened =
-                            cipher::decrypt(self.key, text, self.leaf_aad()).map_err(|e| {
-                                Error::new(
-                                    e.code,
-                                    format!("could not decrypt value at {}: {}", self.where_(), e),
-                                )
-                            })?;
-                        let aad = self.leaf_aad().to_string();
-                        self.nonces.remember(&aad, &opened.leaf, &opened.iv);
+                        let opened = self.cipher.decrypt(text, self.leaf_aad()).map_err(|e| {
+                            Error::new(
+                                e.code,
+                                format!("could not decrypt value at {}: {}", self.where_(), e),
+                            )
+                        })?;
+                        self.nonces
+                            .remember(leaf_aad(&self.aad), &opened.leaf, opened.iv);
                         self.hash(&opened.leaf, true);
                         *node = match opened.leaf {
                             Leaf::Scalar(s) => Node::Scalar(s),

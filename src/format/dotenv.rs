@@ -43,7 +43,12 @@ impl Store for DotenvStore {
                     format!("invalid dotenv input line {number}: {line}"),
                 ));
             };
-            let value = value.replace("\\n", "\n");
+            // Most values hold no escape: skip the copy-and-search of `replace` for them.
+            let value = if value.contains('\\') {
+                value.replace("\\n", "\n")
+            } else {
+                value.to_string()
+            };
             match key.strip_prefix(SOPS_PREFIX) {
                 Some(meta_key) => meta.push((meta_key.to_string(), value)),
                 None => doc.push(Item::Pair(key.to_string(), Node::str(value))),
@@ -61,7 +66,9 @@ impl Store for DotenvStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(
+            docs.first().map_or(0, |d| d.len() * 48) + metadata.map_or(0, |_| 2048),
+        );
         // sops writes the first document only (a dotenv file holds one).
         if let Some(doc) = docs.first() {
             for item in doc {
