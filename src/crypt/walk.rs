@@ -79,6 +79,86 @@ impl NonceMemory {
     }
 }
 
+/// Below this many encrypted values, decrypting in one thread is faster than starting more.
+const PARALLEL_MIN: usize = 2048;
+
+/// Decrypts every `ENC[...]` string leaf of `docs` ahead of the walk, on all cores. The walk
+/// still decides which leaves to decrypt (selectors, comments) and takes a result only for
+/// those; a prefetched result is exactly what decrypting in the walk would give, since it used
+/// the same path as AAD. Empty when the file is small.
+fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Vec<Option<Result<cipher::Opened>>> {
+    // Every string leaf in walk order: (AAD as a range of `arena`, the text) or None.
+    fn collect<'t>(
+        node: &'t Node,
+        path: &mut String,
+        arena: &mut String,
+        jobs: &mut Vec<Option<(std::ops::Range<usize>, &'t str)>>,
+    ) {
+        match node {
+            Node::Map(m) => collect_map(m, path, arena, jobs),
+            Node::List(l) => l.iter().for_each(|n| collect(n, path, arena, jobs)),
+            Node::Scalar(Scalar::Str(s)) if s.starts_with("ENC[") => {
+                let start = arena.len();
+                arena.push_str(leaf_aad(path));
+                jobs.push(Some((start..arena.len(), s)));
+            }
+            Node::Scalar(Scalar::Str(_)) => jobs.push(None),
+            Node::Scalar(_) | Node::Comment(_) => {}
+        }
+    }
+    fn collect_map<'t>(
+        map: &'t Map,
+        path: &mut String,
+        arena: &mut String,
+        jobs: &mut Vec<Option<(std::ops::Range<usize>, &'t str)>>,
+    ) {
+        for item in map {
+            if let Item::Pair(key, value) = item {
+                let len = path.len();
+                path.push_str(key);
+                path.push(':');
+                collect(value, path, arena, jobs);
+                path.truncate(len);
+            }
+        }
+    }
+    let mut jobs = Vec::new();
+    let (mut path, mut arena) = (String::new(), String::new());
+    for doc in docs {
+        collect_map(doc, &mut path, &mut arena, &mut jobs);
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || jobs.iter().flatten().count() < PARALLEL_MIN {
+        return Vec::new();
+    }
+    let arena = arena.as_str();
+    let chunk = jobs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|job| {
+                            job.as_ref()
+                                .map(|(aad, text)| cipher.decrypt(text, &arena[aad.clone()]))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut results = Vec::with_capacity(jobs.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => results.extend(part),
+                // Never misalign results with leaves: fall back to decrypting in the walk.
+                Err(_) => return Vec::new(),
+            }
+        }
+        results
+    })
+}
+
 /// The AAD of a leaf in the container whose path is `aad`: the root's leaves use `:`.
 fn leaf_aad(aad: &str) -> &str {
     if aad.is_empty() {
@@ -117,6 +197,10 @@ struct Walker<'a> {
     comments: Vec<Vec<String>>,
     track_comments: bool,
     warnings: Vec<String>,
+    /// Values decrypted ahead in parallel, by string-leaf index in walk order (decrypt only).
+    prefetched: Vec<Option<Result<cipher::Opened>>>,
+    /// Index of the next string leaf in walk order.
+    next_leaf: usize,
 }
 
 /// Encrypts the selected leaves of `docs` in place and returns the MAC (uppercase hex).
@@ -144,6 +228,7 @@ pub fn decrypt(
     nonces: &mut NonceMemory,
 ) -> Result<(String, Vec<String>)> {
     let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
+    w.prefetched = prefetch(docs, &w.cipher);
     for doc in docs.iter_mut() {
         w.map(doc, false)?;
     }
@@ -175,6 +260,8 @@ impl<'a> Walker<'a> {
             comments: Vec::new(),
             track_comments: selector.kind.on_comments(),
             warnings: Vec::new(),
+            prefetched: Vec::new(),
+            next_leaf: 0,
         }
     }
 
@@ -327,6 +414,10 @@ impl<'a> Walker<'a> {
             }
             Node::Scalar(Scalar::Null) => Ok(()),
             Node::Scalar(scalar) => {
+                let leaf_index = self.next_leaf;
+                if matches!(scalar, Scalar::Str(_)) {
+                    self.next_leaf += 1;
+                }
                 let encrypt = self.decide(path_matched, false);
                 match self.mode {
                     Mode::Encrypt => {
@@ -357,7 +448,12 @@ impl<'a> Walker<'a> {
                                 ))
                             }
                         };
-                        let opened = self.cipher.decrypt(text, self.leaf_aad()).map_err(|e| {
+                        let prefetched = self.prefetched.get_mut(leaf_index).and_then(Option::take);
+                        let opened = match prefetched {
+                            Some(result) => result,
+                            None => self.cipher.decrypt(text, self.leaf_aad()),
+                        }
+                        .map_err(|e| {
                             Error::new(
                                 e.code,
                                 format!("could not decrypt value at {}: {}", self.where_(), e),
@@ -575,6 +671,53 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn large_files_decrypt_in_parallel_to_the_same_tree() {
+        // More values than PARALLEL_MIN, with lists, list comments and plain values between.
+        let mut doc = Map::new();
+        for i in 0..3000 {
+            doc.push(Item::Comment(format!(" c{i}")));
+            doc.push(Item::Pair(
+                format!("k{i}"),
+                Node::Map(vec![
+                    Item::Pair("v".into(), Node::str(format!("value {i}"))),
+                    Item::Pair("n".into(), Node::Scalar(Scalar::Int(i))),
+                    Item::Pair(
+                        "l".into(),
+                        Node::List(vec![
+                            Node::Comment(" lc".into()),
+                            Node::str("x"),
+                            Node::Scalar(Scalar::Null),
+                        ]),
+                    ),
+                    Item::Pair("plain_unencrypted".into(), Node::str("ENC[not really")),
+                ]),
+            ));
+        }
+        let key = DataKey::generate();
+        let original = vec![doc];
+        let mut docs = original.clone();
+        let sel = Selector::default();
+        let mac = encrypt(&mut docs, &key, &sel, false, &mut NonceMemory::default()).unwrap();
+        let encrypted = docs.clone();
+        let (again, _) = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
+        assert_eq!(again, mac);
+        assert_eq!(docs, original);
+
+        // A value moved to another path fails there, reported with its path.
+        let mut docs = encrypted;
+        let Item::Pair(_, Node::Map(a)) = &docs[0][1] else {
+            panic!()
+        };
+        let moved = a[0].clone();
+        let Item::Pair(_, Node::Map(b)) = &mut docs[0][5001] else {
+            panic!()
+        };
+        b[0] = moved;
+        let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
+        assert!(err.message.contains(r#"["k2500"]["v"]"#), "{}", err.message);
     }
 
     #[test]

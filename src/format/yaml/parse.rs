@@ -542,7 +542,10 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     // The input is known to be UTF-8; libyaml-safer's own sniffing misreads any text that
     // starts with byte 0xEF (e.g. U+FFFC) as a broken byte order mark.
     parser.set_encoding(libyaml_safer::Encoding::Utf8);
-    parser.set_input_string(&mut bytes);
+    // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
+    // into a buffer of `char`s, four bytes per input byte.
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
+    parser.set_input(&mut reader);
     let mut docs = Vec::new();
     let mut root: Option<Node> = None;
     let mut prev_end = 0usize;
