@@ -173,7 +173,11 @@ pub fn run(ctx: &Context, args: ExplainArgs) -> Result<()> {
         .map_err(|e| e.context(&label))?;
     let (encrypted_docs, selector_line) = if loaded.metadata.is_some() {
         let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;
-        let _ = writeln!(report, "file:      {label} is encrypted ({format:?})");
+        let _ = writeln!(
+            report,
+            "file:      {label} is encrypted ({})",
+            format.name()
+        );
         for (i, group) in metadata.key_groups.iter().enumerate() {
             for k in group {
                 let _ = writeln!(
@@ -191,7 +195,11 @@ pub fn run(ctx: &Context, args: ExplainArgs) -> Result<()> {
         );
         (loaded.docs, line)
     } else {
-        let _ = writeln!(report, "file:      {label} is not encrypted ({format:?})");
+        let _ = writeln!(
+            report,
+            "file:      {label} is not encrypted ({})",
+            format.name()
+        );
         let (selector, line) = match rule.and_then(|r| r.selector.clone()) {
             Some(s) => {
                 let line = format!("{} (from the rule)", describe_selector(&s));

@@ -60,6 +60,18 @@ impl Format {
         }
     }
 
+    /// The name `--input-type`/`--output-type` use for this format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+            Format::Dotenv => "dotenv",
+            Format::Ini => "ini",
+            Format::Binary => "binary",
+            Format::Toml => "toml",
+        }
+    }
+
     /// The store for this format.
     pub fn store(self, options: &StoreOptions) -> Box<dyn Store> {
         match self {
