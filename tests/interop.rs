@@ -259,3 +259,132 @@ fn in_place_round_trip_keeps_mode() {
         0o640
     );
 }
+
+#[test]
+fn yaml_scalar_typing_matches_go_yaml() {
+    // Numbers, bools, nulls, timestamps, infinities and look-alikes written plain: sops must
+    // read back our file exactly as its own, and we must read sops' file exactly as sops.
+    let sandbox = Sandbox::new();
+    let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/typing.yaml");
+    let theirs = stdout_of(sandbox.sops().args(["encrypt", "--age", AGE1]).arg(&plain));
+    let ours = stdout_of(
+        sandbox
+            .secret()
+            .args(["encrypt", "--age", AGE1])
+            .arg(&plain),
+    );
+    let theirs = sandbox.write("theirs.yaml", theirs);
+    let ours = sandbox.write("ours.yaml", ours);
+    let decrypt = |mut cmd: assert_cmd::Command, file: &Path| {
+        stdout_of(
+            cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .arg("decrypt")
+                .arg(file),
+        )
+    };
+    let reference = decrypt(sandbox.sops(), &theirs);
+    assert_same(
+        &decrypt(sandbox.secret(), &theirs),
+        &reference,
+        "secret decrypt of sops' file",
+    );
+    assert_same(
+        &decrypt(sandbox.sops(), &ours),
+        &reference,
+        "sops decrypt of our file",
+    );
+    assert_same(
+        &decrypt(sandbox.secret(), &ours),
+        &reference,
+        "secret decrypt of our file",
+    );
+}
+
+#[test]
+fn random_strings_print_like_sops_in_yaml_and_json() {
+    // A seeded corpus of short strings over YAML's and JSON's troublesome characters.
+    let alphabet: Vec<char> =
+        "abc xyz:#-{}[],&*!|>'\"%@`?=\\\t\n0123456789.eE+_~é中🎉\u{a0}\u{2028}\u{7f}\u{1}"
+            .chars()
+            .collect();
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut json = String::from("{");
+    for i in 0..1500 {
+        let len = next(13);
+        let s: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+        let quoted = json_quote(&s);
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!("\"k{i}\":{quoted}"));
+        if i % 5 == 0 {
+            json.push_str(&format!(
+                ",\"n{i}\":{{\"x\":{quoted},\"l\":[{quoted},{quoted}]}}"
+            ));
+        }
+    }
+    json.push('}');
+    let sandbox = Sandbox::new();
+    let plain = sandbox.write("r.json", json);
+    let to_yaml = ["--input-type", "json", "--output-type", "yaml"];
+    let theirs = stdout_of(
+        sandbox
+            .sops()
+            .args(["encrypt", "--age", AGE1])
+            .args(to_yaml)
+            .arg(&plain),
+    );
+    let ours = stdout_of(
+        sandbox
+            .secret()
+            .args(["encrypt", "--age", AGE1])
+            .args(to_yaml)
+            .arg(&plain),
+    );
+    let theirs = sandbox.write("theirs.yaml", theirs);
+    let ours = sandbox.write("ours.yaml", ours);
+    for out in [&[][..], &["--output-type", "json"][..]] {
+        let decrypt = |mut cmd: assert_cmd::Command, file: &Path| {
+            stdout_of(
+                cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                    .arg("decrypt")
+                    .args(out)
+                    .arg(file),
+            )
+        };
+        let reference = decrypt(sandbox.sops(), &theirs);
+        assert_same(
+            &decrypt(sandbox.secret(), &theirs),
+            &reference,
+            "secret on sops' file",
+        );
+        assert_same(
+            &decrypt(sandbox.sops(), &ours),
+            &reference,
+            "sops on our file",
+        );
+    }
+}
+
+/// A JSON string literal (escapes only what JSON requires).
+fn json_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
