@@ -101,6 +101,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --rm-pgp 'Remove these PGP fingerprints (comma-separated) from every key group'
             cand --add-kms 'Add these AWS KMS ARNs (comma-separated) to the first key group'
             cand --rm-kms 'Remove these AWS KMS ARNs (comma-separated) from every key group'
+            cand --encryption-context 'KMS encryption context `key:value,...` for the --add-kms keys'
+            cand --aws-profile 'AWS shared-config profile for the --add-kms keys'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand -i 'Write the result back to FILE (atomically, keeping its mode)'

@@ -92,6 +92,8 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-pgp -d 'Add
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated) from every key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-kms -d 'Add these AWS KMS ARNs (comma-separated) to the first key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-kms -d 'Remove these AWS KMS ARNs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l encryption-context -d 'KMS encryption context `key:value,...` for the --add-kms keys' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l aws-profile -d 'AWS shared-config profile for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'

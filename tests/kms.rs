@@ -548,3 +548,32 @@ fn malformed_encryption_context_is_exit_6() {
         assert_eq!(code, 6, "{bad}: {err}");
     }
 }
+
+#[test]
+fn rotate_adds_a_kms_key_with_context() {
+    let sb = Sandbox::new();
+    let arn = moto().create_key();
+    let file = encrypt_with_secret(&sb, &["--age", AGE1]);
+    stdout_of(
+        secret(&sb)
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args([
+                "rotate",
+                "-i",
+                "--add-kms",
+                &arn,
+                "--encryption-context",
+                "env:prod",
+            ])
+            .arg(&file),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"env\": \"prod\""), "{text}");
+    // The new KMS key alone opens the rotated file, for sops and for secret.
+    assert_same(&decrypt(&mut sops(&sb), &file), PLAIN.as_bytes(), "sops");
+    assert_same(
+        &decrypt(&mut secret(&sb), &file),
+        PLAIN.as_bytes(),
+        "secret",
+    );
+}

@@ -9,7 +9,7 @@ use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
-use crate::keys::kms::EncryptionContext;
+use crate::keys::kms;
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::KeyGroup;
 use crate::sopsfile;
@@ -38,6 +38,12 @@ pub struct RotateArgs {
     /// Remove these AWS KMS ARNs (comma-separated) from every key group
     #[arg(long, value_name = "ARNS")]
     pub rm_kms: Option<String>,
+    /// KMS encryption context `key:value,...` for the --add-kms keys
+    #[arg(long, value_name = "CONTEXT")]
+    pub encryption_context: Option<String>,
+    /// AWS shared-config profile for the --add-kms keys
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
     /// Do not check the file's MAC before rotating
     #[arg(long)]
     pub ignore_mac: bool,
@@ -120,19 +126,21 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         ));
     }
     let label = files.label();
+    let context = kms::parse_context(args.encryption_context.as_deref().unwrap_or(""))?;
+    let profile = args.aws_profile.as_deref().unwrap_or("");
     // Build the new keys before touching anything, so a bad recipient fails early.
     let additions = GroupSpec {
         age: RotateArgs::list(&args.add_age),
         pgp: RotateArgs::list(&args.add_pgp),
         kms: RotateArgs::list(&args.add_kms)
             .iter()
-            .map(|arn| KmsSpec::from_arn_string(arn, ""))
+            .map(|arn| KmsSpec::from_arn_string(arn, profile))
             .collect(),
     };
     let added = if additions.is_empty() {
         KeyGroup::new()
     } else {
-        super::encrypt::build_group(&additions, &EncryptionContext::new())?
+        super::encrypt::build_group(&additions, &context)?
     };
 
     let mut opened = files.open(ctx, args.ignore_mac, Purpose::Rewrite)?;
