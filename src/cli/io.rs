@@ -147,16 +147,7 @@ impl Files {
                     )
                 })
             }
-            None => {
-                let mut buf = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
-                    Error::new(
-                        Code::CouldNotReadInputFile,
-                        format!("cannot read stdin: {e}"),
-                    )
-                })?;
-                Ok(buf)
-            }
+            None => read_stdin(),
         }
     }
 
@@ -204,6 +195,18 @@ impl Files {
             None => "<stdin>".into(),
         }
     }
+}
+
+/// All of standard input.
+pub fn read_stdin() -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
+        Error::new(
+            Code::CouldNotReadInputFile,
+            format!("cannot read stdin: {e}"),
+        )
+    })?;
+    Ok(buf)
 }
 
 /// Where the result goes.

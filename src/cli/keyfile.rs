@@ -3,12 +3,13 @@
 //! groups, write the file back.
 
 use super::encrypt::build_group;
-use super::io::Context;
+use super::io::{Context, Files};
+use super::IoArgs;
 use crate::config::GroupSpec;
 use crate::crypt::cipher::DataKey;
 use crate::crypt::metadata::Metadata;
 use crate::error::{Code, Error, Result};
-use crate::format::{Format, Loaded};
+use crate::format::Format;
 use crate::keys::kms::EncryptionContext;
 use crate::keys::{self, KeyGroup, Keyring, MasterKey};
 use crate::sopsfile;
@@ -25,31 +26,19 @@ pub struct EncryptedFile {
 
 /// Reads and parses an encrypted file (exit 100 when it does not exist, 1 without metadata).
 pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<EncryptedFile> {
-    let label = path.display().to_string();
-    if !path.exists() {
-        return Err(Error::new(
-            Code::NoFileSpecified,
-            format!("cannot operate on non-existent file {label}"),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::new(
-            Code::CouldNotReadInputFile,
-            format!("{label}: cannot read: {e}"),
-        )
-    })?;
-    let format = input_type
-        .and_then(Format::from_name)
-        .unwrap_or_else(|| Format::from_path(path));
-    let loaded: Loaded = format
-        .store(&ctx.store_options()?)
-        .load(&bytes)
-        .map_err(|e| e.context(&label))?;
+    let io = IoArgs {
+        file: Some(path.to_path_buf()),
+        input_type: input_type.map(str::to_string),
+        ..IoArgs::default()
+    };
+    let files = Files::resolve(&io, false)?;
+    let label = files.label();
+    let loaded = files.load(ctx)?;
     let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;
     Ok(EncryptedFile {
         docs: loaded.docs,
         metadata,
-        format,
+        format: files.input_format,
         label,
     })
 }

@@ -1,7 +1,7 @@
 //! `secret set FILE PATH VALUE` and `secret unset FILE PATH`: change one place of an encrypted
 //! file in place; every other value keeps its exact ciphertext.
 
-use super::io::{write_atomic, Context, Files, Purpose};
+use super::io::{read_stdin, write_atomic, Context, Files, Purpose};
 use super::proc::EditLock;
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
@@ -261,16 +261,7 @@ pub fn run_set(ctx: &Context, args: SetArgs) -> Result<i32> {
                 "with --value-stdin, give no VALUE argument",
             ))
         }
-        (true, _, None) => {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| {
-                Error::new(
-                    Code::CouldNotReadInputFile,
-                    format!("cannot read stdin: {e}"),
-                )
-            })?;
-            buf
-        }
+        (true, _, None) => read_stdin()?,
         (false, _, None) => {
             return Err(Error::new(
                 Code::NoFileSpecified,
