@@ -157,7 +157,9 @@ impl ValueCipher {
         let bad = |why: &str| Error::new(Code::ErrorDecryptingTree, why.to_string());
         let sealed = parse(text).ok_or_else(|| bad("value is not in ENC[AES256_GCM,...] form"))?;
         let invalid = |what: &str| bad(&format!("invalid base64 in the {what} of an ENC value"));
-        let mut buffer = Zeroizing::new(B64.decode(sealed.data).map_err(|_| invalid("data"))?);
+        // Not `Zeroizing`: AES-GCM checks the tag before decrypting, so on failure this still
+        // holds ciphertext, and on success the plaintext moves into the leaf.
+        let mut buffer = B64.decode(sealed.data).map_err(|_| invalid("data"))?;
         // Nonce and tag are small: decode them on the stack.
         // Room for base64's length estimate (it rounds up to whole 3-byte groups).
         let mut iv = [0u8; NONCE_LEN + 3];
@@ -191,7 +193,7 @@ impl ValueCipher {
         };
         opened
             .map_err(|_| bad("authentication failed (wrong key, tampered value or moved value)"))?;
-        let leaf = typed(std::mem::take(&mut *buffer), sealed.type_tag)?;
+        let leaf = typed(buffer, sealed.type_tag)?;
         Ok(Opened {
             leaf,
             iv: (iv_len == NONCE_LEN).then(|| iv[..NONCE_LEN].try_into().expect("32 bytes")),
@@ -252,28 +254,35 @@ pub fn decrypt(key: &DataKey, text: &str, aad: &str) -> Result<Opened> {
 }
 
 fn typed(plain: Vec<u8>, type_tag: &str) -> Result<Leaf> {
+    match type_tag {
+        "str" => {
+            return Ok(Leaf::Scalar(match String::from_utf8(plain) {
+                Ok(s) => Scalar::Str(s),
+                Err(e) => Scalar::Bytes(e.into_bytes()),
+            }))
+        }
+        "bytes" => return Ok(Leaf::Scalar(Scalar::Bytes(plain))),
+        _ => {}
+    }
+    // The other types are parsed from the text, which is wiped afterwards.
+    let plain = Zeroizing::new(plain);
     let bad = |what: &str| {
         Error::new(
             Code::ErrorDecryptingTree,
             format!("decrypted value is not a valid {what}"),
         )
     };
-    let text = || String::from_utf8(plain.clone()).map_err(|_| bad(type_tag));
+    let text = || std::str::from_utf8(&plain).map_err(|_| bad(type_tag));
     Ok(match type_tag {
-        "str" => match String::from_utf8(plain) {
-            Ok(s) => Leaf::Scalar(Scalar::Str(s)),
-            Err(e) => Leaf::Scalar(Scalar::Bytes(e.into_bytes())),
-        },
-        "bytes" => Leaf::Scalar(Scalar::Bytes(plain)),
         "int" => Leaf::Scalar(Scalar::Int(text()?.parse().map_err(|_| bad("int"))?)),
         "float" => Leaf::Scalar(Scalar::Float(
-            parse_go_float(&text()?).ok_or_else(|| bad("float"))?,
+            parse_go_float(text()?).ok_or_else(|| bad("float"))?,
         )),
         "bool" => Leaf::Scalar(Scalar::Bool(
-            parse_go_bool(&text()?).ok_or_else(|| bad("bool"))?,
+            parse_go_bool(text()?).ok_or_else(|| bad("bool"))?,
         )),
-        "time" => Leaf::Scalar(Scalar::Time(text()?)),
-        "comment" => Leaf::Comment(text()?),
+        "time" => Leaf::Scalar(Scalar::Time(text()?.to_owned())),
+        "comment" => Leaf::Comment(text()?.to_owned()),
         other => {
             return Err(Error::new(
                 Code::ErrorDecryptingTree,

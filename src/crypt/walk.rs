@@ -82,11 +82,33 @@ impl NonceMemory {
 /// Below this many encrypted values, decrypting in one thread is faster than starting more.
 const PARALLEL_MIN: usize = 2048;
 
+/// Values decrypted ahead of the walk, in walk order of the string leaves, as each thread
+/// produced them: kept in the threads' own parts so no thread's output is copied again.
+#[derive(Default)]
+struct Prefetched {
+    /// String leaves per part (the last part may be shorter).
+    part_len: usize,
+    parts: Vec<Vec<Option<Result<cipher::Opened>>>>,
+}
+
+impl Prefetched {
+    /// The result for string leaf `index`, if it was decrypted ahead.
+    fn take(&mut self, index: usize) -> Option<Result<cipher::Opened>> {
+        if self.part_len == 0 {
+            return None;
+        }
+        self.parts
+            .get_mut(index / self.part_len)?
+            .get_mut(index % self.part_len)?
+            .take()
+    }
+}
+
 /// Decrypts every `ENC[...]` string leaf of `docs` ahead of the walk, on all cores. The walk
 /// still decides which leaves to decrypt (selectors, comments) and takes a result only for
 /// those; a prefetched result is exactly what decrypting in the walk would give, since it used
 /// the same path as AAD. Empty when the file is small.
-fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Vec<Option<Result<cipher::Opened>>> {
+fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Prefetched {
     // Every string leaf in walk order: (AAD as a range of `arena`, the text) or None.
     fn collect<'t>(
         node: &'t Node,
@@ -122,20 +144,23 @@ fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Vec<Option<Result<cipher::Ope
             }
         }
     }
+    let threads = cores().min(8);
+    if threads < 2 {
+        return Prefetched::default();
+    }
     let mut jobs = Vec::new();
     let (mut path, mut arena) = (String::new(), String::new());
     for doc in docs {
         collect_map(doc, &mut path, &mut arena, &mut jobs);
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if threads < 2 || jobs.iter().flatten().count() < PARALLEL_MIN {
-        return Vec::new();
+    if jobs.iter().flatten().count() < PARALLEL_MIN {
+        return Prefetched::default();
     }
     let arena = arena.as_str();
-    let chunk = jobs.len().div_ceil(threads);
+    let part_len = jobs.len().div_ceil(threads);
     std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
-            .chunks(chunk)
+            .chunks(part_len)
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
@@ -147,16 +172,22 @@ fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Vec<Option<Result<cipher::Ope
                 })
             })
             .collect();
-        let mut results = Vec::with_capacity(jobs.len());
+        let mut parts = Vec::with_capacity(handles.len());
         for handle in handles {
             match handle.join() {
-                Ok(part) => results.extend(part),
+                Ok(part) => parts.push(part),
                 // Never misalign results with leaves: fall back to decrypting in the walk.
-                Err(_) => return Vec::new(),
+                Err(_) => return Prefetched::default(),
             }
         }
-        results
+        Prefetched { part_len, parts }
     })
+}
+
+/// The cores this process may use, looked up once: the lookup reads cgroup files.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The AAD of a leaf in the container whose path is `aad`: the root's leaves use `:`.
@@ -198,7 +229,7 @@ struct Walker<'a> {
     track_comments: bool,
     warnings: Vec<String>,
     /// Values decrypted ahead in parallel, by string-leaf index in walk order (decrypt only).
-    prefetched: Vec<Option<Result<cipher::Opened>>>,
+    prefetched: Prefetched,
     /// Index of the next string leaf in walk order.
     next_leaf: usize,
 }
@@ -260,7 +291,7 @@ impl<'a> Walker<'a> {
             comments: Vec::new(),
             track_comments: selector.kind.on_comments(),
             warnings: Vec::new(),
-            prefetched: Vec::new(),
+            prefetched: Prefetched::default(),
             next_leaf: 0,
         }
     }
@@ -448,7 +479,7 @@ impl<'a> Walker<'a> {
                                 ))
                             }
                         };
-                        let prefetched = self.prefetched.get_mut(leaf_index).and_then(Option::take);
+                        let prefetched = self.prefetched.take(leaf_index);
                         let opened = match prefetched {
                             Some(result) => result,
                             None => self.cipher.decrypt(text, self.leaf_aad()),
@@ -718,6 +749,28 @@ mod tests {
         b[0] = moved;
         let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
         assert!(err.message.contains(r#"["k2500"]["v"]"#), "{}", err.message);
+    }
+
+    #[test]
+    fn nested_files_are_prefetched_too() {
+        // Few top-level keys, many values below them (a typical YAML layout).
+        let doc: Map = (0..100)
+            .map(|s| {
+                let values = (0..30)
+                    .map(|i| Item::Pair(format!("k{i}"), Node::str(format!("v{s}.{i}"))))
+                    .collect();
+                Item::Pair(format!("service{s}"), Node::Map(values))
+            })
+            .collect();
+        let key = DataKey::generate();
+        let mut docs = vec![doc];
+        let sel = Selector::default();
+        encrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
+        let prefetched = prefetch(&docs, &ValueCipher::new(&key));
+        if cores() >= 2 {
+            let decrypted: usize = prefetched.parts.iter().map(Vec::len).sum();
+            assert_eq!(decrypted, 3000);
+        }
     }
 
     #[test]

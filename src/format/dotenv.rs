@@ -20,19 +20,21 @@ pub struct DotenvStore;
 
 impl Store for DotenvStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        let mut doc = Map::new();
+        // One validation pass for the whole input; splitting a `str` finds `\n` with memchr.
+        let text = std::str::from_utf8(input).map_err(|e| {
+            let number = memchr::memchr_iter(b'\n', &input[..e.valid_up_to()]).count() + 1;
+            Error::new(
+                Code::CouldNotReadInputFile,
+                format!("invalid UTF-8 in dotenv input on line {number}"),
+            )
+        })?;
+        let mut doc = Map::with_capacity(memchr::memchr_iter(b'\n', input).count() + 1);
         let mut meta = Vec::new();
-        for (index, line) in input.split(|&b| b == b'\n').enumerate() {
+        for (index, line) in text.split('\n').enumerate() {
             if line.is_empty() {
                 continue;
             }
             let number = index + 1;
-            let line = std::str::from_utf8(line).map_err(|_| {
-                Error::new(
-                    Code::CouldNotReadInputFile,
-                    format!("invalid UTF-8 in dotenv input on line {number}"),
-                )
-            })?;
             if let Some(comment) = line.strip_prefix('#') {
                 doc.push(Item::Comment(comment.to_string()));
                 continue;
