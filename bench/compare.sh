@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times `secret` against the real sops on the same generated files and prints the ratios
 # and peak memory. Usage: bench/compare.sh [VALUES]   (default 50000)
-# Needs ./.venv/bin/sops (scripts/test.sh installs it) and GNU time (/usr/bin/time).
+# Needs ./.venv/bin/sops (scripts/test.sh installs it) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-50000}
@@ -19,27 +19,21 @@ python3 bench/gen.py yaml 20 > "$WORK/small.yaml"
 python3 bench/gen.py dotenv "$N" > "$WORK/big.env"
 python3 bench/gen.py binary 2097152 > "$WORK/blob.bin"
 
-# run LABEL CMD...: best wall time of 3 runs (seconds) and peak RSS (KiB)
-measure() {
-  local best="" mem=0
-  for _ in 1 2 3; do
-    /usr/bin/time -f "%e %M" -o "$WORK/t" "$@" >/dev/null 2>"$WORK/err" || { cat "$WORK/err"; exit 1; }
-    read -r t m < "$WORK/t"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
-    mem=$m
-  done
-  echo "$best $mem"
-}
+# measure CMD...: best wall time of 5 runs (seconds) and peak RSS (KiB)
+measure() { python3 bench/run.py 5 "$@"; }
 
 row() { # name secret-cmd... -- sops-cmd...
   local name=$1; shift
   local a=() b=()
   while [ "$1" != "--" ]; do a+=("$1"); shift; done; shift
   b=("$@")
-  read -r ts ms < <(measure "${a[@]}")
-  read -r tp mp < <(measure "${b[@]}")
+  local mine theirs
+  mine=$(measure "${a[@]}")
+  theirs=$(measure "${b[@]}")
+  read -r ts ms <<< "$mine"
+  read -r tp mp <<< "$theirs"
   awk -v n="$name" -v ts="$ts" -v tp="$tp" -v ms="$ms" -v mp="$mp" 'BEGIN{
-    r = (ts > 0) ? tp/ts : 0; printf "%-28s secret %7.3fs %8d KiB | sops %7.3fs %8d KiB | %6.1fx faster, %4.1f%% memory\n", n, ts, ms, tp, mp, (ts>0? tp/ts : 0), 100*ms/mp }'
+    r = (ts > 0) ? tp/ts : 0; printf "%-30s secret %8.4fs %8d KiB | sops %7.3fs %8d KiB | %6.1fx faster, %4.1f%% memory\n", n, ts, ms, tp, mp, (ts>0? tp/ts : 0), 100*ms/mp }'
 }
 
 "$SOPS" encrypt --age "$RCPT" "$WORK/big.yaml" > "$WORK/big.enc.yaml"

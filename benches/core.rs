@@ -1,6 +1,10 @@
 //! In-process benchmarks of the hot paths: the raw cipher, and load → decrypt → emit for
 //! large files, so store and walk overheads can be compared with raw AES-GCM speed.
 
+// The allocator the `secret` binary uses, so timings match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use secret::crypt::cipher::{self, DataKey, Leaf};
 use secret::crypt::select::Selector;
@@ -108,6 +112,56 @@ fn binary(c: &mut Criterion) {
             store.emit(&docs, Some(&meta)).unwrap()
         })
     });
+    group.bench_function("SHA-512 (the MAC's floor)", |b| {
+        use sha2::Digest;
+        b.iter(|| sha2::Sha512::digest(&data))
+    });
+    group.bench_function("binary store decrypt", |b| {
+        let store = Format::Binary.store(&StoreOptions::default());
+        let enc = {
+            let mut docs = store.load(&data).unwrap().docs;
+            let mac = walk::encrypt(
+                &mut docs,
+                &key,
+                &Selector::default(),
+                false,
+                &mut NonceMemory::default(),
+            )
+            .unwrap();
+            let meta: Map = vec![Item::Pair("mac".into(), Node::str(&mac))];
+            store.emit(&docs, Some(&meta)).unwrap()
+        };
+        b.iter(|| {
+            let mut docs = store.load(&enc).unwrap().docs;
+            walk::decrypt(
+                &mut docs,
+                &key,
+                &Selector::default(),
+                false,
+                &mut NonceMemory::off(),
+            )
+            .unwrap();
+            store.emit(&docs, None).unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// One short value, as most config values are: per-value overhead rather than throughput.
+fn small_value(c: &mut Criterion) {
+    let key = DataKey::generate();
+    let cipher = cipher::ValueCipher::new(&key);
+    let leaf = Leaf::Scalar(Scalar::Str("alpha-bravo-charlie-12345".into()));
+    let text = cipher
+        .encrypt(&leaf, "KEY_12345:", &cipher::random_nonce())
+        .unwrap();
+    let mut group = c.benchmark_group("one short value");
+    group.bench_function("encrypt", |b| {
+        b.iter(|| cipher.encrypt(&leaf, "KEY_12345:", &cipher::random_nonce()))
+    });
+    group.bench_function("decrypt", |b| {
+        b.iter(|| cipher.decrypt(&text, "KEY_12345:").unwrap())
+    });
     group.finish();
 }
 
@@ -135,5 +189,5 @@ fn files(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, binary, files);
+criterion_group!(benches, binary, small_value, files);
 criterion_main!(benches);

@@ -82,6 +82,10 @@ impl NonceMemory {
 /// Below this many encrypted values, decrypting in one thread is faster than starting more.
 const PARALLEL_MIN: usize = 2048;
 
+/// From this many bytes on, a value is hashed for the MAC on its own thread while it is
+/// encrypted.
+const PARALLEL_HASH_MIN: usize = 256 * 1024;
+
 /// Values decrypted ahead of the walk, in walk order of the string leaves, as each thread
 /// produced them: kept in the threads' own parts so no thread's output is copied again.
 #[derive(Default)]
@@ -349,6 +353,34 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Hashes a leaf that is being encrypted while `seal` encrypts it: for a large value
+    /// (a binary file) SHA-512 costs more than AES-GCM, so the two run on separate cores.
+    /// The hash, the longer job, stays on this thread, so it starts without waiting for the
+    /// new thread to be scheduled.
+    fn hash_alongside<R: Send>(
+        &mut self,
+        leaf: &Leaf,
+        seal: impl Fn(&ValueCipher, &str) -> R + Sync,
+    ) -> R {
+        let plain = leaf.plaintext();
+        if plain.len() < PARALLEL_HASH_MIN || cores() < 2 || matches!(leaf, Leaf::Comment(_)) {
+            self.hash(leaf, true);
+            return seal(&self.cipher, leaf_aad(&self.aad));
+        }
+        let (cipher, aad) = (&self.cipher, leaf_aad(&self.aad));
+        let seal = &seal;
+        std::thread::scope(|scope| {
+            let sealing =
+                std::thread::Builder::new().spawn_scoped(scope, move || seal(cipher, aad));
+            self.hasher.update(&plain[..]);
+            match sealing.map(|handle| handle.join()) {
+                Ok(Ok(sealed)) => sealed,
+                // No thread to be had: seal here (the nonce is fixed, so same result).
+                _ => seal(cipher, aad),
+            }
+        })
+    }
+
     fn map(&mut self, map: &mut Map, path_matched: bool) -> Result<()> {
         self.comments.push(Vec::new());
         for item in map.iter_mut() {
@@ -453,16 +485,19 @@ impl<'a> Walker<'a> {
                 match self.mode {
                     Mode::Encrypt => {
                         let leaf = Leaf::Scalar(std::mem::replace(scalar, Scalar::Null));
-                        self.hash(&leaf, encrypt);
                         if encrypt {
                             let iv = self.nonces.nonce_for(self.leaf_aad(), &leaf);
                             let text = self
-                                .cipher
-                                .encrypt(&leaf, self.leaf_aad(), &iv)
+                                .hash_alongside(&leaf, |cipher, aad| {
+                                    cipher.encrypt(&leaf, aad, &iv)
+                                })
                                 .map_err(|e| e.context(format!("at {}", self.where_())))?;
                             *node = Node::Scalar(Scalar::Str(text));
-                        } else if let Leaf::Scalar(s) = leaf {
-                            *scalar = s;
+                        } else {
+                            self.hash(&leaf, false);
+                            if let Leaf::Scalar(s) = leaf {
+                                *scalar = s;
+                            }
                         }
                         Ok(())
                     }
@@ -749,6 +784,67 @@ mod tests {
         b[0] = moved;
         let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
         assert!(err.message.contains(r#"["k2500"]["v"]"#), "{}", err.message);
+    }
+
+    #[test]
+    fn large_values_hashed_alongside_give_the_same_mac() {
+        // Values around PARALLEL_HASH_MIN, between small ones, with and without
+        // mac_only_encrypted: the MAC from encryption (big values hashed on a second thread)
+        // equals the one decryption recomputes in order, and equals a plain SHA-512.
+        let big = |n: usize| "x".repeat(n);
+        let doc: Map = vec![
+            Item::Pair("a".into(), Node::str("small")),
+            Item::Pair("big".into(), Node::str(big(PARALLEL_HASH_MIN))),
+            Item::Pair("b".into(), Node::Scalar(Scalar::Int(7))),
+            Item::Pair(
+                "blob".into(),
+                Node::Scalar(Scalar::Bytes(vec![0xFF; PARALLEL_HASH_MIN + 1])),
+            ),
+            Item::Pair("under".into(), Node::str(big(PARALLEL_HASH_MIN - 1))),
+            Item::Pair(
+                "big_unencrypted".into(),
+                Node::str(big(PARALLEL_HASH_MIN * 2)),
+            ),
+        ];
+        let mut expected = Sha512::new();
+        for part in [
+            b"small".as_slice(),
+            big(PARALLEL_HASH_MIN).as_bytes(),
+            b"7",
+            &[0xFF; PARALLEL_HASH_MIN + 1],
+            big(PARALLEL_HASH_MIN - 1).as_bytes(),
+            big(PARALLEL_HASH_MIN * 2).as_bytes(),
+        ] {
+            expected.update(part);
+        }
+        let expected: String = expected
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        let key = DataKey::generate();
+        let sel = Selector::new(SelectorKind::UnencryptedSuffix, "_unencrypted").unwrap();
+        for mac_only_encrypted in [false, true] {
+            let mut docs = vec![doc.clone()];
+            let mac = encrypt(
+                &mut docs,
+                &key,
+                &sel,
+                mac_only_encrypted,
+                &mut NonceMemory::default(),
+            )
+            .unwrap();
+            let (again, _) = decrypt(
+                &mut docs,
+                &key,
+                &sel,
+                mac_only_encrypted,
+                &mut NonceMemory::off(),
+            )
+            .unwrap();
+            assert_eq!(again, mac);
+            assert_eq!(mac == expected, !mac_only_encrypted);
+        }
     }
 
     #[test]

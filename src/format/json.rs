@@ -9,6 +9,7 @@ mod emit;
 mod parse;
 #[cfg(test)]
 mod tests;
+mod words;
 
 pub use parse::MAX_DEPTH;
 

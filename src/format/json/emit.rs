@@ -4,6 +4,7 @@
 //! Comments (JSON has none; trees converted from YAML may carry them) are skipped, as sops'
 //! encoder skips them. The writer is iterative, so deep trees cost heap, not call stack.
 
+use super::words::plain_chunks;
 use crate::numfmt;
 use crate::tree::{Item, Map, Node, Scalar};
 
@@ -39,44 +40,49 @@ fn write_str_body(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
-        if c < 0x80 {
-            if !ESCAPE[c as usize] {
-                i += 1;
-                continue;
-            }
-            out.extend_from_slice(&b[start..i]);
-            match c {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                0x08 => out.extend_from_slice(b"\\b"),
-                0x0C => out.extend_from_slice(b"\\f"),
-                _ => {
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[(c >> 4) as usize]);
-                    out.push(HEX[(c & 0xF) as usize]);
+        i += plain_chunks(&b[i..], *b"\"\\<>&");
+        // Byte by byte through the chunk that stopped the skip.
+        let chunk_end = (i + 32).min(b.len());
+        while i < chunk_end {
+            let c = b[i];
+            if c < 0x80 {
+                if !ESCAPE[c as usize] {
+                    i += 1;
+                    continue;
                 }
-            }
-            i += 1;
-            start = i;
-        } else if c == 0xE2
-            && b.get(i + 1) == Some(&0x80)
-            && matches!(b.get(i + 2), Some(0xA8 | 0xA9))
-        {
-            // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR.
-            out.extend_from_slice(&b[start..i]);
-            out.extend_from_slice(if b[i + 2] == 0xA8 {
-                b"\\u2028"
+                out.extend_from_slice(&b[start..i]);
+                match c {
+                    b'"' => out.extend_from_slice(b"\\\""),
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    0x08 => out.extend_from_slice(b"\\b"),
+                    0x0C => out.extend_from_slice(b"\\f"),
+                    _ => {
+                        out.extend_from_slice(b"\\u00");
+                        out.push(HEX[(c >> 4) as usize]);
+                        out.push(HEX[(c & 0xF) as usize]);
+                    }
+                }
+                i += 1;
+                start = i;
+            } else if c == 0xE2
+                && b.get(i + 1) == Some(&0x80)
+                && matches!(b.get(i + 2), Some(0xA8 | 0xA9))
+            {
+                // U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR.
+                out.extend_from_slice(&b[start..i]);
+                out.extend_from_slice(if b[i + 2] == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                });
+                i += 3;
+                start = i;
             } else {
-                b"\\u2029"
-            });
-            i += 3;
-            start = i;
-        } else {
-            i += 1;
+                i += 1;
+            }
         }
     }
     out.extend_from_slice(&b[start..]);

@@ -5,6 +5,7 @@
 //! The reader is iterative (an explicit stack), so deep nesting costs heap, not call stack;
 //! nesting deeper than [`MAX_DEPTH`] is refused as Go's scanner refuses it.
 
+use super::words::plain_chunks;
 use crate::tree::{Item, Map, Node, Scalar};
 
 /// The deepest nesting accepted (Go's `encoding/json` scanner limit).
@@ -385,6 +386,13 @@ impl Parser<'_> {
         let mut i = start;
         // Fast path: no escapes.
         loop {
+            if self
+                .s
+                .get(i)
+                .is_some_and(|&c| c >= 0x20 && c != b'"' && c != b'\\')
+            {
+                i += 1 + plain_chunks(&self.s[i + 1..], *b"\"\\");
+            }
             match self.s.get(i) {
                 None => return Err(self.invalid_at(i, "in string literal")),
                 Some(b'"') => {
