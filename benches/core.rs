@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use secret::crypt::cipher::{self, DataKey, Leaf};
 use secret::crypt::select::Selector;
 use secret::crypt::walk::{self, NonceMemory};
-use secret::format::{Format, StoreOptions};
+use secret::format::{Format, Store, StoreOptions};
 use secret::tree::{Item, Map, Node, Scalar};
 
 fn yaml_doc(values: usize) -> String {
@@ -34,41 +34,32 @@ fn dotenv_doc(values: usize) -> String {
         .collect()
 }
 
-/// Encrypts a plaintext document in memory (no master keys involved).
-fn encrypted(format: Format, text: &[u8], key: &DataKey) -> Vec<u8> {
-    let store = format.store(&StoreOptions::default());
-    let mut docs = store.load(text).unwrap().docs;
-    walk::encrypt(
-        &mut docs,
-        key,
-        &Selector::default(),
-        false,
-        &mut NonceMemory::default(),
-    )
-    .unwrap();
+/// Load, encrypt (no master keys involved), emit with `metadata`: what `secret encrypt` does
+/// in memory.
+fn seal(store: &dyn Store, plain: &[u8], key: &DataKey, metadata: Option<&Map>) -> Vec<u8> {
+    let mut docs = store.load(plain).unwrap().docs;
+    let sel = Selector::default();
+    walk::encrypt(&mut docs, key, &sel, false, &mut NonceMemory::default()).unwrap();
+    store.emit(&docs, metadata).unwrap()
+}
+
+/// Load, decrypt, emit the plaintext: what `secret decrypt` does in memory.
+fn open(store: &dyn Store, sealed: &[u8], key: &DataKey) -> Vec<u8> {
+    let mut docs = store.load(sealed).unwrap().docs;
+    let sel = Selector::default();
+    walk::decrypt(&mut docs, key, &sel, false, &mut NonceMemory::off()).unwrap();
     store.emit(&docs, None).unwrap()
 }
 
 fn decrypt_bench(c: &mut Criterion, name: &str, format: Format, plain: &[u8]) {
     let key = DataKey::generate();
-    let enc = encrypted(format, plain, &key);
     let store = format.store(&StoreOptions::default());
+    let enc = seal(&*store, plain, &key, None);
     let mut group = c.benchmark_group(name);
     group.sample_size(10);
     group.throughput(Throughput::Bytes(enc.len() as u64));
     group.bench_function("load+decrypt+emit", |b| {
-        b.iter(|| {
-            let mut docs = store.load(&enc).unwrap().docs;
-            walk::decrypt(
-                &mut docs,
-                &key,
-                &Selector::default(),
-                false,
-                &mut NonceMemory::default(),
-            )
-            .unwrap();
-            store.emit(&docs, None).unwrap()
-        })
+        b.iter(|| open(&*store, &enc, &key))
     });
     group.finish();
 }
@@ -96,53 +87,18 @@ fn binary(c: &mut Criterion) {
     group.bench_function("cipher::encrypt (AES-GCM + base64)", |b| {
         b.iter(|| cipher::encrypt(&key, &leaf, "data:", &cipher::random_nonce()).unwrap())
     });
+    let store = Format::Binary.store(&StoreOptions::default());
+    let meta: Map = vec![Item::Pair("version".into(), Node::str("3.11.0"))];
     group.bench_function("binary store encrypt", |b| {
-        let store = Format::Binary.store(&StoreOptions::default());
-        b.iter(|| {
-            let mut docs = store.load(&data).unwrap().docs;
-            walk::encrypt(
-                &mut docs,
-                &key,
-                &Selector::default(),
-                false,
-                &mut NonceMemory::default(),
-            )
-            .unwrap();
-            let meta: Map = vec![Item::Pair("version".into(), Node::str("3.11.0"))];
-            store.emit(&docs, Some(&meta)).unwrap()
-        })
+        b.iter(|| seal(&*store, &data, &key, Some(&meta)))
     });
     group.bench_function("SHA-512 (the MAC's floor)", |b| {
         use sha2::Digest;
         b.iter(|| sha2::Sha512::digest(&data))
     });
+    let enc = seal(&*store, &data, &key, Some(&meta));
     group.bench_function("binary store decrypt", |b| {
-        let store = Format::Binary.store(&StoreOptions::default());
-        let enc = {
-            let mut docs = store.load(&data).unwrap().docs;
-            let mac = walk::encrypt(
-                &mut docs,
-                &key,
-                &Selector::default(),
-                false,
-                &mut NonceMemory::default(),
-            )
-            .unwrap();
-            let meta: Map = vec![Item::Pair("mac".into(), Node::str(&mac))];
-            store.emit(&docs, Some(&meta)).unwrap()
-        };
-        b.iter(|| {
-            let mut docs = store.load(&enc).unwrap().docs;
-            walk::decrypt(
-                &mut docs,
-                &key,
-                &Selector::default(),
-                false,
-                &mut NonceMemory::off(),
-            )
-            .unwrap();
-            store.emit(&docs, None).unwrap()
-        })
+        b.iter(|| open(&*store, &enc, &key))
     });
     group.finish();
 }
