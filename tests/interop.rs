@@ -260,19 +260,12 @@ fn in_place_round_trip_keeps_mode() {
     );
 }
 
-#[test]
-fn yaml_scalar_typing_matches_go_yaml() {
-    // Numbers, bools, nulls, timestamps, infinities and look-alikes written plain: sops must
-    // read back our file exactly as its own, and we must read sops' file exactly as sops.
-    let sandbox = Sandbox::new();
-    let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/typing.yaml");
-    let theirs = stdout_of(sandbox.sops().args(["encrypt", "--age", AGE1]).arg(&plain));
-    let ours = stdout_of(
-        sandbox
-            .secret()
-            .args(["encrypt", "--age", AGE1])
-            .arg(&plain),
-    );
+/// Encrypts `plain` with sops and with secret (age1), decrypts both files with both tools
+/// and asserts every output equals sops' decryption of its own file.
+fn decrypts_like_sops(sandbox: &Sandbox, plain: &Path) {
+    let what = plain.display();
+    let theirs = stdout_of(sandbox.sops().args(["encrypt", "--age", AGE1]).arg(plain));
+    let ours = stdout_of(sandbox.secret().args(["encrypt", "--age", AGE1]).arg(plain));
     let theirs = sandbox.write("theirs.yaml", theirs);
     let ours = sandbox.write("ours.yaml", ours);
     let decrypt = |mut cmd: assert_cmd::Command, file: &Path| {
@@ -286,18 +279,67 @@ fn yaml_scalar_typing_matches_go_yaml() {
     assert_same(
         &decrypt(sandbox.secret(), &theirs),
         &reference,
-        "secret decrypt of sops' file",
+        &format!("{what}: secret decrypt of sops' file"),
     );
     assert_same(
         &decrypt(sandbox.sops(), &ours),
         &reference,
-        "sops decrypt of our file",
+        &format!("{what}: sops decrypt of our file"),
     );
     assert_same(
         &decrypt(sandbox.secret(), &ours),
         &reference,
-        "secret decrypt of our file",
+        &format!("{what}: secret decrypt of our file"),
     );
+}
+
+#[test]
+fn yaml_scalar_typing_matches_go_yaml() {
+    // Numbers, bools, nulls, timestamps, infinities and look-alikes written plain: sops must
+    // read back our file exactly as its own, and we must read sops' file exactly as sops.
+    let plain = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/typing.yaml");
+    decrypts_like_sops(&Sandbox::new(), &plain);
+}
+
+#[test]
+fn multi_document_comments_land_where_sops_puts_them() {
+    // Comments around `---` and `...`: go-yaml makes a run right under `---` that a blank
+    // line ends the previous document's foot (replacing the one it had), or this document's
+    // when the previous one ended with `...`, or the first entry's foot after a stem comment.
+    let layouts = [
+        "a: 1\n---\n# c\n",
+        "a: 1\n---\n# c\nb: 2\n",
+        "a: 1\n---\n# c\n\nb: 2\n",
+        "a: 1\n---\n\n# c\nb: 2\n",
+        "a: 1\n---\n# c\n# c2\n\nb: 2\n",
+        "a: 1\n---\n# c\n---\nb: 2\n",
+        "a: 1\n--- # inline\nb: 2\n",
+        "a:\n  x: 1\n---\n# c\n\nb: 2\n",
+        "a: 1\n---\n# c\n\n---\nb: 2\n",
+        "# h\na: 1\n---\n# c\n\n# d\n\nb: 2\n",
+        "a: 1\n...\n---\n# c\n\nb: 2\n",
+        "a: 1\n...\n---\n# c\n\n# d\nb: 2\n",
+        "a: 1\n---\n# c\n\n# d\nb: 2\n",
+        "a: 1\n---\n  # indented c\n\nb: 2\n",
+        "a: 1\n---\n# c\n\nb: 2\n---\n# e\n\nc: 3\n",
+        "a: |\n  text\n---\n# c\n\nb: 2\n",
+        "a: 1\n# tail\n---\n# c\n\nb: 2\n",
+        "a: 1\n\n# tail\n---\n# c\n\nb: 2\n",
+        "a: 1\n# t1\n\n# t2\n---\n# c\n\nb: 2\n",
+        "a:\n  x: 1\n  # tail\n---\n# c\n\nb: 2\n",
+        "a:\n  x: 1\n# tail\n---\n# c\n\nb: 2\n",
+        "a:\n- 1\n# tail\n---\n# c\n\nb: 2\n",
+        "a: 1\n# tail\n---\nb: 2\n",
+        "---\n# c\n\nb: 2\nc: 3\n",
+        "# only\n---\n# c\n\nb: 2\n",
+        "# only\n\n---\n# c\n\nb: 2\nc: 3\n",
+        "# only\n---\n# c\n\nb:\n  x: 1\nc: 3\n",
+    ];
+    let sandbox = Sandbox::new();
+    for (i, layout) in layouts.iter().enumerate() {
+        let plain = sandbox.write(&format!("layout{i}.yaml"), layout);
+        decrypts_like_sops(&sandbox, &plain);
+    }
 }
 
 #[test]

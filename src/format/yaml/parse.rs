@@ -107,6 +107,19 @@ struct Loader<'s> {
     content_seen: bool,
     /// A flow collection that just ended: (frame depth, index there, comments put in it).
     last_flow: Option<(usize, usize, usize)>,
+    /// The line of the current document's explicit `---`, if it has one.
+    explicit_start: Option<u64>,
+    /// Whether the previous document ended with an explicit `...`.
+    after_explicit_end: bool,
+    /// Comments that go to the end of the previous document.
+    to_previous: Vec<String>,
+    /// Comments that go to the end of the current document.
+    foot: Vec<String>,
+    /// Comments that go right after the current document's first entry.
+    after_first: Vec<String>,
+    /// How many comments end the previous document as its foot comment (the run of lines
+    /// just before its end), which a foot comment moved there replaces.
+    previous_foot: usize,
 }
 
 fn node_size(n: &Node) -> usize {
@@ -252,6 +265,21 @@ impl<'s> Loader<'s> {
         let first_line = run[0].line;
         let last_line = run[run.len() - 1].line;
         let after_blank = first_line == 0 || self.line_is_blank(first_line - 1);
+        // Right under a `---` and followed by a blank line (or nothing), go-yaml makes the run
+        // a foot comment: sops prints it at the end of the previous document, or at the end of
+        // this one when the previous ended with `...`.
+        if !self.content_seen
+            && self.explicit_start.is_some_and(|l| first_line == l + 1)
+            && self.line_is_blank(last_line + 1)
+        {
+            let texts = run.iter().map(|c| c.text.clone());
+            if self.after_explicit_end {
+                self.foot.extend(texts);
+            } else {
+                self.to_previous.extend(texts);
+            }
+            return;
+        }
         if !self.content_seen || self.stack.is_empty() {
             self.pending.extend(run.iter().map(|c| c.text.clone()));
             return;
@@ -527,6 +555,12 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         last_entry: None,
         content_seen: false,
         last_flow: None,
+        explicit_start: None,
+        after_explicit_end: false,
+        to_previous: Vec::new(),
+        foot: Vec::new(),
+        after_first: Vec::new(),
+        previous_foot: 0,
     };
     // libyaml-safer can run past the end of input that lacks a final line break (and panic);
     // parse with one added, then give block scalars ending there back their missing break.
@@ -546,7 +580,8 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     // into a buffer of `char`s, four bytes per input byte.
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
     parser.set_input(&mut reader);
-    let mut docs = Vec::new();
+    let mut docs: Vec<Map> = Vec::new();
+    let mut last_run: Vec<String> = Vec::new();
     let mut root: Option<Node> = None;
     let mut prev_end = 0usize;
     loop {
@@ -570,14 +605,47 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         }
         let start = (ev.start_mark.index as usize).min(src.len());
         let (line, col) = (ev.start_mark.line, ev.start_mark.column);
+        // The run of full-line comments since the last content: at a document's end, its foot.
+        let closes = matches!(
+            ev.data,
+            EventData::MappingEnd | EventData::SequenceEnd | EventData::DocumentEnd { .. }
+        );
+        if !closes {
+            last_run.clear();
+        }
         if start > prev_end {
             let comments = ld.comments_in(prev_end, start);
+            if closes && !comments.is_empty() {
+                let mut from = comments.len();
+                while from > 0
+                    && !comments[from - 1].inline
+                    && (from == comments.len()
+                        || comments[from - 1].line + 1 == comments[from].line)
+                {
+                    from -= 1;
+                }
+                last_run = comments[from..].iter().map(|c| c.text.clone()).collect();
+            }
             if !comments.is_empty() {
                 let next_col = match ev.data {
                     EventData::DocumentEnd { .. } | EventData::StreamEnd => 0,
                     _ => col,
                 };
                 ld.place_comments(comments, next_col);
+                if !ld.to_previous.is_empty() {
+                    match docs.last_mut() {
+                        Some(doc) => {
+                            doc.truncate(doc.len() - std::mem::take(&mut ld.previous_foot));
+                            doc.extend(ld.to_previous.drain(..).map(Item::Comment));
+                        }
+                        // No document before this one: heads here, unless comments came
+                        // before its `---`; then they follow its first entry.
+                        None if !ld.pending.is_empty() => {
+                            ld.after_first.append(&mut ld.to_previous)
+                        }
+                        None => ld.pending.append(&mut ld.to_previous),
+                    }
+                }
             }
         }
         // Only scalars own their text: comments may sit inside the span of a collection start
@@ -594,13 +662,15 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         match ev.data {
             EventData::StreamStart { .. } => {}
             EventData::StreamEnd => break,
-            EventData::DocumentStart { .. } => {
+            EventData::DocumentStart { implicit, .. } => {
+                ld.explicit_start = (!implicit).then_some(line);
                 root = None;
                 ld.content_seen = false;
                 ld.anchors.clear();
                 ld.last_entry = None;
             }
-            EventData::DocumentEnd { .. } => {
+            EventData::DocumentEnd { implicit } => {
+                ld.after_explicit_end = !implicit;
                 let mut doc = match root.take() {
                     Some(Node::Map(m)) => m,
                     None | Some(Node::Scalar(Scalar::Null)) => Map::new(),
@@ -621,6 +691,21 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                 };
                 // Comments still waiting (after a blank line at the end) close the document.
                 doc.extend(ld.pending.drain(..).map(Item::Comment));
+                doc.extend(ld.foot.drain(..).map(Item::Comment));
+                if !ld.after_first.is_empty() {
+                    let at = doc
+                        .iter()
+                        .position(|item| matches!(item, Item::Pair(..)))
+                        .map_or(doc.len(), |i| i + 1);
+                    doc.splice(at..at, ld.after_first.drain(..).map(Item::Comment));
+                }
+                let ends_with_run = doc.len() >= last_run.len()
+                    && doc[doc.len() - last_run.len()..]
+                        .iter()
+                        .zip(&last_run)
+                        .all(|(item, text)| matches!(item, Item::Comment(c) if c == text));
+                ld.previous_foot = if ends_with_run { last_run.len() } else { 0 };
+                last_run.clear();
                 docs.push(doc);
             }
             EventData::Alias { anchor } => {
