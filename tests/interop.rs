@@ -335,6 +335,47 @@ fn multi_document_comments_land_where_sops_puts_them() {
         "# only\n\n---\n# c\n\nb: 2\nc: 3\n",
         "# only\n---\n# c\n\nb:\n  x: 1\nc: 3\n",
     ];
+    check_layouts(&layouts);
+}
+
+#[test]
+fn block_comments_land_where_sops_puts_them() {
+    // Comments around sequences written flush with their key, between a key and its block,
+    // deeper or shallower than the block they follow, before a blank line.
+    let layouts = [
+        "k1:\n- v0\n# c48\n",
+        "k1:\n- v0\n# c48\nk2: v\n",
+        "k1:\n- v0\n# c48\n\nk2: v\n",
+        "k1:\n# c79\n- v8\n",
+        "k1:\n# c79\n- v8\nk2: v\n",
+        "a:\n  k1:\n  - v0\n  # c\n  k2: v\n",
+        "a:\n  k1:\n  - v0\n  # c\n",
+        "k1:\n- v0\n- v1\n# c\n",
+        "k1:\n- a: 1\n# c\n",
+        "k1:\n- v0\n  # c\n",
+        "k1:\n\n# c79\n- v8\n",
+        "k1:\n  - v0\n    # c\n",
+        "k1:\n  - v0\n    # c\nk2: v\n",
+        "k1:\n- v0\n  # c\nk2: v\n",
+        "k1:\n- a: 1\n  b: 2\n# c\nk2: v\n",
+        "k1:\n  x: 1\n    # c\n",
+        "k1:\n  x: 1\n    # c\n  y: 2\n",
+        "k1:\n  x: 1\n    # c\nk2: 2\n",
+        "a: 1\n  # c\nb: 2\n",
+        "a: 1\n  # c\n",
+        "k1:\n  - v0\n    # c\n  - v1\n",
+        "k1:\n# c64\n  k2: v2\n",
+        "k1:\n# c\n  - x\n",
+        "k:\n- a: 1\n# c\n- b: 2\n",
+        "k1:\n  - v1\n# c27\n  # c98\nk8: v8\n",
+        "k1:\n  x:\n    y: 1\n  # c1\n    # c2\n  z: 2\n",
+        "k1:\n  k3:\n    k6: v6\n# c47\n\n  k7: v7\n",
+    ];
+    check_layouts(&layouts);
+}
+
+/// [`decrypts_like_sops`] for each YAML text.
+fn check_layouts(layouts: &[&str]) {
     let sandbox = Sandbox::new();
     for (i, layout) in layouts.iter().enumerate() {
         let plain = sandbox.write(&format!("layout{i}.yaml"), layout);

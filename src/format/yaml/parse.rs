@@ -122,6 +122,17 @@ struct Loader<'s> {
     previous_foot: usize,
 }
 
+/// The event after a run of comments.
+#[derive(Clone, Copy)]
+struct Next {
+    /// Its column (0 for the end of a document).
+    col: u64,
+    /// Whether it starts a block sequence.
+    opens_block_seq: bool,
+    /// Whether it starts a block mapping or sequence.
+    opens_block: bool,
+}
+
 fn node_size(n: &Node) -> usize {
     match n {
         Node::Map(m) => {
@@ -200,7 +211,7 @@ impl<'s> Loader<'s> {
     }
 
     /// Places the comments found before an event that starts at column `next_col`.
-    fn place_comments(&mut self, comments: Vec<Comment>, next_col: u64) {
+    fn place_comments(&mut self, comments: Vec<Comment>, next: Next) {
         let mut i = 0;
         while i < comments.len() {
             let c = &comments[i];
@@ -217,7 +228,7 @@ impl<'s> Loader<'s> {
             {
                 j += 1;
             }
-            self.place_run(&comments[i..j], next_col);
+            self.place_run(&comments[i..j], next);
             i = j;
         }
     }
@@ -261,7 +272,9 @@ impl<'s> Loader<'s> {
     /// dedented run sticks to the innermost block when nothing else follows before the next
     /// line of content, and otherwise each part goes to the block whose column it sits at
     /// (for a sequence, to the mapping holding it).
-    fn place_run(&mut self, run: &[Comment], next_col: u64) {
+    fn place_run(&mut self, run: &[Comment], next: Next) {
+        let next_col = next.col;
+        let doc_ends = self.document_ends_after(run[run.len() - 1].line);
         let first_line = run[0].line;
         let last_line = run[run.len() - 1].line;
         let after_blank = first_line == 0 || self.line_is_blank(first_line - 1);
@@ -311,11 +324,32 @@ impl<'s> Loader<'s> {
         let then_content =
             !self.line_is_blank(last_line + 1) && !self.line_is_comment(last_line + 1);
         let single = parts.len() == 1;
+        // Between a key and the block that is its value: heads of the block's first entry.
+        let awaiting_block =
+            next.opens_block && matches!(self.stack.last(), Some(Frame::Map { key: Some(_), .. }));
+        // Once a part has gone to an outer block (or to the next entry), later parts cannot
+        // go back into a deeper one.
+        let mut outermost: Option<Option<usize>> = None;
         for (pi, part) in parts.iter().enumerate() {
             let c = part[0].col;
             let inner = self.stack.len() - 1;
             let inner_col = self.stack[inner].col();
-            let target = if c > inner_col && pi == 0 {
+            // A sequence not indented under its key sits at the key's column.
+            let inner_is_flush_seq =
+                self.stack[inner].is_seq() && inner > 0 && self.stack[inner - 1].col() == inner_col;
+            let target = if awaiting_block {
+                None
+            } else if c > inner_col && pi == 0 {
+                // Deeper than the innermost block: heads of what comes next in that block,
+                // else (the document ends, or a shallower line follows) that block's foot.
+                if doc_ends || next_col < inner_col {
+                    Some(inner)
+                } else {
+                    None
+                }
+            } else if c == next_col && (next.opens_block_seq || inner_is_flush_seq && then_content)
+            {
+                // Heads of the first item of a flush sequence, or of the entry after one.
                 None
             } else if c >= inner_col {
                 Some(inner)
@@ -323,9 +357,20 @@ impl<'s> Loader<'s> {
                 None
             } else if pi == 0 && single && then_content {
                 Some(inner)
+            } else if pi == 0 && single && !doc_ends {
+                // Dedented, then a blank line: heads of the next entry.
+                None
             } else {
                 Some(self.block_at(c))
             };
+            let target = match (outermost, target) {
+                (Some(None), _) => None,
+                (Some(Some(o)), Some(t)) if t > o => Some(o),
+                _ => target,
+            };
+            if target.is_none_or(|t| t < inner) {
+                outermost = Some(target);
+            }
             for cm in part.iter() {
                 match target {
                     None => self.pending.push(cm.text.clone()),
@@ -333,6 +378,19 @@ impl<'s> Loader<'s> {
                 }
             }
         }
+    }
+
+    /// Whether only blank lines and comments follow `line` up to the end of the document.
+    fn document_ends_after(&self, line: u64) -> bool {
+        let mut l = line + 1;
+        while (l as usize) < self.line_starts.len() {
+            if !self.line_is_blank(l) && !self.line_is_comment(l) {
+                let text = self.line_text(l);
+                return text.starts_with("---") || text.starts_with("...");
+            }
+            l += 1;
+        }
+        true
     }
 
     /// Whether the last non-blank line before `line` is a comment line.
@@ -627,11 +685,30 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                 last_run = comments[from..].iter().map(|c| c.text.clone()).collect();
             }
             if !comments.is_empty() {
-                let next_col = match ev.data {
-                    EventData::DocumentEnd { .. } | EventData::StreamEnd => 0,
-                    _ => col,
+                let next = Next {
+                    col: match ev.data {
+                        EventData::DocumentEnd { .. } | EventData::StreamEnd => 0,
+                        _ => col,
+                    },
+                    opens_block_seq: matches!(
+                        ev.data,
+                        EventData::SequenceStart {
+                            style: SequenceStyle::Block,
+                            ..
+                        }
+                    ),
+                    opens_block: matches!(
+                        ev.data,
+                        EventData::SequenceStart {
+                            style: SequenceStyle::Block,
+                            ..
+                        } | EventData::MappingStart {
+                            style: MappingStyle::Block,
+                            ..
+                        }
+                    ),
                 };
-                ld.place_comments(comments, next_col);
+                ld.place_comments(comments, next);
                 if !ld.to_previous.is_empty() {
                     match docs.last_mut() {
                         Some(doc) => {
@@ -745,7 +822,8 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                 let flow = style == SequenceStyle::Flow;
                 ld.stack.push(Frame::Seq {
                     items: Vec::new(),
-                    col: if flow { col } else { block_col },
+                    // The column of its `-` (also for a sequence not indented under its key).
+                    col,
                     anchor,
                     flow,
                 });
