@@ -22,18 +22,6 @@ impl Edit {
         Edit { sb, runtime }
     }
 
-    /// An encrypted file written by the real sops.
-    fn sops_file(&self, name: &str, plain: &str) -> PathBuf {
-        let p = self.sb.write(&format!("plain-{name}"), plain);
-        let out = stdout_of(
-            self.sb
-                .sops()
-                .args(["encrypt", "--age", AGE1, "--filename-override", name])
-                .arg(&p),
-        );
-        self.sb.write(name, out)
-    }
-
     /// An editor script.
     fn editor(&self, name: &str, body: &str) -> PathBuf {
         let p = self.sb.write(name, format!("#!/bin/sh\n{body}\n"));
@@ -51,17 +39,6 @@ impl Edit {
         cmd
     }
 
-    fn sops_decrypt(&self, file: &Path) -> String {
-        let out = stdout_of(
-            self.sb
-                .sops()
-                .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
-                .arg("decrypt")
-                .arg(file),
-        );
-        String::from_utf8(out).unwrap()
-    }
-
     fn assert_nothing_left(&self) {
         assert_eq!(
             entries(&self.runtime),
@@ -74,7 +51,7 @@ impl Edit {
 #[test]
 fn one_changed_value_changes_only_its_line_mac_and_lastmodified() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let before = std::fs::read(&file).unwrap();
     // Make sure lastmodified can differ from the sops run (second resolution).
     std::thread::sleep(Duration::from_millis(1100));
@@ -88,7 +65,7 @@ fn one_changed_value_changes_only_its_line_mac_and_lastmodified() {
     );
     let after = std::fs::read(&file).unwrap();
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
-    let plain = t.sops_decrypt(&file);
+    let plain = t.sb.sops_decrypt(&file);
     assert!(plain.contains("\"password\": \"hunter3\""), "{plain}");
     assert!(plain.contains("\"user\": \"alice\""), "{plain}");
     t.assert_nothing_left();
@@ -97,7 +74,7 @@ fn one_changed_value_changes_only_its_line_mac_and_lastmodified() {
 #[test]
 fn editor_sees_same_base_name_in_private_dir() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let seen = t.sb.path().join("seen");
     let ed = t.editor(
         "ed.sh",
@@ -117,7 +94,7 @@ fn editor_sees_same_base_name_in_private_dir() {
 #[test]
 fn unchanged_content_exits_200_and_leaves_the_file_alone() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let before = std::fs::read(&file).unwrap();
     let ed = t.editor("ed.sh", "true");
     t.secret(&ed)
@@ -133,7 +110,7 @@ fn unchanged_content_exits_200_and_leaves_the_file_alone() {
 #[test]
 fn bare_file_argument_is_edit() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let ed = t.editor("ed.sh", "true");
     t.secret(&ed).arg(&file).assert().code(200);
 }
@@ -141,7 +118,7 @@ fn bare_file_argument_is_edit() {
 #[test]
 fn invalid_content_without_a_terminal_fails_and_keeps_the_file() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let before = std::fs::read(&file).unwrap();
     let ed = t.editor("ed.sh", r#"printf '{"broken": ' > "$1""#);
     t.secret(&ed)
@@ -158,7 +135,7 @@ fn invalid_content_without_a_terminal_fails_and_keeps_the_file() {
 #[test]
 fn a_sops_key_added_by_hand_is_refused() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let before = std::fs::read(&file).unwrap();
     let ed = t.editor("ed.sh", r#"printf '{"a": "b", "sops": {"x": 1}}' > "$1""#);
     t.secret(&ed)
@@ -175,7 +152,7 @@ fn a_sops_key_added_by_hand_is_refused() {
 #[test]
 fn failing_or_missing_editor_is_201() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let before = std::fs::read(&file).unwrap();
     let ed = t.editor("ed.sh", r#"echo '{"a": 1}' > "$1"; exit 3"#);
     t.secret(&ed).arg("edit").arg(&file).assert().code(201);
@@ -194,7 +171,7 @@ fn failing_or_missing_editor_is_201() {
 #[test]
 fn sops_editor_wins_and_is_split_like_a_shell() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let ed = t.editor(
         "ed.sh",
         r#"[ "$1" = "two words" ] || exit 9; sed -i 's/alice/bob/' "$2""#,
@@ -205,14 +182,14 @@ fn sops_editor_wins_and_is_split_like_a_shell() {
         .arg(&file)
         .assert()
         .code(0);
-    assert!(t.sops_decrypt(&file).contains("\"user\": \"bob\""));
+    assert!(t.sb.sops_decrypt(&file).contains("\"user\": \"bob\""));
 }
 
 /// Starts `secret edit` with an editor that hangs, waits until the editor runs, then sends
 /// `signal` to secret.
 fn signal_while_editing(signal: i32) -> (Edit, Vec<u8>, Vec<u8>, std::process::Output) {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let before = std::fs::read(&file).unwrap();
     let ready = t.sb.path().join("ready");
     // The editor changes the file (so a write would happen) and then hangs.
@@ -282,7 +259,7 @@ fn sigint_and_sighup_while_editing_clean_up_too() {
 #[test]
 fn a_second_edit_of_the_same_file_is_refused() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let ready = t.sb.path().join("ready");
     let ed = t.editor(
         "ed.sh",
@@ -339,7 +316,7 @@ fn a_missing_file_starts_from_the_example() {
         .args(["edit", "--age", AGE1, "new.json"])
         .assert()
         .code(0);
-    let plain = t.sops_decrypt(&file);
+    let plain = t.sb.sops_decrypt(&file);
     assert!(plain.contains("\"example_key\": \"mine\""), "{plain}");
     assert!(plain.contains("\"example_number\": 1234.56789"), "{plain}");
     // Unchanged example: nothing is created.
@@ -364,7 +341,7 @@ fn a_missing_file_uses_the_creation_rules_keys() {
     );
     let ed = t.editor("ed.sh", r#"sed -i 's/example_value"/mine"/' "$1""#);
     t.secret(&ed).arg("edit").arg("new.json").assert().code(0);
-    let plain = t.sops_decrypt(&t.sb.path().join("new.json"));
+    let plain = t.sb.sops_decrypt(&t.sb.path().join("new.json"));
     assert!(plain.contains("\"example_key\": \"mine\""), "{plain}");
     t.assert_nothing_left();
 }
@@ -372,7 +349,7 @@ fn a_missing_file_uses_the_creation_rules_keys() {
 #[test]
 fn show_master_keys_puts_the_metadata_in_the_editor() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let seen = t.sb.path().join("seen");
     let ed = t.editor(
         "ed.sh",
@@ -388,14 +365,14 @@ fn show_master_keys_puts_the_metadata_in_the_editor() {
         .code(0);
     let seen = std::fs::read_to_string(seen).unwrap();
     assert!(seen.contains(AGE1) && seen.contains("\"sops\""), "{seen}");
-    assert!(t.sops_decrypt(&file).contains("carol"));
+    assert!(t.sb.sops_decrypt(&file).contains("carol"));
 }
 
 /// Needs the YAML store: the same minimal-diff property for a YAML file written by sops.
 #[test]
 fn yaml_edit_changes_only_the_edited_line() {
     let t = Edit::new();
-    let file = t.sops_file(
+    let file = t.sb.sops_file(
         "app.yaml",
         "# db\ndb:\n    user: alice\n    password: hunter2\nport: 5432\n",
     );
@@ -405,7 +382,7 @@ fn yaml_edit_changes_only_the_edited_line() {
     t.secret(&ed).arg("edit").arg(&file).assert().code(0);
     let after = std::fs::read(&file).unwrap();
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
-    assert!(t.sops_decrypt(&file).contains("password: hunter3"));
+    assert!(t.sb.sops_decrypt(&file).contains("password: hunter3"));
     t.assert_nothing_left();
 }
 
@@ -414,7 +391,7 @@ fn yaml_edit_changes_only_the_edited_line() {
 #[test]
 fn invalid_content_on_a_terminal_reopens_the_editor_with_the_text_kept() {
     let t = Edit::new();
-    let file = t.sops_file("app.json", PLAIN_JSON);
+    let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let count = t.sb.path().join("count");
     // First run: break the JSON with a recognisable mistake. Second run: the mistake must
     // still be there (text kept), then fix it.
@@ -450,6 +427,7 @@ fn invalid_content_on_a_terminal_reopens_the_editor_with_the_text_kept() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{}", String::from_utf8_lossy(&seen));
     assert!(t
+        .sb
         .sops_decrypt(&file)
         .contains("\"password\": \"typed-by-user\""));
     t.assert_nothing_left();

@@ -3,8 +3,6 @@
 mod common;
 use common::*;
 
-const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
-
 fn fails(cmd: &mut assert_cmd::Command, code: i32, needle: &str) -> String {
     let out = cmd.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -20,17 +20,6 @@ impl Exec {
         Exec { sb, runtime }
     }
 
-    fn sops_file(&self, name: &str, plain: &str) -> PathBuf {
-        let p = self.sb.write(&format!("plain-{name}"), plain);
-        let out = stdout_of(
-            self.sb
-                .sops()
-                .args(["encrypt", "--age", AGE1, "--filename-override", name])
-                .arg(&p),
-        );
-        self.sb.write(name, out)
-    }
-
     fn secret(&self) -> assert_cmd::Command {
         let mut cmd = self.sb.secret();
         cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
@@ -47,7 +36,7 @@ impl Exec {
 #[test]
 fn exec_env_child_sees_values_with_newlines_and_equals() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     let out = stdout_of(
         t.secret()
             .env("name", "inherited")
@@ -65,7 +54,7 @@ fn exec_env_child_sees_values_with_newlines_and_equals() {
 #[test]
 fn exec_env_passes_exit_codes_and_signals_through() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     t.secret()
         .arg("exec-env")
         .arg(&file)
@@ -83,7 +72,7 @@ fn exec_env_passes_exit_codes_and_signals_through() {
 #[test]
 fn exec_env_forwards_sigterm_to_the_child() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     let ready = t.sb.path().join("ready");
     let child =
         t.sb.secret_std()
@@ -115,7 +104,7 @@ fn exec_env_forwards_sigterm_to_the_child() {
 #[test]
 fn exec_env_pristine_gives_only_the_secrets() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     let out = stdout_of(
         t.secret()
             .env("SHOULD_NOT_LEAK", "1")
@@ -140,7 +129,7 @@ fn exec_env_pristine_gives_only_the_secrets() {
 #[test]
 fn exec_env_nested_values_need_flatten() {
     let t = Exec::new();
-    let file = t.sops_file(
+    let file = t.sb.sops_file(
         "n.json",
         r#"{"top":"x","db":{"user":"u","hosts":["h1","h2"]}}"#,
     );
@@ -165,7 +154,7 @@ fn exec_env_nested_values_need_flatten() {
 #[test]
 fn exec_env_same_process_replaces_secret() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     // With exec the shell *is* the process: its exit status is secret's.
     let out = t
         .secret()
@@ -181,7 +170,7 @@ fn exec_env_same_process_replaces_secret() {
 #[test]
 fn exec_file_fifo_and_regular_file_both_deliver_the_content() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     let expected = stdout_of(
         t.sb.sops()
             .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
@@ -214,7 +203,7 @@ fn exec_file_fifo_and_regular_file_both_deliver_the_content() {
 #[test]
 fn exec_file_names_types_and_exit_codes() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     let name = stdout_of(
         t.secret()
             .args(["exec-file", "--no-fifo", "--filename", "conf.env"])
@@ -247,7 +236,7 @@ fn exec_file_names_types_and_exit_codes() {
 #[test]
 fn exec_file_cleans_up_when_the_child_is_killed() {
     let t = Exec::new();
-    let file = t.sops_file("app.json", PLAIN);
+    let file = t.sb.sops_file("app.json", PLAIN);
     t.secret()
         .args(["exec-file", "--no-fifo"])
         .arg(&file)
@@ -261,7 +250,8 @@ fn exec_file_cleans_up_when_the_child_is_killed() {
 #[test]
 fn exec_env_reads_yaml() {
     let t = Exec::new();
-    let file = t.sops_file("app.yaml", "name: app\nport: 5432\nratio: 1.5\n");
+    let file =
+        t.sb.sops_file("app.yaml", "name: app\nport: 5432\nratio: 1.5\n");
     let out = stdout_of(
         t.secret()
             .arg("exec-env")
@@ -275,7 +265,7 @@ fn exec_env_reads_yaml() {
 #[test]
 fn exec_env_reads_dotenv() {
     let t = Exec::new();
-    let file = t.sops_file("app.env", "NAME=app\nTOKEN=a=b\n");
+    let file = t.sb.sops_file("app.env", "NAME=app\nTOKEN=a=b\n");
     let out = stdout_of(
         t.secret()
             .arg("exec-env")

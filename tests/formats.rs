@@ -3,7 +3,6 @@
 mod common;
 use common::*;
 
-const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
 const AGE2: &str = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
 
 /// secret encrypts `plain` for `recipients`; sops and secret both decrypt it with each key

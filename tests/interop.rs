@@ -5,7 +5,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
 const AGE2: &str = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
 
 /// Encrypts `plain` with `tool` using the vectors' `.sops.yaml` (rule picked by `name`),

@@ -5,7 +5,6 @@ mod common;
 use common::*;
 use std::path::{Path, PathBuf};
 
-const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
 const AGE2: &str = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
 
 /// A third throwaway age identity made with age-keygen: (keys file, recipient).
@@ -190,9 +189,8 @@ fn rotate_sops_file_swaps_keys_and_keeps_nonces() {
     }
 }
 
-#[test]
-fn rotate_secret_file_in_place_and_legacy_flag() {
-    let sandbox = Sandbox::new();
+/// The vectors' `app.json` encrypted by `secret` for [`AGE1`], as `app.json`.
+fn secret_encrypted_app(sandbox: &Sandbox) -> PathBuf {
     let plain = vectors().join("plain/app.json");
     let enc = stdout_of(
         sandbox
@@ -200,7 +198,14 @@ fn rotate_secret_file_in_place_and_legacy_flag() {
             .args(["encrypt", "--age", AGE1])
             .arg(&plain),
     );
-    let file = sandbox.write("app.json", &enc);
+    sandbox.write("app.json", &enc)
+}
+
+#[test]
+fn rotate_secret_file_in_place_and_legacy_flag() {
+    let sandbox = Sandbox::new();
+    let file = secret_encrypted_app(&sandbox);
+    let enc = std::fs::read(&file).unwrap();
     // New data key: the old key material no longer opens the values.
     sandbox
         .secret()
@@ -494,14 +499,7 @@ fn age_plugin_recipients_and_identities_both_ways() {
 /// built through `groups add` (no .sops.yaml needed).
 fn three_groups(sandbox: &Sandbox) -> (PathBuf, PathBuf, String) {
     let (third_keys, third) = third_identity(sandbox);
-    let plain = vectors().join("plain/app.json");
-    let enc = stdout_of(
-        sandbox
-            .secret()
-            .args(["encrypt", "--age", AGE1])
-            .arg(&plain),
-    );
-    let file = sandbox.write("app.json", &enc);
+    let file = secret_encrypted_app(sandbox);
     sandbox
         .secret()
         .env("SOPS_AGE_KEY_FILE", key("age1.txt"))

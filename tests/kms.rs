@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const PLAIN: &str = "{\n\t\"db\": {\n\t\t\"user\": \"admin\",\n\t\t\"password\": \"hunter2\"\n\t},\n\t\"port\": 5432\n}\n";
-const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
 const ROLE: &str = "arn:aws:iam::123456789012:role/sops-test";
 
 fn scripts() -> PathBuf {

@@ -11,13 +11,7 @@ const PLAIN: &str =
 
 fn setup(name: &str, plain: &str) -> (Sandbox, PathBuf) {
     let sb = Sandbox::new();
-    let p = sb.write(&format!("plain-{name}"), plain);
-    let out = stdout_of(
-        sb.sops()
-            .args(["encrypt", "--age", AGE1, "--filename-override", name])
-            .arg(&p),
-    );
-    let file = sb.write(name, out);
+    let file = sb.sops_file(name, plain);
     (sb, file)
 }
 
@@ -25,16 +19,6 @@ fn secret(sb: &Sandbox) -> assert_cmd::Command {
     let mut cmd = sb.secret();
     cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"));
     cmd
-}
-
-fn sops_plain(sb: &Sandbox, file: &PathBuf) -> String {
-    String::from_utf8(stdout_of(
-        sb.sops()
-            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
-            .arg("decrypt")
-            .arg(file),
-    ))
-    .unwrap()
 }
 
 #[test]
@@ -50,7 +34,7 @@ fn set_changes_only_that_value() {
         .success();
     let after = std::fs::read(&file).unwrap();
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
-    assert!(sops_plain(&sb, &file).contains("\"password\": \"hunter3\""));
+    assert!(sb.sops_decrypt(&file).contains("\"password\": \"hunter3\""));
 }
 
 #[test]
@@ -73,7 +57,7 @@ fn set_creates_paths_and_stores_numbers_as_floats() {
         text.contains("type:float"),
         "JSON numbers are floats, as in sops"
     );
-    let plain = sops_plain(&sb, &file);
+    let plain = sb.sops_decrypt(&file);
     let expected = "\"list\": [\n\t\t\t\"a\",\n\t\t\t\"b\",\n\t\t\t\"c\"\n\t\t]";
     assert!(plain.contains(expected), "{plain}");
     assert!(
@@ -94,7 +78,7 @@ fn set_value_from_stdin_and_file_and_legacy_flag() {
         .write_stdin(r#""from-stdin""#)
         .assert()
         .success();
-    assert!(sops_plain(&sb, &file).contains("from-stdin"));
+    assert!(sb.sops_decrypt(&file).contains("from-stdin"));
     let v = sb.write("value.json", r#""from-file""#);
     secret(&sb)
         .args(["set", "--value-file"])
@@ -103,14 +87,14 @@ fn set_value_from_stdin_and_file_and_legacy_flag() {
         .arg(&v)
         .assert()
         .success();
-    assert!(sops_plain(&sb, &file).contains("from-file"));
+    assert!(sb.sops_decrypt(&file).contains("from-file"));
     secret(&sb)
         .arg("--set")
         .arg(r#"["user"] "legacy""#)
         .arg(&file)
         .assert()
         .success();
-    assert!(sops_plain(&sb, &file).contains("\"user\": \"legacy\""));
+    assert!(sb.sops_decrypt(&file).contains("\"user\": \"legacy\""));
 }
 
 #[test]
@@ -192,7 +176,7 @@ fn unset_removes_and_reports_missing_keys() {
         .assert()
         .success();
     let after = std::fs::read(&file).unwrap();
-    let plain = sops_plain(&sb, &file);
+    let plain = sb.sops_decrypt(&file);
     assert!(!plain.contains("password"), "{plain}");
     // Every other value keeps its ciphertext.
     let before = String::from_utf8(before).unwrap();
@@ -231,5 +215,5 @@ fn yaml_set_keeps_other_lines() {
         .success();
     let after = std::fs::read(&file).unwrap();
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
-    assert!(sops_plain(&sb, &file).contains("password: hunter3"));
+    assert!(sb.sops_decrypt(&file).contains("password: hunter3"));
 }

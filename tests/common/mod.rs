@@ -103,6 +103,29 @@ impl Sandbox {
         std::fs::write(&path, content).unwrap();
         path
     }
+
+    /// `plain` encrypted by the real sops for [`AGE1`], written as `name` (which picks the
+    /// format).
+    pub fn sops_file(&self, name: &str, plain: &str) -> PathBuf {
+        let p = self.write(&format!("plain-{name}"), plain);
+        let out = stdout_of(
+            self.sops()
+                .args(["encrypt", "--age", AGE1, "--filename-override", name])
+                .arg(&p),
+        );
+        self.write(name, out)
+    }
+
+    /// What the real sops decrypts `file` to with the first test key.
+    pub fn sops_decrypt(&self, file: &Path) -> String {
+        let out = stdout_of(
+            self.sops()
+                .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .arg("decrypt")
+                .arg(file),
+        );
+        String::from_utf8(out).unwrap()
+    }
 }
 
 /// The first test age recipient (identity in `keys/age1.txt`).
