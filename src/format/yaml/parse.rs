@@ -127,8 +127,6 @@ struct Loader<'s> {
 struct Next {
     /// Its column (0 for the end of a document).
     col: u64,
-    /// Whether it starts a block sequence.
-    opens_block_seq: bool,
     /// Whether it starts a block mapping or sequence.
     opens_block: bool,
 }
@@ -347,9 +345,8 @@ impl<'s> Loader<'s> {
                 } else {
                     None
                 }
-            } else if c == next_col && (next.opens_block_seq || inner_is_flush_seq && then_content)
-            {
-                // Heads of the first item of a flush sequence, or of the entry after one.
+            } else if c == next_col && inner_is_flush_seq && then_content {
+                // Heads of the entry after a flush sequence.
                 None
             } else if c >= inner_col {
                 Some(inner)
@@ -690,13 +687,6 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                         EventData::DocumentEnd { .. } | EventData::StreamEnd => 0,
                         _ => col,
                     },
-                    opens_block_seq: matches!(
-                        ev.data,
-                        EventData::SequenceStart {
-                            style: SequenceStyle::Block,
-                            ..
-                        }
-                    ),
                     opens_block: matches!(
                         ev.data,
                         EventData::SequenceStart {
