@@ -362,9 +362,14 @@ impl<'a> Walker<'a> {
         leaf: &Leaf,
         seal: impl Fn(&ValueCipher, &str) -> R + Sync,
     ) -> R {
+        if matches!(leaf, Leaf::Comment(_)) {
+            // Comments are not part of the MAC.
+            return seal(&self.cipher, leaf_aad(&self.aad));
+        }
+        // Computed once: for numbers and bools this is a new string.
         let plain = leaf.plaintext();
-        if plain.len() < PARALLEL_HASH_MIN || cores() < 2 || matches!(leaf, Leaf::Comment(_)) {
-            self.hash(leaf, true);
+        if plain.len() < PARALLEL_HASH_MIN || cores() < 2 {
+            self.hasher.update(&plain[..]);
             return seal(&self.cipher, leaf_aad(&self.aad));
         }
         let (cipher, aad) = (&self.cipher, leaf_aad(&self.aad));
