@@ -161,7 +161,7 @@ _secret() {
 
     case "${cmd}" in
         secret)
-            opts="-h -V --config --verbose --decryption-order --help --version encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help"
+            opts="-d -e -r -v -i -s -a -p -k -h --config --verbose --decryption-order --indent --decrypt --encrypt --rotate --set --version --disable-version-check --check-for-updates --in-place --output --input-type --output-type --filename-override --extract --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --gcp-kms --hckms --azure-kv --hc-vault-transit --add-gcp-kms --rm-gcp-kms --add-hckms --rm-hckms --add-azure-kv --rm-azure-kv --add-hc-vault-transit --rm-hc-vault-transit --keyservice --enable-local-keyservice --help encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,6 +175,178 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disable-version-check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filename-override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --extract)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unencrypted-suffix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypted-suffix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unencrypted-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypted-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --unencrypted-comment-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encrypted-comment-regex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shamir-secret-sharing-threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-pgp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-pgp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -183,7 +355,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__check)
-            opts="-h --allow --config --verbose --decryption-order --help"
+            opts="-h --allow --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -201,6 +373,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -209,7 +385,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__completion)
-            opts="-h --write-all --config --verbose --decryption-order --help bash elvish fish powershell zsh"
+            opts="-h --write-all --config --verbose --decryption-order --indent --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +403,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -235,7 +415,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__decrypt)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --extract --ignore-mac --mask --config --verbose --decryption-order --help"
+            opts="-i -h --in-place --output --input-type --output-type --filename-override --extract --ignore-mac --mask --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -261,11 +441,23 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -277,7 +469,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__edit)
-            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --gcp-kms --hckms --azure-kv --hc-vault-transit --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -351,11 +543,39 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,7 +587,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --gcp-kms --hckms --azure-kv --hc-vault-transit --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -449,11 +669,39 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -465,13 +713,21 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__env)
-            opts="-h --pristine --same-process --user --flatten --background --config --verbose --decryption-order --help"
+            opts="-h --pristine --same-process --user --flatten --background --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -483,6 +739,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -491,7 +751,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__file)
-            opts="-h --no-fifo --filename --input-type --output-type --user --config --verbose --decryption-order --help"
+            opts="-h --no-fifo --filename --input-type --output-type --user --background --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,11 +773,23 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -529,7 +801,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__explain)
-            opts="-h --input-type --config --verbose --decryption-order --help"
+            opts="-h --input-type --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +816,10 @@ _secret() {
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -555,7 +831,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__filestatus)
-            opts="-h --input-type --config --verbose --decryption-order --help"
+            opts="-h --input-type --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,6 +849,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -581,7 +861,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__git__subcmd__setup)
-            opts="-h --command --config --verbose --decryption-order --help"
+            opts="-h --command --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +879,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -607,7 +891,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__git__subcmd__textconv)
-            opts="-h --config --verbose --decryption-order --help"
+            opts="-h --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -618,6 +902,10 @@ _secret() {
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -629,7 +917,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__groups)
-            opts="-h --config --verbose --decryption-order --help add delete help"
+            opts="-h --config --verbose --decryption-order --indent --help add delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,6 +931,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -651,7 +943,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__groups__subcmd__add)
-            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --age --pgp --kms --config --verbose --decryption-order --help"
+            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --age --pgp --kms --aws-profile --encryption-context --gcp-kms --hckms --azure-kv --hc-vault-transit --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -666,6 +958,14 @@ _secret() {
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -681,11 +981,39 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --aws-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -697,7 +1025,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__groups__subcmd__delete)
-            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,11 +1043,23 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1095,7 +1435,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__init)
-            opts="-y -h --yes --path-regex --age --config --verbose --decryption-order --help"
+            opts="-y -h --yes --path-regex --age --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1117,6 +1457,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1125,7 +1469,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__merge__subcmd__driver)
-            opts="-h --config --verbose --decryption-order --help"
+            opts="-h --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1139,6 +1483,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --indent)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1147,7 +1495,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__rotate)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
+            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --ignore-mac --add-gcp-kms --rm-gcp-kms --add-hckms --rm-hckms --add-azure-kv --rm-azure-kv --add-hc-vault-transit --rm-hc-vault-transit --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1201,11 +1549,55 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --add-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1217,7 +1609,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__set)
-            opts="-h --value-file --value-stdin --idempotent --input-type --output-type --ignore-mac --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-h --value-file --value-stdin --idempotent --input-type --output-type --ignore-mac --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,11 +1627,23 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1251,7 +1655,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__unset)
-            opts="-h --idempotent --input-type --output-type --ignore-mac --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-h --idempotent --input-type --output-type --ignore-mac --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1269,11 +1673,23 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1285,7 +1701,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__updatekeys)
-            opts="-y -h --yes --input-type --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-y -h --yes --input-type --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1299,11 +1715,23 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --indent)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,7 @@
 //! `secret decrypt`: sops file in, plaintext out.
 
 use super::io::{Context, Destination, Files, Purpose};
+use super::keyservice_args::KeyServiceArgs;
 use super::IoArgs;
 use crate::error::Result;
 
@@ -21,20 +22,21 @@ pub struct DecryptArgs {
     /// Replace every decrypted value with ***** (layout and comments kept; for logs)
     #[arg(long)]
     pub mask: bool,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, false)?;
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
-    let options = ctx.store_options()?;
     let loaded = files.load(ctx)?;
     let encrypted = args.mask.then(|| loaded.docs.clone());
     let mut opened = files.open_loaded(ctx, loaded, args.ignore_mac, Purpose::Read)?;
     if let Some(encrypted) = &encrypted {
         crate::mask::mask_docs(&mut opened.docs, encrypted, Default::default());
     }
-    let store = files.output_format.store(&options);
+    let store = ctx.output_store(files.output_format)?;
     let out = match extract {
         None => store.emit(&opened.docs, None),
         Some(path) => {

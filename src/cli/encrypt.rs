@@ -1,6 +1,8 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
 use super::io::{Context, Destination, Files};
+use super::keyservice_args::KeyServiceArgs;
+use super::pending_keys::PendingKeyArgs;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
@@ -19,6 +21,10 @@ pub struct EncryptArgs {
     pub io: IoArgs,
     #[command(flatten)]
     pub keys: NewFileArgs,
+    #[command(flatten)]
+    pub pending: PendingKeyArgs,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 /// What decides the keys and the selector of a new file: shared by `encrypt` and by `edit`
@@ -222,9 +228,9 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
 }
 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    args.pending.reject()?;
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
-    let options = ctx.store_options()?;
     let loaded = files.load(ctx)?;
     if loaded.metadata.is_some() {
         return Err(Error::new(
@@ -234,7 +240,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     }
 
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
-    let out_store = files.output_format.store(&options);
+    let out_store = ctx.output_store(files.output_format)?;
     let mut docs = loaded.docs;
     out_store.normalize(&mut docs);
     let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;

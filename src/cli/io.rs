@@ -4,7 +4,7 @@
 use super::{GlobalArgs, IoArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
-use crate::format::{Format, Loaded, StoreOptions};
+use crate::format::{Format, Loaded, Store, StoreOptions};
 use crate::keys::Keyring;
 use crate::sopsfile::{self, OpenOptions, Opened};
 use std::cell::OnceCell;
@@ -41,7 +41,13 @@ impl Context {
             .get_or_init(|| {
                 let path = match &self.global.config {
                     Some(p) => Some(p.clone()),
-                    None => config::find(&self.cwd),
+                    None => {
+                        let (found, warning) = config::find(&self.cwd);
+                        if let Some(warning) = warning {
+                            eprintln!("secret: warning: {warning}");
+                        }
+                        found
+                    }
                 };
                 match path {
                     None => Ok(None),
@@ -57,9 +63,20 @@ impl Context {
             .map_err(Clone::clone)
     }
 
-    /// Store options from the config (defaults without one).
+    /// Store options from the config (defaults without one), for reading input. `--indent`
+    /// only shapes output: see [`Context::output_store`].
     pub fn store_options(&self) -> Result<StoreOptions> {
         Ok(self.config()?.map(|c| c.stores).unwrap_or_default())
+    }
+
+    /// The store that writes `format` output: the config's options with `--indent` over
+    /// them (YAML and JSON only; an indent the format refuses is sops' exit 4).
+    pub fn output_store(&self, format: Format) -> Result<Box<dyn Store>> {
+        let mut options = self.store_options()?;
+        if let Some(n) = self.global.indent {
+            apply_indent(&mut options, format, n)?;
+        }
+        Ok(format.store(&options))
     }
 
     /// The decryption order from `--decryption-order`/`SOPS_DECRYPTION_ORDER`.
@@ -72,6 +89,33 @@ impl Context {
                 .collect()),
         }
     }
+}
+
+/// Puts `--indent N` over the config's indentation for `format`, with sops' rules: YAML 0
+/// means its default 4 and negative is refused; JSON -1 means a tab and below -1 is refused.
+fn apply_indent(options: &mut StoreOptions, format: Format, n: i64) -> Result<()> {
+    let refused = |what: &str| {
+        Error::new(
+            Code::ErrorDumpingTree,
+            format!("Error dumping file: {what}"),
+        )
+    };
+    match format {
+        Format::Yaml if n < 0 => return Err(refused("YAML Negative indentation not accepted")),
+        Format::Yaml => options.yaml_indent = if n == 0 { 4 } else { n as usize },
+        Format::Json | Format::Binary if n < -1 => {
+            return Err(refused(
+                "JSON Indentation parameter smaller than -1 is not accepted",
+            ))
+        }
+        Format::Json | Format::Binary => {
+            let indent = usize::try_from(n).ok();
+            options.json_indent = indent;
+            options.json_binary_indent = indent;
+        }
+        Format::Dotenv | Format::Ini | Format::Toml => {}
+    }
+    Ok(())
 }
 
 /// Why a file is decrypted.

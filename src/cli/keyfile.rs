@@ -123,9 +123,7 @@ pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
 /// The file with new metadata, as the output format writes it.
 pub fn emit(ctx: &Context, docs: &[Map], metadata: &Metadata, format: Format) -> Result<Vec<u8>> {
     let meta_tree = sopsfile::metadata_tree(metadata, format);
-    format
-        .store(&ctx.store_options()?)
-        .emit(docs, Some(&meta_tree))
+    ctx.output_store(format)?.emit(docs, Some(&meta_tree))
 }
 
 /// The string that identifies a key when comparing keys (sops' `ToString`).

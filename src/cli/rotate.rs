@@ -5,6 +5,8 @@
 use super::encrypt::split_list;
 use super::io::{Context, Destination, Files, Purpose};
 use super::keyfile;
+use super::keyservice_args::KeyServiceArgs;
+use super::pending_keys::PendingKeyChangeArgs;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
@@ -20,6 +22,27 @@ use clap::Args;
 pub struct RotateArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub changes: KeyChangeArgs,
+    /// KMS encryption context `key:value,...` for the --add-kms keys
+    #[arg(long, value_name = "CONTEXT")]
+    pub encryption_context: Option<String>,
+    /// AWS shared-config profile for the --add-kms keys
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
+    /// Do not check the file's MAC before rotating
+    #[arg(long)]
+    pub ignore_mac: bool,
+    #[command(flatten)]
+    pub pending: PendingKeyChangeArgs,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
+}
+
+/// The master keys to add to the first group or remove from every group (shared by
+/// `rotate` and sops' legacy `-r`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeyChangeArgs {
     /// Add these age recipients (comma-separated) to the first key group
     #[arg(long, value_name = "RECIPIENTS")]
     pub add_age: Option<String>,
@@ -38,18 +61,9 @@ pub struct RotateArgs {
     /// Remove these AWS KMS ARNs (comma-separated) from every key group
     #[arg(long, value_name = "ARNS")]
     pub rm_kms: Option<String>,
-    /// KMS encryption context `key:value,...` for the --add-kms keys
-    #[arg(long, value_name = "CONTEXT")]
-    pub encryption_context: Option<String>,
-    /// AWS shared-config profile for the --add-kms keys
-    #[arg(long, value_name = "PROFILE")]
-    pub aws_profile: Option<String>,
-    /// Do not check the file's MAC before rotating
-    #[arg(long)]
-    pub ignore_mac: bool,
 }
 
-impl RotateArgs {
+impl KeyChangeArgs {
     fn list(v: &Option<String>) -> Vec<String> {
         v.as_deref().map(split_list).unwrap_or_default()
     }
@@ -110,13 +124,14 @@ pub fn remove_keys(
 /// Runs `secret rotate`.
 pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let files = Files::resolve(&args.io, false)?;
+    args.pending.reject()?;
     let Some(path) = files.input.clone() else {
         return Err(Error::new(
             Code::NoFileSpecified,
             "rotate needs a file (standard input is not supported)",
         ));
     };
-    if !path.exists() && args.changes_keys() {
+    if !path.exists() && args.changes.changes_keys() {
         return Err(Error::new(
             Code::CannotChangeKeysFromNonExistentFile,
             format!(
@@ -130,9 +145,9 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let profile = args.aws_profile.as_deref().unwrap_or("");
     // Build the new keys before touching anything, so a bad recipient fails early.
     let additions = GroupSpec {
-        age: RotateArgs::list(&args.add_age),
-        pgp: RotateArgs::list(&args.add_pgp),
-        kms: RotateArgs::list(&args.add_kms)
+        age: KeyChangeArgs::list(&args.changes.add_age),
+        pgp: KeyChangeArgs::list(&args.changes.add_pgp),
+        kms: KeyChangeArgs::list(&args.changes.add_kms)
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, profile))
             .collect(),
@@ -150,7 +165,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         metadata.key_groups.push(KeyGroup::new());
     }
     metadata.key_groups[0].extend(added);
-    for (kind, id) in remove_keys(&mut metadata.key_groups, &args.removals()) {
+    for (kind, id) in remove_keys(&mut metadata.key_groups, &args.changes.removals()) {
         eprintln!("secret: warning: {label}: no {kind} key {id} to remove");
     }
 

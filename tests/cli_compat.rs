@@ -1,0 +1,296 @@
+//! sops' command line as scripts use it: every flag the real sops accepts, the legacy
+//! top-level form, `--version` under the name `sops`, `--indent`, Go boolean variables.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// One flag of a sops help text: its spelling and whether it takes a value.
+#[derive(Debug)]
+struct Flag {
+    name: String,
+    takes_value: bool,
+}
+
+/// The real sops' help for `path` (a command path such as `["groups", "add"]`).
+fn sops_help(sandbox: &Sandbox, path: &[&str]) -> String {
+    let out = sandbox.sops().args(path).arg("--help").output().unwrap();
+    assert!(out.status.success(), "sops {path:?} --help failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The lines of the section headed `title` (urfave/cli layout: a title line ending in `:`,
+/// then indented lines up to the next title).
+fn section<'a>(help: &'a str, title: &str) -> Vec<&'a str> {
+    help.lines()
+        .skip_while(|l| l.trim_end() != title)
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+/// Every flag spelling in a help text's option section (`--kms value, -k value   text`).
+fn flags(help: &str) -> Vec<Flag> {
+    let mut out = Vec::new();
+    for title in ["GLOBAL OPTIONS:", "OPTIONS:"] {
+        for line in section(help, title) {
+            let spec = line.trim_start().split("  ").next().unwrap();
+            for spelling in spec.split(", ") {
+                let mut words = spelling.split_whitespace();
+                let name = words.next().unwrap().to_string();
+                assert!(name.starts_with('-'), "not a flag: {line:?}");
+                out.push(Flag {
+                    name,
+                    takes_value: words.next() == Some("value"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The subcommand names of a help text's COMMANDS section (aliases dropped).
+fn commands(help: &str) -> Vec<String> {
+    section(help, "COMMANDS:")
+        .iter()
+        .map(|l| {
+            let name = l.split_whitespace().next().unwrap();
+            name.trim_end_matches(',').to_string()
+        })
+        .filter(|c| c != "help")
+        .collect()
+}
+
+/// Every command path of the real sops, from its help: top level, subcommands, their
+/// subcommands.
+fn sops_command_paths(sandbox: &Sandbox) -> Vec<(Vec<String>, String)> {
+    let mut todo = vec![Vec::<String>::new()];
+    let mut out = Vec::new();
+    while let Some(path) = todo.pop() {
+        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+        let help = sops_help(sandbox, &refs);
+        for c in commands(&help) {
+            let mut sub = path.clone();
+            sub.push(c);
+            todo.push(sub);
+        }
+        out.push((path, help));
+    }
+    out
+}
+
+#[test]
+fn secret_accepts_every_flag_of_every_sops_command() {
+    let sandbox = Sandbox::new();
+    let paths = sops_command_paths(&sandbox);
+    assert!(
+        paths.len() > 10,
+        "too few sops commands found: {}",
+        paths.len()
+    );
+    let mut checked = 0;
+    let mut missing_flags = Vec::new();
+    let mut missing_commands = Vec::new();
+    for (path, help) in &paths {
+        // Without the command, `secret NAME --help` is the top level's help (NAME taken for
+        // the legacy form's FILE): the usage line tells.
+        let usage = format!("Usage: secret {}", path.join(" "));
+        let has_command = sandbox.secret().args(path).arg("--help").output().unwrap();
+        if !String::from_utf8_lossy(&has_command.stdout).contains(usage.trim_end()) {
+            // Whole commands (keyservice, publish) are built on their own; flags are the
+            // subject here.
+            missing_commands.push(path.join(" "));
+            continue;
+        }
+        for flag in flags(help) {
+            if flag.name == "--help" || flag.name == "-h" {
+                continue;
+            }
+            let mut cmd = sandbox.secret();
+            cmd.args(path).arg(&flag.name);
+            if flag.takes_value {
+                cmd.arg("1");
+            }
+            let out = cmd.arg("--help").output().unwrap();
+            checked += 1;
+            if !out.status.success() {
+                missing_flags.push(format!(
+                    "secret {} {}: {}",
+                    path.join(" "),
+                    flag.name,
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                ));
+            }
+        }
+    }
+    eprintln!("commands secret does not have (not checked here): {missing_commands:?}");
+    assert!(checked > 150, "only {checked} flags found in sops' help");
+    assert!(missing_flags.is_empty(), "{}", missing_flags.join("\n"));
+}
+
+/// `secret` under the name `sops`, as a symlink in the sandbox.
+fn installed_as_sops(sandbox: &Sandbox) -> std::path::PathBuf {
+    let link = sandbox.path().join("sops");
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("secret"), &link).unwrap();
+    link
+}
+
+#[test]
+fn version_under_the_name_sops_starts_with_sops_own_line() {
+    let sandbox = Sandbox::new();
+    let theirs = String::from_utf8(stdout_of(sandbox.sops().arg("--version"))).unwrap();
+    let link = installed_as_sops(&sandbox);
+    for flag in ["--version", "-v"] {
+        let ours = stdout_of(assert_cmd::Command::new(&link).arg(flag));
+        let ours = String::from_utf8(ours).unwrap();
+        // Ansible's probe: `^sops (\d+)\.(\d+)\.(\d+)` on the first line.
+        let first = ours.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!("{} (secret ", theirs.trim_end())),
+            "{ours}"
+        );
+        assert!(first.ends_with(&format!(" {})", env!("CARGO_PKG_VERSION"))));
+    }
+    let plain = String::from_utf8(stdout_of(sandbox.secret().arg("--version"))).unwrap();
+    let sops_version = theirs.trim_end().trim_start_matches("sops ");
+    assert_eq!(
+        plain,
+        format!(
+            "secret {} (sops {sops_version} compatible)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    // Offline: asking for the update check says so and still succeeds.
+    let checked = stdout_of(sandbox.secret().args(["--check-for-updates", "--version"]));
+    assert!(String::from_utf8(checked).unwrap().contains("offline"));
+}
+
+#[test]
+fn boolean_variables_follow_go_parsebool_as_in_sops() {
+    let sandbox = Sandbox::new();
+    for (value, ok) in [("1", true), ("True", true), ("f", true), ("yes", false)] {
+        for mut cmd in [sandbox.sops(), sandbox.secret()] {
+            let out = cmd
+                .env("SOPS_DISABLE_VERSION_CHECK", value)
+                .arg("--version")
+                .output()
+                .unwrap();
+            assert_eq!(out.status.success(), ok, "{value}: {cmd:?}");
+            if !ok {
+                assert_eq!(out.status.code(), Some(1));
+            }
+        }
+    }
+}
+
+/// An age-encrypted copy of `plain` (named `name`) written by the real sops.
+fn sops_encrypted(sandbox: &Sandbox, name: &str, plain: &str) -> std::path::PathBuf {
+    let file = sandbox.write(name, plain);
+    let status = sandbox
+        .sops()
+        .args(["encrypt", "-i", "--age", AGE1])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    file
+}
+
+/// Runs both tools with `args` (the file last) and returns (status, stdout) of each.
+fn both(sandbox: &Sandbox, args: &[&str], file: &Path) -> [(Option<i32>, String); 2] {
+    [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+        let out = cmd
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    })
+}
+
+#[test]
+fn legacy_form_takes_every_mode_with_its_flags_like_sops() {
+    let sandbox = Sandbox::new();
+    let plain = "a:\n    b: x\n    l:\n        - 1\nc: 2\n";
+    let file = sops_encrypted(&sandbox, "f.yaml", plain);
+    for args in [
+        &["-d"][..],
+        &["-d", "--extract", r#"["a"]["l"]"#],
+        &["-d", "--kms", "arn:ignored", "--add-age", "ignored", "-s"],
+        &["--decrypt", "--output-type", "json", "--ignore-mac"],
+        &["-d", "--indent", "2"],
+        &["-d", "--indent", "0", "--output-type", "json"],
+        &[
+            "-d",
+            "--enable-local-keyservice",
+            "--keyservice",
+            "tcp://127.0.0.1:9",
+        ],
+    ] {
+        let [theirs, ours] = both(&sandbox, args, &file);
+        assert_eq!(ours, theirs, "{args:?}");
+        assert_eq!(ours.0, Some(0), "{args:?}");
+    }
+    // sops' legacy set, in place: both files then decrypt alike.
+    let twin = sandbox.write("twin.yaml", std::fs::read(&file).unwrap());
+    for (mut cmd, f) in [(sandbox.sops(), &file), (sandbox.secret(), &twin)] {
+        let status = cmd
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["--set", r#"["a"]["b"] "new""#, "-i"])
+            .arg(f)
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success());
+    }
+    let [theirs, ours] = both(&sandbox, &["-d"], &twin);
+    let [by_sops, _] = both(&sandbox, &["-d"], &file);
+    assert_eq!(ours, by_sops);
+    assert_eq!(theirs, by_sops);
+    assert!(ours.1.contains("b: new"));
+    // No file: both exit 100.
+    let [theirs, ours] =
+        [sandbox.sops(), sandbox.secret()].map(|mut c| c.arg("-d").output().unwrap());
+    assert_eq!(ours.status.code(), Some(100));
+    assert_eq!(theirs.status.code(), Some(100));
+}
+
+#[test]
+fn indent_shapes_yaml_and_json_output_like_sops_legacy_form() {
+    let sandbox = Sandbox::new();
+    let yaml = sops_encrypted(
+        &sandbox,
+        "i.yaml",
+        "a:\n    b:\n        - x\n        - y: 1\n",
+    );
+    let json = sops_encrypted(&sandbox, "i.json", "{\"a\": {\"b\": [1, {\"c\": true}]}}\n");
+    for n in ["-3", "-2", "-1", "0", "1", "2", "3", "9", "10"] {
+        for (file, types) in [
+            (&yaml, &["--output-type", "yaml"][..]),
+            (&yaml, &["--output-type", "json"]),
+            (&json, &["--output-type", "json"]),
+            (&json, &["--output-type", "yaml"]),
+        ] {
+            let mut args = vec!["-d", "--indent", n];
+            args.extend_from_slice(types);
+            let [theirs, ours] = both(&sandbox, &args, file);
+            assert_eq!(ours, theirs, "{args:?} {}", file.display());
+        }
+    }
+    // sops 3.13 honours the global value in subcommands too.
+    let [_, legacy] = both(&sandbox, &["-d", "--indent", "2"], &yaml);
+    let [_, sub] = both(&sandbox, &["--indent", "2", "decrypt"], &yaml);
+    let [_, after] = both(&sandbox, &["decrypt", "--indent", "2"], &yaml);
+    assert_eq!(sub, legacy);
+    assert_eq!(after, legacy);
+}
