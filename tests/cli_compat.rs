@@ -294,3 +294,66 @@ fn indent_shapes_yaml_and_json_output_like_sops_legacy_form() {
     assert_eq!(sub, legacy);
     assert_eq!(after, legacy);
 }
+
+#[test]
+fn sops_age_key_may_hold_several_keys_on_one_line() {
+    let sandbox = Sandbox::new();
+    let last_line = |name: &str| {
+        std::fs::read_to_string(key(name))
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let one_line = format!("{} {}", last_line("age2.txt"), last_line("age1.txt"));
+    let out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY", one_line)
+            .arg("decrypt")
+            .arg(vectors().join("sops/app.age1.yaml")),
+    );
+    assert_same(
+        &out,
+        &std::fs::read(vectors().join("expected/app.age1.yaml")).unwrap(),
+        "SOPS_AGE_KEY with two keys on a line",
+    );
+}
+
+#[test]
+fn ssh_private_key_cmd_opens_files_for_ssh_recipients() {
+    let sandbox = Sandbox::new();
+    // The command runs without a shell, for each age key, with SOPS_AGE_RECIPIENT set.
+    let script = sandbox.write(
+        "print-key.sh",
+        format!(
+            "#!/bin/sh\ncase \"$SOPS_AGE_RECIPIENT\" in ssh-*) cat '{}';; esac\n",
+            key("id_ed25519").display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_SSH_PRIVATE_KEY_CMD", &script)
+            .arg("decrypt")
+            .arg(vectors().join("sops/app.ssh.yaml")),
+    );
+    assert_same(
+        &out,
+        &std::fs::read(vectors().join("expected/app.ssh.yaml")).unwrap(),
+        "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
+    );
+    // A command printing garbage names itself in the failure.
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_SSH_PRIVATE_KEY_CMD", "echo nonsense")
+        .arg("decrypt")
+        .arg(vectors().join("sops/app.ssh.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(128));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("malformed SSH identity returned by running SOPS_AGE_SSH_PRIVATE_KEY_CMD"));
+}
