@@ -87,11 +87,11 @@ pub struct SealPlan {
 /// Makes the metadata of a new file: a fresh data key wrapped by the plan's master keys.
 /// `lastmodified` and `mac` stay empty until [`reseal`] fills them.
 pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
-    if plan.groups.iter().all(Vec::is_empty) {
+    // sops' words, which scripts look for; no group at all counts as an empty one.
+    if plan.groups.is_empty() || plan.groups.iter().any(Vec::is_empty) {
         return Err(Error::new(
             Code::Generic,
-            "no master keys to encrypt with: give --age (or SOPS_AGE_RECIPIENTS) or add a \
-             creation rule with keys to .sops.yaml",
+            "Could not generate data key: [empty key group provided]",
         ));
     }
     let data_key = DataKey::generate();

@@ -357,3 +357,73 @@ fn ssh_private_key_cmd_opens_files_for_ssh_recipients() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("malformed SSH identity returned by running SOPS_AGE_SSH_PRIVATE_KEY_CMD"));
 }
+
+/// Exit code and stderr of both tools (sops first) for the same command.
+fn codes_of(sandbox: &Sandbox, args: &[&str]) -> [(Option<i32>, String); 2] {
+    [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+        let out = cmd.args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    })
+}
+
+#[test]
+fn unreadable_encrypted_files_exit_1_as_in_sops() {
+    let sandbox = Sandbox::new();
+    sandbox.write("empty.yaml", "");
+    sandbox.write("empty.json", "");
+    sandbox.write("bad.yaml", "a: [1\n");
+    sandbox.write("bad.json", "{\"a\": \n");
+    for file in ["empty.yaml", "empty.json", "bad.yaml", "bad.json"] {
+        for args in [
+            &["decrypt", file][..],
+            &["-d", file],
+            &["rotate", file],
+            &["exec-env", file, "true"],
+            &["set", file, r#"["a"]"#, "1"],
+        ] {
+            let [theirs, ours] = codes_of(&sandbox, args);
+            assert_eq!(ours.0, theirs.0, "{args:?}: sops said {}", theirs.1);
+            assert_eq!(ours.0, Some(1), "{args:?}");
+        }
+    }
+    // filestatus: an empty YAML file is simply not encrypted, for both.
+    for mut cmd in [sandbox.sops(), sandbox.secret()] {
+        let out = stdout_of(cmd.args(["filestatus", "empty.yaml"]));
+        assert_eq!(out, b"{\"encrypted\":false}\n");
+    }
+    // Encrypting such input keeps its own codes (92 empty YAML, 2 unparsable).
+    for (file, code) in [("empty.yaml", 92), ("bad.yaml", 2)] {
+        let [theirs, ours] = codes_of(&sandbox, &["encrypt", "--age", AGE1, file]);
+        assert_eq!((ours.0, theirs.0), (Some(code), Some(code)), "{file}");
+    }
+}
+
+#[test]
+fn empty_or_missing_key_groups_fail_with_sops_message() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.yaml", "a: 1\n");
+    let no_config = codes_of(&sandbox, &["encrypt", "p.yaml"]);
+    let want = "config file not found, or has no creation rules, and no keys provided through \
+                command line options";
+    for (code, err) in &no_config {
+        assert_eq!(*code, Some(1));
+        assert!(err.contains(want), "{err}");
+    }
+    for rules in [
+        "  - key_groups: []\n",
+        "  - key_groups:\n    - {}\n",
+        "  - key_groups:\n    - age: []\n",
+        "  - age: \"\"\n",
+        &format!("  - key_groups:\n    - age: [{AGE1}]\n    - {{}}\n"),
+    ] {
+        sandbox.write(".sops.yaml", format!("creation_rules:\n{rules}"));
+        for (code, err) in codes_of(&sandbox, &["encrypt", "p.yaml"]) {
+            assert_eq!(code, Some(1), "{rules}");
+            assert!(
+                err.contains("Could not generate data key: [empty key group provided]"),
+                "{rules}: {err}"
+            );
+        }
+    }
+}

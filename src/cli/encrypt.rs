@@ -169,10 +169,17 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
             .collect(),
     };
-    let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
-        vec![cli_keys]
-    } else {
-        rule.map(|r| r.groups.clone()).unwrap_or_default()
+    let specs: Vec<GroupSpec> = match rule {
+        _ if !cli_keys.is_empty() => vec![cli_keys],
+        Some(rule) => rule.groups.clone(),
+        None => {
+            return Err(Error::new(
+                Code::Generic,
+                "config file not found, or has no creation rules, and no keys provided \
+                 through command line options",
+            )
+            .context(label))
+        }
     };
     let groups = specs
         .iter()

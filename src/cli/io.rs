@@ -198,16 +198,32 @@ impl Files {
     /// Reads the input and parses it with the input store; errors name the file.
     pub fn load(&self, ctx: &Context) -> Result<Loaded> {
         let input = self.read()?;
+        self.parse(ctx, &input)
+    }
+
+    /// Parses `input` with the input store; errors name the file.
+    fn parse(&self, ctx: &Context, input: &[u8]) -> Result<Loaded> {
         self.input_format
             .store(&ctx.store_options()?)
-            .load(&input)
+            .load(input)
             .map_err(|e| e.context(self.label()))
+    }
+
+    /// [`Files::load`] for a file that should be encrypted: as in sops, input that does not
+    /// parse (or is empty) is exit 1 there, not 2 or 92 as for plaintext to encrypt (sops
+    /// passes the store's error on without an exit code of its own).
+    pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
+        let input = self.read()?;
+        self.parse(ctx, &input).map_err(|e| Error {
+            code: Code::Generic,
+            ..e
+        })
     }
 
     /// Reads, parses and decrypts the input with the user's keys; warnings (such as comments
     /// found unencrypted) go to stderr. Errors name the file.
     pub fn open(&self, ctx: &Context, ignore_mac: bool, purpose: Purpose) -> Result<Opened> {
-        self.open_loaded(ctx, self.load(ctx)?, ignore_mac, purpose)
+        self.open_loaded(ctx, self.load_encrypted(ctx)?, ignore_mac, purpose)
     }
 
     /// Decrypts what [`Files::load`] read, as [`Files::open`] does.
