@@ -427,3 +427,40 @@ fn empty_or_missing_key_groups_fail_with_sops_message() {
         }
     }
 }
+
+#[test]
+fn exec_as_another_user_sets_home_user_and_logname() {
+    // Switching user needs root; elsewhere the switch itself fails before any of this.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: --user cannot switch users here");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let file = sops_encrypted(&sandbox, "env.yaml", "HOME: /decrypted\nX: y\n");
+    let show = "echo \"$HOME:$USER:$LOGNAME:$X:$(id -un)\"";
+    let env_out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["exec-env", "--user", "nobody"])
+            .arg(&file)
+            .arg(show),
+    );
+    assert_eq!(
+        String::from_utf8(env_out).unwrap(),
+        "/nonexistent:nobody:nobody:y:nobody\n"
+    );
+    let file_out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["exec-file", "--no-fifo", "--user", "nobody"])
+            .arg(&file)
+            .arg("echo \"$HOME:$USER:$LOGNAME:$(id -un)\""),
+    );
+    assert_eq!(
+        String::from_utf8(file_out).unwrap(),
+        "/nonexistent:nobody:nobody:nobody\n"
+    );
+}
