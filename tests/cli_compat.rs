@@ -464,3 +464,139 @@ fn exec_as_another_user_sets_home_user_and_logname() {
         "/nonexistent:nobody:nobody:nobody\n"
     );
 }
+
+/// The entries of a metadata block, each a first line at `indent` with the lines below it,
+/// sorted by key as sops 3.13 writes them (`closing`: lines at `indent` that end an entry).
+fn sorted_entries(lines: &[&str], indent: &str) -> Vec<Vec<String>> {
+    let mut entries: Vec<Vec<String>> = Vec::new();
+    for line in lines {
+        let starts_entry = line
+            .strip_prefix(indent)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '"'));
+        match entries.last_mut() {
+            Some(entry) if !starts_entry => entry.push(line.to_string()),
+            _ => entries.push(vec![line.to_string()]),
+        }
+    }
+    entries.sort_by(|a, b| a[0].cmp(&b[0]));
+    entries
+}
+
+/// A YAML file of secret's as sops 3.13 writes it: metadata keys in alphabetical order,
+/// comments inline after the value they stood above, `version: 3.13.2`.
+fn as_sops_3_13_yaml(text: &str) -> String {
+    let (body, meta) = text.split_once("sops:\n").unwrap();
+    let mut out: Vec<String> = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#ENC[") {
+            pending = Some(trimmed.to_string());
+            continue;
+        }
+        match pending.take() {
+            Some(comment) if trimmed.contains(": ENC[") || trimmed.starts_with("- ENC[") => {
+                out.push(format!("{line} {comment}"));
+            }
+            Some(comment) => {
+                out.push(comment);
+                out.push(line.to_string());
+            }
+            None => out.push(line.to_string()),
+        }
+    }
+    out.push("sops:".into());
+    let meta = meta.replace("version: 3.11.0", "version: 3.13.2");
+    let lines: Vec<&str> = meta.lines().collect();
+    out.extend(sorted_entries(&lines, "    ").into_iter().flatten());
+    out.join("\n") + "\n"
+}
+
+/// A JSON file of secret's with its metadata keys in alphabetical order (sops 3.13).
+fn as_sops_3_13_json(text: &str) -> String {
+    let (body, meta) = text.split_once("\t\"sops\": {\n").unwrap();
+    let (meta, tail) = meta.rsplit_once("\n\t}").unwrap();
+    let meta = meta.replace("\"version\": \"3.11.0\"", "\"version\": \"3.13.2\"");
+    let lines: Vec<&str> = meta.lines().collect();
+    let mut entries = sorted_entries(&lines, "\t\t");
+    let count = entries.len();
+    for (i, entry) in entries.iter_mut().enumerate() {
+        let last = entry.last_mut().unwrap();
+        let bare = last.trim_end_matches(',').to_string();
+        *last = if i + 1 < count { bare + "," } else { bare };
+    }
+    let meta: Vec<String> = entries.into_iter().flatten().collect();
+    format!("{body}\t\"sops\": {{\n{}\n\t}}{tail}", meta.join("\n"))
+}
+
+/// An INI file of secret's with its age key armored over several lines in `"""` quotes, as
+/// sops 3.12 to 3.13.1 wrote INI metadata (3.11 and 3.13.2 escape the newlines).
+fn as_sops_3_13_1_ini(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.split_once("= -----BEGIN") {
+            Some((key, rest)) => format!(
+                "{key}= \"\"\"-----BEGIN{}\"\"\"",
+                rest.trim_end().replace("\\n", "\n").trim_end_matches('\n')
+            ),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Turns a file of secret's into the layout of another sops release.
+type Relayout = fn(&str) -> String;
+
+#[test]
+fn files_laid_out_as_sops_3_12_and_3_13_write_them_decrypt_as_with_sops() {
+    let sandbox = Sandbox::new();
+    let plain_yaml = "# top\nkey1: value1\n# inline comment\nkey2: value2\nitems:\n    # on item\n    - one\n    - two\n";
+    let plain_json = "{\"key1\": \"a\", \"other\": 5}\n";
+    let plain_ini = "[s]\nkey1 = 1\n";
+    let cases: [(&str, &str, Relayout, &str); 3] = [
+        ("l.yaml", plain_yaml, as_sops_3_13_yaml, r#"["key1"]"#),
+        ("l.json", plain_json, as_sops_3_13_json, r#"["key1"]"#),
+        ("l.ini", plain_ini, as_sops_3_13_1_ini, r#"["s"]["key1"]"#),
+    ];
+    for (name, plain, relayout, path) in cases {
+        let input = sandbox.write(&format!("plain-{name}"), plain);
+        let mut args = vec!["encrypt", "--age", AGE1, "--filename-override", name];
+        if name != "l.yaml" {
+            // Options whose metadata keys sort differently from sops 3.11's struct order.
+            args.extend(["--encrypted-regex", "^key", "--mac-only-encrypted"]);
+        }
+        let ours = String::from_utf8(stdout_of(sandbox.secret().args(&args).arg(&input))).unwrap();
+        let relaid = relayout(&ours);
+        assert_ne!(relaid, ours, "{name}: the layout did not change");
+        if name == "l.yaml" {
+            assert_eq!(
+                relaid.matches("] #ENC[").count(),
+                2,
+                "inline comments:\n{relaid}"
+            );
+        }
+        let file = sandbox.write(name, &relaid);
+        let [theirs, ours] = both(&sandbox, &["decrypt"], &file);
+        assert_eq!(
+            theirs.0,
+            Some(0),
+            "{name}: sops cannot read the fixture:\n{relaid}"
+        );
+        assert_eq!(ours, theirs, "{name}");
+        // Changing a value keeps the file readable by sops.
+        let status = sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["set"])
+            .arg(&file)
+            .args([path, "\"changed\""])
+            .output()
+            .unwrap()
+            .status;
+        let [theirs, ours] = both(&sandbox, &["decrypt"], &file);
+        assert!(status.success(), "{name}");
+        assert_eq!(ours, theirs, "{name}");
+        assert!(ours.1.contains("changed"), "{name}: {}", ours.1);
+    }
+}
