@@ -426,6 +426,17 @@ fn empty_or_missing_key_groups_fail_with_sops_message() {
             );
         }
     }
+    // Under the name sops, stderr is sops' own, byte for byte (sops' functional tests
+    // compare it).
+    let link = installed_as_sops(&sandbox);
+    let [theirs, _] = codes_of(&sandbox, &["encrypt", "p.yaml"]);
+    let ours = assert_cmd::Command::new(&link)
+        .current_dir(sandbox.path())
+        .args(["encrypt", "p.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&ours.stderr), theirs.1);
+    assert_eq!(ours.status.code(), theirs.0);
 }
 
 #[test]

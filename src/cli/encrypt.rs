@@ -185,6 +185,7 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
         .iter()
         .map(|spec| build_group(spec, &context))
         .collect::<Result<Vec<_>>>()?;
+    sopsfile::check_groups(&groups)?;
 
     let cli_selector = args.selectors.selector()?;
     let rule_selector = rule.and_then(|r| r.selector.clone());

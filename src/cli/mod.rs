@@ -152,6 +152,11 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
     match dispatch(cli) {
         Ok(code) => code,
+        // Under sops' name, errors are printed as sops prints them: the bare message.
+        Err(e) if as_sops => {
+            eprintln!("{}", e.message);
+            e.code as i32
+        }
         Err(e) => {
             eprintln!("secret: {}", e.message);
             e.code as i32
