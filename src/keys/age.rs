@@ -1761,33 +1761,36 @@ mod tests {
         assert!(!err.message.contains("QLQH9Q"), "{}", err.message);
     }
 
-    #[test]
-    fn keys_files_accept_crlf_comments_and_several_keys() {
-        let text = format!(
-            "# comment\r\n\r\n{}\r\n{}",
-            key_text("age2.txt").lines().last().unwrap(),
-            key_text("age1.txt").lines().last().unwrap()
-        );
-        let env = Env::new(&[(SOPS_AGE_KEY, &text)]);
+    /// The identity line of a test keys file.
+    fn identity_line(name: &str) -> String {
+        key_text(name).lines().last().unwrap().to_string()
+    }
+
+    /// `env` opens the age1 vector and describes SOPS_AGE_KEY as holding age2 then age1.
+    fn opens_age1_with_age2_then_age1(env: &Env) {
         assert_eq!(
-            &unwrap_with("app.age1.yaml", &env).unwrap()[..],
+            &unwrap_with("app.age1.yaml", env).unwrap()[..],
             &expected_age1_key()[..]
         );
         let described = env.load().describe();
         assert!(
-            described
-                .iter()
-                .any(|l| l == &format!("SOPS_AGE_KEY: {AGE2}, {AGE1}")),
+            described.contains(&format!("SOPS_AGE_KEY: {AGE2}, {AGE1}")),
             "{described:?}"
         );
+    }
+
+    #[test]
+    fn keys_files_accept_crlf_comments_and_several_keys() {
+        let text = format!(
+            "# comment\r\n\r\n{}\r\n{}",
+            identity_line("age2.txt"),
+            identity_line("age1.txt")
+        );
+        opens_age1_with_age2_then_age1(&Env::new(&[(SOPS_AGE_KEY, &text)]));
         // In a keys file, a line with leading whitespace is not a key (sops does not trim).
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.txt");
-        fs::write(
-            &path,
-            format!(" {}\n", key_text("age1.txt").lines().last().unwrap()),
-        )
-        .unwrap();
+        fs::write(&path, format!(" {}\n", identity_line("age1.txt"))).unwrap();
         let env = Env::new(&[(SOPS_AGE_KEY_FILE, path.to_str().unwrap())]);
         let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
         assert!(
@@ -1802,18 +1805,11 @@ mod tests {
         // sops 3.12+: several keys on one line of SOPS_AGE_KEY, as one variable set by CI.
         let one_line = format!(
             " {}\t {} ",
-            key_text("age2.txt").lines().last().unwrap(),
-            key_text("age1.txt").lines().last().unwrap()
+            identity_line("age2.txt"),
+            identity_line("age1.txt")
         );
         let env = Env::new(&[(SOPS_AGE_KEY, &one_line)]);
-        assert_eq!(
-            &unwrap_with("app.age1.yaml", &env).unwrap()[..],
-            &expected_age1_key()[..]
-        );
-        assert!(env
-            .load()
-            .describe()
-            .contains(&format!("SOPS_AGE_KEY: {AGE2}, {AGE1}")));
+        opens_age1_with_age2_then_age1(&env);
         // A bad word fails the variable as a bad line does.
         let env = Env::new(&[(SOPS_AGE_KEY, &format!("{one_line} nonsense"))]);
         let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
