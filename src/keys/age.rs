@@ -1779,6 +1779,15 @@ mod tests {
         );
     }
 
+    fn fails_as_unknown_identity(env: &Env) {
+        let err = unwrap_with("app.age1.yaml", env).unwrap_err();
+        assert!(
+            err.message.contains("unknown identity type"),
+            "{}",
+            err.message
+        );
+    }
+
     #[test]
     fn keys_files_accept_crlf_comments_and_several_keys() {
         let text = format!(
@@ -1792,12 +1801,7 @@ mod tests {
         let path = dir.path().join("keys.txt");
         fs::write(&path, format!(" {}\n", identity_line("age1.txt"))).unwrap();
         let env = Env::new(&[(SOPS_AGE_KEY_FILE, path.to_str().unwrap())]);
-        let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
-        assert!(
-            err.message.contains("unknown identity type"),
-            "{}",
-            err.message
-        );
+        fails_as_unknown_identity(&env);
     }
 
     #[test]
@@ -1812,12 +1816,7 @@ mod tests {
         opens_age1_with_age2_then_age1(&env);
         // A bad word fails the variable as a bad line does.
         let env = Env::new(&[(SOPS_AGE_KEY, &format!("{one_line} nonsense"))]);
-        let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
-        assert!(
-            err.message.contains("unknown identity type"),
-            "{}",
-            err.message
-        );
+        fails_as_unknown_identity(&env);
     }
 
     #[test]
