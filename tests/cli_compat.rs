@@ -611,3 +611,28 @@ fn files_laid_out_as_sops_3_12_and_3_13_write_them_decrypt_as_with_sops() {
         assert!(ours.1.contains("changed"), "{name}: {}", ours.1);
     }
 }
+
+#[test]
+fn a_sops_yml_is_ignored_with_a_warning_by_both_tools() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.yaml", "a: 1\n");
+    sandbox.write(".sops.yml", format!("creation_rules:\n  - age: {AGE1}\n"));
+    for (code, err) in codes_of(&sandbox, &["encrypt", "p.yaml"]) {
+        // Not used: no keys, so encryption fails; the warning says why.
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains("when searching for config file; the config file must be called"),
+            "{err}"
+        );
+        assert!(err.contains(".sops.yml"), "{err}");
+    }
+    let ours = sandbox
+        .secret()
+        .args(["encrypt", "p.yaml"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&ours.stderr).starts_with(
+        "secret: warning: ignoring \".sops.yml\" when searching for config file; the config \
+         file must be called \".sops.yaml\"\n"
+    ));
+}
