@@ -360,6 +360,20 @@ impl Config {
         })
     }
 
+    /// How a person finds `rule` in the file: `creation_rules[N] (path_regex: '…')`, the
+    /// regex as written (Debug formatting would double its backslashes).
+    pub fn describe_rule(&self, rule: &CreationRule) -> String {
+        let index = self
+            .rules
+            .iter()
+            .position(|x| std::ptr::eq(x, rule))
+            .unwrap_or(0);
+        match rule.path_regex() {
+            Some(re) => format!("creation_rules[{index}] (path_regex: '{re}')"),
+            None => format!("creation_rules[{index}] (no path_regex: matches every file)"),
+        }
+    }
+
     /// The first rule whose `path_regex` matches `path` (made absolute against `cwd`, then
     /// relative to the config's directory when inside it). `Ok(None)` when there are no
     /// rules; an error when there are rules and none matches (as sops).
