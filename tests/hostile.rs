@@ -269,3 +269,74 @@ fn aliases_cannot_stack_nesting_past_the_tree_limit() {
         &["stacked.yaml", "exceeded max depth of 20001"],
     );
 }
+
+/// Plaintext files with CRLF line ends, one per format sops reads them in.
+const CRLF_PLAIN: [(&str, &str); 3] = [
+    (
+        "crlf.yaml",
+        "a: |\r\n  line1\r\n  line2\r\nb: >\r\n  f1\r\n  f2\r\n\r\n  f3\r\nc: \"q1\r\n  q2\"\r\n\
+         d: plain\r\n  cont\r\n# comment\r\ne: [1, 2]\r\nf: x # inline\r\n",
+    ),
+    (
+        "crlf.ini",
+        "[s]\r\na = 1\r\n; c\r\nb = two words\r\n\r\n[t]\r\nc = \"q\"\r\n",
+    ),
+    (
+        "crlf.json",
+        "{\r\n  \"a\": \"x\",\r\n  \"b\": [1, 2],\r\n  \"c\": {\"d\": \"e\\r\\n\"}\r\n}\r\n",
+    ),
+];
+
+/// `secret decrypt` of `file` with the first test key.
+fn secret_decrypt(s: &Sandbox, file: &std::path::Path) -> Output {
+    s.secret()
+        .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .arg("decrypt")
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn crlf_plaintext_is_read_as_sops_reads_it() {
+    let s = Sandbox::new();
+    for (name, plain) in CRLF_PLAIN {
+        let by_sops = s.sops_file(name, plain);
+        let expected = s.sops_decrypt(&by_sops);
+        // sops' encryption of the CRLF text decrypts the same with secret...
+        let ours = secret_decrypt(&s, &by_sops);
+        assert_same(&ours.stdout, expected.as_bytes(), name);
+        // ...and secret's encryption of it holds the values sops' does.
+        let plain_file = s.write(&format!("plain-{name}"), plain);
+        let encrypted = stdout_of(
+            s.secret()
+                .args(["encrypt", "--age", AGE1, "--filename-override", name])
+                .arg(&plain_file),
+        );
+        let ours = s.write(&format!("ours-{name}"), encrypted);
+        assert_same(s.sops_decrypt(&ours).as_bytes(), expected.as_bytes(), name);
+    }
+}
+
+#[test]
+fn encrypted_files_converted_to_crlf_decrypt_as_with_sops() {
+    let s = Sandbox::new();
+    let dotenv = ("crlf.env", "A=1\n# c\nB=two words\n");
+    for (name, plain) in CRLF_PLAIN.into_iter().chain([dotenv]) {
+        let plain = plain.replace("\r\n", "\n");
+        let by_sops = s.sops_file(name, &plain);
+        // What git's autocrlf does on checkout.
+        let text = std::fs::read_to_string(&by_sops).unwrap();
+        let crlf = s.write(name, text.replace('\n', "\r\n"));
+        let theirs = s
+            .sops()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("decrypt")
+            .arg(&crlf)
+            .output()
+            .unwrap();
+        let ours = secret_decrypt(&s, &crlf);
+        assert_eq!(ours.status.code(), theirs.status.code(), "{name}: {ours:?}");
+        assert_same(&ours.stdout, &theirs.stdout, name);
+    }
+}

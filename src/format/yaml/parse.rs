@@ -634,6 +634,16 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     })?;
     // A leading byte order mark is not content (go-yaml's reader drops it too).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    // A CRLF is one line break (go-yaml reads it so), but libyaml-safer reads one inside a
+    // block scalar as two. Reading the text with LF breaks gives go-yaml's values and keeps
+    // line numbers.
+    let lf_only;
+    let src = if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
+        lf_only = src.replace("\r\n", "\n");
+        lf_only.as_str()
+    } else {
+        src
+    };
     let mut line_starts = vec![0];
     for (i, b) in src.bytes().enumerate() {
         if b == b'\n' {

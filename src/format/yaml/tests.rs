@@ -536,3 +536,18 @@ fn nesting_past_go_yaml_limits_is_refused() {
         );
     }
 }
+
+#[test]
+fn crlf_is_one_line_break() {
+    let docs = store()
+        .load(b"a: |\r\n  l1\r\n  l2\r\nb: >\r\n  f1\r\n  f2\r\nc: \"q1\r\n  q2\"\r\n")
+        .unwrap()
+        .docs;
+    let value = |i: usize| match &docs[0][i] {
+        crate::tree::Item::Pair(_, Node::Scalar(crate::tree::Scalar::Str(s))) => s.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(value(0), "l1\nl2\n");
+    assert_eq!(value(1), "f1 f2\n");
+    assert_eq!(value(2), "q1 q2");
+}
