@@ -4,6 +4,8 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
