@@ -59,11 +59,16 @@ pub struct GroupSpec {
     pub age: Vec<String>,
     pub pgp: Vec<String>,
     pub kms: Vec<KmsSpec>,
+    /// HashiCorp Vault transit key URIs.
+    pub hc_vault: Vec<String>,
 }
 
 impl GroupSpec {
     pub fn is_empty(&self) -> bool {
-        self.age.is_empty() && self.pgp.is_empty() && self.kms.is_empty()
+        self.age.is_empty()
+            && self.pgp.is_empty()
+            && self.kms.is_empty()
+            && self.hc_vault.is_empty()
     }
 
     /// Drops keys named twice, keeping the first.
@@ -71,6 +76,7 @@ impl GroupSpec {
         dedup(&mut self.age);
         dedup(&mut self.pgp);
         dedup(&mut self.kms);
+        dedup(&mut self.hc_vault);
     }
 }
 
@@ -291,7 +297,8 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
     let mut group = GroupSpec {
         age: string_list(map, "age", at)?,
         pgp: string_list(map, "pgp", at)?,
-        kms: Vec::new(),
+        hc_vault: vault_uris(map, at)?,
+        ..GroupSpec::default()
     };
     // In a group, each KMS key is a map (sops refuses a bare ARN string there).
     for (m, at) in map_list(map, "kms", at)?.unwrap_or_default() {
@@ -314,9 +321,21 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
         group.age.extend(inner.age);
         group.pgp.extend(inner.pgp);
         group.kms.extend(inner.kms);
+        group.hc_vault.extend(inner.hc_vault);
     }
     group.dedup();
     Ok(group)
+}
+
+/// A key group's `hc_vault`: a list of transit key URIs (a scalar is an error, as in sops).
+fn vault_uris(map: &Map, at: &At) -> Result<Vec<String>> {
+    match tree::get(map, "hc_vault") {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        Some(Node::List(_)) => string_list(map, "hc_vault", at),
+        Some(n) => Err(at
+            .field("hc_vault")
+            .wrong("a list of Vault transit key URIs", n)),
+    }
 }
 
 fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
@@ -347,7 +366,8 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
             .map(|(g, at)| parse_group(g, at))
             .collect::<Result<Vec<_>>>()?,
         _ => {
-            // The rule's own fields: outside `key_groups`, `kms` is a list of ARN strings.
+            // The rule's own fields: outside `key_groups`, `kms` is a list of ARN strings
+            // and Vault keys sit in `hc_vault_transit_uri`.
             let mut g = GroupSpec {
                 age: string_list(map, "age", at)?,
                 pgp: string_list(map, "pgp", at)?,
@@ -355,6 +375,7 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
                     .iter()
                     .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
                     .collect(),
+                hc_vault: string_list(map, "hc_vault_transit_uri", at)?,
             };
             g.dedup();
             if g.is_empty() {

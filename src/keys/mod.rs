@@ -4,10 +4,13 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
 pub mod shamir;
+pub mod vault;
 
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
@@ -85,6 +88,7 @@ pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
+        "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
 }
