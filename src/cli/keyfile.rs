@@ -126,9 +126,34 @@ pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
     )
 }
 
+impl EncryptedFile {
+    /// The file with its (new) metadata, in its own format and layout.
+    pub fn emit(&self, ctx: &Context) -> Result<Vec<u8>> {
+        emit(
+            ctx,
+            &self.docs,
+            &self.metadata,
+            self.format,
+            self.source.as_deref(),
+        )
+    }
+}
+
+/// A decrypted file sealed again, as `format` writes it (in the layout it was read in where
+/// the format keeps layout).
+pub fn emit_opened(ctx: &Context, opened: &sopsfile::Opened, format: Format) -> Result<Vec<u8>> {
+    emit(
+        ctx,
+        &opened.docs,
+        &opened.metadata,
+        format,
+        opened.source.as_deref(),
+    )
+}
+
 /// The file with new metadata, as the output format writes it (in the layout of `source`, the
 /// text the file was read from, where the format keeps layout).
-pub fn emit(
+fn emit(
     ctx: &Context,
     docs: &[Map],
     metadata: &Metadata,

@@ -248,14 +248,8 @@ fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result
         &mut opened.nonces,
     )
     .map_err(|e| e.context(&label))?;
-    let out = super::keyfile::emit(
-        ctx,
-        &opened.docs,
-        &opened.metadata,
-        files.output_format,
-        opened.source.as_deref(),
-    )
-    .map_err(|e| e.context(&label))?;
+    let out = super::keyfile::emit_opened(ctx, &opened, files.output_format)
+        .map_err(|e| e.context(&label))?;
     write_atomic(file, &out, 0o644)
 }
 
