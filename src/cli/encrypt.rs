@@ -259,7 +259,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
     let out = out_store
-        .emit(&docs, Some(&meta_tree))
+        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
         .map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)
 }

@@ -129,8 +129,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
         file.metadata.shamir_threshold = 0;
     }
     keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
-    let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
-        .map_err(|e| e.context(&label))?;
+    let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     if common.in_place {
         write_atomic(&common.file, &out, 0o644)
     } else {

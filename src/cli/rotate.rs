@@ -189,7 +189,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             keys.join(", ")
         )
     });
-    let out = keyfile::emit(ctx, &opened.docs, &opened.metadata, files.output_format)
-        .map_err(|e| e.context(&label))?;
+    let out =
+        keyfile::emit_opened(ctx, &opened, files.output_format).map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)
 }
