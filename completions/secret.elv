@@ -41,14 +41,12 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
-            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
-            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;encrypt'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
@@ -76,8 +74,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;decrypt'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --extract 'Print only this part of the tree, e.g. ''["db"]["password"]'' or ''["list"][0]'''
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -92,8 +90,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;rotate'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --add-age 'Add these age recipients (comma-separated) to the first key group'
             cand --rm-age 'Remove these age recipients (comma-separated) from every key group'
@@ -113,7 +111,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;updatekeys'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Use this Shamir threshold instead of the file''s (capped at the number of groups)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -172,7 +170,7 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;groups;help;help'= {
         }
         &'secret;filestatus'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -180,8 +178,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;edit'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand -p 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
@@ -221,8 +219,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;exec-file'= {
             cand --filename 'Name of the temporary file (default: tmp-file)'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input''s)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Format of the decrypted file (default: the input''s)'
             cand --user 'Run the command as this user (needs the privileges to switch)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -232,8 +230,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;set'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -246,8 +244,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;unset'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -277,7 +275,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;explain'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -294,20 +292,6 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;git-setup'= {
             cand --command 'How git should call secret (default: the absolute path of this binary)'
-            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
-            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
-            cand --verbose 'Say what is happening on stderr (never prints secrets)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'secret;git-textconv'= {
-            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
-            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
-            cand --verbose 'Say what is happening on stderr (never prints secrets)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'secret;merge-driver'= {
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -331,8 +315,6 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
-            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
-            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;help;encrypt'= {
@@ -372,10 +354,6 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;help;check'= {
         }
         &'secret;help;git-setup'= {
-        }
-        &'secret;help;git-textconv'= {
-        }
-        &'secret;help;merge-driver'= {
         }
         &'secret;help;help'= {
         }

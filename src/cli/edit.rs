@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 pub struct EditArgs {
     /// The file to edit; a missing file starts from an example document
     pub file: PathBuf,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
-    /// Output format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Output format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub output_type: Option<String>,
     /// Show the sops metadata (master keys) in the editor too
     #[arg(short = 's', long)]

@@ -148,7 +148,13 @@ pub fn split_list(s: &str) -> Vec<String> {
 pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> Result<SealPlan> {
     let context = kms::parse_context(args.encryption_context.as_deref().unwrap_or(""))?;
     let rule = match ctx.config()? {
-        Some(config) => config.rule_for(name, &ctx.cwd)?,
+        Some(config) => {
+            let rule = config.rule_for(name, &ctx.cwd)?;
+            if let Some(r) = rule {
+                ctx.verbose(|| format!("{label}: creation rule {}", config.describe_rule(r)));
+            }
+            rule
+        }
         None => None,
     };
     let cli_keys = GroupSpec {

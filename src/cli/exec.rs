@@ -19,8 +19,9 @@ use std::sync::{Arc, Mutex};
 pub struct ExecEnvArgs {
     /// The encrypted file
     pub file: PathBuf,
-    /// The command, run with /bin/sh -c
-    pub command: String,
+    /// The command, run with /bin/sh -c (one quoted argument, or the rest of the line)
+    #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<String>,
     /// Give the command only the decrypted values, not the current environment
     #[arg(long)]
     pub pristine: bool,
@@ -42,19 +43,21 @@ pub struct ExecEnvArgs {
 pub struct ExecFileArgs {
     /// The encrypted file
     pub file: PathBuf,
-    /// The command, run with /bin/sh -c; every {} is replaced by the decrypted file's path
-    pub command: String,
+    /// The command, run with /bin/sh -c (one quoted argument, or the rest of the line); every
+    /// {} is replaced by the decrypted file's path
+    #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<String>,
     /// Use a regular 0600 file instead of a named pipe
     #[arg(long)]
     pub no_fifo: bool,
     /// Name of the temporary file (default: tmp-file)
     #[arg(long, value_name = "NAME")]
     pub filename: Option<String>,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
-    /// Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input's)
-    #[arg(long, value_name = "TYPE")]
+    /// Format of the decrypted file (default: the input's)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub output_type: Option<String>,
     /// Run the command as this user (needs the privileges to switch)
     #[arg(long, value_name = "NAME")]
@@ -175,6 +178,15 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>
     Ok(vars)
 }
 
+/// The shell command line: one argument is a command line, as in sops; several (the command
+/// typed unquoted, `exec-env FILE terraform version`) are quoted each, so they run as typed.
+fn command_line(words: &[String]) -> String {
+    match words {
+        [one] => one.clone(),
+        _ => shell_words::join(words),
+    }
+}
+
 fn shell(command: &str) -> Command {
     let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c").arg(command);
@@ -196,7 +208,7 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         args.flatten,
     )?;
     drop(opened);
-    let mut cmd = shell(&args.command);
+    let mut cmd = shell(&command_line(&args.command));
     if args.pristine {
         cmd.env_clear();
     }
@@ -279,7 +291,7 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         let (fifo, closed, user) = (path.clone(), closed.clone(), user.clone());
         std::thread::spawn(move || serve_fifo(&fifo, &plain, user.as_ref(), &closed));
     }
-    let command = args.command.replace("{}", &path.to_string_lossy());
+    let command = command_line(&args.command).replace("{}", &path.to_string_lossy());
     let mut cmd = shell(&command);
     if let Some(user) = &user {
         user.apply(&mut cmd);

@@ -34,6 +34,16 @@ impl Context {
         }
     }
 
+    /// With `--verbose`, which master keys opened `label`'s data key.
+    pub fn verbose_keys_used(&self, label: &str, keyring: &Keyring) {
+        self.verbose(|| {
+            format!(
+                "{label}: data key opened with {}",
+                keyring.used().join(", ")
+            )
+        });
+    }
+
     /// The `.sops.yaml` in force: `--config`/`SOPS_CONFIG`, else the nearest one upwards
     /// from the working directory, else none.
     pub fn config(&self) -> Result<Option<&Config>> {
@@ -180,8 +190,9 @@ impl Files {
             remember_nonces: purpose == Purpose::Rewrite,
         };
         let label = self.label();
-        let opened =
-            sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(&label))?;
+        let keyring = Keyring::new();
+        let opened = sopsfile::open(loaded, &keyring, &options).map_err(|e| e.context(&label))?;
+        ctx.verbose_keys_used(&label, &keyring);
         for w in &opened.warnings {
             eprintln!("secret: warning: {label}: {w}");
         }

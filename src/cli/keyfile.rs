@@ -45,13 +45,16 @@ pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<Encr
 
 /// Recovers the data key of a file's metadata with the user's keys.
 pub fn recover(ctx: &Context, metadata: &Metadata, label: &str) -> Result<DataKey> {
-    keys::recover_data_key(
+    let keyring = Keyring::new();
+    let data_key = keys::recover_data_key(
         &metadata.key_groups,
         metadata.shamir_threshold,
         &ctx.decryption_order()?,
-        &Keyring::new(),
+        &keyring,
     )
-    .map_err(|e| e.context(label))
+    .map_err(|e| e.context(label))?;
+    ctx.verbose_keys_used(label, &keyring);
+    Ok(data_key)
 }
 
 /// Builds the master keys of groups as a rule or the command line names them; an empty

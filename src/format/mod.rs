@@ -28,6 +28,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [Format; 6] = [
+        Format::Yaml,
+        Format::Json,
+        Format::Dotenv,
+        Format::Ini,
+        Format::Toml,
+        Format::Binary,
+    ];
+
     /// The format sops picks from a file name's suffix (case-sensitive); anything else is binary.
     pub fn from_path(path: &Path) -> Format {
         let name = path.to_string_lossy();
@@ -70,6 +80,12 @@ impl Format {
             Format::Binary => "binary",
             Format::Toml => "toml",
         }
+    }
+
+    /// Whether every value of this format is text (dotenv, INI): a program reading
+    /// `PORT=9091` wants those characters, not a number sops would write as `9091.0`.
+    pub fn values_are_text(self) -> bool {
+        matches!(self, Format::Dotenv | Format::Ini)
     }
 
     /// The store for this format.

@@ -51,11 +51,22 @@ pub type KeyGroup = Vec<Box<dyn MasterKey>>;
 #[derive(Default)]
 pub struct Keyring {
     age: OnceCell<Result<age::AgeIdentities>>,
+    /// The master keys that unwrapped a data key or share (`kind id`), for `--verbose`.
+    used: std::cell::RefCell<Vec<String>>,
 }
 
 impl Keyring {
     pub fn new() -> Keyring {
         Keyring::default()
+    }
+
+    fn note_used(&self, key: String) {
+        self.used.borrow_mut().push(key);
+    }
+
+    /// The master keys (`kind id`, never secret) that opened a data key so far.
+    pub fn used(&self) -> Vec<String> {
+        self.used.borrow().clone()
     }
 
     /// The age identities sops would find (environment, default files).
@@ -111,22 +122,37 @@ fn unwrap_group(
     };
     let mut indices: Vec<usize> = (0..group.len()).collect();
     indices.sort_by_key(|&i| rank(group[i].as_ref()));
-    let mut failures = Vec::new();
+    // (kind, ids, why): keys failing for the same reason share one entry, so that e.g. "no
+    // age key found" is said once however many recipients the file has.
+    let mut failures: Vec<(&str, Vec<String>, String)> = Vec::new();
     for i in indices {
         let key = &group[i];
         match key.unwrap(keyring) {
-            Ok(part) => return Ok(part),
+            Ok(part) => {
+                keyring.note_used(format!("{} {}", key.kind(), key.describe()));
+                return Ok(part);
+            }
             Err(e) => {
                 let id = key.describe();
                 let why = e
                     .message
                     .strip_prefix(&format!("{id}: "))
-                    .unwrap_or(&e.message);
-                failures.push(format!("{} {id}: {why}", key.kind()))
+                    .unwrap_or(&e.message)
+                    .to_string();
+                match failures
+                    .iter_mut()
+                    .find(|(kind, _, w)| *kind == key.kind() && *w == why)
+                {
+                    Some((_, ids, _)) => ids.push(id),
+                    None => failures.push((key.kind(), vec![id], why)),
+                }
             }
         }
     }
-    Err(failures)
+    Err(failures
+        .into_iter()
+        .map(|(kind, ids, why)| format!("{kind} {}: {why}", ids.join(", ")))
+        .collect())
 }
 
 /// Recovers the data key from the key groups (combining Shamir shares when there are
@@ -145,6 +171,7 @@ pub fn recover_data_key(
             Err(failures) if failures.is_empty() => {
                 report.push(format!("group {}: no master keys", i + 1))
             }
+            Err(failures) if groups.len() == 1 => report.push(failures.join("; ")),
             Err(failures) => report.push(format!("group {}: {}", i + 1, failures.join("; "))),
         }
     }

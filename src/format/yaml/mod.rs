@@ -2,9 +2,10 @@
 //!
 //! `parse` reads a stream into documents (comments kept as tree items where sops keeps them),
 //! `emit` prints documents byte for byte as sops does, `resolve` holds go-yaml's scalar typing
-//! shared by both.
+//! shared by both, `limits` what a document may cost to load (aliases, nesting).
 
 mod emit;
+mod limits;
 mod parse;
 mod resolve;
 
