@@ -57,6 +57,26 @@ impl Hostile {
         String::from_utf8(stdout_of(self.secret().arg("decrypt").arg(path))).unwrap()
     }
 
+    /// Starts `secret edit FILE` with an editor script that runs `setup`, says it is ready,
+    /// then runs `body`; returns once it is ready.
+    fn start_edit(&self, file: &Path, setup: &str, body: &str) -> Child {
+        let ready = self.sb.path().join("ready");
+        let ed = self.script(
+            "ed.sh",
+            &format!("{setup}\ntouch {}\n{body}", ready.display()),
+        );
+        let child = self
+            .secret_std()
+            .env("EDITOR", &ed)
+            .arg("edit")
+            .arg(file)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_for(&ready);
+        child
+    }
+
     /// An executable shell script.
     fn script(&self, name: &str, body: &str) -> PathBuf {
         let p = self.sb.write(name, format!("#!/bin/sh\n{body}\n"));
@@ -104,6 +124,15 @@ fn signal(pid: u32, sig: i32) {
     unsafe {
         libc::kill(pid as i32, sig);
     }
+}
+
+/// The process id a script wrote into `path`.
+fn read_pid(path: &Path) -> i32 {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// Whether process `pid` still runs (a zombie waiting for its parent does not).
@@ -299,24 +328,15 @@ fn concurrent_sets_and_rotations_lose_nothing() {
 fn a_busy_file_is_waited_for_then_refused() {
     let t = Hostile::new();
     let file = t.encrypted("app.json", PLAIN);
-    let ready = t.sb.path().join("ready");
     let go = t.sb.path().join("go");
-    let ed = t.script(
-        "ed.sh",
+    let edit = t.start_edit(
+        &file,
+        "",
         &format!(
-            r#"touch {}; while [ ! -e {} ]; do sleep 0.02; done; sed -i 's/alice/bob/' "$1""#,
-            ready.display(),
+            r#"while [ ! -e {} ]; do sleep 0.02; done; sed -i 's/alice/bob/' "$1""#,
             go.display()
         ),
     );
-    let edit = t
-        .secret_std()
-        .env("EDITOR", &ed)
-        .arg("edit")
-        .arg(&file)
-        .spawn()
-        .unwrap();
-    wait_for(&ready);
     // Not waiting: refused at once.
     t.secret()
         .env("SECRET_LOCK_WAIT", "0")
@@ -405,11 +425,7 @@ fn sigterm_reaches_the_command_and_what_it_left_running() {
         .spawn()
         .unwrap();
     wait_for(&ready);
-    let sleeper: i32 = std::fs::read_to_string(&pids)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let sleeper = read_pid(&pids);
     assert!(running(sleeper));
     signal(child.id(), libc::SIGTERM);
     let out = wait_bounded(child, "exec-env");
@@ -429,26 +445,16 @@ fn sigterm_reaches_the_command_and_what_it_left_running() {
 fn sigint_during_edit_keeps_what_the_editor_then_saves() {
     let t = Hostile::new();
     let file = t.encrypted("app.json", PLAIN);
-    let ready = t.sb.path().join("ready");
     let got = t.sb.path().join("got-int");
     // Like vim: Ctrl+C is a key to the editor, which goes on and saves.
-    let ed = t.script(
-        "ed.sh",
+    let edit = t.start_edit(
+        &file,
+        &format!("trap 'touch {}' INT", got.display()),
         &format!(
-            r#"trap 'touch {got}' INT; touch {ready}; while [ ! -e {got} ]; do sleep 0.02; done; sed -i 's/alice/bob/' "$1""#,
-            got = got.display(),
-            ready = ready.display()
+            r#"while [ ! -e {} ]; do sleep 0.02; done; sed -i 's/alice/bob/' "$1""#,
+            got.display()
         ),
     );
-    let edit = t
-        .secret_std()
-        .env("EDITOR", &ed)
-        .arg("edit")
-        .arg(&file)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for(&ready);
     signal(edit.id(), libc::SIGINT);
     let out = wait_bounded(edit, "edit");
     assert!(
@@ -467,32 +473,15 @@ fn sigint_during_edit_keeps_what_the_editor_then_saves() {
 fn plaintext_left_by_a_killed_run_is_removed_by_the_next() {
     let t = Hostile::new();
     let file = t.encrypted("app.json", PLAIN);
-    let ready = t.sb.path().join("ready");
     let editor_pid = t.sb.path().join("editor-pid");
-    let ed = t.script(
-        "ed.sh",
-        &format!(
-            "echo $$ > {pid}; touch {ready}; exec sleep 300",
-            pid = editor_pid.display(),
-            ready = ready.display()
-        ),
+    let mut edit = t.start_edit(
+        &file,
+        &format!("echo $$ > {}", editor_pid.display()),
+        "exec sleep 300",
     );
-    let mut edit = t
-        .secret_std()
-        .env("EDITOR", &ed)
-        .arg("edit")
-        .arg(&file)
-        .spawn()
-        .unwrap();
-    wait_for(&ready);
     signal(edit.id(), libc::SIGKILL);
     edit.wait().unwrap();
-    let editor: u32 = std::fs::read_to_string(&editor_pid)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    signal(editor, libc::SIGKILL);
+    signal(read_pid(&editor_pid) as u32, libc::SIGKILL);
     let left = entries(&t.runtime);
     assert_eq!(left.len(), 1, "the killed edit's directory");
     let dir = t.runtime.join(&left[0]);
