@@ -292,7 +292,9 @@ fn a_second_edit_of_the_same_file_is_refused() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let quick = t.editor("quick.sh", "true");
+    // Refused at once instead of after the default wait for the lock.
     t.secret(&quick)
+        .env("SECRET_LOCK_WAIT", "0")
         .arg("edit")
         .arg(&file)
         .assert()
@@ -300,6 +302,7 @@ fn a_second_edit_of_the_same_file_is_refused() {
         .stderr(predicates::str::contains("another secret process"));
     // set is refused too while the edit is open.
     t.secret(&quick)
+        .env("SECRET_LOCK_WAIT", "0")
         .args(["set"])
         .arg(&file)
         .args([r#"["user"]"#, r#""x""#])

@@ -345,8 +345,12 @@ fn run_editor(path: &Path) -> std::result::Result<(), Stop> {
             )
         })?;
     let code = proc::wait_forwarding(&mut child)?;
-    if let Some(sig) = proc::caught() {
-        return Err(Stop::Signal(sig));
+    match proc::caught() {
+        // Editors take Ctrl+C as a key, not as "quit": when the editor then exits normally,
+        // what it saved is kept. SIGINT abandons the edit only if it ended the editor.
+        Some(libc::SIGINT) if code == 0 => proc::forget(libc::SIGINT),
+        Some(sig) => return Err(Stop::Signal(sig)),
+        None => {}
     }
     if code != 0 {
         return Err(Error::new(

@@ -1,6 +1,6 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
-use super::io::{Context, Destination, Files};
+use super::io::{lock_in_place, Context, Destination, Files};
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
@@ -244,6 +244,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
     let options = ctx.store_options()?;
+    let _lock = lock_in_place(&args.io)?;
     let loaded = files.load(ctx)?;
     if loaded.metadata.is_some() {
         return Err(Error::new(

@@ -13,6 +13,7 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Args)]
 pub struct ExecEnvArgs {
@@ -227,8 +228,17 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         return Ok(0);
     }
     let _signals = SignalGuard::install();
+    run_child(&mut cmd)
+}
+
+/// Runs the command to its end with signals passed on to it and to whatever it leaves
+/// running when a signal ends it; returns its exit code.
+fn run_child(cmd: &mut Command) -> Result<i32> {
+    proc::adopt_orphans();
     let mut child = cmd.spawn().map_err(spawn_error)?;
-    proc::wait_forwarding(&mut child)
+    let code = proc::wait_forwarding(&mut child);
+    proc::end_orphans();
+    code
 }
 
 pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
@@ -274,26 +284,46 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         user.chown(dir.path())?;
         user.chown(&path)?;
     }
+    let closed = Arc::new(Mutex::new(false));
     if !args.no_fifo {
         // Opening a FIFO for writing blocks until a reader opens it, so a thread does it;
         // when the command never reads, the thread is left blocked and ends with the process.
-        let fifo = path.clone();
-        std::thread::spawn(move || {
-            use std::io::Write;
-            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
-                let _ = f.write_all(&plain);
-            }
-        });
+        let (fifo, closed, user) = (path.clone(), closed.clone(), user.clone());
+        std::thread::spawn(move || serve_fifo(&fifo, &plain, user.as_ref(), &closed));
     }
     let command = command_line(&args.command).replace("{}", &path.to_string_lossy());
     let mut cmd = shell(&command);
     if let Some(user) = &user {
         user.apply(&mut cmd);
     }
-    let mut child = cmd.spawn().map_err(spawn_error)?;
-    let code = proc::wait_forwarding(&mut child);
+    let code = run_child(&mut cmd);
+    *closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
     drop(dir);
     code
+}
+
+/// Gives `plain` to every reader of the named pipe at `path`, one after the other, until
+/// `closed`. Each reader gets its own pipe: before the writing end is closed (which is when
+/// the reader sees the end of the content), a fresh pipe takes the name, so that a command
+/// opening the path a second time reads the content again instead of waiting forever for a
+/// writer, and never gets the content twice from one open.
+fn serve_fifo(path: &std::path::Path, plain: &[u8], user: Option<&RunAs>, closed: &Mutex<bool>) {
+    use std::io::Write;
+    while let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(path) {
+        // A reader that stops early makes this fail (EPIPE): the next one still gets it all.
+        let _ = pipe.write_all(plain);
+        // Held while the name is swapped, so that the directory is not removed meanwhile.
+        let closed = closed.lock().unwrap_or_else(|e| e.into_inner());
+        let renewed = !*closed
+            && std::fs::remove_file(path).is_ok()
+            && make_fifo(path).is_ok()
+            && user.is_none_or(|u| u.chown(path).is_ok());
+        drop(closed);
+        drop(pipe);
+        if !renewed {
+            return;
+        }
+    }
 }
 
 fn make_fifo(path: &std::path::Path) -> Result<()> {

@@ -3,6 +3,7 @@
 
 use super::io::{write_atomic, Context, Destination};
 use super::keyfile;
+use super::proc::EditLock;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::error::{Code, Error, Result};
 use clap::{Args, Subcommand};
@@ -90,6 +91,10 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
             (&a.common, Change::Add(spec))
         }
         GroupsCommand::Delete(d) => (&d.common, Change::Delete(d.index)),
+    };
+    let _lock = match common.in_place {
+        true => EditLock::acquire_if_exists(&common.file)?,
+        false => None,
     };
     let mut file = keyfile::load(ctx, &common.file, None)?;
     let label = file.label.clone();

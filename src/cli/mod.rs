@@ -11,6 +11,7 @@ mod filestatus;
 mod git;
 mod groups;
 mod init;
+mod inplace;
 pub mod io;
 mod keyfile;
 mod manual;

@@ -3,7 +3,7 @@
 //! master keys from every group.
 
 use super::encrypt::split_list;
-use super::io::{Context, Destination, Files, Purpose};
+use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::keyfile;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
@@ -158,6 +158,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         super::encrypt::build_group(&additions, &context)?
     };
 
+    let _lock = lock_in_place(&args.io)?;
     let mut opened = files.open(ctx, args.ignore_mac, Purpose::Rewrite)?;
 
     let metadata = &mut opened.metadata;

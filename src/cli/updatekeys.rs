@@ -4,6 +4,7 @@
 
 use super::io::{write_atomic, Context};
 use super::keyfile;
+use super::proc::EditLock;
 use crate::error::{Code, Error, Result};
 use crate::keys::KeyGroup;
 use clap::Args;
@@ -137,6 +138,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
             format!("{}: can't operate on a directory", path.display()),
         ));
     }
+    let _lock = EditLock::acquire_if_exists(path)?;
     let mut file = keyfile::load(ctx, path, args.input_type.as_deref())?;
     let label = file.label.clone();
     let config = ctx.config()?.ok_or_else(|| {
