@@ -4,6 +4,9 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+pub mod gcp;
+#[cfg(feature = "gcp")]
+pub mod google_auth;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod kms;
@@ -78,6 +81,7 @@ pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
+        "gcp_kms" => Ok(Box::new(gcp::GcpKmsMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
 }
