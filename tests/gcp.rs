@@ -6,7 +6,7 @@
 #![cfg(feature = "gcp")]
 
 mod common;
-use common::emulator::Emulator;
+use common::emulator::{decrypt_error, without, Emulator};
 use common::*;
 use std::path::{Path, PathBuf};
 
@@ -25,9 +25,6 @@ const GCP_VARS: &[&str] = &[
     "SOPS_GCP_KMS_IDS",
     "SOPS_GCP_KMS_ENDPOINT",
     "SOPS_GCP_KMS_UNIVERSE_DOMAIN",
-    "SECRET_HTTP_TIMEOUT",
-    "HTTPS_PROXY",
-    "https_proxy",
 ];
 
 fn gcp() -> Emulator {
@@ -36,10 +33,7 @@ fn gcp() -> Emulator {
 
 /// `secret` talking to the emulator with nothing but the endpoint set.
 fn bare(sb: &Sandbox, kms: &Emulator) -> assert_cmd::Command {
-    let mut cmd = sb.secret();
-    for var in GCP_VARS {
-        cmd.env_remove(var);
-    }
+    let mut cmd = without(sb.secret(), GCP_VARS);
     cmd.env("SOPS_GCP_KMS_ENDPOINT", kms.url());
     cmd
 }
@@ -180,14 +174,7 @@ fn every_credential_source_works_in_sops_order() {
     );
     // A rejected refresh token: the token endpoint's answer, exit 128.
     let bad_user = user.replace("1//refresh", "1//other");
-    let out = bare(&sb, &kms)
-        .env("GOOGLE_CREDENTIALS", &bad_user)
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = decrypt_error(bare(&sb, &kms).env("GOOGLE_CREDENTIALS", &bad_user), &f);
     assert!(err.contains("invalid_grant") && err.contains(ID), "{err}");
     assert!(!err.contains("1//other"), "{err}");
 }
@@ -197,14 +184,10 @@ fn service_errors_name_the_key_and_carry_the_message() {
     let kms = gcp();
     let sb = Sandbox::new();
     let f = encrypted(&sb, &kms);
-    let out = secret(&sb, &kms)
-        .env("GOOGLE_OAUTH_ACCESS_TOKEN", "wrong")
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = decrypt_error(
+        secret(&sb, &kms).env("GOOGLE_OAUTH_ACCESS_TOKEN", "wrong"),
+        &f,
+    );
     assert!(err.contains(&format!("gcp_kms {ID}: GCP KMS decrypt failed: googleapi: Error 401: Request had invalid authentication credentials")), "{err}");
     assert_eq!(err.lines().count(), 1);
 
@@ -269,14 +252,7 @@ fn a_kms_that_never_answers_fails_within_the_timeout() {
     let sb = Sandbox::new();
     let f = encrypted(&sb, &kms);
     kms.hang_next(-1);
-    let out = secret(&sb, &kms)
-        .env("SECRET_HTTP_TIMEOUT", "250ms")
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = decrypt_error(secret(&sb, &kms).env("SECRET_HTTP_TIMEOUT", "250ms"), &f);
     assert!(
         err.contains("no answer within 0.2 s") || err.contains("no answer within 0.3 s"),
         "{err}"
@@ -379,15 +355,12 @@ fn mixed_shamir_groups_survive_one_service_down() {
         &f,
     );
     // Vault and the age key gone: one group of three, threshold 2.
-    let out = secret(&sb, &kms)
-        .env("VAULT_TOKEN", "vt")
-        .env("VAULT_MAX_RETRIES", "0")
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = decrypt_error(
+        secret(&sb, &kms)
+            .env("VAULT_TOKEN", "vt")
+            .env("VAULT_MAX_RETRIES", "0"),
+        &f,
+    );
     assert!(
         err.contains("only 1 of 3 key groups could be opened, 2 needed"),
         "{err}"

@@ -14,9 +14,9 @@ use base64::prelude::{Engine as _, BASE64_STANDARD};
 use regex::Regex;
 use zeroize::Zeroizing;
 
-use super::{Keyring, MasterKey};
+use super::{string_entry, Entry, Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
-use crate::tree::{self, Item, Map, Node};
+use crate::tree::Map;
 
 /// Environment variable with the default `--gcp-kms` resource ids.
 pub const SOPS_GCP_KMS_IDS: &str = "SOPS_GCP_KMS_IDS";
@@ -57,20 +57,11 @@ impl GcpKmsMasterKey {
 
     /// Reads a `gcp_kms` entry of the metadata.
     pub fn from_map(entry: &Map) -> Result<GcpKmsMasterKey> {
-        let text = |name: &str| tree::get(entry, name).and_then(Node::scalar_text);
-        let bad = |msg: String| Error::new(Code::Generic, format!("sops metadata: gcp_kms: {msg}"));
-        let id = text("resource_id").ok_or_else(|| bad("an entry has no resource_id".into()))?;
-        let created_at = match text("created_at") {
-            None => String::new(),
-            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
-                bad(format!(
-                    "created_at {t:?} of {id} is not an RFC 3339 timestamp"
-                ))
-            })?,
-        };
+        let entry = Entry::new(entry, "gcp_kms");
+        let id = entry.required("resource_id")?;
         Ok(GcpKmsMasterKey {
-            created_at,
-            enc: text("enc").unwrap_or_default(),
+            created_at: entry.created_at(&id)?,
+            enc: entry.text("enc").unwrap_or_default(),
             resource_id: id,
         })
     }
@@ -116,12 +107,11 @@ impl MasterKey for GcpKmsMasterKey {
     }
 
     fn to_map(&self) -> Map {
-        let pair = |k: &str, v: &str| Item::Pair(k.to_string(), Node::str(v));
-        vec![
-            pair("resource_id", &self.resource_id),
-            pair("created_at", &self.created_at),
-            pair("enc", &self.enc),
-        ]
+        string_entry(&[
+            ("resource_id", &self.resource_id),
+            ("created_at", &self.created_at),
+            ("enc", &self.enc),
+        ])
     }
 
     fn clone_box(&self) -> Box<dyn MasterKey> {
@@ -132,15 +122,11 @@ impl MasterKey for GcpKmsMasterKey {
 #[cfg(not(feature = "gcp"))]
 mod client {
     use super::GcpKmsMasterKey;
-    use crate::error::{Code, Error, Result};
+    use crate::error::{Error, Result};
     use zeroize::Zeroizing;
 
     fn unsupported() -> Error {
-        Error::new(
-            Code::Generic,
-            "this secret was built without GCP support, so it cannot use GCP Cloud KMS keys \
-             (rebuild with the default cargo feature `gcp`)",
-        )
+        crate::keys::built_without("GCP", "GCP Cloud KMS keys", "gcp")
     }
 
     pub fn encrypt(_key: &GcpKmsMasterKey, _plaintext: &[u8]) -> Result<Vec<u8>> {
@@ -260,6 +246,7 @@ mod client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::{Item, Node};
 
     #[test]
     fn ids_split_like_sops() {

@@ -450,6 +450,13 @@ fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
                 rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
             );
         }
+        // The TLS connector hands rustls' error on inside an io::Error, whose `source()`
+        // does not lead to it; its text is rustls' own.
+        if e.downcast_ref::<std::io::Error>().is_some() {
+            let text = e.to_string();
+            return text.starts_with("invalid peer certificate")
+                || text.starts_with("peer sent no certificates");
+        }
         cur = e.source();
     }
     false

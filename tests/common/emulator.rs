@@ -27,6 +27,26 @@ pub fn python() -> PathBuf {
     path
 }
 
+/// Variables of the developer's environment that change how `secret` reaches a service
+/// (proxies, timeouts): tests of key services remove them with [`without`].
+pub const HTTP_VARS: &[&str] = &["SECRET_HTTP_TIMEOUT", "HTTPS_PROXY", "https_proxy"];
+
+/// Removes these variables (and [`HTTP_VARS`]) from a command's environment.
+pub fn without(mut cmd: assert_cmd::Command, vars: &[&str]) -> assert_cmd::Command {
+    for var in vars.iter().chain(HTTP_VARS) {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Runs `cmd decrypt file`, asserts exit 128 (no key could open it) and returns stderr.
+pub fn decrypt_error(cmd: &mut assert_cmd::Command, file: &Path) -> String {
+    let out = cmd.arg("decrypt").arg(file).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(128), "{err}");
+    err
+}
+
 /// A running emulator.
 pub struct Emulator {
     child: Child,
