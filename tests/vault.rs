@@ -176,7 +176,12 @@ fn wrong_or_missing_token_is_a_clear_error_and_the_token_file_is_read() {
     let v = vault();
     let sb = Sandbox::new();
     let f = encrypted(&sb, &v);
-    let err = decrypt_error(secret(&sb).env("VAULT_TOKEN", "wrong-token"), &f);
+    let err = decrypt_error(
+        secret(&sb)
+            .env("VAULT_TOKEN", "wrong-token")
+            .arg("--verbose"),
+        &f,
+    );
     assert!(
         err.contains(&format!("hc_vault {}", uri(&v, "k1"))),
         "{err}"
@@ -191,6 +196,18 @@ fn wrong_or_missing_token_is_a_clear_error_and_the_token_file_is_read() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Legacy form, with --verbose: no token or key material on stderr either.
+    let plain = sb.write("legacy.yaml", PLAIN);
+    let out = secret(&sb)
+        .args(["--verbose", "-e", "--hc-vault-transit", &uri(&v, "k1")])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("key_name: k1"));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(TOKEN) && !log.contains("vault:v1:"), "{log}");
 
     // No VAULT_TOKEN: ~/.vault-token (HOME is the sandbox), surrounding space trimmed.
     sb.write(".vault-token", format!("  {TOKEN}\n"));
