@@ -61,6 +61,8 @@ pub struct GroupSpec {
     pub kms: Vec<KmsSpec>,
     /// HashiCorp Vault transit key URIs.
     pub hc_vault: Vec<String>,
+    /// GCP Cloud KMS resource ids.
+    pub gcp_kms: Vec<String>,
 }
 
 impl GroupSpec {
@@ -69,6 +71,7 @@ impl GroupSpec {
             && self.pgp.is_empty()
             && self.kms.is_empty()
             && self.hc_vault.is_empty()
+            && self.gcp_kms.is_empty()
     }
 
     /// Drops keys named twice, keeping the first.
@@ -77,6 +80,7 @@ impl GroupSpec {
         dedup(&mut self.pgp);
         dedup(&mut self.kms);
         dedup(&mut self.hc_vault);
+        dedup(&mut self.gcp_kms);
     }
 }
 
@@ -298,6 +302,7 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
         age: string_list(map, "age", at)?,
         pgp: string_list(map, "pgp", at)?,
         hc_vault: vault_uris(map, at)?,
+        gcp_kms: keyed_list(map, "gcp_kms", "resource_id", at)?,
         ..GroupSpec::default()
     };
     // In a group, each KMS key is a map (sops refuses a bare ARN string there).
@@ -322,6 +327,7 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
         group.pgp.extend(inner.pgp);
         group.kms.extend(inner.kms);
         group.hc_vault.extend(inner.hc_vault);
+        group.gcp_kms.extend(inner.gcp_kms);
     }
     group.dedup();
     Ok(group)
@@ -336,6 +342,15 @@ fn vault_uris(map: &Map, at: &At) -> Result<Vec<String>> {
             .field("hc_vault")
             .wrong("a list of Vault transit key URIs", n)),
     }
+}
+
+/// A key group's list of `{FIELD: ID}` maps (`gcp_kms: [{resource_id: …}]`), as ids.
+fn keyed_list(map: &Map, list: &str, field: &str, at: &At) -> Result<Vec<String>> {
+    map_list(map, list, at)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(m, at)| text_field(m, field, &at)?.ok_or_else(|| at.err(format!("needs {field}"))))
+        .collect()
 }
 
 fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
@@ -366,8 +381,8 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
             .map(|(g, at)| parse_group(g, at))
             .collect::<Result<Vec<_>>>()?,
         _ => {
-            // The rule's own fields: outside `key_groups`, `kms` is a list of ARN strings
-            // and Vault keys sit in `hc_vault_transit_uri`.
+            // The rule's own fields: outside `key_groups`, `kms` and `gcp_kms` are lists of
+            // id strings and Vault keys sit in `hc_vault_transit_uri`.
             let mut g = GroupSpec {
                 age: string_list(map, "age", at)?,
                 pgp: string_list(map, "pgp", at)?,
@@ -376,6 +391,7 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
                     .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
                     .collect(),
                 hc_vault: string_list(map, "hc_vault_transit_uri", at)?,
+                gcp_kms: string_list(map, "gcp_kms", at)?,
             };
             g.dedup();
             if g.is_empty() {

@@ -3,7 +3,7 @@
 #![cfg(feature = "vault")]
 
 mod common;
-use common::emulator::Emulator;
+use common::emulator::{decrypt_error, without, Emulator};
 use common::*;
 use std::path::Path;
 
@@ -22,9 +22,6 @@ const VAULT_VARS: &[&str] = &[
     "VAULT_CLIENT_TIMEOUT",
     "SOPS_VAULT_URIS",
     "SOPS_HC_VAULT_ALLOWLIST",
-    "SECRET_HTTP_TIMEOUT",
-    "HTTPS_PROXY",
-    "https_proxy",
 ];
 
 fn vault() -> Emulator {
@@ -36,10 +33,8 @@ fn uri(v: &Emulator, key: &str) -> String {
 }
 
 /// A tool with a clean Vault environment and the test token.
-fn with_token(mut cmd: assert_cmd::Command) -> assert_cmd::Command {
-    for var in VAULT_VARS {
-        cmd.env_remove(var);
-    }
+fn with_token(cmd: assert_cmd::Command) -> assert_cmd::Command {
+    let mut cmd = without(cmd, VAULT_VARS);
     cmd.env("VAULT_TOKEN", TOKEN);
     cmd
 }
@@ -181,14 +176,12 @@ fn wrong_or_missing_token_is_a_clear_error_and_the_token_file_is_read() {
     let v = vault();
     let sb = Sandbox::new();
     let f = encrypted(&sb, &v);
-    let out = secret(&sb)
-        .env("VAULT_TOKEN", "wrong-token")
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = decrypt_error(
+        secret(&sb)
+            .env("VAULT_TOKEN", "wrong-token")
+            .arg("--verbose"),
+        &f,
+    );
     assert!(
         err.contains(&format!("hc_vault {}", uri(&v, "k1"))),
         "{err}"
@@ -203,6 +196,18 @@ fn wrong_or_missing_token_is_a_clear_error_and_the_token_file_is_read() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Legacy form, with --verbose: no token or key material on stderr either.
+    let plain = sb.write("legacy.yaml", PLAIN);
+    let out = secret(&sb)
+        .args(["--verbose", "-e", "--hc-vault-transit", &uri(&v, "k1")])
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("key_name: k1"));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(TOKEN) && !log.contains("vault:v1:"), "{log}");
 
     // No VAULT_TOKEN: ~/.vault-token (HOME is the sandbox), surrounding space trimmed.
     sb.write(".vault-token", format!("  {TOKEN}\n"));
@@ -229,14 +234,8 @@ fn throttling_and_server_errors_are_retried_and_one_call_is_made_per_file() {
     // VAULT_MAX_RETRIES bounds the attempts; the last answer's error is reported.
     v.reset();
     v.fail_next(503, -1);
-    let out = secret(&sb)
-        .env("VAULT_MAX_RETRIES", "1")
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Code: 503"));
+    let err = decrypt_error(secret(&sb).env("VAULT_MAX_RETRIES", "1"), &f);
+    assert!(err.contains("Code: 503"), "{err}");
     assert_eq!(v.requests(), 2);
 }
 
@@ -246,15 +245,12 @@ fn a_vault_that_never_answers_fails_within_the_timeout() {
     let sb = Sandbox::new();
     let f = encrypted(&sb, &v);
     v.hang_next(-1);
-    let out = secret(&sb)
-        .env("VAULT_CLIENT_TIMEOUT", "300ms")
-        .env("VAULT_MAX_RETRIES", "1")
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = decrypt_error(
+        secret(&sb)
+            .env("VAULT_CLIENT_TIMEOUT", "300ms")
+            .env("VAULT_MAX_RETRIES", "1"),
+        &f,
+    );
     assert!(err.contains("no answer within 0.3 s"), "{err}");
     assert!(err.contains("after 2 attempts"), "{err}");
     assert!(err.contains(&uri(&v, "k1")), "{err}");
@@ -293,13 +289,8 @@ fn agent_address_namespace_and_allowlist() {
     assert!(String::from_utf8_lossy(&out)
         .contains(&format!("vault_address: http://127.0.0.1:{dead}\n")));
     let f = sb.write("f.yaml", &out);
-    let out = secret(&sb)
-        .env("VAULT_AGENT_ADDR", v.url())
-        .arg("decrypt")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(128), "no namespace: 403");
+    let err = decrypt_error(secret(&sb).env("VAULT_AGENT_ADDR", v.url()), &f);
+    assert!(err.contains("Code: 403"), "no namespace: {err}");
     let out = stdout_of(
         secret(&sb)
             .env("VAULT_AGENT_ADDR", v.url())
@@ -428,4 +419,47 @@ fn rotate_groups_updatekeys_explain_and_decryption_order() {
     let out = stdout_of(sops(&sb).arg("decrypt").arg(&f));
     assert_eq!(String::from_utf8(out).unwrap(), PLAIN);
     assert!(Path::new(&f).exists());
+}
+
+#[test]
+fn https_with_a_ca_file_or_skip_verify_and_sops_agrees() {
+    let sb = Sandbox::new();
+    let tls = sb.path().join("tls");
+    std::fs::create_dir(&tls).unwrap();
+    let v = Emulator::start("vault", &["--token", TOKEN, "--tls", tls.to_str().unwrap()]);
+    let ca = tls.join("ca.pem");
+    let https = format!("https://127.0.0.1:{}/v1/transit/keys/k1", v.port);
+    let p = sb.write("plain.yaml", PLAIN);
+    let out = stdout_of(
+        secret(&sb)
+            .env("VAULT_CACERT", &ca)
+            .args(["encrypt", "--hc-vault-transit", &https])
+            .arg(&p),
+    );
+    let f = sb.write("tls.yaml", out);
+    let out = stdout_of(sops(&sb).env("VAULT_CACERT", &ca).arg("decrypt").arg(&f));
+    assert_eq!(String::from_utf8(out).unwrap(), PLAIN);
+
+    // An unknown CA is refused at once (no retries) with the reason. (The control endpoints
+    // speak https here too, so requests are not counted.)
+    let err = decrypt_error(&mut secret(&sb), &f);
+    assert!(err.contains("certificate") && err.contains(&https), "{err}");
+    assert!(
+        !err.contains("attempts"),
+        "a certificate error is not retried: {err}"
+    );
+    let out = stdout_of(
+        secret(&sb)
+            .env("VAULT_SKIP_VERIFY", "true")
+            .arg("decrypt")
+            .arg(&f),
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), PLAIN);
+    let out = secret(&sb)
+        .env("VAULT_SKIP_VERIFY", "yes")
+        .arg("decrypt")
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("could not parse VAULT_SKIP_VERIFY"));
 }

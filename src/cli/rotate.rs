@@ -9,6 +9,7 @@ use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
+use crate::keys::gcp;
 use crate::keys::kms;
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::vault::{self, VaultMasterKey};
@@ -46,6 +47,12 @@ pub struct RotateArgs {
     /// Remove these Vault transit key URIs (comma-separated) from every key group
     #[arg(long, value_name = "URIS")]
     pub rm_hc_vault_transit: Option<String>,
+    /// Add these GCP Cloud KMS resource ids (comma-separated) to the first key group
+    #[arg(long, value_name = "RESOURCE_IDS")]
+    pub add_gcp_kms: Option<String>,
+    /// Remove these GCP Cloud KMS resource ids (comma-separated) from every key group
+    #[arg(long, value_name = "RESOURCE_IDS")]
+    pub rm_gcp_kms: Option<String>,
     /// KMS encryption context `key:value,...` for the --add-kms keys
     #[arg(long, value_name = "CONTEXT")]
     pub encryption_context: Option<String>,
@@ -72,6 +79,8 @@ impl RotateArgs {
             &self.rm_kms,
             &self.add_hc_vault_transit,
             &self.rm_hc_vault_transit,
+            &self.add_gcp_kms,
+            &self.rm_gcp_kms,
         ]
         .iter()
         .any(|v| v.is_some())
@@ -92,6 +101,11 @@ impl RotateArgs {
         }
         for uri in vault::split_uris(self.rm_hc_vault_transit.as_deref().unwrap_or("")) {
             out.push(("hc_vault", VaultMasterKey::from_uri(&uri)?.describe()));
+        }
+        if let Some(ids) = &self.rm_gcp_kms {
+            for id in gcp::split_ids(ids) {
+                out.push(("gcp_kms", id));
+            }
         }
         Ok(out)
     }
@@ -150,6 +164,11 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             .map(|arn| KmsSpec::from_arn_string(arn, profile))
             .collect(),
         hc_vault: vault::split_uris(args.add_hc_vault_transit.as_deref().unwrap_or("")),
+        gcp_kms: args
+            .add_gcp_kms
+            .as_deref()
+            .map(gcp::split_ids)
+            .unwrap_or_default(),
     };
     let removals = args.removals()?;
     let added = if additions.is_empty() {

@@ -168,6 +168,9 @@ pub struct Policy {
     pub connect_timeout: Duration,
     /// Time allowed for one attempt: connect, TLS, send, and read the whole answer.
     pub timeout: Duration,
+    /// No new attempt starts after this much time since the first (so a server that never
+    /// answers costs about two timeouts, not five).
+    pub deadline: Duration,
     /// Backoff before retry n is about `initial_backoff · 2^(n-1)`, capped at `max_backoff`,
     /// of which the upper half is random (jitter).
     pub initial_backoff: Duration,
@@ -180,7 +183,8 @@ pub struct Policy {
 
 impl Default for Policy {
     /// 5 attempts (4 failures in a row survived, about 3 s of backoff at most), 5 s to
-    /// connect, 30 s per attempt or [`SECRET_HTTP_TIMEOUT`], system roots.
+    /// connect, 30 s per attempt or [`SECRET_HTTP_TIMEOUT`], no new attempt after 60 s,
+    /// system roots.
     fn default() -> Policy {
         let timeout = std::env::var(SECRET_HTTP_TIMEOUT)
             .ok()
@@ -190,6 +194,7 @@ impl Default for Policy {
             max_attempts: 5,
             connect_timeout: Duration::from_secs(5).min(timeout),
             timeout,
+            deadline: Duration::from_secs(60),
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             ca_file: None,
@@ -307,6 +312,25 @@ pub fn send(req: &Request, policy: &Policy) -> Result<Response> {
     })
 }
 
+/// Redirects (307/308, which keep the method and body) followed at most.
+const MAX_REDIRECTS: u32 = 5;
+
+/// Where a `Location` header sends a request to `from`: an absolute http(s) URL, or a path on
+/// the same server.
+fn redirect_target(from: &hyper::Uri, location: &str) -> Option<hyper::Uri> {
+    let target = if location.starts_with('/') {
+        format!(
+            "{}://{}{location}",
+            from.scheme_str()?,
+            from.authority()?.as_str()
+        )
+    } else {
+        location.to_string()
+    };
+    let uri: hyper::Uri = target.parse().ok()?;
+    matches!(uri.scheme_str(), Some("http" | "https")).then_some(uri)
+}
+
 /// Why one attempt got no answer.
 struct Failure {
     text: String,
@@ -326,12 +350,27 @@ where
 {
     let started = Instant::now();
     let attempts = policy.max_attempts.max(1);
+    let mut uri = uri.clone();
+    let mut redirects = 0;
     let mut n = 0;
     loop {
         n += 1;
-        let outcome = attempt(build(req, uri)?).await;
-        let last = n >= attempts;
+        let outcome = attempt(build(req, &uri)?).await;
+        let last = n >= attempts || started.elapsed() >= policy.deadline;
         let wait = match outcome {
+            // A Vault standby sends clients to the active node this way.
+            Ok(resp) if matches!(resp.status, 307 | 308) && redirects < MAX_REDIRECTS => match resp
+                .header("location")
+                .and_then(|l| redirect_target(&uri, l))
+            {
+                Some(target) => {
+                    uri = target;
+                    redirects += 1;
+                    n -= 1;
+                    continue;
+                }
+                None => return Ok(resp),
+            },
             Ok(resp) if !retryable_status(resp.status) || last => return Ok(resp),
             Ok(resp) => {
                 let asked = resp
@@ -449,6 +488,13 @@ fn is_certificate_error(err: &(dyn std::error::Error + 'static)) -> bool {
                 tls,
                 rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
             );
+        }
+        // The TLS connector hands rustls' error on inside an io::Error, whose `source()`
+        // does not lead to it; its text is rustls' own.
+        if e.downcast_ref::<std::io::Error>().is_some() {
+            let text = e.to_string();
+            return text.starts_with("invalid peer certificate")
+                || text.starts_with("peer sent no certificates");
         }
         cur = e.source();
     }
@@ -583,6 +629,8 @@ pub(crate) mod test_server {
     pub enum Reply {
         /// Answer with this status and body.
         With(u16, &'static str),
+        /// Answer with this status and a `Location` header.
+        Redirect(u16, String),
         /// Read the request, then hold the connection without answering.
         Silence,
     }
@@ -638,6 +686,13 @@ pub(crate) mod test_server {
                             text.len()
                         );
                     }
+                    Some(Reply::Redirect(status, location)) => {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 {status} X\r\nLocation: {location}\r\n\
+                             Content-Length: 0\r\nConnection: close\r\n\r\n"
+                        );
+                    }
                     Some(Reply::Silence) | None => held.push(stream),
                 }
             }
@@ -656,6 +711,7 @@ mod tests {
             max_attempts: 5,
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_secs(5),
+            deadline: Duration::from_secs(60),
             initial_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(5),
             ca_file: None,
@@ -788,6 +844,38 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn temporary_redirects_are_followed_with_method_and_body() {
+        let (target, seen_there) = start(vec![Reply::With(200, "moved here")]);
+        let (url, seen) = start(vec![Reply::Redirect(307, format!("{target}/v1/x"))]);
+        let req = Request::new(Method::Put, format!("{url}/v1/x")).body("payload");
+        let resp = send(&req, &quick()).unwrap();
+        assert_eq!(resp.body, b"moved here");
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        let there = seen_there.lock().unwrap();
+        assert_eq!(
+            (there[0].method.as_str(), there[0].path.as_str()),
+            ("PUT", "/v1/x")
+        );
+        assert_eq!(there[0].body, b"payload");
+    }
+
+    #[test]
+    fn no_attempt_starts_after_the_deadline() {
+        let (url, seen) = start(vec![Reply::With(503, "busy")]);
+        let policy = Policy {
+            deadline: Duration::ZERO,
+            ..quick()
+        };
+        assert_eq!(
+            send(&Request::new(Method::Get, url), &policy)
+                .unwrap()
+                .status,
+            503
+        );
+        assert_eq!(seen.lock().unwrap().len(), 1);
     }
 
     #[test]

@@ -14,9 +14,9 @@
 
 use zeroize::Zeroizing;
 
-use super::{Keyring, MasterKey};
+use super::{string_entry, Entry, Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
-use crate::tree::{self, Item, Map, Node};
+use crate::tree::Map;
 
 /// Environment variable with the default `--hc-vault-transit` URIs.
 pub const SOPS_VAULT_URIS: &str = "SOPS_VAULT_URIS";
@@ -171,29 +171,19 @@ impl VaultMasterKey {
 
     /// Reads an `hc_vault` entry of the metadata.
     pub fn from_map(entry: &Map) -> Result<VaultMasterKey> {
-        let text = |name: &str| tree::get(entry, name).and_then(Node::scalar_text);
-        let bad =
-            |msg: String| Error::new(Code::Generic, format!("sops metadata: hc_vault: {msg}"));
-        let address =
-            text("vault_address").ok_or_else(|| bad("an entry has no vault_address".into()))?;
-        let created_at = match text("created_at") {
-            None => String::new(),
-            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
-                bad(format!(
-                    "created_at {t:?} of {address} is not an RFC 3339 timestamp"
-                ))
-            })?,
-        };
+        let entry = Entry::new(entry, "hc_vault");
+        let address = entry.required("vault_address")?;
         Ok(VaultMasterKey {
-            engine_path: text("engine_path").unwrap_or_default(),
-            key_name: text("key_name").unwrap_or_default(),
-            created_at,
-            enc: text("enc").unwrap_or_default(),
+            engine_path: entry.text("engine_path").unwrap_or_default(),
+            key_name: entry.text("key_name").unwrap_or_default(),
+            created_at: entry.created_at(&address)?,
+            enc: entry.text("enc").unwrap_or_default(),
             vault_address: address,
         })
     }
 
     /// The transit path of an operation, as sops names it in errors (`transit/encrypt/k1`).
+    #[cfg_attr(not(feature = "vault"), allow(dead_code))]
     fn op_path(&self, op: &str) -> String {
         join_clean([self.engine_path.as_str(), op, self.key_name.as_str()])
     }
@@ -222,14 +212,13 @@ impl MasterKey for VaultMasterKey {
     }
 
     fn to_map(&self) -> Map {
-        let pair = |k: &str, v: &str| Item::Pair(k.to_string(), Node::str(v));
-        vec![
-            pair("vault_address", &self.vault_address),
-            pair("engine_path", &self.engine_path),
-            pair("key_name", &self.key_name),
-            pair("created_at", &self.created_at),
-            pair("enc", &self.enc),
-        ]
+        string_entry(&[
+            ("vault_address", &self.vault_address),
+            ("engine_path", &self.engine_path),
+            ("key_name", &self.key_name),
+            ("created_at", &self.created_at),
+            ("enc", &self.enc),
+        ])
     }
 
     fn clone_box(&self) -> Box<dyn MasterKey> {
@@ -240,15 +229,11 @@ impl MasterKey for VaultMasterKey {
 #[cfg(not(feature = "vault"))]
 mod client {
     use super::VaultMasterKey;
-    use crate::error::{Code, Error, Result};
+    use crate::error::{Error, Result};
     use zeroize::Zeroizing;
 
     fn unsupported() -> Error {
-        Error::new(
-            Code::Generic,
-            "this secret was built without Vault support, so it cannot use Vault transit keys \
-             (rebuild with the default cargo feature `vault`)",
-        )
+        crate::keys::built_without("Vault", "Vault transit keys", "vault")
     }
 
     pub fn encrypt(_key: &VaultMasterKey, _data_key: &[u8]) -> Result<String> {
@@ -472,6 +457,7 @@ mod client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::{Item, Node};
 
     fn parts(uri: &str) -> (String, String, String) {
         let k = VaultMasterKey::from_uri(uri).unwrap();

@@ -27,6 +27,26 @@ pub fn python() -> PathBuf {
     path
 }
 
+/// Variables of the developer's environment that change how `secret` reaches a service
+/// (proxies, timeouts): tests of key services remove them with [`without`].
+pub const HTTP_VARS: &[&str] = &["SECRET_HTTP_TIMEOUT", "HTTPS_PROXY", "https_proxy"];
+
+/// Removes these variables (and [`HTTP_VARS`]) from a command's environment.
+pub fn without(mut cmd: assert_cmd::Command, vars: &[&str]) -> assert_cmd::Command {
+    for var in vars.iter().chain(HTTP_VARS) {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// Runs `cmd decrypt file`, asserts exit 128 (no key could open it) and returns stderr.
+pub fn decrypt_error(cmd: &mut assert_cmd::Command, file: &Path) -> String {
+    let out = cmd.arg("decrypt").arg(file).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(128), "{err}");
+    err
+}
+
 /// A running emulator.
 pub struct Emulator {
     child: Child,
@@ -107,21 +127,42 @@ impl Emulator {
 
     /// One request to a control endpoint; returns the answer's body.
     fn control(&self, method: &str, what: &str, body: &str) -> String {
+        let (status, answer) = self.request(method, &format!("/_emulator/{what}"), &[], body);
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    /// One request to the emulator (as a client of the service would send it); returns the
+    /// status and body. Counts as a service request unless `path` is a control endpoint.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "{method} /_emulator/{what} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             Content-Length: {}\r\n\r\n{body}",
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+             Content-Length: {}\r\n",
             body.len()
-        )
-        .unwrap();
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        write!(s, "{head}\r\n{body}").unwrap();
         let mut answer = String::new();
         s.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        answer
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = answer
             .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_string())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (status, body)
     }
 }
 

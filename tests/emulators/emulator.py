@@ -1,11 +1,13 @@
 """Shared machinery of the key-service emulators the integration tests start.
 
 Each service (vault.py, gcpkms.py, ...) is a module with ``add_arguments(parser)`` and
-``Service(args)`` whose ``handle(req)`` returns ``(status, body, headers)``; run it as
+``Service(args)`` whose ``handle(req)`` returns ``(status, body, headers)`` (and, optionally,
+``started(port)`` called once the port is known); run it as
 ``python emulator.py SERVICE [--port N] [service options]``.
 
 The server listens on 127.0.0.1 (port 0 = a free one) and prints ``listening on PORT`` as its
-first line on stdout. It exits when its stdin closes, so it never outlives the test that
+first line on stdout. With ``--tls DIR`` it speaks https with a certificate for 127.0.0.1
+issued by a fresh CA, whose certificate it writes to ``DIR/ca.pem``. It exits when its stdin closes, so it never outlives the test that
 started it, even one that crashed.
 
 Control endpoints (never counted, never faulted):
@@ -17,7 +19,10 @@ Control endpoints (never counted, never faulted):
 """
 
 import argparse
+import datetime
 import importlib
+import ipaddress
+import ssl
 import json
 import os
 import sys
@@ -136,17 +141,72 @@ def make_handler(service, state):
     return Handler
 
 
+def tls_context(directory):
+    """A server context for 127.0.0.1, signed by a new CA written to DIR/ca.pem."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def cert(subject, issuer, public_key, signing_key, ca):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = cert("emulator test CA", "emulator test CA", ca_key.public_key(), ca_key, True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = cert("127.0.0.1", "emulator test CA", key.public_key(), ca_key, False)
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)
+    with open(os.path.join(directory, "ca.pem"), "wb") as f:
+        f.write(pem(ca))
+    chain = os.path.join(directory, "server.pem")
+    with open(chain, "wb") as f:
+        f.write(pem(leaf))
+        f.write(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(chain)
+    return context
+
+
 def main():
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     name = sys.argv[1]
     module = importlib.import_module(name)
     parser = argparse.ArgumentParser(prog="emulator.py " + name)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--tls", default="", help="serve https; write the CA to DIR/ca.pem")
     module.add_arguments(parser)
     args = parser.parse_args(sys.argv[2:])
     state = State()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(module.Service(args), state))
+    service = module.Service(args)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service, state))
     server.daemon_threads = True
+    if args.tls:
+        server.socket = tls_context(args.tls).wrap_socket(server.socket, server_side=True)
+    if hasattr(service, "started"):
+        service.started(server.server_address[1])
     print("listening on", server.server_address[1], flush=True)
 
     def watch_stdin():
