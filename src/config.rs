@@ -3,6 +3,8 @@
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
+use crate::keys::azure::AzureKeyRef;
+use crate::keys::hckms;
 use crate::tree::{self, Map, Node, Scalar};
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -59,11 +61,19 @@ pub struct GroupSpec {
     pub age: Vec<String>,
     pub pgp: Vec<String>,
     pub kms: Vec<KmsSpec>,
+    /// Azure Key Vault keys (an empty version: the current one, looked up when built).
+    pub azure_kv: Vec<AzureKeyRef>,
+    /// HuaweiCloud KMS key ids, `REGION:KEY-UUID`.
+    pub hckms: Vec<String>,
 }
 
 impl GroupSpec {
     pub fn is_empty(&self) -> bool {
-        self.age.is_empty() && self.pgp.is_empty() && self.kms.is_empty()
+        self.age.is_empty()
+            && self.pgp.is_empty()
+            && self.kms.is_empty()
+            && self.azure_kv.is_empty()
+            && self.hckms.is_empty()
     }
 }
 
@@ -167,6 +177,8 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
         age: string_list(tree::get(map, "age"), file, "age")?,
         pgp: string_list(tree::get(map, "pgp"), file, "pgp")?,
         kms: Vec::new(),
+        azure_kv: azure_group_keys(tree::get(map, "azure_keyvault"), file)?,
+        hckms: hckms_keys(tree::get(map, "hckms"), file)?,
     };
     if let Some(Node::List(kms)) = tree::get(map, "kms") {
         for entry in kms {
@@ -206,12 +218,92 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
             group.age.extend(inner.age);
             group.pgp.extend(inner.pgp);
             group.kms.extend(inner.kms);
+            group.azure_kv.extend(inner.azure_kv);
+            group.hckms.extend(inner.hckms);
         }
     }
     dedup(&mut group.age);
     dedup(&mut group.pgp);
     dedup(&mut group.kms);
+    dedup(&mut group.azure_kv);
+    dedup(&mut group.hckms);
     Ok(group)
+}
+
+/// A key group's `azure_keyvault`: a list of `{vaultUrl, key, version}` (the vault URL kept
+/// as written, `version` optional) or of key URLs.
+fn azure_group_keys(node: Option<&Node>, file: &Path) -> Result<Vec<AzureKeyRef>> {
+    let bad = |e: Error| cfg_err(file, format!("azure_keyvault: {}", e.message));
+    let Some(Node::List(items)) = node else {
+        return azure_rule_keys(node, file);
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item {
+            Node::Map(m) => {
+                let text = |f: &str| {
+                    tree::get(m, f)
+                        .and_then(Node::scalar_text)
+                        .unwrap_or_default()
+                };
+                let key = AzureKeyRef {
+                    vault_url: text("vaultUrl"),
+                    name: text("key"),
+                    version: text("version"),
+                };
+                if key.vault_url.is_empty() || key.name.is_empty() {
+                    return Err(cfg_err(
+                        file,
+                        "azure_keyvault: every entry needs vaultUrl and key",
+                    ));
+                }
+                out.push(key);
+            }
+            Node::Scalar(Scalar::Str(url)) => out.push(AzureKeyRef::parse(url).map_err(bad)?),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// A rule's `azure_keyvault`: key URLs as a comma-separated string or a list.
+fn azure_rule_keys(node: Option<&Node>, file: &Path) -> Result<Vec<AzureKeyRef>> {
+    string_list(node, file, "azure_keyvault")?
+        .iter()
+        .map(|url| {
+            AzureKeyRef::parse(url)
+                .map_err(|e| cfg_err(file, format!("azure_keyvault: {}", e.message)))
+        })
+        .collect()
+}
+
+/// `hckms`: always a list, of key ids (rules) or of `{key_id}` maps (key groups); the ids
+/// must parse as `REGION:KEY-UUID`.
+fn hckms_keys(node: Option<&Node>, file: &Path) -> Result<Vec<String>> {
+    let items = match node {
+        None | Some(Node::Scalar(Scalar::Null)) => return Ok(Vec::new()),
+        Some(Node::List(items)) => items,
+        Some(_) => {
+            return Err(cfg_err(
+                file,
+                "hckms must be a list (of key ids, or of {key_id: ...} in key_groups)",
+            ))
+        }
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let id = match item {
+            Node::Map(m) => tree::get(m, "key_id").and_then(Node::scalar_text),
+            Node::Scalar(Scalar::Str(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let Some(id) = id.filter(|i| !i.is_empty()) else {
+            continue;
+        };
+        hckms::KeyId::parse(&id).map_err(|e| cfg_err(file, format!("hckms: {}", e.message)))?;
+        out.push(id);
+    }
+    Ok(out)
 }
 
 fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
@@ -258,6 +350,8 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
                 .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
                 .collect();
             dedup(&mut g.kms);
+            g.azure_kv = azure_rule_keys(tree::get(map, "azure_keyvault"), file).map_err(ctx)?;
+            dedup(&mut g.azure_kv);
             if g.is_empty() {
                 Vec::new()
             } else {
@@ -464,6 +558,76 @@ mod tests {
             ctx,
             [("a".to_string(), "1".to_string()), ("b".into(), "2".into())]
         );
+    }
+
+    #[test]
+    fn azure_and_hckms_keys_in_rules() {
+        let file = Path::new(".sops.yaml");
+        let url = "https://v.vault.azure.net/keys/k/1";
+        let flat = vec![
+            pair(
+                "azure_keyvault",
+                s(&format!("{url}, https://w.vault.azure.net/keys/j")),
+            ),
+            pair(
+                "hckms",
+                Node::List(vec![s("cn-north-4:u1"), s("cn-north-4:u1")]),
+            ),
+        ];
+        let g = &parse_rule(&flat, file, 0).unwrap().groups[0];
+        let urls: Vec<String> = g.azure_kv.iter().map(ToString::to_string).collect();
+        assert_eq!(urls, [url, "https://w.vault.azure.net/keys/j"]);
+        assert_eq!(g.hckms, ["cn-north-4:u1"], "duplicates dropped");
+
+        let listed = vec![pair("azure_keyvault", Node::List(vec![s(url)]))];
+        assert_eq!(
+            parse_rule(&listed, file, 0).unwrap().groups[0]
+                .azure_kv
+                .len(),
+            1
+        );
+
+        let groups = vec![pair(
+            "key_groups",
+            Node::List(vec![Node::Map(vec![
+                pair(
+                    "azure_keyvault",
+                    Node::List(vec![Node::Map(vec![
+                        pair("vaultUrl", s("https://v.vault.azure.net/")),
+                        pair("key", s("k")),
+                    ])]),
+                ),
+                pair(
+                    "hckms",
+                    Node::List(vec![Node::Map(vec![pair("key_id", s("eu-west-101:u2"))])]),
+                ),
+            ])]),
+        )];
+        let g = &parse_rule(&groups, file, 0).unwrap().groups[0];
+        assert_eq!(
+            g.azure_kv[0].vault_url, "https://v.vault.azure.net/",
+            "kept as written"
+        );
+        assert_eq!(
+            (g.azure_kv[0].name.as_str(), g.azure_kv[0].version.as_str()),
+            ("k", "")
+        );
+        assert_eq!(g.hckms, ["eu-west-101:u2"]);
+
+        for (bad, why) in [
+            (pair("hckms", s("cn-north-4:u1")), "hckms must be a list"),
+            (
+                pair("hckms", Node::List(vec![s("nocolon")])),
+                "invalid key ID format",
+            ),
+            (
+                pair("azure_keyvault", s("http://v/keys/k")),
+                "could not parse",
+            ),
+        ] {
+            let e = parse_rule(&vec![bad], file, 0).unwrap_err();
+            assert!(e.message.contains(why), "{}", e.message);
+        }
     }
 
     #[test]

@@ -33,7 +33,9 @@ fn describe_specs(specs: &[GroupSpec]) -> Vec<String> {
             .iter()
             .map(|k| format!("age {k}"))
             .chain(g.pgp.iter().map(|k| format!("pgp {k}")))
-            .chain(g.kms.iter().map(|k| format!("kms {k}")));
+            .chain(g.kms.iter().map(|k| format!("kms {k}")))
+            .chain(g.azure_kv.iter().map(|k| format!("azure_kv {k}")))
+            .chain(g.hckms.iter().map(|k| format!("hckms {k}")));
         for k in keys {
             out.push(format!("group {}: {k}", i + 1));
         }

@@ -96,26 +96,22 @@ impl KmsMasterKey {
 
     /// Reads a `kms` entry of the metadata.
     pub fn from_map(entry: &Map) -> Result<KmsMasterKey> {
-        let bad = |msg: String| Error::new(Code::Generic, format!("sops metadata: kms: {msg}"));
-        let text = |name: &str| tree::get(entry, name).and_then(Node::scalar_text);
-        let arn = text("arn").ok_or_else(|| bad("an entry has no arn".into()))?;
+        let fields = super::EntryFields::new("kms", entry);
+        let arn = fields.required("arn")?;
         let context = tree::string_map(tree::get(entry, "context"))
-            .map_err(|()| bad(format!("the context of {arn} is not a map")))?
+            .map_err(|()| {
+                Error::new(
+                    Code::Generic,
+                    format!("sops metadata: kms: the context of {arn} is not a map"),
+                )
+            })?
             .unwrap_or_default();
-        let created_at = match text("created_at") {
-            None => String::new(),
-            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
-                bad(format!(
-                    "created_at {t:?} of {arn} is not an RFC 3339 timestamp"
-                ))
-            })?,
-        };
         Ok(KmsMasterKey {
-            role: text("role").unwrap_or_default(),
+            role: fields.text("role"),
             context,
-            created_at,
-            enc: text("enc").unwrap_or_default(),
-            aws_profile: text("aws_profile").unwrap_or_default(),
+            created_at: fields.created_at(&arn)?,
+            enc: fields.text("enc"),
+            aws_profile: fields.text("aws_profile"),
             arn,
         })
     }

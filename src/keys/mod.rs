@@ -4,6 +4,8 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+pub mod azure;
+pub mod hckms;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
@@ -11,7 +13,7 @@ pub mod shamir;
 
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
-use crate::tree::Map;
+use crate::tree::{self, Map, Node};
 use std::cell::OnceCell;
 use zeroize::Zeroizing;
 
@@ -72,9 +74,57 @@ impl Keyring {
 pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
     match field {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
+        "azure_kv" => Ok(Box::new(azure::AzureMasterKey::from_map(entry)?)),
+        "hckms" => Ok(Box::new(hckms::HckmsMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
+    }
+}
+
+/// The string fields of one metadata entry, read as sops reads them into a Go struct.
+pub(crate) struct EntryFields<'a> {
+    kind: &'static str,
+    entry: &'a Map,
+}
+
+impl<'a> EntryFields<'a> {
+    pub(crate) fn new(kind: &'static str, entry: &'a Map) -> EntryFields<'a> {
+        EntryFields { kind, entry }
+    }
+
+    fn bad(&self, msg: String) -> Error {
+        Error::new(
+            Code::Generic,
+            format!("sops metadata: {}: {msg}", self.kind),
+        )
+    }
+
+    /// A field's text; empty when missing or null.
+    pub(crate) fn text(&self, name: &str) -> String {
+        tree::get(self.entry, name)
+            .and_then(Node::scalar_text)
+            .unwrap_or_default()
+    }
+
+    /// A field that identifies the key: missing or empty is an error.
+    pub(crate) fn required(&self, name: &str) -> Result<String> {
+        Some(self.text(name))
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| self.bad(format!("an entry has no {name}")))
+    }
+
+    /// `created_at`, normalised to whole UTC seconds (empty when missing); `who` names the
+    /// key in the error.
+    pub(crate) fn created_at(&self, who: &str) -> Result<String> {
+        match tree::get(self.entry, "created_at").and_then(Node::scalar_text) {
+            None => Ok(String::new()),
+            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
+                self.bad(format!(
+                    "created_at {t:?} of {who} is not an RFC 3339 timestamp"
+                ))
+            }),
+        }
     }
 }
 
