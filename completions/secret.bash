@@ -277,7 +277,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__edit)
-            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --hc-vault-transit --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -312,6 +312,10 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,7 +371,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --hc-vault-transit --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +414,10 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -651,7 +659,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__groups__subcmd__add)
-            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --age --pgp --kms --config --verbose --decryption-order --help"
+            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --age --pgp --kms --hc-vault-transit --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,6 +686,10 @@ _secret() {
                     return 0
                     ;;
                 --kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1147,7 +1159,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__rotate)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
+            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-hc-vault-transit --rm-hc-vault-transit --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1190,6 +1202,14 @@ _secret() {
                     return 0
                     ;;
                 --rm-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,7 +5,7 @@ use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
 use crate::keys::azure::AzureKeyRef;
 use crate::keys::hckms;
-use crate::tree::{self, Map, Node, Scalar};
+use crate::tree::{self, Item, Map, Node, Scalar};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -65,6 +65,8 @@ pub struct GroupSpec {
     pub azure_kv: Vec<AzureKeyRef>,
     /// HuaweiCloud KMS key ids, `REGION:KEY-UUID`.
     pub hckms: Vec<String>,
+    /// HashiCorp Vault transit key URIs.
+    pub hc_vault: Vec<String>,
 }
 
 impl GroupSpec {
@@ -74,6 +76,7 @@ impl GroupSpec {
             && self.kms.is_empty()
             && self.azure_kv.is_empty()
             && self.hckms.is_empty()
+            && self.hc_vault.is_empty()
     }
 }
 
@@ -176,9 +179,10 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
     let mut group = GroupSpec {
         age: string_list(tree::get(map, "age"), file, "age")?,
         pgp: string_list(tree::get(map, "pgp"), file, "pgp")?,
-        kms: Vec::new(),
+        hc_vault: vault_uris(map, file)?,
         azure_kv: azure_group_keys(tree::get(map, "azure_keyvault"), file)?,
         hckms: hckms_keys(tree::get(map, "hckms"), file)?,
+        ..GroupSpec::default()
     };
     if let Some(Node::List(kms)) = tree::get(map, "kms") {
         for entry in kms {
@@ -220,6 +224,7 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
             group.kms.extend(inner.kms);
             group.azure_kv.extend(inner.azure_kv);
             group.hckms.extend(inner.hckms);
+            group.hc_vault.extend(inner.hc_vault);
         }
     }
     dedup(&mut group.age);
@@ -227,7 +232,20 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
     dedup(&mut group.kms);
     dedup(&mut group.azure_kv);
     dedup(&mut group.hckms);
+    dedup(&mut group.hc_vault);
     Ok(group)
+}
+
+/// A key group's `hc_vault`: a list of transit key URIs (a scalar is an error, as in sops).
+fn vault_uris(map: &Map, file: &Path) -> Result<Vec<String>> {
+    match tree::get(map, "hc_vault") {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        node @ Some(Node::List(_)) => string_list(node, file, "hc_vault"),
+        Some(_) => Err(cfg_err(
+            file,
+            "hc_vault must be a list of Vault transit key URIs",
+        )),
+    }
 }
 
 /// A key group's `azure_keyvault`: a list of `{vaultUrl, key, version}` (the vault URL kept
@@ -343,7 +361,13 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
             .collect::<Result<Vec<_>>>()
             .map_err(ctx)?,
         _ => {
-            let mut g = parse_group(map, file).map_err(ctx)?;
+            // The rule's own fields (`hc_vault` is a key group field, not a rule field).
+            let fields: Map = map
+                .iter()
+                .filter(|i| !matches!(i, Item::Pair(k, _) if k == "hc_vault"))
+                .cloned()
+                .collect();
+            let mut g = parse_group(&fields, file).map_err(ctx)?;
             g.kms = string_list(tree::get(map, "kms"), file, "kms")
                 .map_err(ctx)?
                 .iter()
@@ -352,6 +376,13 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
             dedup(&mut g.kms);
             g.azure_kv = azure_rule_keys(tree::get(map, "azure_keyvault"), file).map_err(ctx)?;
             dedup(&mut g.azure_kv);
+            g.hc_vault = string_list(
+                tree::get(map, "hc_vault_transit_uri"),
+                file,
+                "hc_vault_transit_uri",
+            )
+            .map_err(ctx)?;
+            dedup(&mut g.hc_vault);
             if g.is_empty() {
                 Vec::new()
             } else {

@@ -10,6 +10,7 @@ use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
 use crate::keys::hckms::{self, HckmsMasterKey};
 use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
+use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
@@ -50,6 +51,10 @@ pub struct NewFileArgs {
     /// rule's keys)
     #[arg(long, env = "SOPS_HUAWEICLOUD_KMS_IDS", value_name = "IDS")]
     pub hckms: Option<String>,
+    /// HashiCorp Vault transit key URIs, comma-separated
+    /// (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
+    pub hc_vault_transit: Option<String>,
     /// KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation
     /// rule's `kms` keys
     #[arg(long, value_name = "CONTEXT")]
@@ -140,6 +145,9 @@ pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyG
     for id in &spec.hckms {
         group.push(Box::new(HckmsMasterKey::new(id)?));
     }
+    for uri in &spec.hc_vault {
+        group.push(Box::new(VaultMasterKey::from_uri(uri)?));
+    }
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
@@ -180,6 +188,11 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .collect(),
         azure_kv: AzureKeyRef::parse_list(args.azure_kv.as_deref().unwrap_or(""))?,
         hckms: hckms::parse_list(args.hckms.as_deref().unwrap_or(""))?,
+        hc_vault: args
+            .hc_vault_transit
+            .as_deref()
+            .map(vault::split_uris)
+            .unwrap_or_default(),
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
         vec![cli_keys]

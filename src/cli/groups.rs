@@ -60,6 +60,9 @@ pub struct AddArgs {
     /// A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)
     #[arg(long, value_name = "ID")]
     pub hckms: Vec<String>,
+    /// A Vault transit key URI of the new group (repeatable)
+    #[arg(long, value_name = "URI")]
+    pub hc_vault_transit: Vec<String>,
 }
 
 /// Options of `secret groups delete`.
@@ -91,11 +94,13 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
                     .collect::<Result<_>>()?,
                 // Unlike sops (which ignores --hckms here), the keys go into the group.
                 hckms: hckms::parse_list(&a.hckms.join(","))?,
+                hc_vault: a.hc_vault_transit.clone(),
             };
             if spec.is_empty() {
                 return Err(Error::new(
                     Code::Generic,
-                    "the new key group has no keys: give --age, --pgp, --kms, --azure-kv or --hckms",
+                    "the new key group has no keys: give --age, --pgp, --kms, \
+                     --hc-vault-transit, --azure-kv or --hckms",
                 ));
             }
             (&a.common, Change::Add(spec))

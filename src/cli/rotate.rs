@@ -13,8 +13,9 @@ use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
 use crate::keys::hckms;
 use crate::keys::kms;
 use crate::keys::pgp::PgpMasterKey;
+use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
-use crate::keys::MasterKey;
+use crate::keys::MasterKey as _;
 use crate::sopsfile;
 use clap::Args;
 
@@ -53,6 +54,12 @@ pub struct RotateArgs {
     /// Remove these HuaweiCloud KMS key ids (comma-separated) from every key group
     #[arg(long, value_name = "IDS")]
     pub rm_hckms: Option<String>,
+    /// Add these Vault transit key URIs (comma-separated) to the first key group
+    #[arg(long, value_name = "URIS")]
+    pub add_hc_vault_transit: Option<String>,
+    /// Remove these Vault transit key URIs (comma-separated) from every key group
+    #[arg(long, value_name = "URIS")]
+    pub rm_hc_vault_transit: Option<String>,
     /// KMS encryption context `key:value,...` for the --add-kms keys
     #[arg(long, value_name = "CONTEXT")]
     pub encryption_context: Option<String>,
@@ -81,6 +88,8 @@ impl RotateArgs {
             &self.rm_azure_kv,
             &self.add_hckms,
             &self.rm_hckms,
+            &self.add_hc_vault_transit,
+            &self.rm_hc_vault_transit,
         ]
         .iter()
         .any(|v| v.is_some())
@@ -105,6 +114,9 @@ impl RotateArgs {
         }
         for id in hckms::parse_list(self.rm_hckms.as_deref().unwrap_or(""))? {
             out.push(("hckms", id));
+        }
+        for uri in vault::split_uris(self.rm_hc_vault_transit.as_deref().unwrap_or("")) {
+            out.push(("hc_vault", VaultMasterKey::from_uri(&uri)?.describe()));
         }
         Ok(out)
     }
@@ -164,14 +176,15 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             .collect(),
         azure_kv: AzureKeyRef::parse_list(args.add_azure_kv.as_deref().unwrap_or(""))?,
         hckms: hckms::parse_list(args.add_hckms.as_deref().unwrap_or(""))?,
+        hc_vault: vault::split_uris(args.add_hc_vault_transit.as_deref().unwrap_or("")),
     };
+    let removals = args.removals()?;
     let added = if additions.is_empty() {
         KeyGroup::new()
     } else {
         super::encrypt::build_group(&additions, &context)?
     };
 
-    let removals = args.removals()?;
     let mut opened = files.open(ctx, args.ignore_mac, Purpose::Rewrite)?;
 
     let metadata = &mut opened.metadata;

@@ -387,7 +387,7 @@ mod client {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let detail = error_chain(err);
+        let detail = crate::error::source_chain(err);
         let who = key.who();
         let retried = if user_retry_config() {
             format!(
@@ -485,20 +485,6 @@ mod client {
         msg.push_str(&detail);
         msg.push(')');
         Error::new(Code::Generic, msg)
-    }
-
-    /// The messages of an error and its sources on one line, repeats left out.
-    fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        let mut cur = Some(err);
-        while let Some(e) = cur {
-            let text = e.to_string().replace('\n', " ");
-            if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-                parts.push(text);
-            }
-            cur = e.source();
-        }
-        parts.join(": ")
     }
 
     pub fn encrypt(key: &KmsMasterKey, plaintext: &[u8]) -> Result<Vec<u8>> {

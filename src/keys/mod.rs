@@ -6,10 +6,13 @@
 pub mod age;
 pub mod azure;
 pub mod hckms;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
 pub mod shamir;
+pub mod vault;
 
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
@@ -78,6 +81,7 @@ pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
         "hckms" => Ok(Box::new(hckms::HckmsMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
+        "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
 }

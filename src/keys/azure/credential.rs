@@ -74,9 +74,12 @@ fn selected() -> Result<Vec<&'static str>> {
         })
 }
 
+/// Tokens by (tenant, scope).
+type TokenCache = HashMap<(String, String), Zeroizing<String>>;
+
 /// An access token for `scope` in `tenant` (from the vault's challenge).
 pub fn token(tenant: &str, scope: &str) -> Result<Zeroizing<String>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String), Zeroizing<String>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<TokenCache>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     let id = (tenant.to_string(), scope.to_string());
     if let Some(t) = cache.lock().expect("not poisoned").get(&id) {
