@@ -107,14 +107,25 @@ impl Emulator {
 
     /// One request to a control endpoint; returns the answer's body.
     fn control(&self, method: &str, what: &str, body: &str) -> String {
+        self.raw(method, &format!("/_emulator/{what}"), body.as_bytes())
+    }
+
+    /// POSTs raw bytes to a path of the service itself (its test helpers, such as
+    /// `/_test/…`); returns the answer's body, which must come with a 200.
+    pub fn post(&self, path: &str, body: &[u8]) -> String {
+        self.raw("POST", path, body)
+    }
+
+    fn raw(&self, method: &str, path: &str, body: &[u8]) -> String {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(
             s,
-            "{method} /_emulator/{what} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             Content-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+             Content-Length: {}\r\n\r\n",
             body.len()
         )
         .unwrap();
+        s.write_all(body).unwrap();
         let mut answer = String::new();
         s.read_to_string(&mut answer).unwrap();
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
