@@ -261,9 +261,10 @@ pub struct HckmsMasterKey {
 }
 
 impl HckmsMasterKey {
-    /// A new key entry (not yet wrapped), created now; the id must parse.
+    /// A new key entry (not yet wrapped), created now; the id must parse and its region
+    /// have an endpoint (so a typo fails before any service is called).
     pub fn new(key_id: &str) -> Result<HckmsMasterKey> {
-        KeyId::parse(key_id)?;
+        KeyId::parse(key_id)?.endpoint()?;
         Ok(HckmsMasterKey {
             key_id: key_id.to_string(),
             created_at: crate::timefmt::now_utc(),

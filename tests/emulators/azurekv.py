@@ -16,8 +16,8 @@ Token endpoint:
   client_assertion equal to --assertion), scope https://vault.azure.net/.default.
   A wrong secret gets Entra ID's 401 invalid_client answer.
 
-Test helper (plain HTTP, no auth): POST /_test/encrypt/<name> with raw bytes -> the enc text
-(base64url, no padding) the vault's encrypt would give, for hand-made files.
+Test helper (no auth): POST /_test/encrypt/<name> with raw bytes -> {"version", "enc"}: what
+the vault's encrypt would give (enc in base64url without padding), for hand-made files.
 """
 
 import base64
@@ -38,6 +38,7 @@ def add_arguments(parser):
     parser.add_argument("--client-secret", default="s3cret")
     parser.add_argument("--assertion", default="", help="accepted client_assertion (workload identity)")
     parser.add_argument("--key", action="append", help="key names (default: sops-key)")
+    parser.add_argument("--static-token", default="", help="a bearer token the vault also accepts")
 
 
 def b64url(data):
@@ -62,13 +63,13 @@ class Service:
         for name in args.key or ["sops-key"]:
             version = hashlib.sha256(name.encode()).hexdigest()[:32]
             self.keys[name] = (version, rsa.generate_private_key(public_exponent=65537, key_size=2048))
-        self.tokens = set()
+        self.tokens = {args.static_token} - {""}
 
     def handle(self, req):
         host = (req.header("Host") or "").split(":")[0]
         if req.path.startswith("/_test/encrypt/"):
             version, key = self.keys[req.path.rsplit("/", 1)[1]]
-            return 200, b64url(key.public_key().encrypt(req.body, OAEP)), {"Content-Type": "text/plain"}
+            return 200, {"version": version, "enc": b64url(key.public_key().encrypt(req.body, OAEP))}, None
         if host.endswith(".vault.azure.net"):
             return self.vault(req, host)
         return self.token(req)

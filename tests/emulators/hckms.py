@@ -8,6 +8,9 @@ it names, the path with a trailing "/", the query and the body) under --ak/--sk,
 X-Project-Id equal to the path's project and to --project, and, when --token is set, that
 X-Security-Token. Otherwise 401 with the API gateway's error body, as HuaweiCloud answers.
 
+Test helper (no auth): POST /_test/encrypt/<key-uuid> with the plain_text as body -> the
+cipher_text encrypt-data would give, for hand-made files.
+
 Real crypto: AES-256-GCM under a key derived from --seed and the key id; cipher_text is
 base64(nonce || ciphertext) followed by the key id, so a key id mismatch is detected.
 """
@@ -73,7 +76,14 @@ class Service:
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: security token")
         return None
 
+    def seal(self, key_id, plain_text):
+        nonce = os.urandom(12)
+        sealed = nonce + self.aes(key_id).encrypt(nonce, plain_text.encode(), None)
+        return base64.b64encode(sealed).decode() + key_id
+
     def handle(self, req):
+        if req.path.startswith("/_test/encrypt/"):
+            return 200, self.seal(req.path.rsplit("/", 1)[1], req.body.decode()), {"Content-Type": "text/plain"}
         route = ROUTE.match(req.path)
         if req.method != "POST" or not route:
             return hw_error(404, "APIGW.0101", "The API does not exist or has not been published")
@@ -85,9 +95,7 @@ class Service:
         if params.get("encryption_algorithm") != "SYMMETRIC_DEFAULT" or not key_id:
             return hw_error(400, "KMS.0205", "Invalid request parameters")
         if route.group(2) == "encrypt-data":
-            nonce = os.urandom(12)
-            sealed = nonce + self.aes(key_id).encrypt(nonce, params.get("plain_text", "").encode(), None)
-            return 200, {"key_id": key_id, "cipher_text": base64.b64encode(sealed).decode() + key_id}, None
+            return 200, {"key_id": key_id, "cipher_text": self.seal(key_id, params.get("plain_text", ""))}, None
         cipher = params.get("cipher_text", "")
         if not cipher.endswith(key_id):
             return hw_error(400, "KMS.0207", "The key ID does not match the ciphertext")

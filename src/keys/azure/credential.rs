@@ -367,6 +367,14 @@ fn managed_identity(scope: &str) -> Outcome {
             resp.error_text()
         ));
     }
+    // An answer that is not JSON comes from something else on the way (a proxy, a captive
+    // portal), not from IMDS: no managed identity here either (azidentity's probe agrees).
+    if !resp.is_success() && resp.json().is_err() {
+        return Outcome::Unavailable(format!(
+            "something other than IMDS answered (HTTP {})",
+            resp.status
+        ));
+    }
     match token_from(&resp, "access_token") {
         Ok(t) => Outcome::Token(t),
         Err(e) => Outcome::Failed(e),

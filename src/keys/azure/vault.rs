@@ -187,15 +187,11 @@ pub fn current_version(key: &AzureKeyRef) -> Result<String> {
 
 /// Runs the `encrypt` or `decrypt` operation of the key on `value`; returns the result bytes.
 pub fn key_operation(key: &AzureKeyRef, op: &str, value: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let verb = if op == "encrypt" {
-        "encrypt sops data key with"
-    } else {
-        "decrypt sops data key with"
-    };
+    // The caller names the key (`azure_kv URL: …`).
     let fail = |why: String| {
         Error::new(
             Code::Generic,
-            format!("failed to {verb} Azure Key Vault key {key}: {why}"),
+            format!("failed to {op} the sops data key with Azure Key Vault: {why}"),
         )
     };
     let url = format!(
