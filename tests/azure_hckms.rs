@@ -320,14 +320,8 @@ fn azure_survives_throttling_and_server_errors() {
     let plain = sb.write("app.yaml", PLAIN);
     let mut enc = secret(&sb);
     az.with_secret(&mut enc, "s3cret");
-    let file = sb.write(
-        "app.enc.yaml",
-        stdout_of(
-            enc.args(["encrypt", "--azure-kv"])
-                .arg(format!("{VAULT}/keys/sops-key"))
-                .arg(&plain),
-        ),
-    );
+    enc.env("SOPS_AZURE_KEYVAULT_URLS", format!("{VAULT}/keys/sops-key"));
+    let file = sb.write("app.enc.yaml", stdout_of(enc.arg("encrypt").arg(&plain)));
     az.emu.reset();
     az.emu.fail_next(429, 2);
     az.emu.fail_next(503, 1);
@@ -493,10 +487,8 @@ fn hckms_round_trip_signed_requests_and_layout() {
     let plain = sb.write("app.yaml", PLAIN);
     let mut enc = secret(&sb);
     hc_route(&mut enc, &hc, "SK-TEST");
-    let out = stdout_of(
-        enc.args(["encrypt", "--age", AGE1, "--hckms", &hc_key()])
-            .arg(&plain),
-    );
+    enc.env("SOPS_HUAWEICLOUD_KMS_IDS", hc_key());
+    let out = stdout_of(enc.args(["encrypt", "--age", AGE1]).arg(&plain));
     let text = String::from_utf8(out).unwrap();
     assert_eq!(
         metadata_keys(&text),
@@ -633,6 +625,20 @@ fn hckms_rules_rotate_and_bad_ids() {
             .arg(&file),
     );
     assert!(!std::fs::read_to_string(&file).unwrap().contains("hckms"));
+    // updatekeys brings the rule's key back (same data key), and it opens the file alone.
+    let mut upd = secret(&sb);
+    hc_route(&mut upd, &hc, "SK-TEST");
+    stdout_of(
+        upd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["updatekeys", "-y"])
+            .arg(&file),
+    );
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("    hckms:\n"));
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
 
     // A string where sops wants a list, an id without region, an unknown region.
     sb.write(
