@@ -46,7 +46,7 @@ use zeroize::Zeroizing;
 
 use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
-use crate::tree::{Item, Map, Node};
+use crate::tree::Map;
 
 /// Environment variable with the default `--azure-kv` key URLs.
 pub const SOPS_AZURE_KEYVAULT_URLS: &str = "SOPS_AZURE_KEYVAULT_URLS";
@@ -180,14 +180,13 @@ impl MasterKey for AzureMasterKey {
     }
 
     fn to_map(&self) -> Map {
-        let pair = |k: &str, v: &str| Item::Pair(k.to_string(), Node::str(v));
-        vec![
-            pair("vault_url", &self.key.vault_url),
-            pair("name", &self.key.name),
-            pair("version", &self.key.version),
-            pair("created_at", &self.created_at),
-            pair("enc", &self.enc),
-        ]
+        super::string_entry(&[
+            ("vault_url", &self.key.vault_url),
+            ("name", &self.key.name),
+            ("version", &self.key.version),
+            ("created_at", &self.created_at),
+            ("enc", &self.enc),
+        ])
     }
 
     fn clone_box(&self) -> Box<dyn MasterKey> {
@@ -198,7 +197,7 @@ impl MasterKey for AzureMasterKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::Scalar;
+    use crate::tree::{Item, Node, Scalar};
 
     #[test]
     fn urls_parse_as_sops_parses_them() {
@@ -266,14 +265,10 @@ mod tests {
             "https://v.vault.azure.net//keys/sops-key/0123"
         );
         let map = k.to_map();
-        let keys: Vec<&str> = map
-            .iter()
-            .map(|i| match i {
-                Item::Pair(k, _) => k.as_str(),
-                Item::Comment(_) => unreachable!(),
-            })
-            .collect();
-        assert_eq!(keys, ["vault_url", "name", "version", "created_at", "enc"]);
+        assert_eq!(
+            crate::keys::field_names(&map),
+            ["vault_url", "name", "version", "created_at", "enc"]
+        );
         assert_eq!(AzureMasterKey::from_map(&map).unwrap(), k);
         let e = AzureMasterKey::from_map(&vec![]).unwrap_err();
         assert!(e.message.contains("azure_kv"), "{}", e.message);

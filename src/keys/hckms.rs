@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
-use crate::tree::{Item, Map, Node};
+use crate::tree::Map;
 
 /// Environment variable with the default `--hckms` key ids.
 pub const SOPS_HUAWEICLOUD_KMS_IDS: &str = "SOPS_HUAWEICLOUD_KMS_IDS";
@@ -316,12 +316,11 @@ impl MasterKey for HckmsMasterKey {
     }
 
     fn to_map(&self) -> Map {
-        let pair = |k: &str, v: &str| Item::Pair(k.to_string(), Node::str(v));
-        vec![
-            pair("key_id", &self.key_id),
-            pair("created_at", &self.created_at),
-            pair("enc", &self.enc),
-        ]
+        super::string_entry(&[
+            ("key_id", &self.key_id),
+            ("created_at", &self.created_at),
+            ("enc", &self.enc),
+        ])
     }
 
     fn clone_box(&self) -> Box<dyn MasterKey> {
@@ -462,6 +461,7 @@ mod client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::{Item, Node};
 
     #[test]
     fn key_ids_split_at_the_first_colon() {
@@ -526,14 +526,10 @@ mod tests {
         ];
         let k = HckmsMasterKey::from_map(&entry).unwrap();
         let map = k.to_map();
-        let keys: Vec<&str> = map
-            .iter()
-            .map(|i| match i {
-                Item::Pair(k, _) => k.as_str(),
-                Item::Comment(_) => unreachable!(),
-            })
-            .collect();
-        assert_eq!(keys, ["key_id", "created_at", "enc"]);
+        assert_eq!(
+            crate::keys::field_names(&map),
+            ["key_id", "created_at", "enc"]
+        );
         assert_eq!(HckmsMasterKey::from_map(&map).unwrap(), k);
         assert!(HckmsMasterKey::new("no-colon").is_err());
     }

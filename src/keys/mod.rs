@@ -132,6 +132,26 @@ impl<'a> EntryFields<'a> {
     }
 }
 
+/// A metadata entry of string fields, in the order given (the order sops writes).
+pub(crate) fn string_entry(fields: &[(&str, &str)]) -> Map {
+    fields
+        .iter()
+        .map(|(k, v)| crate::tree::Item::Pair(k.to_string(), Node::str(*v)))
+        .collect()
+}
+
+/// The field names of a metadata entry, in order (for tests of the entry layouts).
+#[cfg(test)]
+pub(crate) fn field_names(entry: &Map) -> Vec<&str> {
+    entry
+        .iter()
+        .filter_map(|i| match i {
+            crate::tree::Item::Pair(k, _) => Some(k.as_str()),
+            crate::tree::Item::Comment(_) => None,
+        })
+        .collect()
+}
+
 /// sops' default decryption order.
 pub const DEFAULT_DECRYPTION_ORDER: &[&str] = &["age", "pgp"];
 
