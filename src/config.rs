@@ -67,6 +67,8 @@ pub struct GroupSpec {
     pub hckms: Vec<String>,
     /// HashiCorp Vault transit key URIs.
     pub hc_vault: Vec<String>,
+    /// GCP Cloud KMS resource ids.
+    pub gcp_kms: Vec<String>,
 }
 
 impl GroupSpec {
@@ -77,6 +79,7 @@ impl GroupSpec {
             && self.azure_kv.is_empty()
             && self.hckms.is_empty()
             && self.hc_vault.is_empty()
+            && self.gcp_kms.is_empty()
     }
 }
 
@@ -182,6 +185,7 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
         hc_vault: vault_uris(map, file)?,
         azure_kv: azure_group_keys(tree::get(map, "azure_keyvault"), file)?,
         hckms: hckms_keys(tree::get(map, "hckms"), file)?,
+        gcp_kms: gcp_ids(map, file)?,
         ..GroupSpec::default()
     };
     if let Some(Node::List(kms)) = tree::get(map, "kms") {
@@ -225,6 +229,7 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
             group.azure_kv.extend(inner.azure_kv);
             group.hckms.extend(inner.hckms);
             group.hc_vault.extend(inner.hc_vault);
+            group.gcp_kms.extend(inner.gcp_kms);
         }
     }
     dedup(&mut group.age);
@@ -233,6 +238,7 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
     dedup(&mut group.azure_kv);
     dedup(&mut group.hckms);
     dedup(&mut group.hc_vault);
+    dedup(&mut group.gcp_kms);
     Ok(group)
 }
 
@@ -291,6 +297,34 @@ fn azure_rule_keys(node: Option<&Node>, file: &Path) -> Result<Vec<AzureKeyRef>>
         .map(|url| {
             AzureKeyRef::parse(url)
                 .map_err(|e| cfg_err(file, format!("azure_keyvault: {}", e.message)))
+        })
+        .collect()
+}
+
+/// A key group's `gcp_kms`: a list of `{resource_id: ID}` maps.
+fn gcp_ids(map: &Map, file: &Path) -> Result<Vec<String>> {
+    let Some(Node::List(items)) = tree::get(map, "gcp_kms") else {
+        return match tree::get(map, "gcp_kms") {
+            None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+            Some(_) => Err(cfg_err(
+                file,
+                "gcp_kms in a key group must be a list of {resource_id: ID} maps",
+            )),
+        };
+    };
+    items
+        .iter()
+        .filter(|n| !matches!(n, Node::Comment(_)))
+        .map(|n| {
+            n.as_map()
+                .and_then(|m| tree::get(m, "resource_id"))
+                .and_then(Node::scalar_text)
+                .ok_or_else(|| {
+                    cfg_err(
+                        file,
+                        "gcp_kms: every item of a key group must be a map with a resource_id",
+                    )
+                })
         })
         .collect()
 }
@@ -361,10 +395,11 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
             .collect::<Result<Vec<_>>>()
             .map_err(ctx)?,
         _ => {
-            // The rule's own fields (`hc_vault` is a key group field, not a rule field).
+            // The rule's own fields: `gcp_kms` here is a string or list of ids, not a key
+            // group's list of maps, and `hc_vault` is no rule field.
             let fields: Map = map
                 .iter()
-                .filter(|i| !matches!(i, Item::Pair(k, _) if k == "hc_vault"))
+                .filter(|i| !matches!(i, Item::Pair(k, _) if k == "gcp_kms" || k == "hc_vault"))
                 .cloned()
                 .collect();
             let mut g = parse_group(&fields, file).map_err(ctx)?;
@@ -383,6 +418,8 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
             )
             .map_err(ctx)?;
             dedup(&mut g.hc_vault);
+            g.gcp_kms = string_list(tree::get(map, "gcp_kms"), file, "gcp_kms").map_err(ctx)?;
+            dedup(&mut g.gcp_kms);
             if g.is_empty() {
                 Vec::new()
             } else {

@@ -92,7 +92,12 @@ impl Azure {
 
     /// What the vault's encrypt would give for `data`: (current version, enc).
     fn wrap_by_hand(&self, data: &[u8]) -> (String, String) {
-        let answer = self.emu.post("/_test/encrypt/sops-key", data);
+        use base64::Engine as _;
+        let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data);
+        let (status, answer) = self
+            .emu
+            .request("POST", "/_test/encrypt/sops-key", &[], &data);
+        assert_eq!(status, 200, "{answer}");
         let field = |name: &str| {
             answer
                 .split(&format!("\"{name}\": \""))
@@ -575,7 +580,13 @@ fn hckms_entry_added_by_hand_to_a_sops_file_decrypts() {
     let yaml = std::fs::read_to_string(&made).unwrap();
     use base64::Engine as _;
     let plain_text = base64::engine::general_purpose::STANDARD.encode(data_key_of(&yaml));
-    let cipher = hc.post(&format!("/_test/encrypt/{HC_UUID}"), plain_text.as_bytes());
+    let (status, cipher) = hc.request(
+        "POST",
+        &format!("/_test/encrypt/{HC_UUID}"),
+        &[],
+        &plain_text,
+    );
+    assert_eq!(status, 200, "{cipher}");
     let yaml = insert_entry(
         &yaml,
         "hckms",

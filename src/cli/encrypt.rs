@@ -7,6 +7,7 @@ use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
 use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
+use crate::keys::gcp::{self, GcpKmsMasterKey};
 use crate::keys::hckms::{self, HckmsMasterKey};
 use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
@@ -55,6 +56,10 @@ pub struct NewFileArgs {
     /// (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule's keys)
     #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
     pub hc_vault_transit: Option<String>,
+    /// GCP Cloud KMS key resource ids, comma-separated
+    /// (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_GCP_KMS_IDS", value_name = "RESOURCE_IDS")]
+    pub gcp_kms: Option<String>,
     /// KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation
     /// rule's `kms` keys
     #[arg(long, value_name = "CONTEXT")]
@@ -145,6 +150,9 @@ pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyG
     for id in &spec.hckms {
         group.push(Box::new(HckmsMasterKey::new(id)?));
     }
+    for id in &spec.gcp_kms {
+        group.push(Box::new(GcpKmsMasterKey::new(id)));
+    }
     for uri in &spec.hc_vault {
         group.push(Box::new(VaultMasterKey::from_uri(uri)?));
     }
@@ -192,6 +200,11 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .hc_vault_transit
             .as_deref()
             .map(vault::split_uris)
+            .unwrap_or_default(),
+        gcp_kms: args
+            .gcp_kms
+            .as_deref()
+            .map(gcp::split_ids)
             .unwrap_or_default(),
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {

@@ -63,6 +63,9 @@ pub struct AddArgs {
     /// A Vault transit key URI of the new group (repeatable)
     #[arg(long, value_name = "URI")]
     pub hc_vault_transit: Vec<String>,
+    /// A GCP Cloud KMS resource id of the new group (repeatable)
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub gcp_kms: Vec<String>,
 }
 
 /// Options of `secret groups delete`.
@@ -95,11 +98,12 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
                 // Unlike sops (which ignores --hckms here), the keys go into the group.
                 hckms: hckms::parse_list(&a.hckms.join(","))?,
                 hc_vault: a.hc_vault_transit.clone(),
+                gcp_kms: a.gcp_kms.clone(),
             };
             if spec.is_empty() {
                 return Err(Error::new(
                     Code::Generic,
-                    "the new key group has no keys: give --age, --pgp, --kms, \
+                    "the new key group has no keys: give --age, --pgp, --kms, --gcp-kms, \
                      --hc-vault-transit, --azure-kv or --hckms",
                 ));
             }

@@ -10,6 +10,7 @@ use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
 use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
+use crate::keys::gcp;
 use crate::keys::hckms;
 use crate::keys::kms;
 use crate::keys::pgp::PgpMasterKey;
@@ -60,6 +61,12 @@ pub struct RotateArgs {
     /// Remove these Vault transit key URIs (comma-separated) from every key group
     #[arg(long, value_name = "URIS")]
     pub rm_hc_vault_transit: Option<String>,
+    /// Add these GCP Cloud KMS resource ids (comma-separated) to the first key group
+    #[arg(long, value_name = "RESOURCE_IDS")]
+    pub add_gcp_kms: Option<String>,
+    /// Remove these GCP Cloud KMS resource ids (comma-separated) from every key group
+    #[arg(long, value_name = "RESOURCE_IDS")]
+    pub rm_gcp_kms: Option<String>,
     /// KMS encryption context `key:value,...` for the --add-kms keys
     #[arg(long, value_name = "CONTEXT")]
     pub encryption_context: Option<String>,
@@ -90,6 +97,8 @@ impl RotateArgs {
             &self.rm_hckms,
             &self.add_hc_vault_transit,
             &self.rm_hc_vault_transit,
+            &self.add_gcp_kms,
+            &self.rm_gcp_kms,
         ]
         .iter()
         .any(|v| v.is_some())
@@ -117,6 +126,11 @@ impl RotateArgs {
         }
         for uri in vault::split_uris(self.rm_hc_vault_transit.as_deref().unwrap_or("")) {
             out.push(("hc_vault", VaultMasterKey::from_uri(&uri)?.describe()));
+        }
+        if let Some(ids) = &self.rm_gcp_kms {
+            for id in gcp::split_ids(ids) {
+                out.push(("gcp_kms", id));
+            }
         }
         Ok(out)
     }
@@ -177,6 +191,11 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         azure_kv: AzureKeyRef::parse_list(args.add_azure_kv.as_deref().unwrap_or(""))?,
         hckms: hckms::parse_list(args.add_hckms.as_deref().unwrap_or(""))?,
         hc_vault: vault::split_uris(args.add_hc_vault_transit.as_deref().unwrap_or("")),
+        gcp_kms: args
+            .add_gcp_kms
+            .as_deref()
+            .map(gcp::split_ids)
+            .unwrap_or_default(),
     };
     let removals = args.removals()?;
     let added = if additions.is_empty() {

@@ -5,6 +5,9 @@
 
 pub mod age;
 pub mod azure;
+pub mod gcp;
+#[cfg(feature = "gcp")]
+pub mod google_auth;
 pub mod hckms;
 #[cfg(feature = "http")]
 pub mod http;
@@ -82,6 +85,7 @@ pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
+        "gcp_kms" => Ok(Box::new(gcp::GcpKmsMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
 }

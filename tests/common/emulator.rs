@@ -107,32 +107,42 @@ impl Emulator {
 
     /// One request to a control endpoint; returns the answer's body.
     fn control(&self, method: &str, what: &str, body: &str) -> String {
-        self.raw(method, &format!("/_emulator/{what}"), body.as_bytes())
+        let (status, answer) = self.request(method, &format!("/_emulator/{what}"), &[], body);
+        assert_eq!(status, 200, "{answer}");
+        answer
     }
 
-    /// POSTs raw bytes to a path of the service itself (its test helpers, such as
-    /// `/_test/…`); returns the answer's body, which must come with a 200.
-    pub fn post(&self, path: &str, body: &[u8]) -> String {
-        self.raw("POST", path, body)
-    }
-
-    fn raw(&self, method: &str, path: &str, body: &[u8]) -> String {
+    /// One request to the emulator (as a client of the service would send it); returns the
+    /// status and body. Counts as a service request unless `path` is a control endpoint.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
+        let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-             Content-Length: {}\r\n\r\n",
+             Content-Length: {}\r\n",
             body.len()
-        )
-        .unwrap();
-        s.write_all(body).unwrap();
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        write!(s, "{head}\r\n{body}").unwrap();
         let mut answer = String::new();
         s.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        answer
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = answer
             .split_once("\r\n\r\n")
             .map(|(_, b)| b.to_string())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        (status, body)
     }
 }
 

@@ -16,7 +16,7 @@ Token endpoint:
   client_assertion equal to --assertion), scope https://vault.azure.net/.default.
   A wrong secret gets Entra ID's 401 invalid_client answer.
 
-Test helper (no auth): POST /_test/encrypt/<name> with raw bytes -> {"version", "enc"}: what
+Test helper (no auth): POST /_test/encrypt/<name> with base64url bytes -> {"version", "enc"}: what
 the vault's encrypt would give (enc in base64url without padding), for hand-made files.
 """
 
@@ -69,7 +69,8 @@ class Service:
         host = (req.header("Host") or "").split(":")[0]
         if req.path.startswith("/_test/encrypt/"):
             version, key = self.keys[req.path.rsplit("/", 1)[1]]
-            return 200, {"version": version, "enc": b64url(key.public_key().encrypt(req.body, OAEP))}, None
+            data = unb64url(req.body.decode())
+            return 200, {"version": version, "enc": b64url(key.public_key().encrypt(data, OAEP))}, None
         if host.endswith(".vault.azure.net"):
             return self.vault(req, host)
         return self.token(req)

@@ -1,7 +1,8 @@
 """Shared machinery of the key-service emulators the integration tests start.
 
 Each service (vault.py, gcpkms.py, ...) is a module with ``add_arguments(parser)`` and
-``Service(args)`` whose ``handle(req)`` returns ``(status, body, headers)``; run it as
+``Service(args)`` whose ``handle(req)`` returns ``(status, body, headers)`` (and, optionally,
+``started(port)`` called once the port is known); run it as
 ``python emulator.py SERVICE [--port N] [service options]``.
 
 The server listens on 127.0.0.1 (port 0 = a free one) and prints ``listening on PORT`` as its
@@ -164,9 +165,11 @@ def main():
     if args.tls_proxy:
         import tlsproxy
         authority = tlsproxy.Authority(args.tls_proxy)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port),
-                                 make_handler(module.Service(args), state, authority))
+    service = module.Service(args)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service, state, authority))
     server.daemon_threads = True
+    if hasattr(service, "started"):
+        service.started(server.server_address[1])
     print("listening on", server.server_address[1], flush=True)
 
     def watch_stdin():
