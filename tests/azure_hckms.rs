@@ -491,11 +491,13 @@ fn azure_urls_are_checked_before_any_request() {
 #[test]
 fn hckms_round_trip_signed_requests_and_layout() {
     let sb = Sandbox::new();
-    let hc = start_hckms(&[]);
+    // Temporary credentials: the security token is sent and signed.
+    let hc = start_hckms(&["--token", "sts-token"]);
     let plain = sb.write("app.yaml", PLAIN);
     let mut enc = secret(&sb);
     hc_route(&mut enc, &hc, "SK-TEST");
-    enc.env("SOPS_HUAWEICLOUD_KMS_IDS", hc_key());
+    enc.env("SOPS_HUAWEICLOUD_KMS_IDS", hc_key())
+        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
     let out = stdout_of(enc.args(["encrypt", "--age", AGE1]).arg(&plain));
     let text = String::from_utf8(out).unwrap();
     assert_key_entries(&text, &["hckms"]);
@@ -509,6 +511,12 @@ fn hckms_round_trip_signed_requests_and_layout() {
     let file = sb.write("app.enc.yaml", &text);
     let mut dec = secret(&sb);
     hc_route(&mut dec, &hc, "SK-TEST");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "without the token: {err}");
+    assert!(err.contains("security token"), "{err}");
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    dec.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
     assert_eq!(decrypted(&mut dec, &file), PLAIN);
     assert_eq!(sb.sops_decrypt(&file), PLAIN, "sops reads the file");
 
@@ -516,7 +524,7 @@ fn hckms_round_trip_signed_requests_and_layout() {
     std::fs::create_dir(sb.path().join(".huaweicloud")).unwrap();
     sb.write(
         ".huaweicloud/credentials",
-        "[basic]\nak = AK-TEST\nsk = SK-TEST\nproject_id = proj123\n",
+        "[basic]\nak = AK-TEST\nsk = SK-TEST\nproject_id = proj123\nsecurity_token = sts-token\n",
     );
     let mut dec = secret(&sb);
     dec.env(HC_REGION_VAR, hc.url())
