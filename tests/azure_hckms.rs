@@ -34,6 +34,7 @@ const CLOUD_VARS: &[&str] = &[
     "AZURE_TOKEN_CREDENTIALS",
     "AZURE_AUTHORITY_HOST",
     "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
     "IDENTITY_ENDPOINT",
     "IDENTITY_HEADER",
     "SOPS_AZURE_KEYVAULT_URLS",
@@ -366,7 +367,7 @@ fn azure_entry_added_by_hand_to_a_sops_file_decrypts() {
 }
 
 #[test]
-fn azure_cli_and_workload_identity_credentials() {
+fn azure_cli_managed_and_workload_identity_credentials() {
     let sb = Sandbox::new();
     let az = Azure::start(&["--static-token", "cli-token", "--assertion", "fed-jwt"]);
     let plain = sb.write("app.yaml", PLAIN);
@@ -402,6 +403,13 @@ fn azure_cli_and_workload_identity_credentials() {
         ),
         "{logged}"
     );
+
+    // Managed identity, with IMDS moved to the emulator (as azidentity allows).
+    let mut dec = secret(&sb);
+    az.route(&mut dec);
+    dec.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", az.emu.url())
+        .env("AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
 
     let token_file = sb.write("federated-token", "fed-jwt\n");
     let mut dec = secret(&sb);

@@ -16,6 +16,9 @@ Token endpoint:
   client_assertion equal to --assertion), scope https://vault.azure.net/.default.
   A wrong secret gets Entra ID's 401 invalid_client answer.
 
+Managed identity (plain HTTP, as IMDS): GET /metadata/identity/oauth2/token?resource=... with
+"Metadata: true" -> --static-token.
+
 Test helper (no auth): POST /_test/encrypt/<name> with base64url bytes -> {"version", "enc"}: what
 the vault's encrypt would give (enc in base64url without padding), for hand-made files.
 """
@@ -71,9 +74,19 @@ class Service:
             version, key = self.keys[req.path.rsplit("/", 1)[1]]
             data = unb64url(req.body.decode())
             return 200, {"version": version, "enc": b64url(key.public_key().encrypt(data, OAEP))}, None
+        if req.path == "/metadata/identity/oauth2/token":
+            return self.imds(req)
         if host.endswith(".vault.azure.net"):
             return self.vault(req, host)
         return self.token(req)
+
+    def imds(self, req):
+        if req.header("Metadata") != "true":
+            return 400, {"error": "invalid_request", "error_description": "Required metadata header not specified"}, None
+        if req.query.get("resource") != ["https://vault.azure.net"] or not self.args.static_token:
+            return 400, {"error": "invalid_request", "error_description": "Identity not found"}, None
+        return 200, {"access_token": self.args.static_token, "expires_in": "3599",
+                     "resource": "https://vault.azure.net", "token_type": "Bearer"}, None
 
     def token(self, req):
         if req.method != "POST" or req.path != f"/{self.args.tenant}/oauth2/v2.0/token":

@@ -48,7 +48,11 @@ fn env(name: &str) -> String {
 
 /// The credentials `AZURE_TOKEN_CREDENTIALS` selects.
 fn selected() -> Result<Vec<&'static str>> {
-    let choice = env("AZURE_TOKEN_CREDENTIALS");
+    selection(&env("AZURE_TOKEN_CREDENTIALS"))
+}
+
+/// The credentials a value of `AZURE_TOKEN_CREDENTIALS` selects.
+fn selection(choice: &str) -> Result<Vec<&'static str>> {
     let choice = choice.trim();
     if choice.is_empty() {
         return Ok(CHAIN.to_vec());
@@ -482,6 +486,26 @@ mod tests {
             body: br#"{"access_token":"tok","expires_in":3599}"#.to_vec(),
         };
         assert_eq!(token_from(&ok, "access_token").unwrap().as_str(), "tok");
+    }
+
+    #[test]
+    fn the_chain_can_be_narrowed() {
+        assert_eq!(selection("").unwrap(), CHAIN);
+        assert_eq!(
+            selection("dev").unwrap(),
+            ["AzureCLICredential", "AzureDeveloperCLICredential"]
+        );
+        assert_eq!(selection("PROD").unwrap(), CHAIN[..3]);
+        assert_eq!(
+            selection("azurecliCredential").unwrap(),
+            ["AzureCLICredential"]
+        );
+        let e = selection("everything").unwrap_err();
+        assert!(
+            e.message.contains("AZURE_TOKEN_CREDENTIALS"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
