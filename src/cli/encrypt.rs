@@ -6,7 +6,9 @@ use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
+use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
 use crate::keys::gcp::{self, GcpKmsMasterKey};
+use crate::keys::hckms::{self, HckmsMasterKey};
 use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::vault::{self, VaultMasterKey};
@@ -42,6 +44,14 @@ pub struct NewFileArgs {
     /// the creation rule's keys)
     #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
     pub kms: Option<String>,
+    /// Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated
+    /// (replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_AZURE_KEYVAULT_URLS", value_name = "URLS")]
+    pub azure_kv: Option<String>,
+    /// HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation
+    /// rule's keys)
+    #[arg(long, env = "SOPS_HUAWEICLOUD_KMS_IDS", value_name = "IDS")]
+    pub hckms: Option<String>,
     /// HashiCorp Vault transit key URIs, comma-separated
     /// (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule's keys)
     #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
@@ -134,6 +144,12 @@ pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyG
             &k.aws_profile,
         )));
     }
+    for k in &spec.azure_kv {
+        group.push(Box::new(AzureMasterKey::new(k)?));
+    }
+    for id in &spec.hckms {
+        group.push(Box::new(HckmsMasterKey::new(id)?));
+    }
     for id in &spec.gcp_kms {
         group.push(Box::new(GcpKmsMasterKey::new(id)));
     }
@@ -184,6 +200,8 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
             .collect(),
+        azure_kv: AzureKeyRef::parse_list(args.azure_kv.as_deref().unwrap_or(""))?,
+        hckms: hckms::parse_list(args.hckms.as_deref().unwrap_or(""))?,
         hc_vault: args
             .hc_vault_transit
             .as_deref()

@@ -9,7 +9,9 @@ use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
+use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
 use crate::keys::gcp;
+use crate::keys::hckms;
 use crate::keys::kms;
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::vault::{self, VaultMasterKey};
@@ -41,6 +43,18 @@ pub struct RotateArgs {
     /// Remove these AWS KMS ARNs (comma-separated) from every key group
     #[arg(long, value_name = "ARNS")]
     pub rm_kms: Option<String>,
+    /// Add these Azure Key Vault key URLs (comma-separated) to the first key group
+    #[arg(long, value_name = "URLS")]
+    pub add_azure_kv: Option<String>,
+    /// Remove these Azure Key Vault key URLs (comma-separated) from every key group
+    #[arg(long, value_name = "URLS")]
+    pub rm_azure_kv: Option<String>,
+    /// Add these HuaweiCloud KMS key ids (comma-separated) to the first key group
+    #[arg(long, value_name = "IDS")]
+    pub add_hckms: Option<String>,
+    /// Remove these HuaweiCloud KMS key ids (comma-separated) from every key group
+    #[arg(long, value_name = "IDS")]
+    pub rm_hckms: Option<String>,
     /// Add these Vault transit key URIs (comma-separated) to the first key group
     #[arg(long, value_name = "URIS")]
     pub add_hc_vault_transit: Option<String>,
@@ -77,6 +91,10 @@ impl RotateArgs {
             &self.rm_pgp,
             &self.add_kms,
             &self.rm_kms,
+            &self.add_azure_kv,
+            &self.rm_azure_kv,
+            &self.add_hckms,
+            &self.rm_hckms,
             &self.add_hc_vault_transit,
             &self.rm_hc_vault_transit,
             &self.add_gcp_kms,
@@ -87,6 +105,7 @@ impl RotateArgs {
     }
 
     /// The keys to remove as (kind, identifier) pairs, normalised like the file stores them.
+    /// A versionless Azure URL is resolved to the current version, as sops does.
     fn removals(&self) -> Result<Vec<(&'static str, String)>> {
         let mut out = Vec::new();
         for r in Self::list(&self.rm_age) {
@@ -98,6 +117,12 @@ impl RotateArgs {
         }
         for arn in Self::list(&self.rm_kms) {
             out.push(("kms", arn));
+        }
+        for key in AzureKeyRef::parse_list(self.rm_azure_kv.as_deref().unwrap_or(""))? {
+            out.push(("azure_kv", AzureMasterKey::new(&key)?.describe()));
+        }
+        for id in hckms::parse_list(self.rm_hckms.as_deref().unwrap_or(""))? {
+            out.push(("hckms", id));
         }
         for uri in vault::split_uris(self.rm_hc_vault_transit.as_deref().unwrap_or("")) {
             out.push(("hc_vault", VaultMasterKey::from_uri(&uri)?.describe()));
@@ -163,6 +188,8 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, profile))
             .collect(),
+        azure_kv: AzureKeyRef::parse_list(args.add_azure_kv.as_deref().unwrap_or(""))?,
+        hckms: hckms::parse_list(args.add_hckms.as_deref().unwrap_or(""))?,
         hc_vault: vault::split_uris(args.add_hc_vault_transit.as_deref().unwrap_or("")),
         gcp_kms: args
             .add_gcp_kms

@@ -4,9 +4,11 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+pub mod azure;
 pub mod gcp;
 #[cfg(feature = "gcp")]
 pub mod google_auth;
+pub mod hckms;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod kms;
@@ -89,6 +91,8 @@ impl Keyring {
 pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
     match field {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
+        "azure_kv" => Ok(Box::new(azure::AzureMasterKey::from_map(entry)?)),
+        "hckms" => Ok(Box::new(hckms::HckmsMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
         "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
@@ -158,6 +162,18 @@ pub(crate) fn built_without(service: &str, keys: &str, feature: &str) -> Error {
              (rebuild with the default cargo feature `{feature}`)"
         ),
     )
+}
+
+/// The field names of a metadata entry, in order (for tests of the entry layouts).
+#[cfg(test)]
+pub(crate) fn field_names(entry: &Map) -> Vec<&str> {
+    entry
+        .iter()
+        .filter_map(|i| match i {
+            crate::tree::Item::Pair(k, _) => Some(k.as_str()),
+            crate::tree::Item::Comment(_) => None,
+        })
+        .collect()
 }
 
 /// sops' default decryption order.

@@ -25,6 +25,7 @@ import ipaddress
 import ssl
 import json
 import os
+import socketserver
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,7 @@ class Request:
         self.method = method
         self.path = split.path
         self.query = parse_qs(split.query)
+        self.raw_query = split.query
         self.headers = headers
         self.body = body
 
@@ -80,7 +82,7 @@ class State:
         return None
 
 
-def make_handler(service, state):
+def make_handler(service, state, authority=None):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -137,6 +139,17 @@ def make_handler(service, state):
             return self.reply(404, {"errors": ["unknown control endpoint"]})
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = dispatch
+
+        def do_CONNECT(self):
+            # --tls-proxy: the tunnel ends here, in TLS for the requested host (tlsproxy.py).
+            if authority is None:
+                return self.reply(405, {"errors": ["not a proxy (start with --tls-proxy)"]})
+            host = self.path.rsplit(":", 1)[0]
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.connection = authority.context(host).wrap_socket(self.connection, server_side=True)
+            self.rfile = self.connection.makefile("rb", -1)
+            self.wfile = socketserver._SocketWriter(self.connection)
 
     return Handler
 
@@ -197,11 +210,17 @@ def main():
     parser = argparse.ArgumentParser(prog="emulator.py " + name)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tls", default="", help="serve https; write the CA to DIR/ca.pem")
+    parser.add_argument("--tls-proxy", metavar="CA_PEM",
+                        help="also be an HTTPS proxy that serves every CONNECT itself, in TLS (tlsproxy.py)")
     module.add_arguments(parser)
     args = parser.parse_args(sys.argv[2:])
     state = State()
+    authority = None
+    if args.tls_proxy:
+        import tlsproxy
+        authority = tlsproxy.Authority(args.tls_proxy)
     service = module.Service(args)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service, state))
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service, state, authority))
     server.daemon_threads = True
     if args.tls:
         server.socket = tls_context(args.tls).wrap_socket(server.socket, server_side=True)
