@@ -46,9 +46,6 @@ _secret() {
             secret,git-setup)
                 cmd="secret__subcmd__git__subcmd__setup"
                 ;;
-            secret,git-textconv)
-                cmd="secret__subcmd__git__subcmd__textconv"
-                ;;
             secret,groups)
                 cmd="secret__subcmd__groups"
                 ;;
@@ -57,9 +54,6 @@ _secret() {
                 ;;
             secret,init)
                 cmd="secret__subcmd__init"
-                ;;
-            secret,merge-driver)
-                cmd="secret__subcmd__merge__subcmd__driver"
                 ;;
             secret,rotate)
                 cmd="secret__subcmd__rotate"
@@ -121,9 +115,6 @@ _secret() {
             secret__subcmd__help,git-setup)
                 cmd="secret__subcmd__help__subcmd__git__subcmd__setup"
                 ;;
-            secret__subcmd__help,git-textconv)
-                cmd="secret__subcmd__help__subcmd__git__subcmd__textconv"
-                ;;
             secret__subcmd__help,groups)
                 cmd="secret__subcmd__help__subcmd__groups"
                 ;;
@@ -132,9 +123,6 @@ _secret() {
                 ;;
             secret__subcmd__help,init)
                 cmd="secret__subcmd__help__subcmd__init"
-                ;;
-            secret__subcmd__help,merge-driver)
-                cmd="secret__subcmd__help__subcmd__merge__subcmd__driver"
                 ;;
             secret__subcmd__help,rotate)
                 cmd="secret__subcmd__help__subcmd__rotate"
@@ -161,7 +149,7 @@ _secret() {
 
     case "${cmd}" in
         secret)
-            opts="-d -e -r -v -i -s -a -p -k -h --config --verbose --decryption-order --indent --decrypt --encrypt --rotate --set --version --disable-version-check --check-for-updates --in-place --output --input-type --output-type --filename-override --extract --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --gcp-kms --hckms --azure-kv --hc-vault-transit --add-gcp-kms --rm-gcp-kms --add-hckms --rm-hckms --add-azure-kv --rm-azure-kv --add-hc-vault-transit --rm-hc-vault-transit --keyservice --enable-local-keyservice --help encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help"
+            opts="-d -e -r -v -i -s -a -p -k -h --config --verbose --decryption-order --indent --decrypt --encrypt --rotate --set --version --disable-version-check --check-for-updates --in-place --output --input-type --output-type --filename-override --extract --show-master-keys --ignore-mac --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --keyservice --enable-local-keyservice --help encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -192,11 +180,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -228,6 +216,22 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -291,27 +295,11 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --gcp-kms)
+                --add-azure-kv)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --hckms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --hc-vault-transit)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --add-gcp-kms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rm-gcp-kms)
+                --rm-azure-kv)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -323,19 +311,19 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --add-azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rm-azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --add-hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --rm-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -426,11 +414,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -469,18 +457,18 @@ _secret() {
             return 0
             ;;
         secret__subcmd__edit)
-            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --gcp-kms --hckms --azure-kv --hc-vault-transit --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --age)
@@ -504,6 +492,22 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -540,22 +544,6 @@ _secret() {
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --gcp-kms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --hckms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -587,7 +575,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --gcp-kms --hckms --azure-kv --hc-vault-transit --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -598,11 +586,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -630,6 +618,22 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -666,22 +670,6 @@ _secret() {
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --gcp-kms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --hckms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -762,11 +750,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --user)
@@ -808,7 +796,7 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -838,7 +826,7 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -890,32 +878,6 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        secret__subcmd__git__subcmd__textconv)
-            opts="-h --config --verbose --decryption-order --indent --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --decryption-order)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --indent)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         secret__subcmd__groups)
             opts="-h --config --verbose --decryption-order --indent --help add delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -943,7 +905,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__groups__subcmd__add)
-            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --age --pgp --kms --aws-profile --encryption-context --gcp-kms --hckms --azure-kv --hc-vault-transit --config --verbose --decryption-order --indent --help"
+            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --aws-profile --encryption-context --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -981,15 +943,7 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --aws-profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --encryption-context)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --gcp-kms)
+                --azure-kv)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -997,11 +951,19 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --azure-kv)
+                --hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --hc-vault-transit)
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1127,7 +1089,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__help)
-            opts="encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help"
+            opts="encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1280,20 +1242,6 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        secret__subcmd__help__subcmd__git__subcmd__textconv)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         secret__subcmd__help__subcmd__groups)
             opts="add delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1351,20 +1299,6 @@ _secret() {
             return 0
             ;;
         secret__subcmd__help__subcmd__init)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        secret__subcmd__help__subcmd__merge__subcmd__driver)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1468,34 +1402,8 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        secret__subcmd__merge__subcmd__driver)
-            opts="-h --config --verbose --decryption-order --indent --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --decryption-order)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --indent)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         secret__subcmd__rotate)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --ignore-mac --add-gcp-kms --rm-gcp-kms --add-hckms --rm-hckms --add-azure-kv --rm-azure-kv --add-hc-vault-transit --rm-hc-vault-transit --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --encryption-context --aws-profile --ignore-mac --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1506,11 +1414,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -1541,19 +1449,11 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --encryption-context)
+                --add-azure-kv)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --aws-profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --add-gcp-kms)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rm-gcp-kms)
+                --rm-azure-kv)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1565,19 +1465,27 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --add-azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rm-azure-kv)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --add-hc-vault-transit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --rm-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1616,11 +1524,11 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
@@ -1662,11 +1570,11 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
@@ -1708,7 +1616,7 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)

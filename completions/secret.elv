@@ -24,8 +24,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --set 'Legacy form: set ''<path> <json>'' in FILE (as `set`)'
             cand --disable-version-check 'Accepted for sops compatibility (secret never checks for updates online)'
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --extract 'Legacy decrypt: print only this part of the tree, e.g. ''["db"]["password"]'''
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
@@ -34,6 +34,10 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
             cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --azure-kv 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)'
+            cand --hckms 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)'
+            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)'
+            cand --gcp-kms 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)'
             cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
             cand --aws-profile 'AWS shared-config profile for the --kms keys'
             cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
@@ -49,18 +53,14 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --rm-pgp 'Remove these PGP fingerprints (comma-separated) from every key group'
             cand --add-kms 'Add these AWS KMS ARNs (comma-separated) to the first key group'
             cand --rm-kms 'Remove these AWS KMS ARNs (comma-separated) from every key group'
-            cand --gcp-kms 'GCP KMS resource IDs, comma-separated (not supported by this build)'
-            cand --hckms 'HuaweiCloud KMS key IDs region:uuid, comma-separated (not supported by this build)'
-            cand --azure-kv 'Azure Key Vault key URLs, comma-separated (not supported by this build)'
-            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (not supported by this build)'
-            cand --add-gcp-kms 'Add GCP KMS keys (not supported by this build)'
-            cand --rm-gcp-kms 'Remove GCP KMS keys (not supported by this build)'
-            cand --add-hckms 'Add HuaweiCloud KMS keys (not supported by this build)'
-            cand --rm-hckms 'Remove HuaweiCloud KMS keys (not supported by this build)'
-            cand --add-azure-kv 'Add Azure Key Vault keys (not supported by this build)'
-            cand --rm-azure-kv 'Remove Azure Key Vault keys (not supported by this build)'
-            cand --add-hc-vault-transit 'Add HashiCorp Vault transit keys (not supported by this build)'
-            cand --rm-hc-vault-transit 'Remove HashiCorp Vault transit keys (not supported by this build)'
+            cand --add-azure-kv 'Add these Azure Key Vault key URLs (comma-separated) to the first key group'
+            cand --rm-azure-kv 'Remove these Azure Key Vault key URLs (comma-separated) from every key group'
+            cand --add-hckms 'Add these HuaweiCloud KMS key ids (comma-separated) to the first key group'
+            cand --rm-hckms 'Remove these HuaweiCloud KMS key ids (comma-separated) from every key group'
+            cand --add-hc-vault-transit 'Add these Vault transit key URIs (comma-separated) to the first key group'
+            cand --rm-hc-vault-transit 'Remove these Vault transit key URIs (comma-separated) from every key group'
+            cand --add-gcp-kms 'Add these GCP Cloud KMS resource ids (comma-separated) to the first key group'
+            cand --rm-gcp-kms 'Remove these GCP Cloud KMS resource ids (comma-separated) from every key group'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -97,14 +97,12 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
-            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
-            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;encrypt'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
@@ -112,6 +110,10 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
             cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --azure-kv 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)'
+            cand --hckms 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)'
+            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)'
+            cand --gcp-kms 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)'
             cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
             cand --aws-profile 'AWS shared-config profile for the --kms keys'
             cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
@@ -121,10 +123,6 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --unencrypted-comment-regex 'Leave values plain below a comment matching REGEX'
             cand --encrypted-comment-regex 'Encrypt only values below a comment matching REGEX'
             cand --shamir-secret-sharing-threshold 'How many key groups are needed to recover the data key'
-            cand --gcp-kms 'GCP KMS resource IDs, comma-separated (not supported by this build)'
-            cand --hckms 'HuaweiCloud KMS key IDs region:uuid, comma-separated (not supported by this build)'
-            cand --azure-kv 'Azure Key Vault key URLs, comma-separated (not supported by this build)'
-            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (not supported by this build)'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -139,8 +137,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;decrypt'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --extract 'Print only this part of the tree, e.g. ''["db"]["password"]'' or ''["list"][0]'''
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
@@ -158,8 +156,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;rotate'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --add-age 'Add these age recipients (comma-separated) to the first key group'
             cand --rm-age 'Remove these age recipients (comma-separated) from every key group'
@@ -167,16 +165,16 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --rm-pgp 'Remove these PGP fingerprints (comma-separated) from every key group'
             cand --add-kms 'Add these AWS KMS ARNs (comma-separated) to the first key group'
             cand --rm-kms 'Remove these AWS KMS ARNs (comma-separated) from every key group'
+            cand --add-azure-kv 'Add these Azure Key Vault key URLs (comma-separated) to the first key group'
+            cand --rm-azure-kv 'Remove these Azure Key Vault key URLs (comma-separated) from every key group'
+            cand --add-hckms 'Add these HuaweiCloud KMS key ids (comma-separated) to the first key group'
+            cand --rm-hckms 'Remove these HuaweiCloud KMS key ids (comma-separated) from every key group'
+            cand --add-hc-vault-transit 'Add these Vault transit key URIs (comma-separated) to the first key group'
+            cand --rm-hc-vault-transit 'Remove these Vault transit key URIs (comma-separated) from every key group'
+            cand --add-gcp-kms 'Add these GCP Cloud KMS resource ids (comma-separated) to the first key group'
+            cand --rm-gcp-kms 'Remove these GCP Cloud KMS resource ids (comma-separated) from every key group'
             cand --encryption-context 'KMS encryption context `key:value,...` for the --add-kms keys'
             cand --aws-profile 'AWS shared-config profile for the --add-kms keys'
-            cand --add-gcp-kms 'Add GCP KMS keys (not supported by this build)'
-            cand --rm-gcp-kms 'Remove GCP KMS keys (not supported by this build)'
-            cand --add-hckms 'Add HuaweiCloud KMS keys (not supported by this build)'
-            cand --rm-hckms 'Remove HuaweiCloud KMS keys (not supported by this build)'
-            cand --add-azure-kv 'Add Azure Key Vault keys (not supported by this build)'
-            cand --rm-azure-kv 'Remove Azure Key Vault keys (not supported by this build)'
-            cand --add-hc-vault-transit 'Add HashiCorp Vault transit keys (not supported by this build)'
-            cand --rm-hc-vault-transit 'Remove HashiCorp Vault transit keys (not supported by this build)'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -190,7 +188,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;updatekeys'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Use this Shamir threshold instead of the file''s (capped at the number of groups)'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
@@ -223,12 +221,12 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --age 'An age recipient of the new group (repeatable)'
             cand --pgp 'A PGP fingerprint of the new group (repeatable)'
             cand --kms 'An AWS KMS ARN of the new group (repeatable)'
+            cand --azure-kv 'An Azure Key Vault key URL of the new group (repeatable)'
+            cand --hckms 'A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)'
+            cand --hc-vault-transit 'A Vault transit key URI of the new group (repeatable)'
+            cand --gcp-kms 'A GCP Cloud KMS resource id of the new group (repeatable)'
             cand --aws-profile 'AWS shared-config profile for the --kms keys'
             cand --encryption-context 'KMS encryption context `key:value,...` for the --kms keys'
-            cand --gcp-kms 'GCP KMS resource IDs, comma-separated (not supported by this build)'
-            cand --hckms 'HuaweiCloud KMS key IDs region:uuid, comma-separated (not supported by this build)'
-            cand --azure-kv 'Azure Key Vault key URLs, comma-separated (not supported by this build)'
-            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (not supported by this build)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
@@ -265,7 +263,7 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;groups;help;help'= {
         }
         &'secret;filestatus'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
@@ -274,14 +272,18 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;edit'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand -p 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
             cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --azure-kv 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)'
+            cand --hckms 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)'
+            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)'
+            cand --gcp-kms 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)'
             cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
             cand --aws-profile 'AWS shared-config profile for the --kms keys'
             cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
@@ -291,10 +293,6 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --unencrypted-comment-regex 'Leave values plain below a comment matching REGEX'
             cand --encrypted-comment-regex 'Encrypt only values below a comment matching REGEX'
             cand --shamir-secret-sharing-threshold 'How many key groups are needed to recover the data key'
-            cand --gcp-kms 'GCP KMS resource IDs, comma-separated (not supported by this build)'
-            cand --hckms 'HuaweiCloud KMS key IDs region:uuid, comma-separated (not supported by this build)'
-            cand --azure-kv 'Azure Key Vault key URLs, comma-separated (not supported by this build)'
-            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (not supported by this build)'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -325,8 +323,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;exec-file'= {
             cand --filename 'Name of the temporary file (default: tmp-file)'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input''s)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Format of the decrypted file (default: the input''s)'
             cand --user 'Run the command as this user (needs the privileges to switch)'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
@@ -340,8 +338,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;set'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
@@ -357,8 +355,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;unset'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
             cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
             cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
@@ -393,7 +391,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;explain'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
@@ -419,22 +417,6 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'secret;git-textconv'= {
-            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
-            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
-            cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
-            cand --verbose 'Say what is happening on stderr (never prints secrets)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'secret;merge-driver'= {
-            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
-            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
-            cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
-            cand --verbose 'Say what is happening on stderr (never prints secrets)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'secret;help'= {
             cand encrypt 'Encrypt a file (stdout by default)'
             cand decrypt 'Decrypt a file (stdout by default)'
@@ -452,8 +434,6 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
-            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
-            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;help;encrypt'= {
@@ -493,10 +473,6 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;help;check'= {
         }
         &'secret;help;git-setup'= {
-        }
-        &'secret;help;git-textconv'= {
-        }
-        &'secret;help;merge-driver'= {
         }
         &'secret;help;help'= {
         }

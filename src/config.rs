@@ -3,6 +3,8 @@
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
+use crate::keys::azure::AzureKeyRef;
+use crate::keys::hckms;
 use crate::tree::{self, Map, Node, Scalar};
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -59,11 +61,36 @@ pub struct GroupSpec {
     pub age: Vec<String>,
     pub pgp: Vec<String>,
     pub kms: Vec<KmsSpec>,
+    /// Azure Key Vault keys (an empty version: the current one, looked up when built).
+    pub azure_kv: Vec<AzureKeyRef>,
+    /// HuaweiCloud KMS key ids, `REGION:KEY-UUID`.
+    pub hckms: Vec<String>,
+    /// HashiCorp Vault transit key URIs.
+    pub hc_vault: Vec<String>,
+    /// GCP Cloud KMS resource ids.
+    pub gcp_kms: Vec<String>,
 }
 
 impl GroupSpec {
     pub fn is_empty(&self) -> bool {
-        self.age.is_empty() && self.pgp.is_empty() && self.kms.is_empty()
+        self.age.is_empty()
+            && self.pgp.is_empty()
+            && self.kms.is_empty()
+            && self.azure_kv.is_empty()
+            && self.hckms.is_empty()
+            && self.hc_vault.is_empty()
+            && self.gcp_kms.is_empty()
+    }
+
+    /// Drops keys named twice, keeping the first.
+    fn dedup(&mut self) {
+        dedup(&mut self.age);
+        dedup(&mut self.pgp);
+        dedup(&mut self.kms);
+        dedup(&mut self.hc_vault);
+        dedup(&mut self.gcp_kms);
+        dedup(&mut self.azure_kv);
+        dedup(&mut self.hckms);
     }
 }
 
@@ -150,9 +177,77 @@ fn cfg_err(file: &Path, msg: impl std::fmt::Display) -> Error {
     Error::new(Code::Generic, format!("{}: {msg}", file.display()))
 }
 
-/// A comma-separated string (items trimmed, empty ones dropped) or a list of strings.
-fn string_list(node: Option<&Node>, file: &Path, field: &str) -> Result<Vec<String>> {
+/// Where a value sits in `.sops.yaml` (the file and the path to the field), for errors.
+#[derive(Clone)]
+struct At<'a> {
+    file: &'a Path,
+    path: String,
+}
+
+impl<'a> At<'a> {
+    fn root(file: &'a Path) -> At<'a> {
+        At {
+            file,
+            path: String::new(),
+        }
+    }
+
+    /// The field `name` of the map here.
+    fn field(&self, name: &str) -> At<'a> {
+        let path = if self.path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}.{name}", self.path)
+        };
+        At { path, ..*self }
+    }
+
+    /// Item `i` of the list here.
+    fn index(&self, i: usize) -> At<'a> {
+        At {
+            path: format!("{}[{i}]", self.path),
+            ..*self
+        }
+    }
+
+    /// An error about the value here.
+    fn err(&self, msg: impl std::fmt::Display) -> Error {
+        cfg_err(self.file, format!("{}: {msg}", self.path))
+    }
+
+    /// An error for a value of the wrong kind.
+    fn wrong(&self, expected: &str, found: &Node) -> Error {
+        cfg_err(
+            self.file,
+            format!("{} must be {expected}, not {}", self.path, kind(found)),
+        )
+    }
+}
+
+/// What a node is, for errors about a field of the wrong kind.
+fn kind(node: &Node) -> &'static str {
     match node {
+        Node::Map(_) => "a map",
+        Node::List(_) => "a list",
+        Node::Comment(_) => "a comment",
+        Node::Scalar(Scalar::Bytes(_)) => "binary data",
+        Node::Scalar(Scalar::Null) => "null",
+        Node::Scalar(_) => "a scalar",
+    }
+}
+
+/// The items of a list, comments left out.
+fn entries(items: &[Node]) -> impl Iterator<Item = (usize, &Node)> {
+    items
+        .iter()
+        .filter(|n| !matches!(n, Node::Comment(_)))
+        .enumerate()
+}
+
+/// A comma-separated string (items trimmed, empty ones dropped) or a list of strings.
+fn string_list(map: &Map, field: &str, at: &At) -> Result<Vec<String>> {
+    let at = at.field(field);
+    match tree::get(map, field) {
         None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
         Some(Node::Scalar(Scalar::Str(s))) => Ok(s
             .split(',')
@@ -160,81 +255,209 @@ fn string_list(node: Option<&Node>, file: &Path, field: &str) -> Result<Vec<Stri
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect()),
-        Some(Node::List(items)) => items
-            .iter()
-            .filter(|n| !matches!(n, Node::Comment(_)))
-            .map(|n| {
+        Some(Node::List(items)) => entries(items)
+            .map(|(i, n)| {
                 n.as_str()
                     .map(|s| s.trim().to_string())
-                    .ok_or_else(|| cfg_err(file, format!("{field}: every item must be a string")))
+                    .ok_or_else(|| at.index(i).wrong("a string", n))
             })
             .collect(),
-        Some(_) => Err(cfg_err(
-            file,
-            format!("{field} must be a comma-separated string or a list of strings"),
-        )),
+        Some(n) => Err(at.wrong("a comma-separated string or a list of strings", n)),
     }
 }
 
-fn int_field(map: &Map, field: &str, file: &Path) -> Result<Option<i64>> {
+/// A string field as Go reads it into a `string`: a scalar's text (`123` is "123"), `None`
+/// when absent or null. A map or list is an error naming the field (sops refuses those;
+/// ignoring them would, for `path_regex`, make the rule match every file).
+fn text_field(map: &Map, field: &str, at: &At) -> Result<Option<String>> {
+    match tree::get(map, field) {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
+        Some(n) => n
+            .scalar_text()
+            .map(Some)
+            .ok_or_else(|| at.field(field).wrong("a string", n)),
+    }
+}
+
+/// A boolean field: only `true`/`false` (sops refuses the string "true" too).
+fn bool_field(map: &Map, field: &str, at: &At) -> Result<bool> {
+    match tree::get(map, field) {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(false),
+        Some(Node::Scalar(Scalar::Bool(b))) => Ok(*b),
+        Some(n) => Err(at.field(field).wrong("true or false", n)),
+    }
+}
+
+fn int_field(map: &Map, field: &str, at: &At) -> Result<Option<i64>> {
     match tree::get(map, field) {
         None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
         Some(Node::Scalar(Scalar::Int(i))) => Ok(Some(*i)),
         Some(Node::Scalar(Scalar::Float(f))) if f.fract() == 0.0 => Ok(Some(*f as i64)),
-        Some(_) => Err(cfg_err(file, format!("{field} must be an integer"))),
+        Some(n) => Err(at.field(field).wrong("an integer", n)),
     }
 }
 
-fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
-    let mut group = GroupSpec {
-        age: string_list(tree::get(map, "age"), file, "age")?,
-        pgp: string_list(tree::get(map, "pgp"), file, "pgp")?,
-        kms: Vec::new(),
+/// A map field, `None` when absent or null.
+fn map_field<'m>(map: &'m Map, field: &str, at: &At) -> Result<Option<&'m Map>> {
+    match tree::get(map, field) {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
+        Some(Node::Map(m)) => Ok(Some(m)),
+        Some(n) => Err(at.field(field).wrong("a map", n)),
+    }
+}
+
+/// The maps of a list field with where each sits, `None` when absent or null. Null items
+/// are skipped (Go leaves them zero values); other non-maps are errors.
+fn map_list<'m, 'a>(
+    map: &'m Map,
+    field: &str,
+    at: &At<'a>,
+) -> Result<Option<Vec<(&'m Map, At<'a>)>>> {
+    let at = at.field(field);
+    let items = match tree::get(map, field) {
+        None | Some(Node::Scalar(Scalar::Null)) => return Ok(None),
+        Some(Node::List(items)) => items,
+        Some(n) => return Err(at.wrong("a list", n)),
     };
-    if let Some(Node::List(kms)) = tree::get(map, "kms") {
-        for entry in kms {
-            match entry {
-                Node::Map(m) => {
-                    let text = |f: &str| {
-                        tree::get(m, f)
-                            .and_then(Node::scalar_text)
-                            .unwrap_or_default()
-                    };
-                    let arn = text("arn");
-                    if arn.is_empty() {
-                        continue;
-                    }
-                    let context = tree::string_map(tree::get(m, "context")).map_err(|()| {
-                        cfg_err(file, format!("kms: the context of {arn} must be a map"))
-                    })?;
-                    group.kms.push(KmsSpec {
-                        arn,
-                        role: text("role"),
-                        context: Some(context.unwrap_or_default()),
-                        aws_profile: text("aws_profile"),
-                    });
-                }
-                Node::Scalar(Scalar::Str(s)) => {
-                    let mut spec = KmsSpec::from_arn_string(s, "");
-                    spec.context = Some(BTreeMap::new());
-                    group.kms.push(spec);
-                }
-                _ => {}
-            }
+    let mut maps = Vec::new();
+    for (i, item) in entries(items) {
+        match item {
+            Node::Map(m) => maps.push((m, at.index(i))),
+            Node::Scalar(Scalar::Null) => {}
+            n => return Err(at.index(i).wrong("a map", n)),
         }
     }
-    if let Some(Node::List(merged)) = tree::get(map, "merge") {
-        for m in merged.iter().filter_map(Node::as_map) {
-            let inner = parse_group(m, file)?;
-            group.age.extend(inner.age);
-            group.pgp.extend(inner.pgp);
-            group.kms.extend(inner.kms);
+    Ok(Some(maps))
+}
+
+fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
+    let mut group = GroupSpec {
+        age: string_list(map, "age", at)?,
+        pgp: string_list(map, "pgp", at)?,
+        hc_vault: vault_uris(map, at)?,
+        gcp_kms: keyed_list(map, "gcp_kms", "resource_id", at)?,
+        azure_kv: azure_group_keys(map, at)?,
+        hckms: hckms_keys(map, at)?,
+        ..GroupSpec::default()
+    };
+    // In a group, each KMS key is a map (sops refuses a bare ARN string there).
+    for (m, at) in map_list(map, "kms", at)?.unwrap_or_default() {
+        let text = |f: &str| text_field(m, f, &at).map(Option::unwrap_or_default);
+        let arn = text("arn")?;
+        if arn.is_empty() {
+            continue;
         }
+        let context = tree::string_map(tree::get(m, "context"))
+            .map_err(|()| at.field("context").err("must be a map"))?;
+        group.kms.push(KmsSpec {
+            arn,
+            role: text("role")?,
+            context: Some(context.unwrap_or_default()),
+            aws_profile: text("aws_profile")?,
+        });
     }
-    dedup(&mut group.age);
-    dedup(&mut group.pgp);
-    dedup(&mut group.kms);
+    for (m, at) in map_list(map, "merge", at)?.unwrap_or_default() {
+        let inner = parse_group(m, &at)?;
+        group.age.extend(inner.age);
+        group.pgp.extend(inner.pgp);
+        group.kms.extend(inner.kms);
+        group.hc_vault.extend(inner.hc_vault);
+        group.gcp_kms.extend(inner.gcp_kms);
+        group.azure_kv.extend(inner.azure_kv);
+        group.hckms.extend(inner.hckms);
+    }
+    group.dedup();
     Ok(group)
+}
+
+/// A key group's `hc_vault`: a list of transit key URIs (a scalar is an error, as in sops).
+fn vault_uris(map: &Map, at: &At) -> Result<Vec<String>> {
+    match tree::get(map, "hc_vault") {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        Some(Node::List(_)) => string_list(map, "hc_vault", at),
+        Some(n) => Err(at
+            .field("hc_vault")
+            .wrong("a list of Vault transit key URIs", n)),
+    }
+}
+
+/// A key group's list of `{FIELD: ID}` maps (`gcp_kms: [{resource_id: …}]`), as ids.
+fn keyed_list(map: &Map, list: &str, field: &str, at: &At) -> Result<Vec<String>> {
+    map_list(map, list, at)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(m, at)| text_field(m, field, &at)?.ok_or_else(|| at.err(format!("needs {field}"))))
+        .collect()
+}
+
+/// A key group's `azure_keyvault`: a list of `{vaultUrl, key, version}` maps (the vault URL
+/// kept as written, `version` optional) or of key URLs.
+fn azure_group_keys(map: &Map, at: &At) -> Result<Vec<AzureKeyRef>> {
+    let Some(Node::List(items)) = tree::get(map, "azure_keyvault") else {
+        return azure_rule_keys(map, at);
+    };
+    let at = at.field("azure_keyvault");
+    let mut out = Vec::new();
+    for (i, item) in entries(items) {
+        let at = at.index(i);
+        match item {
+            Node::Map(m) => {
+                let text = |f: &str| text_field(m, f, &at).map(Option::unwrap_or_default);
+                let key = AzureKeyRef {
+                    vault_url: text("vaultUrl")?,
+                    name: text("key")?,
+                    version: text("version")?,
+                };
+                if key.vault_url.is_empty() || key.name.is_empty() {
+                    return Err(at.err("needs vaultUrl and key"));
+                }
+                out.push(key);
+            }
+            Node::Scalar(Scalar::Str(url)) => {
+                out.push(AzureKeyRef::parse(url).map_err(|e| at.err(e.message))?)
+            }
+            Node::Scalar(Scalar::Null) => {}
+            n => return Err(at.wrong("a map or a key URL", n)),
+        }
+    }
+    Ok(out)
+}
+
+/// A rule's `azure_keyvault`: key URLs as a comma-separated string or a list.
+fn azure_rule_keys(map: &Map, at: &At) -> Result<Vec<AzureKeyRef>> {
+    string_list(map, "azure_keyvault", at)?
+        .iter()
+        .map(|url| AzureKeyRef::parse(url).map_err(|e| at.field("azure_keyvault").err(e.message)))
+        .collect()
+}
+
+/// `hckms`: always a list, of key ids (rules) or of `{key_id}` maps (key groups); the ids
+/// must parse as `REGION:KEY-UUID`.
+fn hckms_keys(map: &Map, at: &At) -> Result<Vec<String>> {
+    let at = at.field("hckms");
+    let items = match tree::get(map, "hckms") {
+        None | Some(Node::Scalar(Scalar::Null)) => return Ok(Vec::new()),
+        Some(Node::List(items)) => items,
+        Some(n) => {
+            return Err(at.wrong("a list (of key ids, or of {key_id: ...} in key_groups)", n))
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in entries(items) {
+        let at = at.index(i);
+        let id = match item {
+            Node::Map(m) => text_field(m, "key_id", &at)?,
+            Node::Scalar(Scalar::Str(s)) => Some(s.clone()),
+            Node::Scalar(Scalar::Null) => None,
+            n => return Err(at.wrong("a key id or a {key_id: ...} map", n)),
+        };
+        let Some(id) = id.filter(|i| !i.is_empty()) else {
+            continue;
+        };
+        hckms::KeyId::parse(&id).map_err(|e| at.err(e.message))?;
+        out.push(id);
+    }
+    Ok(out)
 }
 
 fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
@@ -248,39 +471,38 @@ fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
     });
 }
 
-fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
-    let ctx = |e: Error| e.context(format!("creation_rules[{index}]"));
-    let aws_profile = tree::get(map, "aws_profile")
-        .and_then(Node::as_str)
-        .unwrap_or("")
-        .to_string();
-    let path_regex = match tree::get(map, "path_regex").and_then(Node::as_str) {
+fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
+    let aws_profile = text_field(map, "aws_profile", at)?.unwrap_or_default();
+    let path_regex = match text_field(map, "path_regex", at)?.as_deref() {
         Some(p) if !p.is_empty() => Some(Regex::new(p).map_err(|e| {
-            cfg_err(
-                file,
-                format!(
-                    "creation_rules[{index}]: invalid path_regex {p:?}: {}",
-                    e.to_string().lines().last().unwrap_or("bad regex")
-                ),
-            )
+            at.err(format!(
+                "invalid path_regex {p:?}: {}",
+                e.to_string().lines().last().unwrap_or("bad regex")
+            ))
         })?),
         _ => None,
     };
-    let groups = match tree::get(map, "key_groups") {
-        Some(Node::List(groups)) if !groups.is_empty() => groups
+    let groups = match map_list(map, "key_groups", at)? {
+        Some(groups) if !groups.is_empty() => groups
             .iter()
-            .filter_map(Node::as_map)
-            .map(|g| parse_group(g, file))
-            .collect::<Result<Vec<_>>>()
-            .map_err(ctx)?,
+            .map(|(g, at)| parse_group(g, at))
+            .collect::<Result<Vec<_>>>()?,
         _ => {
-            let mut g = parse_group(map, file).map_err(ctx)?;
-            g.kms = string_list(tree::get(map, "kms"), file, "kms")
-                .map_err(ctx)?
-                .iter()
-                .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
-                .collect();
-            dedup(&mut g.kms);
+            // The rule's own fields: outside `key_groups`, `kms` and `gcp_kms` are lists of
+            // id strings and Vault keys sit in `hc_vault_transit_uri`.
+            let mut g = GroupSpec {
+                age: string_list(map, "age", at)?,
+                pgp: string_list(map, "pgp", at)?,
+                kms: string_list(map, "kms", at)?
+                    .iter()
+                    .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
+                    .collect(),
+                hc_vault: string_list(map, "hc_vault_transit_uri", at)?,
+                gcp_kms: string_list(map, "gcp_kms", at)?,
+                azure_kv: azure_rule_keys(map, at)?,
+                hckms: hckms_keys(map, at)?,
+            };
+            g.dedup();
             if g.is_empty() {
                 Vec::new()
             } else {
@@ -290,12 +512,9 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
     };
     let mut selectors = Vec::new();
     for kind in SelectorKind::ALL {
-        if let Some(p) = tree::get(map, kind.field()).and_then(Node::as_str) {
+        if let Some(p) = text_field(map, kind.field(), at)? {
             if !p.is_empty() {
-                selectors.push(
-                    Selector::new(kind, p)
-                        .map_err(|e| cfg_err(file, format!("creation_rules[{index}]: {e}")))?,
-                );
+                selectors.push(Selector::new(kind, &p).map_err(|e| at.err(e))?);
             }
         }
     }
@@ -303,36 +522,34 @@ fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
         return Err(Error::new(
             Code::ConflictingParameters,
             format!(
-                "{}: creation_rules[{index}] sets more than one of the *_suffix/*_regex selectors",
-                file.display()
+                "{}: {} sets more than one of the *_suffix/*_regex selectors",
+                at.file.display(),
+                at.path
             ),
         ));
     }
-    let threshold = int_field(map, "shamir_threshold", file)
-        .map_err(ctx)?
-        .unwrap_or(0);
+    let threshold = int_field(map, "shamir_threshold", at)?.unwrap_or(0);
     Ok(CreationRule {
         path_regex,
         groups,
         shamir_threshold: threshold.max(0) as usize,
         selector: selectors.pop(),
-        mac_only_encrypted: matches!(
-            tree::get(map, "mac_only_encrypted"),
-            Some(Node::Scalar(Scalar::Bool(true)))
-        ),
+        mac_only_encrypted: bool_field(map, "mac_only_encrypted", at)?,
         aws_profile,
     })
 }
 
 fn parse_stores(map: &Map, file: &Path) -> Result<StoreOptions> {
     let mut options = StoreOptions::default();
-    let Some(Node::Map(stores)) = tree::get(map, "stores") else {
+    let root = At::root(file);
+    let Some(stores) = map_field(map, "stores", &root)? else {
         return Ok(options);
     };
+    let at = root.field("stores");
     let indent = |name: &str| -> Result<Option<i64>> {
-        match tree::get(stores, name) {
-            Some(Node::Map(m)) => int_field(m, "indent", file),
-            _ => Ok(None),
+        match map_field(stores, name, &at)? {
+            Some(m) => int_field(m, "indent", &at.field(name)),
+            None => Ok(None),
         }
     };
     let json_indent = |v: i64| if v < 0 { None } else { Some(v as usize) };
@@ -365,14 +582,8 @@ impl Config {
             .map_err(|e| cfg_err(file, e))?;
         let doc = loaded.docs.into_iter().next().unwrap_or_default();
         let mut rules = Vec::new();
-        match tree::get(&doc, "creation_rules") {
-            None | Some(Node::Scalar(Scalar::Null)) => {}
-            Some(Node::List(items)) => {
-                for (i, item) in items.iter().filter_map(Node::as_map).enumerate() {
-                    rules.push(parse_rule(item, file, i)?);
-                }
-            }
-            Some(_) => return Err(cfg_err(file, "creation_rules must be a list")),
+        for (rule, at) in map_list(&doc, "creation_rules", &At::root(file))?.unwrap_or_default() {
+            rules.push(parse_rule(rule, &at)?);
         }
         let abs = absolute(cwd, file);
         Ok(Config {
@@ -381,6 +592,20 @@ impl Config {
             rules,
             stores: parse_stores(&doc, file)?,
         })
+    }
+
+    /// How a person finds `rule` in the file: `creation_rules[N] (path_regex: '…')`, the
+    /// regex as written (Debug formatting would double its backslashes).
+    pub fn describe_rule(&self, rule: &CreationRule) -> String {
+        let index = self
+            .rules
+            .iter()
+            .position(|x| std::ptr::eq(x, rule))
+            .unwrap_or(0);
+        match rule.path_regex() {
+            Some(re) => format!("creation_rules[{index}] (path_regex: '{re}')"),
+            None => format!("creation_rules[{index}] (no path_regex: matches every file)"),
+        }
     }
 
     /// The first rule whose `path_regex` matches `path` (made absolute against `cwd`, then
@@ -472,7 +697,7 @@ mod tests {
             ),
             pair("aws_profile", s("dev")),
         ];
-        let rule = parse_rule(&flat, file, 0).unwrap();
+        let rule = parse_rule(&flat, &At::root(file)).unwrap();
         assert_eq!(rule.aws_profile, "dev");
         let kms = &rule.groups[0].kms;
         assert_eq!(kms.len(), 2);
@@ -501,7 +726,7 @@ mod tests {
                 Node::Map(vec![pair("age", s("age1x"))]),
             ]),
         )];
-        let rule = parse_rule(&groups, file, 0).unwrap();
+        let rule = parse_rule(&groups, &At::root(file)).unwrap();
         assert_eq!(rule.groups.len(), 2);
         let kms = &rule.groups[0].kms;
         assert_eq!(kms.len(), 1, "duplicates dropped");
@@ -512,6 +737,76 @@ mod tests {
             ctx,
             [("a".to_string(), "1".to_string()), ("b".into(), "2".into())]
         );
+    }
+
+    #[test]
+    fn azure_and_hckms_keys_in_rules() {
+        let file = Path::new(".sops.yaml");
+        let url = "https://v.vault.azure.net/keys/k/1";
+        let flat = vec![
+            pair(
+                "azure_keyvault",
+                s(&format!("{url}, https://w.vault.azure.net/keys/j")),
+            ),
+            pair(
+                "hckms",
+                Node::List(vec![s("cn-north-4:u1"), s("cn-north-4:u1")]),
+            ),
+        ];
+        let g = &parse_rule(&flat, &At::root(file)).unwrap().groups[0];
+        let urls: Vec<String> = g.azure_kv.iter().map(ToString::to_string).collect();
+        assert_eq!(urls, [url, "https://w.vault.azure.net/keys/j"]);
+        assert_eq!(g.hckms, ["cn-north-4:u1"], "duplicates dropped");
+
+        let listed = vec![pair("azure_keyvault", Node::List(vec![s(url)]))];
+        assert_eq!(
+            parse_rule(&listed, &At::root(file)).unwrap().groups[0]
+                .azure_kv
+                .len(),
+            1
+        );
+
+        let groups = vec![pair(
+            "key_groups",
+            Node::List(vec![Node::Map(vec![
+                pair(
+                    "azure_keyvault",
+                    Node::List(vec![Node::Map(vec![
+                        pair("vaultUrl", s("https://v.vault.azure.net/")),
+                        pair("key", s("k")),
+                    ])]),
+                ),
+                pair(
+                    "hckms",
+                    Node::List(vec![Node::Map(vec![pair("key_id", s("eu-west-101:u2"))])]),
+                ),
+            ])]),
+        )];
+        let g = &parse_rule(&groups, &At::root(file)).unwrap().groups[0];
+        assert_eq!(
+            g.azure_kv[0].vault_url, "https://v.vault.azure.net/",
+            "kept as written"
+        );
+        assert_eq!(
+            (g.azure_kv[0].name.as_str(), g.azure_kv[0].version.as_str()),
+            ("k", "")
+        );
+        assert_eq!(g.hckms, ["eu-west-101:u2"]);
+
+        for (bad, why) in [
+            (pair("hckms", s("cn-north-4:u1")), "hckms must be a list"),
+            (
+                pair("hckms", Node::List(vec![s("nocolon")])),
+                "invalid key ID format",
+            ),
+            (
+                pair("azure_keyvault", s("http://v/keys/k")),
+                "could not parse",
+            ),
+        ] {
+            let e = parse_rule(&vec![bad], &At::root(file)).unwrap_err();
+            assert!(e.message.contains(why), "{}", e.message);
+        }
     }
 
     #[test]

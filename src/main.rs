@@ -15,8 +15,29 @@ fn main() {
     // memory is what counts (a quarter less for a 50k-value YAML decrypt).
     // SAFETY: setting an option is allowed at any time, from any thread.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
-    std::process::exit(secret::cli::run(std::env::args_os().collect()));
+    let args = std::env::args_os().collect();
+    // Trees are walked recursively (load, encrypt, MAC, emit, drop). The stores accept
+    // nesting as deep as sops does (10,000 levels, twice that for YAML's flow inside block),
+    // which needs more than the main thread's 8 MiB; the stack is only reserved, pages are
+    // touched as deep input needs them.
+    let worker = std::thread::Builder::new()
+        .name("main".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || secret::cli::run(args));
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(PANIC_EXIT_CODE),
+        Err(e) => {
+            eprintln!("secret: cannot start: {e}");
+            PANIC_EXIT_CODE
+        }
+    };
+    std::process::exit(code);
 }
+
+/// The stack of the thread that runs the command.
+const STACK_SIZE: usize = 128 << 20;
+/// The exit code of a panic, as the Rust runtime gives it on the main thread.
+const PANIC_EXIT_CODE: i32 = 101;
 
 #[cfg(test)]
 mod tests {

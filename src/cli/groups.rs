@@ -5,9 +5,11 @@ use super::encrypt::build_group;
 use super::io::{write_atomic, Context, Destination};
 use super::keyfile;
 use super::keyservice_args::KeyServiceArgs;
-use super::pending_keys::PendingKeyArgs;
+use super::proc::EditLock;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::error::{Code, Error, Result};
+use crate::keys::azure::AzureKeyRef;
+use crate::keys::hckms;
 use crate::keys::kms;
 use crate::keys::KeyGroup;
 use clap::{Args, Subcommand};
@@ -59,14 +61,24 @@ pub struct AddArgs {
     /// An AWS KMS ARN of the new group (repeatable)
     #[arg(long, value_name = "ARN")]
     pub kms: Vec<String>,
+    /// An Azure Key Vault key URL of the new group (repeatable)
+    #[arg(long, value_name = "URL")]
+    pub azure_kv: Vec<String>,
+    /// A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub hckms: Vec<String>,
+    /// A Vault transit key URI of the new group (repeatable)
+    #[arg(long, value_name = "URI")]
+    pub hc_vault_transit: Vec<String>,
+    /// A GCP Cloud KMS resource id of the new group (repeatable)
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub gcp_kms: Vec<String>,
     /// AWS shared-config profile for the --kms keys
     #[arg(long, value_name = "PROFILE")]
     pub aws_profile: Option<String>,
     /// KMS encryption context `key:value,...` for the --kms keys
     #[arg(long, value_name = "CONTEXT")]
     pub encryption_context: Option<String>,
-    #[command(flatten)]
-    pub pending: PendingKeyArgs,
 }
 
 /// Options of `secret groups delete`.
@@ -83,7 +95,6 @@ pub struct DeleteArgs {
 pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
     let (common, change): (&GroupFileArgs, Change) = match &args.command {
         GroupsCommand::Add(a) => {
-            a.pending.reject()?;
             let profile = a.aws_profile.as_deref().unwrap_or("");
             let spec = GroupSpec {
                 age: a.age.clone(),
@@ -93,11 +104,21 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
                     .iter()
                     .map(|arn| KmsSpec::from_arn_string(arn, profile))
                     .collect(),
+                azure_kv: a
+                    .azure_kv
+                    .iter()
+                    .map(|u| AzureKeyRef::parse(u))
+                    .collect::<Result<_>>()?,
+                // Unlike sops (which ignores --hckms here), the keys go into the group.
+                hckms: hckms::parse_list(&a.hckms.join(","))?,
+                hc_vault: a.hc_vault_transit.clone(),
+                gcp_kms: a.gcp_kms.clone(),
             };
             if spec.is_empty() {
                 return Err(Error::new(
                     Code::Generic,
-                    "the new key group has no keys: give --age, --pgp or --kms",
+                    "the new key group has no keys: give --age, --pgp, --kms, --gcp-kms, \
+                     --hc-vault-transit, --azure-kv or --hckms",
                 ));
             }
             let context = kms::parse_context(a.encryption_context.as_deref().unwrap_or(""))?;
@@ -105,6 +126,10 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
             (&a.common, Change::Add(build_group(&spec, &context)?))
         }
         GroupsCommand::Delete(d) => (&d.common, Change::Delete(d.index)),
+    };
+    let _lock = match common.in_place {
+        true => EditLock::acquire_if_exists(&common.file)?,
+        false => None,
     };
     let mut file = keyfile::load(ctx, &common.file, None)?;
     let label = file.label.clone();
@@ -144,8 +169,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
         file.metadata.shamir_threshold = 0;
     }
     keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
-    let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
-        .map_err(|e| e.context(&label))?;
+    let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     if common.in_place {
         write_atomic(&common.file, &out, 0o644)
     } else {

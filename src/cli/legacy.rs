@@ -7,7 +7,6 @@ use super::decrypt::DecryptArgs;
 use super::edit::EditArgs;
 use super::encrypt::{EncryptArgs, NewFileArgs};
 use super::keyservice_args::{parse_go_bool, KeyServiceArgs};
-use super::pending_keys::{PendingKeyArgs, PendingKeyChangeArgs};
 use super::rotate::{KeyChangeArgs, RotateArgs};
 use super::set::{ChangeArgs, SetArgs};
 use super::{Command, IoArgs};
@@ -68,10 +67,6 @@ pub struct LegacyArgs {
     #[command(flatten)]
     pub changes: KeyChangeArgs,
     #[command(flatten)]
-    pub pending: PendingKeyArgs,
-    #[command(flatten)]
-    pub pending_changes: PendingKeyChangeArgs,
-    #[command(flatten)]
     pub keyservice: KeyServiceArgs,
 }
 
@@ -110,8 +105,6 @@ impl LegacyArgs {
             io,
             keys,
             changes,
-            pending,
-            pending_changes,
             keyservice,
             ignore_mac,
             ..
@@ -141,7 +134,6 @@ impl LegacyArgs {
                 encryption_context: keys.encryption_context,
                 aws_profile: keys.aws_profile,
                 ignore_mac,
-                pending: pending_changes,
                 keyservice,
             }));
         }
@@ -158,7 +150,6 @@ impl LegacyArgs {
             return Ok(Command::Encrypt(Box::new(EncryptArgs {
                 io,
                 keys,
-                pending,
                 keyservice,
             })));
         }
@@ -169,7 +160,6 @@ impl LegacyArgs {
             show_master_keys: self.show_master_keys,
             ignore_mac,
             keys,
-            pending,
             keyservice,
         }))
     }

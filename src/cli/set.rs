@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 /// Options set and unset share.
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
-    /// Output format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Output format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub output_type: Option<String>,
     /// Do not check the file's MAC
     #[arg(long)]
@@ -115,6 +115,17 @@ fn integers_to_floats(node: &mut Node) {
         }
         Node::List(nodes) => nodes.iter_mut().for_each(integers_to_floats),
         Node::Scalar(_) | Node::Comment(_) => {}
+    }
+}
+
+/// A JSON number or boolean as the text the user typed (`9091`, not sops' float `9091.0`),
+/// for formats whose values are all text. sops reads such a value back as the same string.
+fn as_typed(value: Node, text: &[u8]) -> Node {
+    match value {
+        Node::Scalar(Scalar::Int(_) | Scalar::Float(_) | Scalar::Bool(_)) => {
+            Node::str(String::from_utf8_lossy(text).trim())
+        }
+        other => other,
     }
 }
 
@@ -247,6 +258,12 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
 /// Seals the changed documents with the file's own key and nonce memory and writes in place.
 fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result<()> {
     let label = files.label();
+    // A new key goes last in its map; TOML writes it before the map's sections, and the MAC
+    // must cover the values in the order they are read back.
+    files
+        .output_format
+        .store(&ctx.store_options()?)
+        .normalize(&mut opened.docs);
     sopsfile::reseal(
         &mut opened.docs,
         &mut opened.metadata,
@@ -254,10 +271,7 @@ fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result
         &mut opened.nonces,
     )
     .map_err(|e| e.context(&label))?;
-    let meta = sopsfile::metadata_tree(&opened.metadata, files.output_format);
-    let out = ctx
-        .output_store(files.output_format)?
-        .emit(&opened.docs, Some(&meta))
+    let out = super::keyfile::emit_opened(ctx, &opened, files.output_format)
         .map_err(|e| e.context(&label))?;
     write_atomic(file, &out, 0o644)
 }
@@ -299,8 +313,13 @@ pub fn run_set(ctx: &Context, args: SetArgs) -> Result<i32> {
         (false, false, Some(v)) => v.clone().into_bytes(),
     };
     let value = parse_value(&text)?;
-    drop(text);
     let (mut opened, files, _lock) = open(ctx, &args.file, &args.change)?;
+    let value = if files.output_format.values_are_text() {
+        as_typed(value, &text)
+    } else {
+        value
+    };
+    drop(text);
     let unchanged = with_first_doc(&mut opened, |root| {
         if args.idempotent && lookup(root, &path) == Some(&value) {
             return Ok(true);

@@ -2,9 +2,10 @@
 //!
 //! `parse` reads a stream into documents (comments kept as tree items where sops keeps them),
 //! `emit` prints documents byte for byte as sops does, `resolve` holds go-yaml's scalar typing
-//! shared by both.
+//! shared by both, `limits` what a document may cost to load (aliases, nesting).
 
 mod emit;
+mod limits;
 mod parse;
 mod resolve;
 
@@ -44,7 +45,11 @@ impl Store for YamlStore {
                 }
             }
         }
-        Ok(Loaded { docs, metadata })
+        Ok(Loaded {
+            docs,
+            metadata,
+            source: None,
+        })
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {

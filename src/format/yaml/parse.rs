@@ -6,6 +6,7 @@
 //! before the entry of their line, comment lines either before the next entry or at the end of
 //! the block they close (the rules were measured against sops 3.11, see `place_run`).
 
+use super::limits::{self, Budget, Cost, MAX_DEPTH, MAX_TREE_DEPTH};
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
@@ -14,8 +15,6 @@ use std::collections::{HashMap, HashSet};
 
 const STR_TAG: &str = "tag:yaml.org,2002:str";
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
-/// go-yaml refuses documents whose aliases expand to too much; so do we (billion laughs).
-const MAX_EXPANDED: usize = 10_000_000;
 
 fn read_err(line: u64, col: u64, msg: impl std::fmt::Display) -> Error {
     Error::new(
@@ -39,12 +38,14 @@ enum Frame {
         key: Option<(String, u64)>,
         /// Keys seen so far, to refuse duplicates.
         seen: HashSet<String>,
+        cost: Cost,
     },
     Seq {
         items: Vec<Node>,
         col: u64,
         anchor: Option<String>,
         flow: bool,
+        cost: Cost,
     },
 }
 
@@ -52,6 +53,16 @@ impl Frame {
     fn col(&self) -> u64 {
         match self {
             Frame::Map { col, .. } | Frame::Seq { col, .. } => *col,
+        }
+    }
+    fn cost_mut(&mut self) -> &mut Cost {
+        match self {
+            Frame::Map { cost, .. } | Frame::Seq { cost, .. } => cost,
+        }
+    }
+    fn is_flow(&self) -> bool {
+        match self {
+            Frame::Map { flow, .. } | Frame::Seq { flow, .. } => *flow,
         }
     }
     fn is_seq(&self) -> bool {
@@ -97,8 +108,11 @@ struct Loader<'s> {
     /// Byte offset of the start of every line.
     line_starts: Vec<usize>,
     stack: Vec<Frame>,
-    anchors: HashMap<String, (Node, usize)>,
-    expanded: usize,
+    anchors: HashMap<String, (Node, Cost)>,
+    budget: Budget,
+    /// Open flow collections and block indentation levels (go-yaml limits each).
+    flow_depth: usize,
+    block_depth: usize,
     /// Head comments waiting for the next entry.
     pending: Vec<String>,
     /// Where the entry last started sits: (frame depth, index in that frame).
@@ -129,22 +143,6 @@ struct Next {
     col: u64,
     /// Whether it starts a block mapping or sequence.
     opens_block: bool,
-}
-
-fn node_size(n: &Node) -> usize {
-    match n {
-        Node::Map(m) => {
-            1 + m
-                .iter()
-                .map(|i| match i {
-                    Item::Pair(_, v) => 1 + node_size(v),
-                    Item::Comment(_) => 1,
-                })
-                .sum::<usize>()
-        }
-        Node::List(l) => 1 + l.iter().map(node_size).sum::<usize>(),
-        _ => 1,
-    }
 }
 
 impl<'s> Loader<'s> {
@@ -429,11 +427,12 @@ impl<'s> Loader<'s> {
     }
 
     /// A complete value arrived: put it in the open frame (or return it if there is none).
-    fn add_value(&mut self, node: Node, line: u64, col: u64) -> Result<Option<Node>> {
+    fn add_value(&mut self, node: Node, cost: Cost, line: u64, col: u64) -> Result<Option<Node>> {
         let depth = self.stack.len();
         let Some(frame) = self.stack.last_mut() else {
             return Ok(Some(node));
         };
+        frame.cost_mut().absorb(cost);
         match frame {
             Frame::Seq { items, .. } => {
                 items.push(node);
@@ -497,11 +496,52 @@ impl<'s> Loader<'s> {
         }
     }
 
-    fn register_anchor(&mut self, anchor: Option<String>, node: &Node) {
+    fn register_anchor(&mut self, anchor: Option<String>, node: &Node, cost: Cost) {
         if let Some(a) = anchor {
-            let size = node_size(node);
-            self.anchors.insert(a, (node.clone(), size));
+            self.anchors.insert(a, (node.clone(), cost));
         }
+    }
+
+    /// Whether `frame` is a block collection that opens an indentation level (a sequence
+    /// flush under its key does not), given the frame that holds it.
+    fn indents(frame: &Frame, parent: Option<&Frame>) -> bool {
+        let flush_seq = frame.is_seq()
+            && parent.is_some_and(|p| !p.is_flow() && !p.is_seq() && p.col() == frame.col());
+        !frame.is_flow() && !flush_seq
+    }
+
+    /// Opens a collection, refusing nesting past go-yaml's limits.
+    fn open(&mut self, frame: Frame, line: u64, col: u64) -> Result<()> {
+        self.budget.node();
+        let counter = if frame.is_flow() {
+            Some(&mut self.flow_depth)
+        } else if Self::indents(&frame, self.stack.last()) {
+            Some(&mut self.block_depth)
+        } else {
+            None
+        };
+        if let Some(n) = counter {
+            *n += 1;
+            if *n > MAX_DEPTH {
+                return Err(read_err(line, col, limits::too_deep(MAX_DEPTH)));
+            }
+        }
+        if self.stack.len() >= MAX_TREE_DEPTH {
+            return Err(read_err(line, col, limits::too_deep(MAX_TREE_DEPTH)));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Closes the innermost collection.
+    fn close(&mut self) -> Option<Frame> {
+        let frame = self.stack.pop()?;
+        if frame.is_flow() {
+            self.flow_depth -= 1;
+        } else if Self::indents(&frame, self.stack.last()) {
+            self.block_depth -= 1;
+        }
+        Some(frame)
     }
 
     fn scalar_node(
@@ -594,6 +634,16 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     })?;
     // A leading byte order mark is not content (go-yaml's reader drops it too).
     let src = src.strip_prefix('\u{FEFF}').unwrap_or(src);
+    // A CRLF is one line break (go-yaml reads it so), but libyaml-safer reads one inside a
+    // block scalar as two. Reading the text with LF breaks gives go-yaml's values and keeps
+    // line numbers.
+    let lf_only;
+    let src = if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
+        lf_only = src.replace("\r\n", "\n");
+        lf_only.as_str()
+    } else {
+        src
+    };
     let mut line_starts = vec![0];
     for (i, b) in src.bytes().enumerate() {
         if b == b'\n' {
@@ -605,7 +655,9 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         line_starts,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        expanded: 0,
+        budget: Budget::new(input.len()),
+        flow_depth: 0,
+        block_depth: 0,
         pending: Vec::new(),
         last_entry: None,
         content_seen: false,
@@ -734,6 +786,7 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                 root = None;
                 ld.content_seen = false;
                 ld.anchors.clear();
+                ld.budget.start_document();
                 ld.last_entry = None;
             }
             EventData::DocumentEnd { implicit } => {
@@ -777,19 +830,21 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
             }
             EventData::Alias { anchor } => {
                 ld.entry_starts();
-                let Some((node, size)) = ld.anchors.get(&anchor) else {
+                let Some((node, cost)) = ld.anchors.get(&anchor) else {
                     return Err(read_err(
                         line,
                         col,
                         format!("unknown anchor '{anchor}' referenced"),
                     ));
                 };
-                ld.expanded += size;
-                if ld.expanded > MAX_EXPANDED {
-                    return Err(read_err(line, col, "document contains excessive aliasing"));
+                let cost = *cost;
+                // Counted before the copy is made, so a bomb never gets to allocate.
+                ld.budget.alias(cost).map_err(|m| read_err(line, col, m))?;
+                if ld.stack.len() + cost.height > MAX_TREE_DEPTH {
+                    return Err(read_err(line, col, limits::too_deep(MAX_TREE_DEPTH)));
                 }
                 let node = node.clone();
-                if let Some(n) = ld.add_value(node, line, col)? {
+                if let Some(n) = ld.add_value(node, Cost::alias(cost), line, col)? {
                     root = Some(n);
                 }
             }
@@ -801,54 +856,62 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                 ..
             } => {
                 ld.entry_starts();
+                ld.budget.node();
+                let cost = Cost::scalar(value.len());
                 let node = ld.scalar_node(tag.as_deref(), value, style, line, col)?;
-                ld.register_anchor(anchor, &node);
-                if let Some(n) = ld.add_value(node, line, col)? {
+                ld.register_anchor(anchor, &node, cost);
+                if let Some(n) = ld.add_value(node, cost, line, col)? {
                     root = Some(n);
                 }
             }
             EventData::SequenceStart { anchor, style, .. } => {
                 ld.entry_starts();
                 let flow = style == SequenceStyle::Flow;
-                ld.stack.push(Frame::Seq {
+                let frame = Frame::Seq {
                     items: Vec::new(),
                     // The column of its `-` (also for a sequence not indented under its key).
                     col,
                     anchor,
                     flow,
-                });
+                    cost: Cost::collection(),
+                };
+                ld.open(frame, line, col)?;
             }
             EventData::MappingStart { anchor, style, .. } => {
                 ld.entry_starts();
                 let flow = style == MappingStyle::Flow;
-                ld.stack.push(Frame::Map {
+                let frame = Frame::Map {
                     items: Map::new(),
                     col: if flow { col } else { block_col },
                     anchor,
                     key: None,
                     seen: HashSet::new(),
                     flow,
-                });
+                    cost: Cost::collection(),
+                };
+                ld.open(frame, line, col)?;
             }
             EventData::SequenceEnd | EventData::MappingEnd => {
-                let Some(frame) = ld.stack.pop() else {
+                let Some(frame) = ld.close() else {
                     continue;
                 };
-                let (node, anchor, flow) = match frame {
+                let (node, anchor, flow, cost) = match frame {
                     Frame::Map {
                         items,
                         anchor,
                         flow,
+                        cost,
                         ..
-                    } => (Node::Map(items), anchor, flow),
+                    } => (Node::Map(items), anchor, flow, cost),
                     Frame::Seq {
                         items,
                         anchor,
                         flow,
+                        cost,
                         ..
-                    } => (Node::List(items), anchor, flow),
+                    } => (Node::List(items), anchor, flow, cost),
                 };
-                ld.register_anchor(anchor, &node);
+                ld.register_anchor(anchor, &node, cost);
                 // The entry holding this block is now the last one started.
                 let depth = ld.stack.len();
                 ld.last_entry = match ld.stack.last() {
@@ -860,7 +923,7 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
                     _ => None,
                 };
                 let holder = ld.last_entry;
-                if let Some(n) = ld.add_value(node, line, col)? {
+                if let Some(n) = ld.add_value(node, cost, line, col)? {
                     root = Some(n);
                 }
                 // An inline comment right after a flow collection is its line comment, which
