@@ -14,7 +14,9 @@
 //!
 //! Retries (bounded, exponential backoff with jitter) cover 408, 429 and 5xx answers other
 //! than 501, timeouts and connection errors; not TLS certificate errors, which a retry cannot
-//! fix. A `Retry-After` in seconds is honoured up to the maximum backoff.
+//! fix. A `Retry-After` in seconds is honoured up to the maximum backoff. No new attempt
+//! starts after the policy's deadline. 307/308 redirects are followed (method, headers and
+//! body kept), at most 5.
 //!
 //! `HTTPS_PROXY` / `NO_PROXY` apply to `https://` URLs (a CONNECT tunnel); plain `http://`
 //! URLs (emulators, Vault dev servers) always go direct.
