@@ -340,3 +340,32 @@ fn encrypted_files_converted_to_crlf_decrypt_as_with_sops() {
         assert_same(&ours.stdout, &theirs.stdout, name);
     }
 }
+
+#[test]
+fn keys_dotenv_and_ini_cannot_hold_are_refused() {
+    let s = Sandbox::new();
+    let cases = [
+        ("{\"a=b\": \"1\"}", "dotenv", "\"a=b\""),
+        ("{\"a\\nb\": \"1\"}", "dotenv", "line break"),
+        ("{\"s\": {\"a\\nb\": \"1\"}}", "ini", "line break"),
+        ("{\"s\\nt\": {\"a\": \"1\"}}", "ini", "line break"),
+    ];
+    for (json, format, needle) in cases {
+        let file = s.write("in.json", json);
+        let out = s
+            .secret()
+            .args(["encrypt", "--age", AGE1, "--output-type", format])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_refused(&out, 4, &[needle]);
+        // sops writes such keys as they are.
+        let sops = s
+            .sops()
+            .args(["encrypt", "--age", AGE1, "--output-type", format])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(sops.status.success());
+    }
+}

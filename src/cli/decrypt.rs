@@ -37,7 +37,7 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     }
     let store = files.output_format.store(&options);
     let out = match extract {
-        None => store.emit(&opened.docs, None),
+        None => store.emit_over(&opened.docs, None, opened.source.as_deref()),
         Some(path) => {
             let root = Node::Map(opened.docs.into_iter().next().unwrap_or_default());
             match treepath::get(&root, &path).map_err(|e| e.context(&label))? {

@@ -171,7 +171,13 @@ const SUBCOMMANDS: [&str; 19] = [
 ];
 
 /// Global options that take a value (their value is not the FILE of legacy `secret FILE`).
-const VALUE_FLAGS: [&str; 3] = ["--config", "--decryption-order", "--set"];
+const VALUE_FLAGS: [&str; 5] = [
+    "--config",
+    "--decryption-order",
+    "--set",
+    "--hc-vault-transit",
+    "--gcp-kms",
+];
 
 /// Rewrites sops' legacy form into subcommands: `-d FILE`, `-e -i FILE`,
 /// `--set '<path> <json>' FILE`, and a bare `FILE` (edit).

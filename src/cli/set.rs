@@ -235,6 +235,12 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
 /// Seals the changed documents with the file's own key and nonce memory and writes in place.
 fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result<()> {
     let label = files.label();
+    // A new key goes last in its map; TOML writes it before the map's sections, and the MAC
+    // must cover the values in the order they are read back.
+    files
+        .output_format
+        .store(&ctx.store_options()?)
+        .normalize(&mut opened.docs);
     sopsfile::reseal(
         &mut opened.docs,
         &mut opened.metadata,
@@ -242,11 +248,7 @@ fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result
         &mut opened.nonces,
     )
     .map_err(|e| e.context(&label))?;
-    let meta = sopsfile::metadata_tree(&opened.metadata, files.output_format);
-    let out = files
-        .output_format
-        .store(&ctx.store_options()?)
-        .emit(&opened.docs, Some(&meta))
+    let out = super::keyfile::emit_opened(ctx, &opened, files.output_format)
         .map_err(|e| e.context(&label))?;
     write_atomic(file, &out, 0o644)
 }

@@ -192,8 +192,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
     file.metadata.key_groups = new_groups;
     file.metadata.shamir_threshold = threshold;
     keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
-    let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
-        .map_err(|e| e.context(&label))?;
+    let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     write_atomic(path, &out, 0o644)?;
     eprintln!("secret: file {label} synced with new keys");
     Ok(())

@@ -64,6 +64,7 @@ impl Store for DotenvStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
+            source: None,
         })
     }
 
@@ -80,6 +81,7 @@ impl Store for DotenvStore {
                         out.push_str(text);
                     }
                     Item::Pair(key, value) => {
+                        check_key(key)?;
                         out.push_str(key);
                         out.push('=');
                         out.push_str(&value_text(key, value)?);
@@ -112,6 +114,24 @@ impl Store for DotenvStore {
             )),
         }
     }
+}
+
+/// Refuses a key that would not read back as itself: one holding `=` or a line break, or
+/// starting with `#` (sops writes those as they are, giving a different or broken file).
+fn check_key(key: &str) -> Result<()> {
+    let why = if key.contains('\n') {
+        "it holds a line break"
+    } else if key.contains('=') {
+        "it holds '='"
+    } else if key.starts_with('#') {
+        "it would be read back as a comment"
+    } else {
+        return Ok(());
+    };
+    Err(Error::new(
+        Code::ErrorDumpingTree,
+        format!("cannot write key {key:?} to a dotenv file: {why}"),
+    ))
 }
 
 /// The text after `key=`: strings with newlines escaped, other scalars via `ValToString`.
@@ -301,6 +321,19 @@ mod tests {
             "s=str\\nline2\nf1=1.0\nf3=1E+21\nf7=1.23456789E+08\ni=42\nb=true\nn=<nil>\n\
              t=2024-01-02T03:04:05Z\n"
         );
+    }
+
+    #[test]
+    fn keys_that_would_not_read_back_are_refused() {
+        for key in ["a=b", "a\nb", "#a"] {
+            let doc = vec![Item::Pair(key.into(), Node::str("v"))];
+            let err = DotenvStore.emit(&[doc], None).unwrap_err();
+            assert_eq!(err.code, Code::ErrorDumpingTree, "{key:?}");
+            assert!(err.message.contains(&format!("{key:?}")), "{err}");
+        }
+        let doc = vec![Item::Pair("a b\r".into(), Node::str("v"))];
+        let bytes = DotenvStore.emit(std::slice::from_ref(&doc), None).unwrap();
+        assert_eq!(DotenvStore.load(&bytes).unwrap().docs[0], doc);
     }
 
     #[test]

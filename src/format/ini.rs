@@ -19,6 +19,7 @@ use super::flatten::{flatten, unflatten};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
+use std::collections::HashMap;
 
 /// The name of the section that holds the flattened metadata.
 pub const SOPS_SECTION: &str = "sops";
@@ -49,6 +50,7 @@ impl Store for IniStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
+            source: None,
         })
     }
 
@@ -91,6 +93,22 @@ impl Store for IniStore {
 }
 
 /// sops' `stripCommentChar`: drop the leading run of `;`+spaces or `#`+spaces.
+/// Where each key name sits in a section's list of keys. go-ini looks names up in a map; a
+/// linear search made a section of n keys cost n² to read or write.
+#[derive(Debug, Default)]
+struct KeyIndex(HashMap<String, usize>);
+
+impl KeyIndex {
+    /// The position of `name` if it was seen; otherwise records it at `next`.
+    fn find_or_insert(&mut self, name: &str, next: usize) -> Option<usize> {
+        if let Some(&i) = self.0.get(name) {
+            return Some(i);
+        }
+        self.0.insert(name.to_string(), next);
+        None
+    }
+}
+
 fn strip_comment_char(comment: &str) -> String {
     if comment.starts_with(';') {
         comment.trim_start_matches([';', ' ']).to_string()

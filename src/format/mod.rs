@@ -134,6 +134,8 @@ pub struct Loaded {
     pub docs: Vec<Map>,
     /// The `sops` block as a nested map (flat formats un-flatten it), if the file has one.
     pub metadata: Option<Map>,
+    /// The text read, kept by stores that write back in its layout ([`Store::emit_over`]).
+    pub source: Option<Vec<u8>>,
 }
 
 /// A file format: bytes ↔ documents.
@@ -143,6 +145,18 @@ pub trait Store {
 
     /// Writes documents; `metadata` (a nested map) is written where the format keeps it.
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>>;
+
+    /// [`Store::emit`] in the layout of `source`, the text (plaintext or sops file) the
+    /// documents were read from, where the format keeps layout (TOML: blank lines, comment
+    /// places, inline tables); other stores have one fixed layout and ignore it.
+    fn emit_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        _source: Option<&[u8]>,
+    ) -> Result<Vec<u8>> {
+        self.emit(docs, metadata)
+    }
 
     /// Writes one value that is not a map, as `--extract` prints it.
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>>;

@@ -1,7 +1,7 @@
 //! go-ini's reader with the options sops uses (delimiters `=` and `:`, inline comments on,
 //! continuation lines on, non-unique sections, no boolean keys, no Python multi-line).
 
-use super::strip_comment_char;
+use super::{strip_comment_char, KeyIndex};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Node};
 
@@ -15,6 +15,7 @@ pub struct Section {
     /// The raw comment block (markers kept, outer whitespace trimmed); empty when none.
     pub comment: String,
     pub keys: Vec<Key>,
+    index: KeyIndex,
 }
 
 /// A key as go-ini reads it.
@@ -32,6 +33,7 @@ impl Section {
             name,
             comment: String::new(),
             keys: Vec::new(),
+            index: KeyIndex::default(),
         }
     }
 
@@ -52,8 +54,9 @@ impl Section {
 
     /// go-ini's `NewKey`: a repeated name keeps its place and takes the new value.
     fn set_key(&mut self, name: String, value: String, comment: String) {
-        match self.keys.iter_mut().find(|k| k.name == name) {
-            Some(key) => {
+        match self.index.find_or_insert(&name, self.keys.len()) {
+            Some(i) => {
+                let key = &mut self.keys[i];
                 key.value = value;
                 key.comment = comment;
             }

@@ -578,3 +578,38 @@ fn differential_against_sops() {
     }
     assert_eq!(failures, 0);
 }
+
+#[test]
+fn names_with_line_breaks_are_refused() {
+    let cases = [
+        vec![section("s", vec![kv("a\nb", "1")])],
+        vec![section("s", vec![kv("a\rb", "1")])],
+        vec![section("s\nt", vec![kv("a", "1")])],
+    ];
+    for doc in cases {
+        let err = IniStore.emit(&[doc], None).unwrap_err();
+        assert_eq!(err.code, Code::ErrorDumpingTree);
+        assert!(err.message.contains("line break"), "{err}");
+    }
+    // `=` is fine: go-ini quotes such a key and reads it back.
+    let doc = vec![section("s", vec![kv("a=b", "1")])];
+    assert_eq!(emit(&doc), "[s]\n`a=b` = 1\n");
+    assert_eq!(load(&emit(&doc)).docs[0][1], doc[0]);
+}
+
+#[test]
+fn repeated_keys_keep_their_place_in_big_sections() {
+    let mut input = String::from("[s]\n");
+    for i in 0..2000 {
+        input.push_str(&format!("k{i} = {i}\n"));
+    }
+    input.push_str("k7 = last\n");
+    let doc = &load(&input).docs[0];
+    let Item::Pair(_, Node::Map(items)) = &doc[1] else {
+        panic!("{doc:?}")
+    };
+    assert_eq!(items.len(), 2000);
+    assert_eq!(items[7], kv("k7", "last"));
+    let out = emit(doc);
+    assert!(out.contains("\nk7    = last\n"), "{out}");
+}

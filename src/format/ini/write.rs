@@ -2,6 +2,7 @@
 //! way sops' `encodeTree` feeds it.
 
 use super::parse::DEFAULT_SECTION;
+use super::KeyIndex;
 use crate::error::{Code, Error, Result};
 use crate::format::flatten::{scalar_text, split_zone};
 use crate::numfmt;
@@ -13,6 +14,7 @@ pub struct Section {
     name: String,
     comment: String,
     keys: Vec<Key>,
+    index: KeyIndex,
 }
 
 #[derive(Debug)]
@@ -23,7 +25,8 @@ struct Key {
 }
 
 impl Section {
-    /// An empty section; go-ini refuses an empty name.
+    /// An empty section; go-ini refuses an empty name. A name holding a line break would
+    /// be written as broken lines (sops does), so it is refused.
     pub fn new(name: &str) -> Result<Section> {
         if name.is_empty() {
             return Err(Error::new(
@@ -31,10 +34,14 @@ impl Section {
                 "Error encoding section : empty section name",
             ));
         }
+        if name.contains(['\n', '\r']) {
+            return Err(unwritable("section", name, "it holds a line break"));
+        }
         Ok(Section {
             name: name.to_string(),
             comment: String::new(),
             keys: Vec::new(),
+            index: KeyIndex::default(),
         })
     }
 
@@ -73,7 +80,10 @@ impl Section {
                 "Error encoding key: empty key name",
             ));
         }
-        if let Some(i) = self.keys.iter().position(|k| k.name == name) {
+        if name.contains(['\n', '\r']) {
+            return Err(unwritable("key", &name, "it holds a line break"));
+        }
+        if let Some(i) = self.index.find_or_insert(&name, self.keys.len()) {
             self.keys[i].value = value;
             return Ok(i);
         }
@@ -84,6 +94,15 @@ impl Section {
         });
         Ok(self.keys.len() - 1)
     }
+}
+
+/// The error for a name INI cannot hold (sops writes such names as they are, which cannot be
+/// read back).
+fn unwritable(what: &str, name: &str, why: &str) -> Error {
+    Error::new(
+        Code::ErrorDumpingTree,
+        format!("Error encoding {what} {name:?}: cannot be written to INI: {why}"),
+    )
 }
 
 /// A value as sops turns it into INI text: strings verbatim, other scalars by
