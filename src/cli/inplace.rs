@@ -54,15 +54,18 @@ pub fn resolve_links(path: &Path) -> Result<PathBuf> {
 ///   shell redirection would;
 /// - a new file gets `new_mode`.
 pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
-    let target = resolve_links(path)?;
     let fail = |e: std::io::Error| {
         Error::new(
             Code::CouldNotWriteOutputFile,
             format!("{}: cannot write: {e}", path.display()),
         )
     };
+    // Asked of the kernel, which also follows the magic links of /dev/stdout -> /proc/self/fd.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return write_plain(path, bytes).map_err(fail);
+    }
+    let target = resolve_links(path)?;
     match std::fs::metadata(&target) {
-        Ok(m) if !m.is_file() => write_plain(&target, bytes).map_err(fail),
         Ok(m) if m.nlink() > 1 => overwrite(&target, bytes).map_err(fail),
         Ok(m) => replace(&target, bytes, Some(&m), new_mode).map_err(fail),
         Err(_) => replace(&target, bytes, None, new_mode).map_err(fail),
@@ -167,6 +170,15 @@ mod tests {
             .is_symlink());
         let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn devices_are_written_to_not_replaced() {
+        write(Path::new("/dev/null"), b"x", 0o600).unwrap();
+        let m = std::fs::symlink_metadata("/dev/null").unwrap();
+        assert!(std::os::unix::fs::FileTypeExt::is_char_device(
+            &m.file_type()
+        ));
     }
 
     #[test]

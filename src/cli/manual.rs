@@ -1,6 +1,7 @@
 //! The parts of `secret(1)` clap does not generate: ENVIRONMENT, EXIT STATUS, FILES and
 //! EXAMPLES. Each comes from one table: the exit codes from [`Code::ALL`], the variables from
-//! [`ENVIRONMENT`], which a test checks against every `SOPS_*` name the code reads.
+//! [`ENVIRONMENT`], which a test checks against every `SOPS_*` and `SECRET_*` name the code
+//! reads.
 
 use crate::error::Code;
 
@@ -48,6 +49,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     (
         "SOPS_EDITOR, EDITOR",
         "the editor of edit, split as a shell would (default: the first of vim, nano, vi).",
+    ),
+    (
+        "SECRET_HTTP_TIMEOUT",
+        "per-attempt timeout of the key services' HTTP calls (Vault, GCP, Azure, HuaweiCloud), seconds or 500ms/2s/1m (default 30 s).",
+    ),
+    (
+        "SECRET_LOCK_WAIT",
+        "seconds a command that rewrites a file waits for another secret run to finish with it (default 10; 0: fail at once).",
     ),
     (
         "XDG_CONFIG_HOME",
@@ -225,7 +234,10 @@ mod tests {
             .collect();
         let mut found = 0;
         for text in &texts {
-            for (i, _) in text.match_indices("\"SOPS_") {
+            let names = text
+                .match_indices("\"SOPS_")
+                .chain(text.match_indices("\"SECRET_"));
+            for (i, _) in names {
                 let name: String = text[i + 1..]
                     .chars()
                     .take_while(|c| c.is_ascii_uppercase() || *c == '_')
