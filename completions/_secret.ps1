@@ -403,6 +403,12 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
         'secret;init' {
             [CompletionResult]::new('--path-regex', '--path-regex', [CompletionResultType]::ParameterName, 'Regex of the paths (relative to the .sops.yaml) that hold secrets')
             [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'Encrypt for this age recipient instead of a key of your own (repeatable; no key is created)')
+            [CompletionResult]::new('--kms', '--kms', [CompletionResultType]::ParameterName, 'Also encrypt for these AWS KMS key ARNs (repeatable, comma-separated)')
+            [CompletionResult]::new('--gcp-kms', '--gcp-kms', [CompletionResultType]::ParameterName, 'Also encrypt for these GCP Cloud KMS resource ids')
+            [CompletionResult]::new('--azure-kv', '--azure-kv', [CompletionResultType]::ParameterName, 'Also encrypt for these Azure Key Vault key URLs')
+            [CompletionResult]::new('--hc-vault-transit', '--hc-vault-transit', [CompletionResultType]::ParameterName, 'Also encrypt for these HashiCorp Vault transit key URIs')
+            [CompletionResult]::new('--hckms', '--hckms', [CompletionResultType]::ParameterName, 'Also encrypt for these HuaweiCloud KMS keys (REGION:KEY-UUID)')
+            [CompletionResult]::new('--pgp', '--pgp', [CompletionResultType]::ParameterName, 'Also encrypt for these PGP fingerprints')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
             [CompletionResult]::new('--indent', '--indent', [CompletionResultType]::ParameterName, 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings')

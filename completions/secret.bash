@@ -1369,7 +1369,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__init)
-            opts="-y -h --yes --path-regex --age --config --verbose --decryption-order --indent --help"
+            opts="-y -h --yes --path-regex --age --kms --gcp-kms --azure-kv --hc-vault-transit --hckms --pgp --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1380,6 +1380,30 @@ _secret() {
                     return 0
                     ;;
                 --age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pgp)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -381,6 +381,12 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;init'= {
             cand --path-regex 'Regex of the paths (relative to the .sops.yaml) that hold secrets'
             cand --age 'Encrypt for this age recipient instead of a key of your own (repeatable; no key is created)'
+            cand --kms 'Also encrypt for these AWS KMS key ARNs (repeatable, comma-separated)'
+            cand --gcp-kms 'Also encrypt for these GCP Cloud KMS resource ids'
+            cand --azure-kv 'Also encrypt for these Azure Key Vault key URLs'
+            cand --hc-vault-transit 'Also encrypt for these HashiCorp Vault transit key URIs'
+            cand --hckms 'Also encrypt for these HuaweiCloud KMS keys (REGION:KEY-UUID)'
+            cand --pgp 'Also encrypt for these PGP fingerprints'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'

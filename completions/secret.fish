@@ -400,6 +400,12 @@ complete -c secret -n "__fish_secret_using_subcommand completion" -l verbose -d 
 complete -c secret -n "__fish_secret_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand init" -l path-regex -d 'Regex of the paths (relative to the .sops.yaml) that hold secrets' -r
 complete -c secret -n "__fish_secret_using_subcommand init" -l age -d 'Encrypt for this age recipient instead of a key of your own (repeatable; no key is created)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l kms -d 'Also encrypt for these AWS KMS key ARNs (repeatable, comma-separated)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l gcp-kms -d 'Also encrypt for these GCP Cloud KMS resource ids' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l azure-kv -d 'Also encrypt for these Azure Key Vault key URLs' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l hc-vault-transit -d 'Also encrypt for these HashiCorp Vault transit key URIs' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l hckms -d 'Also encrypt for these HuaweiCloud KMS keys (REGION:KEY-UUID)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l pgp -d 'Also encrypt for these PGP fingerprints' -r
 complete -c secret -n "__fish_secret_using_subcommand init" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand init" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand init" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r

@@ -210,16 +210,55 @@ fn init_non_interactive_creates_key_and_config_sops_can_use() {
     assert!(String::from_utf8_lossy(&e.stderr).contains("--yes"));
 }
 
+#[test]
+fn init_takes_key_service_keys_by_flag_and_refuses_malformed_ones() {
+    let sb = Sandbox::new();
+    let arn = "arn:aws:kms:us-east-1:111122223333:key/abc";
+    let hckms = "eu-west-101:0d0466b0-e727-4d9c-b35d-f84bb474a37f";
+    stdout_of(sb.secret().args([
+        "init",
+        "--yes",
+        "--kms",
+        arn,
+        "--hckms",
+        hckms,
+        "--azure-kv",
+        "https://v.vault.azure.net/keys/sops/0123",
+    ]));
+    let config = std::fs::read_to_string(sb.path().join(".sops.yaml")).unwrap();
+    assert!(config.contains(&format!("kms: '{arn}'")), "{config}");
+    assert!(config.contains(&format!("hckms:\n      - '{hckms}'")), "{config}");
+    // The rule is what `explain` reads back.
+    std::fs::create_dir(sb.path().join("secrets")).unwrap();
+    sb.write("secrets/app.yaml", "a: 1\n");
+    let explained = stdout_of(sb.secret().args(["explain", "secrets/app.yaml"]));
+    let explained = String::from_utf8_lossy(&explained);
+    assert!(explained.contains(arn) && explained.contains(hckms), "{explained}");
+
+    std::fs::remove_file(sb.path().join(".sops.yaml")).unwrap();
+    let bad = sb
+        .secret()
+        .args(["init", "--yes", "--gcp-kms", "projects/p"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("gcp_kms: "));
+    assert!(!sb.path().join(".sops.yaml").exists());
+}
+
 /// Runs `secret init` on a terminal: answers the first `[Y/n]` question (expected to contain
-/// `question`) with `y` then Enter, as people type it, and the paths question with `regex`.
+/// `question`) with `y` then Enter, as people type it, the key-service question with
+/// `others` and the paths question with `regex`.
 #[cfg(unix)]
-fn init_on_pty(sb: &Sandbox, question: &str, regex: &str) {
+fn init_on_pty(sb: &Sandbox, question: &str, others: &str, regex: &str) {
     let mut cmd = sb.secret_std();
     cmd.arg("init").env("TERM", "dumb");
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
     p.exp_string(question).unwrap();
     // The Enter after `y` must not also answer the next question with its default.
     p.send_line("y").unwrap();
+    p.exp_string("Also encrypt for key-service keys?").unwrap();
+    p.send_line(others).unwrap();
     p.exp_string("Which paths hold secrets?").unwrap();
     p.send_line(regex).unwrap();
     // The regex is printed as written in the file, backslashes not doubled.
@@ -236,11 +275,27 @@ fn init_on_pty(sb: &Sandbox, question: &str, regex: &str) {
 #[test]
 fn init_interactive_under_a_pty() {
     let sb = Sandbox::new();
-    init_on_pty(&sb, "Create an age key in", r"^vault/.*\.yaml$");
+    init_on_pty(&sb, "Create an age key in", "", r"^vault/.*\.yaml$");
     let key_text = std::fs::read_to_string(key_file(&sb)).unwrap();
+    let config = std::fs::read_to_string(sb.path().join(".sops.yaml")).unwrap();
+    assert!(!config.contains("hc_vault_transit_uri"), "{config}");
     std::fs::remove_file(sb.path().join(".sops.yaml")).unwrap();
-    init_on_pty(&sb, "Use the existing age key in", r"(^|/)\.env$");
+    // A pasted Vault URI and GCP key land in their own fields of the rule.
+    let vault = "https://vault.example.com:8200/v1/transit/keys/sops";
+    let gcp = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
+    init_on_pty(
+        &sb,
+        "Use the existing age key in",
+        &format!("{vault}, {gcp}"),
+        r"(^|/)\.env$",
+    );
     assert_eq!(std::fs::read_to_string(key_file(&sb)).unwrap(), key_text);
+    let config = std::fs::read_to_string(sb.path().join(".sops.yaml")).unwrap();
+    assert!(
+        config.contains(&format!("hc_vault_transit_uri: '{vault}'"))
+            && config.contains(&format!("gcp_kms: '{gcp}'")),
+        "{config}"
+    );
 }
 
 /// A git repository with an age key, a `.sops.yaml` for `secrets/` and the drivers set up.

@@ -27,6 +27,119 @@ pub struct InitArgs {
     /// created)
     #[arg(long, value_name = "RECIPIENT")]
     pub age: Vec<String>,
+    /// Also encrypt for these AWS KMS key ARNs (repeatable, comma-separated)
+    #[arg(long, value_name = "ARN")]
+    pub kms: Vec<String>,
+    /// Also encrypt for these GCP Cloud KMS resource ids
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub gcp_kms: Vec<String>,
+    /// Also encrypt for these Azure Key Vault key URLs
+    #[arg(long, value_name = "URL")]
+    pub azure_kv: Vec<String>,
+    /// Also encrypt for these HashiCorp Vault transit key URIs
+    #[arg(long, value_name = "URI")]
+    pub hc_vault_transit: Vec<String>,
+    /// Also encrypt for these HuaweiCloud KMS keys (REGION:KEY-UUID)
+    #[arg(long, value_name = "ID")]
+    pub hckms: Vec<String>,
+    /// Also encrypt for these PGP fingerprints
+    #[arg(long, value_name = "FINGERPRINT")]
+    pub pgp: Vec<String>,
+}
+
+/// The master keys besides age that a rule written by `init` may name, by `.sops.yaml` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherKey {
+    Kms,
+    GcpKms,
+    AzureKv,
+    HcVault,
+    Hckms,
+    Pgp,
+}
+
+impl OtherKey {
+    /// Every kind, in the order the rule lists them.
+    pub const ALL: [OtherKey; 6] = [
+        OtherKey::Kms,
+        OtherKey::GcpKms,
+        OtherKey::AzureKv,
+        OtherKey::HcVault,
+        OtherKey::Hckms,
+        OtherKey::Pgp,
+    ];
+
+    /// The creation rule field that lists keys of this kind.
+    pub fn field(self) -> &'static str {
+        match self {
+            OtherKey::Kms => "kms",
+            OtherKey::GcpKms => "gcp_kms",
+            OtherKey::AzureKv => "azure_keyvault",
+            OtherKey::HcVault => "hc_vault_transit_uri",
+            OtherKey::Hckms => "hckms",
+            OtherKey::Pgp => "pgp",
+        }
+    }
+
+    /// The kind a pasted key has, told from its form: an ARN, a GCP resource id, a Vault
+    /// URI (a `/v1/`-like segment) or else an Azure key URL, a hex PGP fingerprint, or a
+    /// HuaweiCloud `region:uuid`.
+    pub fn of(key: &str) -> Option<OtherKey> {
+        let is_version = |seg: &str| {
+            seg.len() > 1 && seg.starts_with('v') && seg[1..].bytes().all(|b| b.is_ascii_digit())
+        };
+        if key.starts_with("arn:") {
+            Some(OtherKey::Kms)
+        } else if key.starts_with("projects/") {
+            Some(OtherKey::GcpKms)
+        } else if let Some((_, rest)) = key.split_once("://") {
+            Some(if rest.split('/').skip(1).any(is_version) {
+                OtherKey::HcVault
+            } else {
+                OtherKey::AzureKv
+            })
+        } else if key.len() >= 16 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Some(OtherKey::Pgp)
+        } else if key.contains(':') {
+            Some(OtherKey::Hckms)
+        } else {
+            None
+        }
+    }
+
+    /// Checks a key as its key type reads it, so a typo fails here rather than at encrypt.
+    pub fn check(self, key: &str) -> Result<()> {
+        let ok = match self {
+            OtherKey::Kms if key.starts_with("arn:") => Ok(()),
+            OtherKey::Kms => Err(fail(format!("{key:?} is not an AWS KMS key ARN"))),
+            OtherKey::GcpKms => crate::keys::gcp::check_resource_id(key),
+            OtherKey::AzureKv => crate::keys::azure::AzureKeyRef::parse(key).map(drop),
+            OtherKey::HcVault => crate::keys::vault::VaultMasterKey::from_uri(key).map(drop),
+            OtherKey::Hckms => crate::keys::hckms::KeyId::parse(key).map(drop),
+            OtherKey::Pgp if key.len() >= 16 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(())
+            }
+            OtherKey::Pgp => Err(fail(format!("{key:?} is not a PGP fingerprint"))),
+        };
+        ok.map_err(|e| fail(format!("{}: {}", self.field(), e.message)))
+    }
+}
+
+/// Reads the answer to "which other keys": comma-separated keys of any kind.
+fn classify(answer: &str) -> Result<Vec<(OtherKey, String)>> {
+    super::encrypt::split_list(answer)
+        .into_iter()
+        .map(|key| {
+            let kind = OtherKey::of(&key).ok_or_else(|| {
+                fail(format!(
+                    "{key:?} is no key secret knows (AWS KMS ARN, GCP resource id, Azure key \
+                     URL, Vault transit URI, HuaweiCloud region:uuid or PGP fingerprint)"
+                ))
+            })?;
+            kind.check(&key)?;
+            Ok((kind, key))
+        })
+        .collect()
 }
 
 fn fail(msg: impl Into<String>) -> Error {
@@ -106,8 +219,12 @@ fn yaml_quote(s: &str) -> String {
 }
 
 /// The `.sops.yaml` text `secret init` writes.
-pub fn config_text(path_regex: &str, recipients: &[String]) -> String {
-    format!(
+pub fn config_text(
+    path_regex: &str,
+    recipients: &[String],
+    others: &[(OtherKey, String)],
+) -> String {
+    let mut text = format!(
         "# .sops.yaml: which keys encrypt which files (read by secret and by sops).\n\
          # Written by `secret init`. The first creation rule whose path_regex matches a file's\n\
          # path (relative to this directory) gives the keys that `secret encrypt` uses.\n\
@@ -119,7 +236,31 @@ pub fn config_text(path_regex: &str, recipients: &[String]) -> String {
          \x20   age: {}\n",
         yaml_quote(path_regex),
         yaml_quote(&recipients.join(","))
-    )
+    );
+    for kind in OtherKey::ALL {
+        let keys: Vec<&str> = others
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, key)| key.as_str())
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        // sops reads `hckms` only as a list; the others take a comma-separated string.
+        if kind == OtherKey::Hckms {
+            text.push_str("    hckms:\n");
+            for key in keys {
+                text.push_str(&format!("      - {}\n", yaml_quote(key)));
+            }
+        } else {
+            text.push_str(&format!(
+                "    {}: {}\n",
+                kind.field(),
+                yaml_quote(&keys.join(","))
+            ));
+        }
+    }
+    text
 }
 
 /// Runs `secret init`.
@@ -200,6 +341,33 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
             }
         }
     }
+    let mut others = Vec::new();
+    for (kind, given) in [
+        (OtherKey::Kms, &args.kms),
+        (OtherKey::GcpKms, &args.gcp_kms),
+        (OtherKey::AzureKv, &args.azure_kv),
+        (OtherKey::HcVault, &args.hc_vault_transit),
+        (OtherKey::Hckms, &args.hckms),
+        (OtherKey::Pgp, &args.pgp),
+    ] {
+        for key in given.iter().flat_map(|k| super::encrypt::split_list(k)) {
+            kind.check(&key)?;
+            others.push((kind, key));
+        }
+    }
+    if interactive && others.is_empty() {
+        let answer: String = dialoguer::Input::with_theme(&theme)
+            .with_prompt(
+                "Also encrypt for key-service keys? (AWS KMS ARN, GCP resource id, Azure key URL, \
+                 Vault transit URI, HuaweiCloud region:uuid, PGP fingerprint; comma-separated, \
+                 Enter for none)",
+            )
+            .allow_empty(true)
+            .validate_with(|a: &String| classify(a).map(drop).map_err(|e| e.message))
+            .interact_text()
+            .map_err(prompt_err)?;
+        others = classify(&answer)?;
+    }
     let path_regex = match (&args.path_regex, interactive) {
         (Some(p), _) => p.clone(),
         (None, false) => DEFAULT_PATH_REGEX.to_string(),
@@ -218,7 +386,7 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
     })?;
     write_atomic(
         &config_path,
-        config_text(&path_regex, &recipients).as_bytes(),
+        config_text(&path_regex, &recipients, &others).as_bytes(),
         0o644,
     )?;
     // Quoted as in the file: Debug formatting would double every backslash.
@@ -228,4 +396,79 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
         yaml_quote(&path_regex)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    const VAULT: &str = "https://vault.example.com:8200/v1/transit/keys/sops";
+    const AZURE: &str = "https://v.vault.azure.net/keys/sops/0123";
+    const GCP: &str = "projects/p/locations/global/keyRings/r/cryptoKeys/k";
+    const ARN: &str = "arn:aws:kms:us-east-1:111122223333:key/abc";
+    const HCKMS: &str = "eu-west-101:0d0466b0-e727-4d9c-b35d-f84bb474a37f";
+    const PGP: &str = "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4";
+
+    #[test]
+    fn pasted_keys_are_told_apart_by_their_form() {
+        for (key, kind) in [
+            (ARN, OtherKey::Kms),
+            (GCP, OtherKey::GcpKms),
+            (AZURE, OtherKey::AzureKv),
+            (VAULT, OtherKey::HcVault),
+            (
+                "http://127.0.0.1:8200/v1/team/transit/keys/k",
+                OtherKey::HcVault,
+            ),
+            (HCKMS, OtherKey::Hckms),
+            (PGP, OtherKey::Pgp),
+        ] {
+            assert_eq!(OtherKey::of(key), Some(kind), "{key}");
+        }
+        assert_eq!(OtherKey::of("hunter2"), None);
+        let all = classify(&format!("{VAULT}, {GCP},{HCKMS}")).unwrap();
+        let kinds: Vec<OtherKey> = all.iter().map(|(k, _)| *k).collect();
+        assert_eq!(
+            kinds,
+            [OtherKey::HcVault, OtherKey::GcpKms, OtherKey::Hckms]
+        );
+        assert!(classify("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn malformed_keys_are_refused_with_the_field() {
+        for (answer, why) in [
+            ("hunter2", "no key secret knows"),
+            ("projects/p/locations/l", "gcp_kms: "),
+            ("http://v/keys/k", "azure_keyvault: "),
+            (
+                "https://v.example.com/vault/v1/transit/keys/k",
+                "hc_vault_transit_uri: ",
+            ),
+            ("eu-west-101:", "hckms: "),
+        ] {
+            let e = classify(answer).unwrap_err();
+            assert!(e.message.contains(why), "{answer}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn the_written_rule_names_every_key_as_the_config_reader_sees_it() {
+        let others = classify(&format!("{ARN},{GCP},{AZURE},{VAULT},{HCKMS},{PGP}")).unwrap();
+        let text = config_text(r"\.env$", &["age1example".into()], &others);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".sops.yaml");
+        std::fs::write(&file, &text).unwrap();
+        let config = Config::load(&file, dir.path()).unwrap();
+        let group = &config.rules[0].groups[0];
+        assert_eq!(group.age, ["age1example"]);
+        assert_eq!(group.kms[0].arn, ARN);
+        assert_eq!(group.gcp_kms, [GCP]);
+        assert_eq!(group.azure_kv[0].to_string(), AZURE);
+        assert_eq!(group.hc_vault, [VAULT]);
+        assert_eq!(group.hckms, [HCKMS]);
+        assert_eq!(group.pgp, [PGP]);
+        assert_eq!(config.rules[0].path_regex(), Some(r"\.env$"));
+    }
 }

@@ -45,6 +45,20 @@ fn id_regex() -> &'static Regex {
     })
 }
 
+/// Checks a resource id's shape (`projects/P/locations/L/keyRings/R/cryptoKeys/K`).
+pub fn check_resource_id(id: &str) -> Result<()> {
+    if id_regex().is_match(id) {
+        return Ok(());
+    }
+    Err(Error::new(
+        Code::Generic,
+        format!(
+            "cannot create GCP KMS service: no valid resource ID found in {id:?} (expected \
+             projects/P/locations/L/keyRings/R/cryptoKeys/K)"
+        ),
+    ))
+}
+
 impl GcpKmsMasterKey {
     /// A new key entry (not yet wrapped), created now.
     pub fn new(resource_id: &str) -> GcpKmsMasterKey {
@@ -68,17 +82,7 @@ impl GcpKmsMasterKey {
 
     /// Checks the id's shape, as sops does when it builds its client.
     fn check_id(&self) -> Result<()> {
-        if id_regex().is_match(&self.resource_id) {
-            return Ok(());
-        }
-        Err(Error::new(
-            Code::Generic,
-            format!(
-                "cannot create GCP KMS service: no valid resource ID found in {:?} (expected \
-                 projects/P/locations/L/keyRings/R/cryptoKeys/K)",
-                self.resource_id
-            ),
-        ))
+        check_resource_id(&self.resource_id)
     }
 }
 
