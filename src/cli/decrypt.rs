@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
     let options = ctx.store_options()?;
-    let loaded = files.load(ctx)?;
+    let loaded = files.load_encrypted(ctx)?;
     let encrypted = args.mask.then(|| loaded.docs.clone());
     let mut opened = files.open_loaded(ctx, loaded, args.ignore_mac, Purpose::Read)?;
     if let Some(encrypted) = &encrypted {

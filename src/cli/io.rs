@@ -153,17 +153,33 @@ impl Files {
 
     /// Reads the input and parses it with the input store; errors name the file.
     pub fn load(&self, ctx: &Context) -> Result<Loaded> {
+        self.parse(ctx, false)
+    }
+
+    /// [`Files::load`] for input that should be encrypted: sops exits 1 when it cannot parse
+    /// such a file (only `encrypt`, reading plaintext, exits 2); a file it cannot read is 2
+    /// in both.
+    pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
+        self.parse(ctx, true)
+    }
+
+    fn parse(&self, ctx: &Context, encrypted: bool) -> Result<Loaded> {
         let input = self.read()?;
         self.input_format
             .store(&ctx.store_options()?)
             .load(&input)
-            .map_err(|e| e.context(self.label()))
+            .map_err(|mut e| {
+                if encrypted && e.code == Code::CouldNotReadInputFile {
+                    e.code = Code::Generic;
+                }
+                e.context(self.label())
+            })
     }
 
     /// Reads, parses and decrypts the input with the user's keys; warnings (such as comments
     /// found unencrypted) go to stderr. Errors name the file.
     pub fn open(&self, ctx: &Context, ignore_mac: bool, purpose: Purpose) -> Result<Opened> {
-        self.open_loaded(ctx, self.load(ctx)?, ignore_mac, purpose)
+        self.open_loaded(ctx, self.load_encrypted(ctx)?, ignore_mac, purpose)
     }
 
     /// Decrypts what [`Files::load`] read, as [`Files::open`] does.

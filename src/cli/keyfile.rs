@@ -33,7 +33,7 @@ pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<Encr
     };
     let files = Files::resolve(&io, false)?;
     let label = files.label();
-    let loaded = files.load(ctx)?;
+    let loaded = files.load_encrypted(ctx)?;
     let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;
     Ok(EncryptedFile {
         docs: loaded.docs,
