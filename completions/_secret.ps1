@@ -44,15 +44,13 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show which .sops.yaml, rule, recipients and selector apply to a file')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens')
             [CompletionResult]::new('git-setup', 'git-setup', [CompletionResultType]::ParameterValue, 'Set up git diff and merge drivers for encrypted files')
-            [CompletionResult]::new('git-textconv', 'git-textconv', [CompletionResultType]::ParameterValue, 'git diff driver: print an encrypted file decrypted, values masked')
-            [CompletionResult]::new('merge-driver', 'merge-driver', [CompletionResultType]::ParameterValue, 'git merge driver: merge three versions of an encrypted file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'secret;encrypt' {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the result to PATH instead of stdout')
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format (default: from the file name)')
             [CompletionResult]::new('--filename-override', '--filename-override', [CompletionResultType]::ParameterName, 'Use this name instead of FILE for picking formats and the creation rule')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'age recipients, comma-separated (replaces the creation rule''s keys)')
             [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'age recipients, comma-separated (replaces the creation rule''s keys)')
@@ -60,6 +58,10 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('--pgp', '--pgp', [CompletionResultType]::ParameterName, 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)')
             [CompletionResult]::new('--kms', '--kms', [CompletionResultType]::ParameterName, 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)')
+            [CompletionResult]::new('--azure-kv', '--azure-kv', [CompletionResultType]::ParameterName, 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)')
+            [CompletionResult]::new('--hckms', '--hckms', [CompletionResultType]::ParameterName, 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)')
+            [CompletionResult]::new('--hc-vault-transit', '--hc-vault-transit', [CompletionResultType]::ParameterName, 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)')
+            [CompletionResult]::new('--gcp-kms', '--gcp-kms', [CompletionResultType]::ParameterName, 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)')
             [CompletionResult]::new('--encryption-context', '--encryption-context', [CompletionResultType]::ParameterName, 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys')
             [CompletionResult]::new('--aws-profile', '--aws-profile', [CompletionResultType]::ParameterName, 'AWS shared-config profile for the --kms keys')
             [CompletionResult]::new('--unencrypted-suffix', '--unencrypted-suffix', [CompletionResultType]::ParameterName, 'Leave values plain when a key on their path ends with SUFFIX')
@@ -81,8 +83,8 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
         }
         'secret;decrypt' {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the result to PATH instead of stdout')
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format (default: from the file name)')
             [CompletionResult]::new('--filename-override', '--filename-override', [CompletionResultType]::ParameterName, 'Use this name instead of FILE for picking formats and the creation rule')
             [CompletionResult]::new('--extract', '--extract', [CompletionResultType]::ParameterName, 'Print only this part of the tree, e.g. ''["db"]["password"]'' or ''["list"][0]''')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
@@ -98,8 +100,8 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
         }
         'secret;rotate' {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the result to PATH instead of stdout')
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format (default: from the file name)')
             [CompletionResult]::new('--filename-override', '--filename-override', [CompletionResultType]::ParameterName, 'Use this name instead of FILE for picking formats and the creation rule')
             [CompletionResult]::new('--add-age', '--add-age', [CompletionResultType]::ParameterName, 'Add these age recipients (comma-separated) to the first key group')
             [CompletionResult]::new('--rm-age', '--rm-age', [CompletionResultType]::ParameterName, 'Remove these age recipients (comma-separated) from every key group')
@@ -107,6 +109,14 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('--rm-pgp', '--rm-pgp', [CompletionResultType]::ParameterName, 'Remove these PGP fingerprints (comma-separated) from every key group')
             [CompletionResult]::new('--add-kms', '--add-kms', [CompletionResultType]::ParameterName, 'Add these AWS KMS ARNs (comma-separated) to the first key group')
             [CompletionResult]::new('--rm-kms', '--rm-kms', [CompletionResultType]::ParameterName, 'Remove these AWS KMS ARNs (comma-separated) from every key group')
+            [CompletionResult]::new('--add-azure-kv', '--add-azure-kv', [CompletionResultType]::ParameterName, 'Add these Azure Key Vault key URLs (comma-separated) to the first key group')
+            [CompletionResult]::new('--rm-azure-kv', '--rm-azure-kv', [CompletionResultType]::ParameterName, 'Remove these Azure Key Vault key URLs (comma-separated) from every key group')
+            [CompletionResult]::new('--add-hckms', '--add-hckms', [CompletionResultType]::ParameterName, 'Add these HuaweiCloud KMS key ids (comma-separated) to the first key group')
+            [CompletionResult]::new('--rm-hckms', '--rm-hckms', [CompletionResultType]::ParameterName, 'Remove these HuaweiCloud KMS key ids (comma-separated) from every key group')
+            [CompletionResult]::new('--add-hc-vault-transit', '--add-hc-vault-transit', [CompletionResultType]::ParameterName, 'Add these Vault transit key URIs (comma-separated) to the first key group')
+            [CompletionResult]::new('--rm-hc-vault-transit', '--rm-hc-vault-transit', [CompletionResultType]::ParameterName, 'Remove these Vault transit key URIs (comma-separated) from every key group')
+            [CompletionResult]::new('--add-gcp-kms', '--add-gcp-kms', [CompletionResultType]::ParameterName, 'Add these GCP Cloud KMS resource ids (comma-separated) to the first key group')
+            [CompletionResult]::new('--rm-gcp-kms', '--rm-gcp-kms', [CompletionResultType]::ParameterName, 'Remove these GCP Cloud KMS resource ids (comma-separated) from every key group')
             [CompletionResult]::new('--encryption-context', '--encryption-context', [CompletionResultType]::ParameterName, 'KMS encryption context `key:value,...` for the --add-kms keys')
             [CompletionResult]::new('--aws-profile', '--aws-profile', [CompletionResultType]::ParameterName, 'AWS shared-config profile for the --add-kms keys')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
@@ -120,7 +130,7 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;updatekeys' {
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
             [CompletionResult]::new('--shamir-secret-sharing-threshold', '--shamir-secret-sharing-threshold', [CompletionResultType]::ParameterName, 'Use this Shamir threshold instead of the file''s (capped at the number of groups)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
@@ -149,6 +159,10 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'An age recipient of the new group (repeatable)')
             [CompletionResult]::new('--pgp', '--pgp', [CompletionResultType]::ParameterName, 'A PGP fingerprint of the new group (repeatable)')
             [CompletionResult]::new('--kms', '--kms', [CompletionResultType]::ParameterName, 'An AWS KMS ARN of the new group (repeatable)')
+            [CompletionResult]::new('--azure-kv', '--azure-kv', [CompletionResultType]::ParameterName, 'An Azure Key Vault key URL of the new group (repeatable)')
+            [CompletionResult]::new('--hckms', '--hckms', [CompletionResultType]::ParameterName, 'A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)')
+            [CompletionResult]::new('--hc-vault-transit', '--hc-vault-transit', [CompletionResultType]::ParameterName, 'A Vault transit key URI of the new group (repeatable)')
+            [CompletionResult]::new('--gcp-kms', '--gcp-kms', [CompletionResultType]::ParameterName, 'A GCP Cloud KMS resource id of the new group (repeatable)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
             [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'Write the result back to the file (atomically) instead of stdout')
@@ -187,7 +201,7 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;filestatus' {
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what is happening on stderr (never prints secrets)')
@@ -196,14 +210,18 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;edit' {
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format (default: from the file name)')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'age recipients, comma-separated (replaces the creation rule''s keys)')
             [CompletionResult]::new('--age', '--age', [CompletionResultType]::ParameterName, 'age recipients, comma-separated (replaces the creation rule''s keys)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)')
             [CompletionResult]::new('--pgp', '--pgp', [CompletionResultType]::ParameterName, 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)')
             [CompletionResult]::new('-k', '-k', [CompletionResultType]::ParameterName, 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)')
             [CompletionResult]::new('--kms', '--kms', [CompletionResultType]::ParameterName, 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)')
+            [CompletionResult]::new('--azure-kv', '--azure-kv', [CompletionResultType]::ParameterName, 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)')
+            [CompletionResult]::new('--hckms', '--hckms', [CompletionResultType]::ParameterName, 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)')
+            [CompletionResult]::new('--hc-vault-transit', '--hc-vault-transit', [CompletionResultType]::ParameterName, 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)')
+            [CompletionResult]::new('--gcp-kms', '--gcp-kms', [CompletionResultType]::ParameterName, 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)')
             [CompletionResult]::new('--encryption-context', '--encryption-context', [CompletionResultType]::ParameterName, 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys')
             [CompletionResult]::new('--aws-profile', '--aws-profile', [CompletionResultType]::ParameterName, 'AWS shared-config profile for the --kms keys')
             [CompletionResult]::new('--unencrypted-suffix', '--unencrypted-suffix', [CompletionResultType]::ParameterName, 'Leave values plain when a key on their path ends with SUFFIX')
@@ -239,8 +257,8 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
         }
         'secret;exec-file' {
             [CompletionResult]::new('--filename', '--filename', [CompletionResultType]::ParameterName, 'Name of the temporary file (default: tmp-file)')
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input''s)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Format of the decrypted file (default: the input''s)')
             [CompletionResult]::new('--user', '--user', [CompletionResultType]::ParameterName, 'Run the command as this user (needs the privileges to switch)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
@@ -251,8 +269,8 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;set' {
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format (default: from the file name)')
             [CompletionResult]::new('--shamir-secret-sharing-threshold', '--shamir-secret-sharing-threshold', [CompletionResultType]::ParameterName, 'Accepted for sops compatibility; the file''s key groups are kept as they are')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
@@ -266,8 +284,8 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;unset' {
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)')
-            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
+            [CompletionResult]::new('--output-type', '--output-type', [CompletionResultType]::ParameterName, 'Output format (default: from the file name)')
             [CompletionResult]::new('--shamir-secret-sharing-threshold', '--shamir-secret-sharing-threshold', [CompletionResultType]::ParameterName, 'Accepted for sops compatibility; the file''s key groups are kept as they are')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
@@ -300,7 +318,7 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;explain' {
-            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)')
+            [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format (default: from the file name)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
             [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what is happening on stderr (never prints secrets)')
@@ -326,22 +344,6 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
-        'secret;git-textconv' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
-            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what is happening on stderr (never prints secrets)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
-        'secret;merge-driver' {
-            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
-            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what is happening on stderr (never prints secrets)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'secret;help' {
             [CompletionResult]::new('encrypt', 'encrypt', [CompletionResultType]::ParameterValue, 'Encrypt a file (stdout by default)')
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a file (stdout by default)')
@@ -359,8 +361,6 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show which .sops.yaml, rule, recipients and selector apply to a file')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens')
             [CompletionResult]::new('git-setup', 'git-setup', [CompletionResultType]::ParameterValue, 'Set up git diff and merge drivers for encrypted files')
-            [CompletionResult]::new('git-textconv', 'git-textconv', [CompletionResultType]::ParameterValue, 'git diff driver: print an encrypted file decrypted, values masked')
-            [CompletionResult]::new('merge-driver', 'merge-driver', [CompletionResultType]::ParameterValue, 'git merge driver: merge three versions of an encrypted file')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -418,12 +418,6 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;help;git-setup' {
-            break
-        }
-        'secret;help;git-textconv' {
-            break
-        }
-        'secret;help;merge-driver' {
             break
         }
         'secret;help;help' {

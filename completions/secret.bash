@@ -46,9 +46,6 @@ _secret() {
             secret,git-setup)
                 cmd="secret__subcmd__git__subcmd__setup"
                 ;;
-            secret,git-textconv)
-                cmd="secret__subcmd__git__subcmd__textconv"
-                ;;
             secret,groups)
                 cmd="secret__subcmd__groups"
                 ;;
@@ -57,9 +54,6 @@ _secret() {
                 ;;
             secret,init)
                 cmd="secret__subcmd__init"
-                ;;
-            secret,merge-driver)
-                cmd="secret__subcmd__merge__subcmd__driver"
                 ;;
             secret,rotate)
                 cmd="secret__subcmd__rotate"
@@ -121,9 +115,6 @@ _secret() {
             secret__subcmd__help,git-setup)
                 cmd="secret__subcmd__help__subcmd__git__subcmd__setup"
                 ;;
-            secret__subcmd__help,git-textconv)
-                cmd="secret__subcmd__help__subcmd__git__subcmd__textconv"
-                ;;
             secret__subcmd__help,groups)
                 cmd="secret__subcmd__help__subcmd__groups"
                 ;;
@@ -132,9 +123,6 @@ _secret() {
                 ;;
             secret__subcmd__help,init)
                 cmd="secret__subcmd__help__subcmd__init"
-                ;;
-            secret__subcmd__help,merge-driver)
-                cmd="secret__subcmd__help__subcmd__merge__subcmd__driver"
                 ;;
             secret__subcmd__help,rotate)
                 cmd="secret__subcmd__help__subcmd__rotate"
@@ -161,7 +149,7 @@ _secret() {
 
     case "${cmd}" in
         secret)
-            opts="-h -V --config --verbose --decryption-order --help --version encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help"
+            opts="-h -V --config --verbose --decryption-order --help --version encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,11 +234,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -277,18 +265,18 @@ _secret() {
             return 0
             ;;
         secret__subcmd__edit)
-            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-s -a -p -k -h --input-type --output-type --show-master-keys --ignore-mac --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --age)
@@ -312,6 +300,22 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -367,7 +371,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -378,11 +382,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -410,6 +414,22 @@ _secret() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -502,11 +522,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --user)
@@ -536,7 +556,7 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -562,7 +582,7 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -606,28 +626,6 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        secret__subcmd__git__subcmd__textconv)
-            opts="-h --config --verbose --decryption-order --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --decryption-order)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         secret__subcmd__groups)
             opts="-h --config --verbose --decryption-order --help add delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -651,7 +649,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__groups__subcmd__add)
-            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --age --pgp --kms --config --verbose --decryption-order --help"
+            opts="-f -i -h --file --in-place --shamir-secret-sharing-threshold --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -678,6 +676,22 @@ _secret() {
                     return 0
                     ;;
                 --kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -787,7 +801,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__help)
-            opts="encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help"
+            opts="encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -940,20 +954,6 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        secret__subcmd__help__subcmd__git__subcmd__textconv)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         secret__subcmd__help__subcmd__groups)
             opts="add delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1011,20 +1011,6 @@ _secret() {
             return 0
             ;;
         secret__subcmd__help__subcmd__init)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        secret__subcmd__help__subcmd__merge__subcmd__driver)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1124,30 +1110,8 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        secret__subcmd__merge__subcmd__driver)
-            opts="-h --config --verbose --decryption-order --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --decryption-order)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
         secret__subcmd__rotate)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
+            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1158,11 +1122,11 @@ _secret() {
                     return 0
                     ;;
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --filename-override)
@@ -1190,6 +1154,38 @@ _secret() {
                     return 0
                     ;;
                 --rm-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-azure-kv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hckms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-hc-vault-transit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-gcp-kms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rm-gcp-kms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1224,11 +1220,11 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
@@ -1258,11 +1254,11 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --output-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
@@ -1292,7 +1288,7 @@ _secret() {
             fi
             case "${prev}" in
                 --input-type)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)

@@ -41,14 +41,12 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
-            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
-            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;encrypt'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
@@ -56,6 +54,10 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
             cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --azure-kv 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)'
+            cand --hckms 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)'
+            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)'
+            cand --gcp-kms 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)'
             cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
             cand --aws-profile 'AWS shared-config profile for the --kms keys'
             cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
@@ -76,8 +78,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;decrypt'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --extract 'Print only this part of the tree, e.g. ''["db"]["password"]'' or ''["list"][0]'''
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -92,8 +94,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;rotate'= {
             cand --output 'Write the result to PATH instead of stdout'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --filename-override 'Use this name instead of FILE for picking formats and the creation rule'
             cand --add-age 'Add these age recipients (comma-separated) to the first key group'
             cand --rm-age 'Remove these age recipients (comma-separated) from every key group'
@@ -101,6 +103,14 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --rm-pgp 'Remove these PGP fingerprints (comma-separated) from every key group'
             cand --add-kms 'Add these AWS KMS ARNs (comma-separated) to the first key group'
             cand --rm-kms 'Remove these AWS KMS ARNs (comma-separated) from every key group'
+            cand --add-azure-kv 'Add these Azure Key Vault key URLs (comma-separated) to the first key group'
+            cand --rm-azure-kv 'Remove these Azure Key Vault key URLs (comma-separated) from every key group'
+            cand --add-hckms 'Add these HuaweiCloud KMS key ids (comma-separated) to the first key group'
+            cand --rm-hckms 'Remove these HuaweiCloud KMS key ids (comma-separated) from every key group'
+            cand --add-hc-vault-transit 'Add these Vault transit key URIs (comma-separated) to the first key group'
+            cand --rm-hc-vault-transit 'Remove these Vault transit key URIs (comma-separated) from every key group'
+            cand --add-gcp-kms 'Add these GCP Cloud KMS resource ids (comma-separated) to the first key group'
+            cand --rm-gcp-kms 'Remove these GCP Cloud KMS resource ids (comma-separated) from every key group'
             cand --encryption-context 'KMS encryption context `key:value,...` for the --add-kms keys'
             cand --aws-profile 'AWS shared-config profile for the --add-kms keys'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -113,7 +123,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;updatekeys'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Use this Shamir threshold instead of the file''s (capped at the number of groups)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -140,6 +150,10 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --age 'An age recipient of the new group (repeatable)'
             cand --pgp 'A PGP fingerprint of the new group (repeatable)'
             cand --kms 'An AWS KMS ARN of the new group (repeatable)'
+            cand --azure-kv 'An Azure Key Vault key URL of the new group (repeatable)'
+            cand --hckms 'A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)'
+            cand --hc-vault-transit 'A Vault transit key URI of the new group (repeatable)'
+            cand --gcp-kms 'A GCP Cloud KMS resource id of the new group (repeatable)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand -i 'Write the result back to the file (atomically) instead of stdout'
@@ -172,7 +186,7 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;groups;help;help'= {
         }
         &'secret;filestatus'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -180,14 +194,18 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;edit'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand -a 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand --age 'age recipients, comma-separated (replaces the creation rule''s keys)'
             cand -p 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand --pgp 'PGP fingerprints, comma-separated (replaces the creation rule''s keys)'
             cand -k 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
             cand --kms 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule''s keys)'
+            cand --azure-kv 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule''s keys)'
+            cand --hckms 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule''s keys)'
+            cand --hc-vault-transit 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule''s keys)'
+            cand --gcp-kms 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule''s keys)'
             cand --encryption-context 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule''s `kms` keys'
             cand --aws-profile 'AWS shared-config profile for the --kms keys'
             cand --unencrypted-suffix 'Leave values plain when a key on their path ends with SUFFIX'
@@ -221,8 +239,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;exec-file'= {
             cand --filename 'Name of the temporary file (default: tmp-file)'
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input''s)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Format of the decrypted file (default: the input''s)'
             cand --user 'Run the command as this user (needs the privileges to switch)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -232,8 +250,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;set'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -246,8 +264,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;unset'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)'
-            cand --output-type 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
+            cand --output-type 'Output format (default: from the file name)'
             cand --shamir-secret-sharing-threshold 'Accepted for sops compatibility; the file''s key groups are kept as they are'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
@@ -277,7 +295,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --help 'Print help'
         }
         &'secret;explain'= {
-            cand --input-type 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)'
+            cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -294,20 +312,6 @@ set edit:completion:arg-completer[secret] = {|@words|
         }
         &'secret;git-setup'= {
             cand --command 'How git should call secret (default: the absolute path of this binary)'
-            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
-            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
-            cand --verbose 'Say what is happening on stderr (never prints secrets)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'secret;git-textconv'= {
-            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
-            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
-            cand --verbose 'Say what is happening on stderr (never prints secrets)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'secret;merge-driver'= {
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
@@ -331,8 +335,6 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
-            cand git-textconv 'git diff driver: print an encrypted file decrypted, values masked'
-            cand merge-driver 'git merge driver: merge three versions of an encrypted file'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;help;encrypt'= {
@@ -372,10 +374,6 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;help;check'= {
         }
         &'secret;help;git-setup'= {
-        }
-        &'secret;help;git-textconv'= {
-        }
-        &'secret;help;merge-driver'= {
         }
         &'secret;help;help'= {
         }

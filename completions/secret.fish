@@ -45,16 +45,28 @@ complete -c secret -n "__fish_secret_needs_command" -f -a "init" -d 'Create an a
 complete -c secret -n "__fish_secret_needs_command" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
 complete -c secret -n "__fish_secret_needs_command" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
 complete -c secret -n "__fish_secret_needs_command" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
-complete -c secret -n "__fish_secret_needs_command" -f -a "git-textconv" -d 'git diff driver: print an encrypted file decrypted, values masked'
-complete -c secret -n "__fish_secret_needs_command" -f -a "merge-driver" -d 'git merge driver: merge three versions of an encrypted file'
 complete -c secret -n "__fish_secret_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l output -d 'Write the result to PATH instead of stdout' -r -F
-complete -c secret -n "__fish_secret_using_subcommand encrypt" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand encrypt" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l output-type -d 'Output format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l azure-kv -d 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l hckms -d 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l hc-vault-transit -d 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l gcp-kms -d 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encryption-context -d 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule\'s `kms` keys' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l aws-profile -d 'AWS shared-config profile for the --kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l unencrypted-suffix -d 'Leave values plain when a key on their path ends with SUFFIX' -r
@@ -71,8 +83,18 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l mac-only-encry
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l output -d 'Write the result to PATH instead of stdout' -r -F
-complete -c secret -n "__fish_secret_using_subcommand decrypt" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand decrypt" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l output-type -d 'Output format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l extract -d 'Print only this part of the tree, e.g. \'["db"]["password"]\' or \'["list"][0]\'' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
@@ -83,8 +105,18 @@ complete -c secret -n "__fish_secret_using_subcommand decrypt" -l mask -d 'Repla
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l output -d 'Write the result to PATH instead of stdout' -r -F
-complete -c secret -n "__fish_secret_using_subcommand rotate" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand rotate" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l output-type -d 'Output format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-age -d 'Add these age recipients (comma-separated) to the first key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-age -d 'Remove these age recipients (comma-separated) from every key group' -r
@@ -92,6 +124,14 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-pgp -d 'Add
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated) from every key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-kms -d 'Add these AWS KMS ARNs (comma-separated) to the first key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-kms -d 'Remove these AWS KMS ARNs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-azure-kv -d 'Add these Azure Key Vault key URLs (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-azure-kv -d 'Remove these Azure Key Vault key URLs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-hckms -d 'Add these HuaweiCloud KMS key ids (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-hckms -d 'Remove these HuaweiCloud KMS key ids (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-hc-vault-transit -d 'Add these Vault transit key URIs (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-hc-vault-transit -d 'Remove these Vault transit key URIs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-gcp-kms -d 'Add these GCP Cloud KMS resource ids (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-gcp-kms -d 'Remove these GCP Cloud KMS resource ids (comma-separated) from every key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l encryption-context -d 'KMS encryption context `key:value,...` for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l aws-profile -d 'AWS shared-config profile for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
@@ -100,7 +140,12 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -s i -l in-place -
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l ignore-mac -d 'Do not check the file\'s MAC before rotating'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l shamir-secret-sharing-threshold -d 'Use this Shamir threshold instead of the file\'s (capped at the number of groups)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
@@ -119,6 +164,10 @@ complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_su
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l age -d 'An age recipient of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l pgp -d 'A PGP fingerprint of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l kms -d 'An AWS KMS ARN of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l azure-kv -d 'An Azure Key Vault key URL of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l hckms -d 'A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l hc-vault-transit -d 'A Vault transit key URI of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l gcp-kms -d 'A GCP Cloud KMS resource id of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -s i -l in-place -d 'Write the result back to the file (atomically) instead of stdout'
@@ -134,16 +183,35 @@ complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_su
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a key group to a file (stdout by default)'
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c secret -n "__fish_secret_using_subcommand filestatus" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand edit" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand edit" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand edit" -l output-type -d 'Output format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand edit" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l azure-kv -d 'Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l hckms -d 'HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l hc-vault-transit -d 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l gcp-kms -d 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l encryption-context -d 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule\'s `kms` keys' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l aws-profile -d 'AWS shared-config profile for the --kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l unencrypted-suffix -d 'Leave values plain when a key on their path ends with SUFFIX' -r
@@ -170,16 +238,36 @@ complete -c secret -n "__fish_secret_using_subcommand exec-env" -l background -d
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l filename -d 'Name of the temporary file (default: tmp-file)' -r
-complete -c secret -n "__fish_secret_using_subcommand exec-file" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand exec-file" -l output-type -d 'Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input\'s)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l output-type -d 'Format of the decrypted file (default: the input\'s)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l no-fifo -d 'Use a regular 0600 file instead of a named pipe'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand set" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand set" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand set" -l output-type -d 'Output format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand set" -l shamir-secret-sharing-threshold -d 'Accepted for sops compatibility; the file\'s key groups are kept as they are' -r
 complete -c secret -n "__fish_secret_using_subcommand set" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand set" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
@@ -189,8 +277,18 @@ complete -c secret -n "__fish_secret_using_subcommand set" -l idempotent -d 'Do 
 complete -c secret -n "__fish_secret_using_subcommand set" -l ignore-mac -d 'Do not check the file\'s MAC'
 complete -c secret -n "__fish_secret_using_subcommand set" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand set" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand unset" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
-complete -c secret -n "__fish_secret_using_subcommand unset" -l output-type -d 'Output format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand unset" -l output-type -d 'Output format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand unset" -l shamir-secret-sharing-threshold -d 'Accepted for sops compatibility; the file\'s key groups are kept as they are' -r
 complete -c secret -n "__fish_secret_using_subcommand unset" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand unset" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
@@ -210,7 +308,12 @@ complete -c secret -n "__fish_secret_using_subcommand init" -l decryption-order 
 complete -c secret -n "__fish_secret_using_subcommand init" -s y -l yes -d 'Ask nothing: take the flags and the defaults'
 complete -c secret -n "__fish_secret_using_subcommand init" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand init" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand explain" -l input-type -d 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)' -r
+complete -c secret -n "__fish_secret_using_subcommand explain" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+toml\t''
+binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand explain" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand explain" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand explain" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
@@ -225,32 +328,22 @@ complete -c secret -n "__fish_secret_using_subcommand git-setup" -l config -d 'P
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
-complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
-complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
-complete -c secret -n "__fish_secret_using_subcommand git-textconv" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
-complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
-complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
-complete -c secret -n "__fish_secret_using_subcommand merge-driver" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "decrypt" -d 'Decrypt a file (stdout by default)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value (stdout by default)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "updatekeys" -d 'Give files the master keys of their .sops.yaml creation rule (same data key)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "filestatus" -d 'Print {"encrypted":true} or {"encrypted":false} for a file'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "edit" -d 'Edit an encrypted file in your editor (a missing file starts from an example)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "exec-env" -d 'Run a command with the decrypted values in its environment'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "exec-file" -d 'Run a command with the decrypted file at the path that replaces {}'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "set" -d 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "git-textconv" -d 'git diff driver: print an encrypted file decrypted, values masked'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "merge-driver" -d 'git merge driver: merge three versions of an encrypted file'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "decrypt" -d 'Decrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "updatekeys" -d 'Give files the master keys of their .sops.yaml creation rule (same data key)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "filestatus" -d 'Print {"encrypted":true} or {"encrypted":false} for a file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "edit" -d 'Edit an encrypted file in your editor (a missing file starts from an example)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "exec-env" -d 'Run a command with the decrypted values in its environment'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "exec-file" -d 'Run a command with the decrypted file at the path that replaces {}'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "set" -d 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "add" -d 'Add a key group to a file (stdout by default)'
 complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'

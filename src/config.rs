@@ -3,6 +3,8 @@
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
+use crate::keys::azure::AzureKeyRef;
+use crate::keys::hckms;
 use crate::tree::{self, Map, Node, Scalar};
 use regex::Regex;
 use std::collections::BTreeMap;
@@ -59,11 +61,25 @@ pub struct GroupSpec {
     pub age: Vec<String>,
     pub pgp: Vec<String>,
     pub kms: Vec<KmsSpec>,
+    /// Azure Key Vault keys (an empty version: the current one, looked up when built).
+    pub azure_kv: Vec<AzureKeyRef>,
+    /// HuaweiCloud KMS key ids, `REGION:KEY-UUID`.
+    pub hckms: Vec<String>,
+    /// HashiCorp Vault transit key URIs.
+    pub hc_vault: Vec<String>,
+    /// GCP Cloud KMS resource ids.
+    pub gcp_kms: Vec<String>,
 }
 
 impl GroupSpec {
     pub fn is_empty(&self) -> bool {
-        self.age.is_empty() && self.pgp.is_empty() && self.kms.is_empty()
+        self.age.is_empty()
+            && self.pgp.is_empty()
+            && self.kms.is_empty()
+            && self.azure_kv.is_empty()
+            && self.hckms.is_empty()
+            && self.hc_vault.is_empty()
+            && self.gcp_kms.is_empty()
     }
 
     /// Drops keys named twice, keeping the first.
@@ -71,6 +87,10 @@ impl GroupSpec {
         dedup(&mut self.age);
         dedup(&mut self.pgp);
         dedup(&mut self.kms);
+        dedup(&mut self.hc_vault);
+        dedup(&mut self.gcp_kms);
+        dedup(&mut self.azure_kv);
+        dedup(&mut self.hckms);
     }
 }
 
@@ -291,7 +311,11 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
     let mut group = GroupSpec {
         age: string_list(map, "age", at)?,
         pgp: string_list(map, "pgp", at)?,
-        kms: Vec::new(),
+        hc_vault: vault_uris(map, at)?,
+        gcp_kms: keyed_list(map, "gcp_kms", "resource_id", at)?,
+        azure_kv: azure_group_keys(map, at)?,
+        hckms: hckms_keys(map, at)?,
+        ..GroupSpec::default()
     };
     // In a group, each KMS key is a map (sops refuses a bare ARN string there).
     for (m, at) in map_list(map, "kms", at)?.unwrap_or_default() {
@@ -314,9 +338,103 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
         group.age.extend(inner.age);
         group.pgp.extend(inner.pgp);
         group.kms.extend(inner.kms);
+        group.hc_vault.extend(inner.hc_vault);
+        group.gcp_kms.extend(inner.gcp_kms);
+        group.azure_kv.extend(inner.azure_kv);
+        group.hckms.extend(inner.hckms);
     }
     group.dedup();
     Ok(group)
+}
+
+/// A key group's `hc_vault`: a list of transit key URIs (a scalar is an error, as in sops).
+fn vault_uris(map: &Map, at: &At) -> Result<Vec<String>> {
+    match tree::get(map, "hc_vault") {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        Some(Node::List(_)) => string_list(map, "hc_vault", at),
+        Some(n) => Err(at
+            .field("hc_vault")
+            .wrong("a list of Vault transit key URIs", n)),
+    }
+}
+
+/// A key group's list of `{FIELD: ID}` maps (`gcp_kms: [{resource_id: …}]`), as ids.
+fn keyed_list(map: &Map, list: &str, field: &str, at: &At) -> Result<Vec<String>> {
+    map_list(map, list, at)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(m, at)| text_field(m, field, &at)?.ok_or_else(|| at.err(format!("needs {field}"))))
+        .collect()
+}
+
+/// A key group's `azure_keyvault`: a list of `{vaultUrl, key, version}` maps (the vault URL
+/// kept as written, `version` optional) or of key URLs.
+fn azure_group_keys(map: &Map, at: &At) -> Result<Vec<AzureKeyRef>> {
+    let Some(Node::List(items)) = tree::get(map, "azure_keyvault") else {
+        return azure_rule_keys(map, at);
+    };
+    let at = at.field("azure_keyvault");
+    let mut out = Vec::new();
+    for (i, item) in entries(items) {
+        let at = at.index(i);
+        match item {
+            Node::Map(m) => {
+                let text = |f: &str| text_field(m, f, &at).map(Option::unwrap_or_default);
+                let key = AzureKeyRef {
+                    vault_url: text("vaultUrl")?,
+                    name: text("key")?,
+                    version: text("version")?,
+                };
+                if key.vault_url.is_empty() || key.name.is_empty() {
+                    return Err(at.err("needs vaultUrl and key"));
+                }
+                out.push(key);
+            }
+            Node::Scalar(Scalar::Str(url)) => {
+                out.push(AzureKeyRef::parse(url).map_err(|e| at.err(e.message))?)
+            }
+            Node::Scalar(Scalar::Null) => {}
+            n => return Err(at.wrong("a map or a key URL", n)),
+        }
+    }
+    Ok(out)
+}
+
+/// A rule's `azure_keyvault`: key URLs as a comma-separated string or a list.
+fn azure_rule_keys(map: &Map, at: &At) -> Result<Vec<AzureKeyRef>> {
+    string_list(map, "azure_keyvault", at)?
+        .iter()
+        .map(|url| AzureKeyRef::parse(url).map_err(|e| at.field("azure_keyvault").err(e.message)))
+        .collect()
+}
+
+/// `hckms`: always a list, of key ids (rules) or of `{key_id}` maps (key groups); the ids
+/// must parse as `REGION:KEY-UUID`.
+fn hckms_keys(map: &Map, at: &At) -> Result<Vec<String>> {
+    let at = at.field("hckms");
+    let items = match tree::get(map, "hckms") {
+        None | Some(Node::Scalar(Scalar::Null)) => return Ok(Vec::new()),
+        Some(Node::List(items)) => items,
+        Some(n) => {
+            return Err(at.wrong("a list (of key ids, or of {key_id: ...} in key_groups)", n))
+        }
+    };
+    let mut out = Vec::new();
+    for (i, item) in entries(items) {
+        let at = at.index(i);
+        let id = match item {
+            Node::Map(m) => text_field(m, "key_id", &at)?,
+            Node::Scalar(Scalar::Str(s)) => Some(s.clone()),
+            Node::Scalar(Scalar::Null) => None,
+            n => return Err(at.wrong("a key id or a {key_id: ...} map", n)),
+        };
+        let Some(id) = id.filter(|i| !i.is_empty()) else {
+            continue;
+        };
+        hckms::KeyId::parse(&id).map_err(|e| at.err(e.message))?;
+        out.push(id);
+    }
+    Ok(out)
 }
 
 fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
@@ -347,7 +465,8 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
             .map(|(g, at)| parse_group(g, at))
             .collect::<Result<Vec<_>>>()?,
         _ => {
-            // The rule's own fields: outside `key_groups`, `kms` is a list of ARN strings.
+            // The rule's own fields: outside `key_groups`, `kms` and `gcp_kms` are lists of
+            // id strings and Vault keys sit in `hc_vault_transit_uri`.
             let mut g = GroupSpec {
                 age: string_list(map, "age", at)?,
                 pgp: string_list(map, "pgp", at)?,
@@ -355,6 +474,10 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
                     .iter()
                     .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
                     .collect(),
+                hc_vault: string_list(map, "hc_vault_transit_uri", at)?,
+                gcp_kms: string_list(map, "gcp_kms", at)?,
+                azure_kv: azure_rule_keys(map, at)?,
+                hckms: hckms_keys(map, at)?,
             };
             g.dedup();
             if g.is_empty() {
@@ -446,6 +569,20 @@ impl Config {
             rules,
             stores: parse_stores(&doc, file)?,
         })
+    }
+
+    /// How a person finds `rule` in the file: `creation_rules[N] (path_regex: '…')`, the
+    /// regex as written (Debug formatting would double its backslashes).
+    pub fn describe_rule(&self, rule: &CreationRule) -> String {
+        let index = self
+            .rules
+            .iter()
+            .position(|x| std::ptr::eq(x, rule))
+            .unwrap_or(0);
+        match rule.path_regex() {
+            Some(re) => format!("creation_rules[{index}] (path_regex: '{re}')"),
+            None => format!("creation_rules[{index}] (no path_regex: matches every file)"),
+        }
     }
 
     /// The first rule whose `path_regex` matches `path` (made absolute against `cwd`, then
@@ -552,6 +689,76 @@ mod tests {
             ctx,
             [("a".to_string(), "1".to_string()), ("b".into(), "2".into())]
         );
+    }
+
+    #[test]
+    fn azure_and_hckms_keys_in_rules() {
+        let file = Path::new(".sops.yaml");
+        let url = "https://v.vault.azure.net/keys/k/1";
+        let flat = vec![
+            pair(
+                "azure_keyvault",
+                s(&format!("{url}, https://w.vault.azure.net/keys/j")),
+            ),
+            pair(
+                "hckms",
+                Node::List(vec![s("cn-north-4:u1"), s("cn-north-4:u1")]),
+            ),
+        ];
+        let g = &parse_rule(&flat, &At::root(file)).unwrap().groups[0];
+        let urls: Vec<String> = g.azure_kv.iter().map(ToString::to_string).collect();
+        assert_eq!(urls, [url, "https://w.vault.azure.net/keys/j"]);
+        assert_eq!(g.hckms, ["cn-north-4:u1"], "duplicates dropped");
+
+        let listed = vec![pair("azure_keyvault", Node::List(vec![s(url)]))];
+        assert_eq!(
+            parse_rule(&listed, &At::root(file)).unwrap().groups[0]
+                .azure_kv
+                .len(),
+            1
+        );
+
+        let groups = vec![pair(
+            "key_groups",
+            Node::List(vec![Node::Map(vec![
+                pair(
+                    "azure_keyvault",
+                    Node::List(vec![Node::Map(vec![
+                        pair("vaultUrl", s("https://v.vault.azure.net/")),
+                        pair("key", s("k")),
+                    ])]),
+                ),
+                pair(
+                    "hckms",
+                    Node::List(vec![Node::Map(vec![pair("key_id", s("eu-west-101:u2"))])]),
+                ),
+            ])]),
+        )];
+        let g = &parse_rule(&groups, &At::root(file)).unwrap().groups[0];
+        assert_eq!(
+            g.azure_kv[0].vault_url, "https://v.vault.azure.net/",
+            "kept as written"
+        );
+        assert_eq!(
+            (g.azure_kv[0].name.as_str(), g.azure_kv[0].version.as_str()),
+            ("k", "")
+        );
+        assert_eq!(g.hckms, ["eu-west-101:u2"]);
+
+        for (bad, why) in [
+            (pair("hckms", s("cn-north-4:u1")), "hckms must be a list"),
+            (
+                pair("hckms", Node::List(vec![s("nocolon")])),
+                "invalid key ID format",
+            ),
+            (
+                pair("azure_keyvault", s("http://v/keys/k")),
+                "could not parse",
+            ),
+        ] {
+            let e = parse_rule(&vec![bad], &At::root(file)).unwrap_err();
+            assert!(e.message.contains(why), "{}", e.message);
+        }
     }
 
     #[test]

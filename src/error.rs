@@ -29,6 +29,66 @@ pub enum Code {
     FileAlreadyEncrypted = 203,
 }
 
+impl Code {
+    /// Every code, in numeric order (for the man page's EXIT STATUS).
+    pub const ALL: [Code; 21] = [
+        Code::Generic,
+        Code::CouldNotReadInputFile,
+        Code::CouldNotWriteOutputFile,
+        Code::ErrorDumpingTree,
+        Code::InvalidKmsEncryptionContextFormat,
+        Code::InvalidSetFormat,
+        Code::ConflictingParameters,
+        Code::ErrorEncryptingMac,
+        Code::ErrorEncryptingTree,
+        Code::ErrorDecryptingTree,
+        Code::CannotChangeKeysFromNonExistentFile,
+        Code::MacMismatch,
+        Code::InvalidTreePathFormat,
+        Code::NeedAtLeastOneDocument,
+        Code::NoFileSpecified,
+        Code::DuplicateDecryptionKeyType,
+        Code::CouldNotRetrieveKey,
+        Code::FileHasNotBeenModified,
+        Code::NoEditorFound,
+        Code::FailedToCompareVersions,
+        Code::FileAlreadyEncrypted,
+    ];
+
+    /// What the code means, for people (the match keeps every code documented).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Code::Generic => {
+                "any other error (bad config, no matching rule, key not found by unset, …)"
+            }
+            Code::CouldNotReadInputFile => "the input cannot be read or parsed",
+            Code::CouldNotWriteOutputFile => "the output cannot be written",
+            Code::ErrorDumpingTree => "the data cannot be written in the output format",
+            Code::InvalidKmsEncryptionContextFormat => "malformed --encryption-context",
+            Code::InvalidSetFormat => "malformed PATH or VALUE for set/unset",
+            Code::ConflictingParameters => "options that cannot be used together",
+            Code::ErrorEncryptingMac => "the MAC cannot be encrypted",
+            Code::ErrorEncryptingTree => "a value cannot be encrypted",
+            Code::ErrorDecryptingTree => "a value cannot be decrypted",
+            Code::CannotChangeKeysFromNonExistentFile => {
+                "changing the keys of a file that does not exist"
+            }
+            Code::MacMismatch => "the MAC does not match: the file was changed outside sops/secret",
+            Code::InvalidTreePathFormat => "malformed --extract path, or nothing at that path",
+            Code::NeedAtLeastOneDocument => "the file holds no document",
+            Code::NoFileSpecified => "no file given, or the file does not exist",
+            Code::DuplicateDecryptionKeyType => "a key type named twice in the decryption order",
+            Code::CouldNotRetrieveKey => {
+                "no master key could open the data key (no key, wrong key)"
+            }
+            Code::FileHasNotBeenModified => "edit: the file was saved unchanged, nothing written",
+            Code::NoEditorFound => "edit: no editor found, or the editor failed",
+            Code::FailedToCompareVersions => "the version check failed",
+            Code::FileAlreadyEncrypted => "encrypt: the file is already encrypted",
+        }
+    }
+}
+
 /// An error that ends the command: one line of text and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -60,3 +120,18 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The messages of a library error and its sources on one line, repeats left out (client
+/// libraries nest "request failed" around "connect error" around "connection refused").
+pub fn source_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string().replace('\n', " ");
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}

@@ -20,6 +20,8 @@ pub struct Opened {
     pub nonces: NonceMemory,
     /// Things worth telling the user (e.g. comments found unencrypted).
     pub warnings: Vec<String>,
+    /// The text the file was read from, kept by stores that write in its layout.
+    pub source: Option<Vec<u8>>,
 }
 
 /// How to decrypt.
@@ -51,7 +53,9 @@ pub fn open(loaded: Loaded, keyring: &Keyring, options: &OpenOptions) -> Result<
         &options.decryption_order,
         keyring,
     )?;
-    let mut docs = loaded.docs;
+    let Loaded {
+        mut docs, source, ..
+    } = loaded;
     let mut nonces = if options.remember_nonces {
         NonceMemory::default()
     } else {
@@ -73,6 +77,7 @@ pub fn open(loaded: Loaded, keyring: &Keyring, options: &OpenOptions) -> Result<
         data_key,
         nonces,
         warnings,
+        source,
     })
 }
 

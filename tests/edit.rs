@@ -30,6 +30,14 @@ impl Edit {
         p
     }
 
+    /// An editor that copies what it is shown to `seen`, then runs the `sed` script on it.
+    fn recording_editor(&self, seen: &Path, sed: &str) -> PathBuf {
+        self.editor(
+            "ed.sh",
+            &format!(r#"cp "$1" {}; sed -i '{sed}' "$1""#, seen.display()),
+        )
+    }
+
     fn secret(&self, editor: &Path) -> assert_cmd::Command {
         let mut cmd = self.sb.secret();
         cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
@@ -284,7 +292,9 @@ fn a_second_edit_of_the_same_file_is_refused() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let quick = t.editor("quick.sh", "true");
+    // Refused at once instead of after the default wait for the lock.
     t.secret(&quick)
+        .env("SECRET_LOCK_WAIT", "0")
         .arg("edit")
         .arg(&file)
         .assert()
@@ -292,6 +302,7 @@ fn a_second_edit_of_the_same_file_is_refused() {
         .stderr(predicates::str::contains("another secret process"));
     // set is refused too while the edit is open.
     t.secret(&quick)
+        .env("SECRET_LOCK_WAIT", "0")
         .args(["set"])
         .arg(&file)
         .args([r#"["user"]"#, r#""x""#])
@@ -351,13 +362,7 @@ fn show_master_keys_puts_the_metadata_in_the_editor() {
     let t = Edit::new();
     let file = t.sb.sops_file("app.json", PLAIN_JSON);
     let seen = t.sb.path().join("seen");
-    let ed = t.editor(
-        "ed.sh",
-        &format!(
-            r#"cp "$1" {}; sed -i 's/alice/carol/' "$1""#,
-            seen.display()
-        ),
-    );
+    let ed = t.recording_editor(&seen, "s/alice/carol/");
     t.secret(&ed)
         .args(["edit", "-s"])
         .arg(&file)
@@ -495,4 +500,32 @@ fn read_until(master: &mut std::fs::File, seen: &mut Vec<u8>, needle: &str) {
             ),
         }
     }
+}
+
+#[test]
+fn toml_keeps_its_layout_through_an_edit() {
+    let t = Edit::new();
+    let plain =
+        "# config\nport = 8080   # the port\n\npoint = { x = 1 }\n[db]\nhost.name = \"h\"\n";
+    let file = t.sb.write("app.toml", plain);
+    stdout_of(
+        t.sb.secret()
+            .args(["encrypt", "-i", "--age", AGE1])
+            .arg(&file),
+    );
+    // The editor sees the layout as written, and what it writes is kept.
+    let seen = t.sb.path().join("seen.toml");
+    let ed = t.recording_editor(&seen, r"s/8080/9090/; s/^\[db\]/\n[db]/");
+    t.secret(&ed).arg("edit").arg(&file).assert().success();
+    assert_eq!(std::fs::read_to_string(&seen).unwrap(), plain);
+    let decrypted = stdout_of(
+        t.sb.secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("decrypt")
+            .arg(&file),
+    );
+    let want =
+        "# config\nport = 9090   # the port\n\npoint = { x = 1 }\n\n[db]\nhost.name = \"h\"\n";
+    assert_same(&decrypted, want.as_bytes(), "TOML after edit");
+    t.assert_nothing_left();
 }

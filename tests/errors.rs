@@ -201,3 +201,32 @@ fn duplicate_decryption_order_is_112() {
         "duplicate",
     );
 }
+
+#[test]
+fn no_age_key_is_said_once_with_the_fix() {
+    let s = Sandbox::new();
+    // Two recipients, no key anywhere: the cause and the fix once, not once per recipient.
+    let err = fails(
+        s.secret()
+            .arg("decrypt")
+            .arg(vectors().join("sops/app.age12.yaml")),
+        128,
+        "app.age12.yaml",
+    );
+    assert_eq!(err.matches("no age key found").count(), 1, "{err}");
+    assert_eq!(err.matches("SOPS_AGE_KEY_FILE=").count(), 1, "{err}");
+    assert!(err.contains(AGE1), "{err}");
+    assert!(err.len() < 600, "{} characters: {err}", err.len());
+
+    // A key that matches no recipient: the same, and nothing about locations without keys.
+    let err = fails(
+        s.secret()
+            .env("SOPS_AGE_KEY_FILE", key("age2.txt"))
+            .arg("decrypt")
+            .arg(vectors().join("sops/app.age1.yaml")),
+        128,
+        "did not match",
+    );
+    assert_eq!(err.matches("SOPS_AGE_KEY_FILE=").count(), 1, "{err}");
+    assert!(!err.contains("looked in"), "{err}");
+}

@@ -52,6 +52,29 @@ fn exec_env_child_sees_values_with_newlines_and_equals() {
 }
 
 #[test]
+fn an_unquoted_command_runs_as_typed() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", PLAIN);
+    // `exec-env FILE printf ...` without quotes: the rest of the line is the command, each word
+    // passed as typed (the `$name` is not expanded, the `a b` stays one argument). Options
+    // are still options anywhere (as in sops); a word starting with `-` needs `--` first.
+    let out = stdout_of(
+        t.secret()
+            .arg("exec-env")
+            .arg(&file)
+            .args(["printf", "%s|%s", "a b", "$name"]),
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), "a b|$name");
+    let out = stdout_of(
+        t.secret()
+            .arg("exec-file")
+            .arg(&file)
+            .args(["--", "grep", "-c", "line2", "{}"]),
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), "1\n");
+}
+
+#[test]
 fn exec_env_passes_exit_codes_and_signals_through() {
     let t = Exec::new();
     let file = t.sb.sops_file("app.json", PLAIN);

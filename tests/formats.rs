@@ -227,3 +227,89 @@ fn bad_input_per_format() {
         "complex value",
     );
 }
+
+#[test]
+fn toml_comes_back_as_written() {
+    let sandbox = Sandbox::new();
+    // Comments on a value's line, blank lines (several, none before a table), inline tables,
+    // dotted keys, a multi-line array with comments, arrays of tables, a closing comment;
+    // a value the selector leaves plain keeps its spelling.
+    let plain = r#"# App configuration
+title = "Example app"   # shown in the UI
+port_unencrypted = 0x1F
+
+point = { x = 1, y = "two" }   # inline table
+db.host = "db.internal"
+db.port = 5432
+[server]
+# the port
+port = 8080
+
+
+list = [
+    1, # one
+    # before three
+    3.5,
+]
+
+[[users]]
+name = "a"
+when = 1979-05-27T07:32:00Z
+
+# second user
+[[users]]
+name = """
+multi
+line"""
+# closing comment
+"#;
+    let file = sandbox.write("app.toml", plain);
+    stdout_of(
+        sandbox
+            .secret()
+            .args(["encrypt", "-i", "--age", AGE1])
+            .arg(&file),
+    );
+    let encrypted = std::fs::read_to_string(&file).unwrap();
+    assert!(!encrypted.contains("Example app") && !encrypted.contains("closing"));
+    assert!(
+        encrypted.contains("port_unencrypted = 0x1F\n"),
+        "{encrypted}"
+    );
+    let decrypted = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .arg("decrypt")
+            .arg(&file),
+    );
+    assert_same(
+        &decrypted,
+        plain.as_bytes(),
+        "TOML after encrypt and decrypt",
+    );
+
+    // rotate and set keep the layout too; a new key falls back to the fixed layout, readable.
+    let secret = || {
+        let mut cmd = sandbox.secret();
+        cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"));
+        cmd
+    };
+    stdout_of(secret().args(["rotate", "-i"]).arg(&file));
+    stdout_of(
+        secret()
+            .arg("set")
+            .arg(&file)
+            .args([r#"["server"]["port"]"#, r#""http""#]),
+    );
+    let decrypted = stdout_of(secret().arg("decrypt").arg(&file));
+    let want = plain.replace("port = 8080", "port = \"http\"");
+    assert_same(&decrypted, want.as_bytes(), "TOML after rotate and set");
+    stdout_of(secret().arg("set").arg(&file).args([r#"["added"]"#, "1"]));
+    let decrypted = String::from_utf8(stdout_of(secret().arg("decrypt").arg(&file))).unwrap();
+    assert!(
+        decrypted.starts_with("# App configuration\n"),
+        "{decrypted}"
+    );
+    assert!(decrypted.contains("added = 1.0\n"), "{decrypted}");
+}

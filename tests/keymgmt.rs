@@ -736,7 +736,13 @@ fn updatekeys_adds_a_recipient_and_keeps_the_data() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("-y"));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("+++ {AGE2}")));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("+++ {AGE2}")), "{stdout}");
+    // The block names its file: several files' blocks on stdout stay apart.
+    assert!(
+        stdout.contains(&format!("groups of {}:", file.display())),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read(&file).unwrap(), original);
     // "n" leaves it alone.
     sandbox

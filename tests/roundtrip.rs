@@ -1,6 +1,8 @@
 //! Property test: for random trees, plaintext → encrypt → file bytes → load → decrypt gives
 //! back exactly the plaintext bytes, for YAML, JSON and TOML (stores, cipher, MAC and
-//! metadata together), and random bytes survive the binary store.
+//! metadata together), and random bytes survive the binary store. For TOML also random
+//! layouts (comments on a value's line, blank lines, inline tables, dotted keys, arrays over
+//! several lines) come back byte for byte.
 
 use proptest::prelude::*;
 use secret::crypt::cipher::DataKey;
@@ -74,6 +76,22 @@ fn round_trip(format: Format, doc: Map) -> Result<(), TestCaseError> {
         .docs;
     store.normalize(&mut docs);
     let expected = store.emit(&docs, None).unwrap();
+    let decrypted = encrypt_decrypt(format, docs, &plain)?;
+    prop_assert_eq!(
+        String::from_utf8_lossy(&decrypted),
+        String::from_utf8_lossy(&expected)
+    );
+    Ok(())
+}
+
+/// Encrypts `docs` (read from `plain`) as `encrypt` does, reads the file back and decrypts
+/// it as `decrypt` does (MAC checked); returns what `decrypt` prints.
+fn encrypt_decrypt(
+    format: Format,
+    mut docs: Vec<Map>,
+    plain: &[u8],
+) -> Result<Vec<u8>, TestCaseError> {
+    let store = format.store(&StoreOptions::default());
 
     let key = DataKey::generate();
     let mut metadata = Metadata {
@@ -95,7 +113,11 @@ fn round_trip(format: Format, doc: Map) -> Result<(), TestCaseError> {
     .unwrap();
     metadata.mac = walk::seal_mac(&key, &mac, &metadata.lastmodified).unwrap();
     let encrypted = store
-        .emit(&docs, Some(&metadata.to_map(format == Format::Json)))
+        .emit_over(
+            &docs,
+            Some(&metadata.to_map(format == Format::Json)),
+            Some(plain),
+        )
         .unwrap();
 
     let loaded = store
@@ -112,12 +134,90 @@ fn round_trip(format: Format, doc: Map) -> Result<(), TestCaseError> {
     )
     .unwrap();
     walk::verify_mac(&key, &meta.mac, &meta.lastmodified, &again).unwrap();
-    let decrypted = store.emit(&docs, None).unwrap();
-    prop_assert_eq!(
-        String::from_utf8_lossy(&decrypted),
-        String::from_utf8_lossy(&expected)
-    );
-    Ok(())
+    Ok(store.emit_over(&docs, None, Some(&encrypted)).unwrap())
+}
+
+/// A TOML scalar in the spelling TOML writes by default (other spellings, e.g. `0x1F`, come
+/// back as TOML writes the decrypted value).
+fn toml_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9 _.:/-]{0,12}".prop_map(|s| format!("\"{s}\"")),
+        any::<i32>().prop_map(|i| i.to_string()),
+        (-400i32..400).prop_map(|i| format!("{:?}", f64::from(i) / 4.0)),
+        any::<bool>().prop_map(|b| b.to_string()),
+        Just("1979-05-27T07:32:00Z".to_string()),
+    ]
+}
+
+/// Optional `  # comment` at the end of a line.
+fn toml_inline_comment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        2 => Just(String::new()),
+        1 => "[a-z ]{0,12}".prop_map(|c| format!("   # {c}")),
+    ]
+}
+
+/// Blank lines and comment lines in front of an entry.
+fn toml_lead() -> impl Strategy<Value = String> {
+    (0..3usize, prop::collection::vec("[a-z ]{0,10}", 0..3)).prop_map(|(blank, comments)| {
+        let mut out = "\n".repeat(blank);
+        for c in comments {
+            out.push_str(&format!("#{c}\n"));
+        }
+        out
+    })
+}
+
+/// One `key = value` line (or a few, for a multi-line array); `n` keeps keys unique.
+fn toml_entry(n: usize) -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        3 => (toml_scalar(), toml_inline_comment()).prop_map(|(v, c)| format!("{v}{c}")),
+        1 => (prop::collection::vec(toml_scalar(), 0..3), toml_inline_comment())
+            .prop_map(|(vs, c)| format!("{{ {} }}{c}", vs.iter().enumerate()
+                .map(|(i, v)| format!("i{i} = {v}")).collect::<Vec<_>>().join(", "))),
+        1 => prop::collection::vec((toml_scalar(), toml_inline_comment()), 0..4)
+            .prop_map(|vs| {
+                let mut out = String::from("[\n");
+                for (v, c) in vs {
+                    out.push_str(&format!("    {v},{c}\n"));
+                }
+                out.push(']');
+                out
+            }),
+    ];
+    let key = prop_oneof![
+        3 => Just(format!("k{n}")),
+        1 => Just(format!("d{n}.inner")),
+    ];
+    (toml_lead(), key, value).prop_map(|(lead, k, v)| format!("{lead}{k} = {v}\n"))
+}
+
+/// A TOML file: top-level entries, then `[section]`s and `[[list]]` entries.
+fn toml_text() -> impl Strategy<Value = String> {
+    let entries = |base: usize| {
+        (1..4usize).prop_flat_map(move |count| {
+            (0..count)
+                .map(|i| toml_entry(base + i).boxed())
+                .collect::<Vec<_>>()
+        })
+    };
+    (
+        entries(0),
+        prop::collection::vec((toml_lead(), entries(10)), 0..3),
+        prop::collection::vec((toml_lead(), entries(20)), 0..3),
+        toml_lead(),
+    )
+        .prop_map(|(top, sections, tables, closing)| {
+            let mut out = top.concat();
+            for (i, (lead, body)) in sections.into_iter().enumerate() {
+                out.push_str(&format!("{lead}[section{i}]\n{}", body.concat()));
+            }
+            for (lead, body) in tables {
+                out.push_str(&format!("{lead}[[list]]\n{}", body.concat()));
+            }
+            out.push_str(&closing);
+            out
+        })
 }
 
 proptest! {
@@ -136,6 +236,14 @@ proptest! {
     #[test]
     fn toml_encrypt_decrypt_is_identity(doc in tree(false)) {
         round_trip(Format::Toml, doc)?;
+    }
+
+    #[test]
+    fn toml_layout_comes_back_byte_for_byte(text in toml_text()) {
+        let store = Format::Toml.store(&StoreOptions::default());
+        let docs = store.load(text.as_bytes()).expect("valid TOML").docs;
+        let decrypted = encrypt_decrypt(Format::Toml, docs, text.as_bytes())?;
+        prop_assert_eq!(String::from_utf8_lossy(&decrypted), text);
     }
 
     #[test]

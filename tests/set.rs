@@ -217,3 +217,39 @@ fn yaml_set_keeps_other_lines() {
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
     assert!(sb.sops_decrypt(&file).contains("password: hunter3"));
 }
+
+#[test]
+fn dotenv_and_ini_numbers_are_stored_as_typed() {
+    for (name, plain, path, want) in [
+        ("prod.env", "HOST=h\n", r#"["PORT"]"#, "PORT=9091\n"),
+        (
+            "app.ini",
+            "[db]\nhost = h\n",
+            r#"["db"]["port"]"#,
+            "port = 9091\n",
+        ),
+    ] {
+        let (sb, file) = setup(name, plain);
+        secret(&sb)
+            .arg("set")
+            .arg(&file)
+            .args([path, "9091"])
+            .assert()
+            .success();
+        // Not sops' `9091.0`: programs reading PORT get what was typed; sops reads it too.
+        let plain = sb.sops_decrypt(&file);
+        assert!(plain.contains(want), "{name}: {plain}");
+        let extracted = stdout_of(secret(&sb).args(["decrypt", "--extract", path]).arg(&file));
+        assert_eq!(extracted, b"9091", "{name}");
+        // The same text again is recognised as unchanged.
+        let before = std::fs::read(&file).unwrap();
+        secret(&sb)
+            .arg("set")
+            .arg("--idempotent")
+            .arg(&file)
+            .args([path, "9091"])
+            .assert()
+            .success();
+        assert_eq!(std::fs::read(&file).unwrap(), before, "{name}");
+    }
+}

@@ -47,30 +47,93 @@ fn committed_completions_and_man_pages_are_fresh() {
     assert!(files_under(&out.join("man")).len() > 5);
 }
 
-#[test]
-fn bash_completion_completes_subcommands() {
-    let sb = Sandbox::new();
-    let script = sb.path().join("secret.bash");
-    std::fs::write(&script, stdout_of(sb.secret().args(["completion", "bash"]))).unwrap();
+/// What bash completion offers for `words` (the last one being completed).
+fn bash_complete(sb: &Sandbox, script: &Path, words: &[&str]) -> Vec<String> {
     let out = StdCommand::new("bash")
         .arg("-c")
         .arg(
-            r#"source "$1"
-COMP_WORDS=(secret de); COMP_CWORD=1; COMP_LINE="secret de"; COMP_POINT=${#COMP_LINE}
-_secret secret de secret
+            r#"source "$1"; shift
+COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+_secret secret "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}""#,
         )
         .arg("bash")
-        .arg(&script)
+        .arg(script)
+        .args(words)
+        .current_dir(sb.path())
         .output()
         .unwrap();
-    let words = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(words.trim(), "decrypt", "completions: {words}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completion_completes_subcommands_and_formats() {
+    let sb = Sandbox::new();
+    let script = sb.path().join("secret.bash");
+    std::fs::write(&script, stdout_of(sb.secret().args(["completion", "bash"]))).unwrap();
+    assert_eq!(bash_complete(&sb, &script, &["secret", "de"]), ["decrypt"]);
+    // Internal commands are not offered.
+    let all = bash_complete(&sb, &script, &["secret", ""]);
+    assert!(all.contains(&"encrypt".to_string()), "{all:?}");
+    assert!(
+        !all.iter()
+            .any(|w| w == "git-textconv" || w == "merge-driver"),
+        "{all:?}"
+    );
+    // Format options offer the formats (every one, toml included), not file names.
+    sb.write("file.yaml", "a: 1\n");
+    let formats = bash_complete(&sb, &script, &["secret", "decrypt", "--output-type", ""]);
+    assert_eq!(
+        formats,
+        ["yaml", "json", "dotenv", "ini", "toml", "binary"],
+        "{formats:?}"
+    );
+    let help = String::from_utf8(stdout_of(sb.secret().args(["decrypt", "--help"]))).unwrap();
+    assert!(
+        help.contains("yaml, json, dotenv, ini, toml, binary"),
+        "{help}"
+    );
+}
+
+#[test]
+fn man_page_has_environment_exit_status_files_and_examples() {
+    let sb = Sandbox::new();
+    let out = sb.path().join("gen");
+    stdout_of(sb.secret().args(["completion", "--write-all"]).arg(&out));
+    let page = std::fs::read_to_string(out.join("man/secret.1")).unwrap();
+    for section in ["ENVIRONMENT", "EXIT STATUS", "FILES", "EXAMPLES"] {
+        assert!(page.contains(&format!(".SH \"{section}\"")), "{section}");
+    }
+    for needle in [
+        "SOPS_AGE_KEY_FILE",
+        "SOPS_EDITOR",
+        "AWS_PROFILE",
+        "\\fB128\\fR",
+        "\\fB203\\fR",
+    ] {
+        assert!(page.contains(needle), "{needle}");
+    }
+    // man renders it without warnings where man is installed.
+    if let Ok(check) = StdCommand::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(out.join("man/secret.1"))
+        .output()
+    {
+        assert!(
+            check.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
 }
 
 fn key_file(sb: &Sandbox) -> PathBuf {
@@ -145,27 +208,37 @@ fn init_non_interactive_creates_key_and_config_sops_can_use() {
     assert!(String::from_utf8_lossy(&e.stderr).contains("--yes"));
 }
 
+/// Runs `secret init` on a terminal: answers the first `[Y/n]` question (expected to contain
+/// `question`) with `y` then Enter, as people type it, and the paths question with `regex`.
+#[cfg(unix)]
+fn init_on_pty(sb: &Sandbox, question: &str, regex: &str) {
+    let mut cmd = sb.secret_std();
+    cmd.arg("init").env("TERM", "dumb");
+    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string(question).unwrap();
+    // The Enter after `y` must not also answer the next question with its default.
+    p.send_line("y").unwrap();
+    p.exp_string("Which paths hold secrets?").unwrap();
+    p.send_line(regex).unwrap();
+    // The regex is printed as written in the file, backslashes not doubled.
+    p.exp_string(&format!("(path_regex: '{regex}')")).unwrap();
+    p.exp_eof().unwrap();
+    let config = std::fs::read_to_string(sb.path().join(".sops.yaml")).unwrap();
+    assert!(
+        config.contains(&format!("path_regex: '{regex}'")),
+        "{config}"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn init_interactive_under_a_pty() {
     let sb = Sandbox::new();
-    let mut cmd = StdCommand::new(env!("CARGO_BIN_EXE_secret"));
-    cmd.arg("init")
-        .current_dir(sb.path())
-        .env("HOME", sb.path())
-        .env("XDG_CONFIG_HOME", sb.path().join(".config"))
-        .env("TERM", "dumb")
-        .env_remove("SOPS_CONFIG");
-    let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).unwrap();
-    p.exp_string("Create an age key in").unwrap();
-    p.send("y").unwrap();
-    p.flush().unwrap();
-    p.exp_string("Which paths hold secrets?").unwrap();
-    p.send_line("^vault/").unwrap();
-    p.exp_eof().unwrap();
-    let config = std::fs::read_to_string(sb.path().join(".sops.yaml")).unwrap();
-    assert!(config.contains("path_regex: '^vault/'"), "{config}");
-    assert!(key_file(&sb).is_file());
+    init_on_pty(&sb, "Create an age key in", r"^vault/.*\.yaml$");
+    let key_text = std::fs::read_to_string(key_file(&sb)).unwrap();
+    std::fs::remove_file(sb.path().join(".sops.yaml")).unwrap();
+    init_on_pty(&sb, "Use the existing age key in", r"(^|/)\.env$");
+    assert_eq!(std::fs::read_to_string(key_file(&sb)).unwrap(), key_text);
 }
 
 /// A git repository with an age key, a `.sops.yaml` for `secrets/` and the drivers set up.
@@ -286,7 +359,7 @@ fn git_diff_shows_the_changed_key_with_a_masked_value() {
     let diff = repo.git(&["diff"]);
     assert!(diff.contains("-    password: hunter2") && diff.contains("+    password: hunter3"));
 
-    // Without the key the encrypted file is shown as it is.
+    // Without the key the encrypted file is shown as it is, under a line saying why.
     repo.git(&["config", "secret.diff.showValues", "false"]);
     std::fs::rename(
         repo.sb.path().join(".config/sops/age/keys.txt"),
@@ -295,6 +368,31 @@ fn git_diff_shows_the_changed_key_with_a_masked_value() {
     .unwrap();
     let diff = repo.git(&["diff"]);
     assert!(diff.contains("ENC[AES256_GCM"), "{diff}");
+    assert!(
+        diff.contains(" secret: cannot decrypt for the diff, showing the file as it is: ")
+            && diff.contains("no age key found"),
+        "{diff}"
+    );
+}
+
+#[test]
+fn git_diff_after_rotate_shows_a_masked_data_key_line() {
+    let repo = repo_with_app();
+    stdout_of(repo.sb.secret().args(["rotate", "-i", "secrets/app.yaml"]));
+    let diff = repo.git(&["diff"]);
+    let changed: Vec<&str> = diff
+        .lines()
+        .filter(|l| {
+            (l.starts_with('-') || l.starts_with('+'))
+                && !l.starts_with("---")
+                && !l.starts_with("+++")
+        })
+        .collect();
+    // Values keep their IVs on rotate: only the note that the data key changed differs.
+    assert_eq!(changed.len(), 2, "{diff}");
+    assert!(changed[0].starts_with("-data key: *****["), "{diff}");
+    assert!(changed[1].starts_with("+data key: *****["), "{diff}");
+    assert_ne!(changed[0][1..], changed[1][1..]);
 }
 
 #[test]
@@ -391,6 +489,44 @@ fn explain_names_config_rule_keys_and_paths() {
     assert!(
         plain.contains(r#"plain     ["port_unencrypted"]"#),
         "{plain}"
+    );
+}
+
+#[test]
+fn verbose_names_the_rule_and_the_keys_both_ways() {
+    let repo = Repo::new();
+    repo.sb.write("secrets/app.yaml", APP);
+    let public = std::fs::read_to_string(key_file(&repo.sb))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: ").map(str::to_string))
+        .unwrap();
+    let stderr = |args: &[&str]| {
+        let out = repo
+            .sb
+            .secret()
+            .arg("--verbose")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            !text.contains("hunter2") && !text.contains("AGE-SECRET-KEY"),
+            "{text}"
+        );
+        text
+    };
+    let enc = stderr(&["encrypt", "-i", "secrets/app.yaml"]);
+    assert!(
+        enc.contains("creation rule creation_rules[0] (path_regex: '^secrets/')"),
+        "{enc}"
+    );
+    assert!(enc.contains(&format!("for age {public}")), "{enc}");
+    let dec = stderr(&["decrypt", "secrets/app.yaml"]);
+    assert!(
+        dec.contains(&format!("data key opened with age {public}")),
+        "{dec}"
     );
 }
 

@@ -23,6 +23,26 @@ fn command() -> clap::Command {
     super::Cli::command()
 }
 
+/// `cmd` without its hidden subcommands, for the completion scripts: the generators list
+/// hidden ones too, offering internal commands (`git-textconv`) to users. (Hidden options
+/// stay: other options refer to them, e.g. `required_unless_present`.)
+fn visible(cmd: &clap::Command) -> clap::Command {
+    let mut out = clap::Command::new(cmd.get_name().to_string())
+        .args(cmd.get_arguments().cloned())
+        .subcommands(
+            cmd.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(visible),
+        );
+    if let Some(about) = cmd.get_about() {
+        out = out.about(about.clone());
+    }
+    if let Some(version) = cmd.get_version() {
+        out = out.version(version.to_string());
+    }
+    out
+}
+
 /// The shells completion scripts are generated for.
 pub const SHELLS: [Shell; 5] = [
     Shell::Bash,
@@ -35,7 +55,7 @@ pub const SHELLS: [Shell; 5] = [
 /// The completion script for one shell.
 pub fn script(shell: Shell) -> Vec<u8> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command(), "secret", &mut out);
+    clap_complete::generate(shell, &mut visible(&command()), "secret", &mut out);
     out
 }
 
@@ -56,10 +76,15 @@ pub fn write_all(dir: &Path) -> Result<()> {
         std::fs::create_dir_all(d).map_err(|e| fail(d, e))?;
     }
     for shell in SHELLS {
-        clap_complete::generate_to(shell, &mut command(), "secret", &completions)
+        clap_complete::generate_to(shell, &mut visible(&command()), "secret", &completions)
             .map_err(|e| fail(&completions, e))?;
     }
     clap_mangen::generate_to(command(), &man).map_err(|e| fail(&man, e))?;
+    // The top page gets the sections clap knows nothing of.
+    let page = man.join("secret.1");
+    let mut text = std::fs::read_to_string(&page).map_err(|e| fail(&page, e))?;
+    text.push_str(&super::manual::extra_sections());
+    std::fs::write(&page, text).map_err(|e| fail(&page, e))?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `secret decrypt`: sops file in, plaintext out.
 
-use super::io::{Context, Destination, Files, Purpose};
+use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::IoArgs;
 use crate::error::Result;
 
@@ -28,6 +28,7 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
     let options = ctx.store_options()?;
+    let _lock = lock_in_place(&args.io)?;
     let loaded = files.load_encrypted(ctx)?;
     let encrypted = args.mask.then(|| loaded.docs.clone());
     let mut opened = files.open_loaded(ctx, loaded, args.ignore_mac, Purpose::Read)?;
@@ -36,7 +37,7 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     }
     let store = files.output_format.store(&options);
     let out = match extract {
-        None => store.emit(&opened.docs, None),
+        None => store.emit_over(&opened.docs, None, opened.source.as_deref()),
         Some(path) => {
             let root = Node::Map(opened.docs.into_iter().next().unwrap_or_default());
             match treepath::get(&root, &path).map_err(|e| e.context(&label))? {

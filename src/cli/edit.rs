@@ -20,11 +20,11 @@ use std::path::{Path, PathBuf};
 pub struct EditArgs {
     /// The file to edit; a missing file starts from an example document
     pub file: PathBuf,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
-    /// Output format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Output format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub output_type: Option<String>,
     /// Show the sops metadata (master keys) in the editor too
     #[arg(short = 's', long)]
@@ -83,6 +83,9 @@ struct Session {
     metadata: Metadata,
     data_key: DataKey,
     nonces: NonceMemory,
+    /// The text the documents were read from (the file, then the edited text), for stores
+    /// that write in its layout.
+    source: Option<Vec<u8>>,
 }
 
 /// Why the edit loop stopped without a result to write.
@@ -118,6 +121,7 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
             metadata: opened.metadata,
             data_key: opened.data_key,
             nonces: opened.nonces,
+            source: opened.source,
         }
     } else {
         let docs = input_store
@@ -131,6 +135,7 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
             metadata,
             data_key,
             nonces: NonceMemory::default(),
+            source: None,
         }
     };
 
@@ -157,7 +162,7 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
     .map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&session.metadata, files.output_format);
     let out = output_store
-        .emit(&session.docs, Some(&meta_tree))
+        .emit_over(&session.docs, Some(&meta_tree), session.source.as_deref())
         .map_err(|e| e.context(&label))?;
     if let Some(sig) = proc::caught() {
         return Ok(abandoned(sig));
@@ -181,12 +186,11 @@ fn edit_in(
     output_store: &dyn Store,
     mut session: Session,
 ) -> std::result::Result<Session, Stop> {
-    let plain = if args.show_master_keys {
-        let meta_tree = sopsfile::metadata_tree(&session.metadata, files.output_format);
-        output_store.emit(&session.docs, Some(&meta_tree))
-    } else {
-        output_store.emit(&session.docs, None)
-    }?;
+    let meta_tree = args
+        .show_master_keys
+        .then(|| sopsfile::metadata_tree(&session.metadata, files.output_format));
+    let plain =
+        output_store.emit_over(&session.docs, meta_tree.as_ref(), session.source.as_deref())?;
     let name = args
         .file
         .file_name()
@@ -256,6 +260,7 @@ fn accept(
         (None, false) => {}
     }
     session.docs = loaded.docs;
+    session.source = loaded.source;
     if version_older(&session.metadata.version, WRITTEN_VERSION) {
         session.metadata.version = WRITTEN_VERSION.to_string();
     }
@@ -340,8 +345,12 @@ fn run_editor(path: &Path) -> std::result::Result<(), Stop> {
             )
         })?;
     let code = proc::wait_forwarding(&mut child)?;
-    if let Some(sig) = proc::caught() {
-        return Err(Stop::Signal(sig));
+    match proc::caught() {
+        // Editors take Ctrl+C as a key, not as "quit": when the editor then exits normally,
+        // what it saved is kept. SIGINT abandons the edit only if it ended the editor.
+        Some(libc::SIGINT) if code == 0 => proc::forget(libc::SIGINT),
+        Some(sig) => return Err(Stop::Signal(sig)),
+        None => {}
     }
     if code != 0 {
         return Err(Error::new(

@@ -1,13 +1,17 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
-use super::io::{Context, Destination, Files};
+use super::io::{lock_in_place, Context, Destination, Files};
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
+use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
+use crate::keys::gcp::{self, GcpKmsMasterKey};
+use crate::keys::hckms::{self, HckmsMasterKey};
 use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
+use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
@@ -40,6 +44,22 @@ pub struct NewFileArgs {
     /// the creation rule's keys)
     #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
     pub kms: Option<String>,
+    /// Azure Key Vault key URLs `https://VAULT/keys/NAME[/VERSION]`, comma-separated
+    /// (replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_AZURE_KEYVAULT_URLS", value_name = "URLS")]
+    pub azure_kv: Option<String>,
+    /// HuaweiCloud KMS key ids `REGION:KEY-UUID`, comma-separated (replaces the creation
+    /// rule's keys)
+    #[arg(long, env = "SOPS_HUAWEICLOUD_KMS_IDS", value_name = "IDS")]
+    pub hckms: Option<String>,
+    /// HashiCorp Vault transit key URIs, comma-separated
+    /// (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
+    pub hc_vault_transit: Option<String>,
+    /// GCP Cloud KMS key resource ids, comma-separated
+    /// (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_GCP_KMS_IDS", value_name = "RESOURCE_IDS")]
+    pub gcp_kms: Option<String>,
     /// KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation
     /// rule's `kms` keys
     #[arg(long, value_name = "CONTEXT")]
@@ -124,6 +144,18 @@ pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyG
             &k.aws_profile,
         )));
     }
+    for k in &spec.azure_kv {
+        group.push(Box::new(AzureMasterKey::new(k)?));
+    }
+    for id in &spec.hckms {
+        group.push(Box::new(HckmsMasterKey::new(id)?));
+    }
+    for id in &spec.gcp_kms {
+        group.push(Box::new(GcpKmsMasterKey::new(id)));
+    }
+    for uri in &spec.hc_vault {
+        group.push(Box::new(VaultMasterKey::from_uri(uri)?));
+    }
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
@@ -148,7 +180,13 @@ pub fn split_list(s: &str) -> Vec<String> {
 pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> Result<SealPlan> {
     let context = kms::parse_context(args.encryption_context.as_deref().unwrap_or(""))?;
     let rule = match ctx.config()? {
-        Some(config) => config.rule_for(name, &ctx.cwd)?,
+        Some(config) => {
+            let rule = config.rule_for(name, &ctx.cwd)?;
+            if let Some(r) = rule {
+                ctx.verbose(|| format!("{label}: creation rule {}", config.describe_rule(r)));
+            }
+            rule
+        }
         None => None,
     };
     let cli_keys = GroupSpec {
@@ -162,6 +200,18 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
             .collect(),
+        azure_kv: AzureKeyRef::parse_list(args.azure_kv.as_deref().unwrap_or(""))?,
+        hckms: hckms::parse_list(args.hckms.as_deref().unwrap_or(""))?,
+        hc_vault: args
+            .hc_vault_transit
+            .as_deref()
+            .map(vault::split_uris)
+            .unwrap_or_default(),
+        gcp_kms: args
+            .gcp_kms
+            .as_deref()
+            .map(gcp::split_ids)
+            .unwrap_or_default(),
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
         vec![cli_keys]
@@ -225,6 +275,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
     let options = ctx.store_options()?;
+    let _lock = lock_in_place(&args.io)?;
     let loaded = files.load(ctx)?;
     if loaded.metadata.is_some() {
         return Err(Error::new(
@@ -240,7 +291,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
     let out = out_store
-        .emit(&docs, Some(&meta_tree))
+        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
         .map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)
 }

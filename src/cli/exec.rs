@@ -13,13 +13,15 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Args)]
 pub struct ExecEnvArgs {
     /// The encrypted file
     pub file: PathBuf,
-    /// The command, run with /bin/sh -c
-    pub command: String,
+    /// The command, run with /bin/sh -c (one quoted argument, or the rest of the line)
+    #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<String>,
     /// Give the command only the decrypted values, not the current environment
     #[arg(long)]
     pub pristine: bool,
@@ -41,19 +43,21 @@ pub struct ExecEnvArgs {
 pub struct ExecFileArgs {
     /// The encrypted file
     pub file: PathBuf,
-    /// The command, run with /bin/sh -c; every {} is replaced by the decrypted file's path
-    pub command: String,
+    /// The command, run with /bin/sh -c (one quoted argument, or the rest of the line); every
+    /// {} is replaced by the decrypted file's path
+    #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+    pub command: Vec<String>,
     /// Use a regular 0600 file instead of a named pipe
     #[arg(long)]
     pub no_fifo: bool,
     /// Name of the temporary file (default: tmp-file)
     #[arg(long, value_name = "NAME")]
     pub filename: Option<String>,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
-    /// Format of the decrypted file: yaml, json, dotenv, ini or binary (default: the input's)
-    #[arg(long, value_name = "TYPE")]
+    /// Format of the decrypted file (default: the input's)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub output_type: Option<String>,
     /// Run the command as this user (needs the privileges to switch)
     #[arg(long, value_name = "NAME")]
@@ -174,6 +178,15 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>
     Ok(vars)
 }
 
+/// The shell command line: one argument is a command line, as in sops; several (the command
+/// typed unquoted, `exec-env FILE terraform version`) are quoted each, so they run as typed.
+fn command_line(words: &[String]) -> String {
+    match words {
+        [one] => one.clone(),
+        _ => shell_words::join(words),
+    }
+}
+
 fn shell(command: &str) -> Command {
     let mut cmd = Command::new("/bin/sh");
     cmd.arg("-c").arg(command);
@@ -195,7 +208,7 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         args.flatten,
     )?;
     drop(opened);
-    let mut cmd = shell(&args.command);
+    let mut cmd = shell(&command_line(&args.command));
     if args.pristine {
         cmd.env_clear();
     }
@@ -215,8 +228,17 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         return Ok(0);
     }
     let _signals = SignalGuard::install();
+    run_child(&mut cmd)
+}
+
+/// Runs the command to its end with signals passed on to it and to whatever it leaves
+/// running when a signal ends it; returns its exit code.
+fn run_child(cmd: &mut Command) -> Result<i32> {
+    proc::adopt_orphans();
     let mut child = cmd.spawn().map_err(spawn_error)?;
-    proc::wait_forwarding(&mut child)
+    let code = proc::wait_forwarding(&mut child);
+    proc::end_orphans();
+    code
 }
 
 pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
@@ -262,26 +284,46 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         user.chown(dir.path())?;
         user.chown(&path)?;
     }
+    let closed = Arc::new(Mutex::new(false));
     if !args.no_fifo {
         // Opening a FIFO for writing blocks until a reader opens it, so a thread does it;
         // when the command never reads, the thread is left blocked and ends with the process.
-        let fifo = path.clone();
-        std::thread::spawn(move || {
-            use std::io::Write;
-            if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(&fifo) {
-                let _ = f.write_all(&plain);
-            }
-        });
+        let (fifo, closed, user) = (path.clone(), closed.clone(), user.clone());
+        std::thread::spawn(move || serve_fifo(&fifo, &plain, user.as_ref(), &closed));
     }
-    let command = args.command.replace("{}", &path.to_string_lossy());
+    let command = command_line(&args.command).replace("{}", &path.to_string_lossy());
     let mut cmd = shell(&command);
     if let Some(user) = &user {
         user.apply(&mut cmd);
     }
-    let mut child = cmd.spawn().map_err(spawn_error)?;
-    let code = proc::wait_forwarding(&mut child);
+    let code = run_child(&mut cmd);
+    *closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
     drop(dir);
     code
+}
+
+/// Gives `plain` to every reader of the named pipe at `path`, one after the other, until
+/// `closed`. Each reader gets its own pipe: before the writing end is closed (which is when
+/// the reader sees the end of the content), a fresh pipe takes the name, so that a command
+/// opening the path a second time reads the content again instead of waiting forever for a
+/// writer, and never gets the content twice from one open.
+fn serve_fifo(path: &std::path::Path, plain: &[u8], user: Option<&RunAs>, closed: &Mutex<bool>) {
+    use std::io::Write;
+    while let Ok(mut pipe) = std::fs::OpenOptions::new().write(true).open(path) {
+        // A reader that stops early makes this fail (EPIPE): the next one still gets it all.
+        let _ = pipe.write_all(plain);
+        // Held while the name is swapped, so that the directory is not removed meanwhile.
+        let closed = closed.lock().unwrap_or_else(|e| e.into_inner());
+        let renewed = !*closed
+            && std::fs::remove_file(path).is_ok()
+            && make_fifo(path).is_ok()
+            && user.is_none_or(|u| u.chown(path).is_ok());
+        drop(closed);
+        drop(pipe);
+        if !renewed {
+            return;
+        }
+    }
 }
 
 fn make_fifo(path: &std::path::Path) -> Result<()> {

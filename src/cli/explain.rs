@@ -19,8 +19,8 @@ use std::path::PathBuf;
 pub struct ExplainArgs {
     /// The file (it need not exist yet)
     pub file: PathBuf,
-    /// Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
 }
 
@@ -33,7 +33,11 @@ fn describe_specs(specs: &[GroupSpec]) -> Vec<String> {
             .iter()
             .map(|k| format!("age {k}"))
             .chain(g.pgp.iter().map(|k| format!("pgp {k}")))
-            .chain(g.kms.iter().map(|k| format!("kms {k}")));
+            .chain(g.kms.iter().map(|k| format!("kms {k}")))
+            .chain(g.azure_kv.iter().map(|k| format!("azure_kv {k}")))
+            .chain(g.hckms.iter().map(|k| format!("hckms {k}")))
+            .chain(g.gcp_kms.iter().map(|k| format!("gcp_kms {k}")))
+            .chain(g.hc_vault.iter().map(|k| format!("hc_vault {k}")));
         for k in keys {
             out.push(format!("group {}: {k}", i + 1));
         }
@@ -107,19 +111,7 @@ pub fn run(ctx: &Context, args: ExplainArgs) -> Result<()> {
             match config.rule_for(path, &ctx.cwd) {
                 Ok(Some(r)) => {
                     rule = Some(r);
-                    let index = config
-                        .rules
-                        .iter()
-                        .position(|x| std::ptr::eq(x, r))
-                        .unwrap_or(0);
-                    let _ = writeln!(
-                        report,
-                        "rule:      creation_rules[{index}] ({})",
-                        match r.path_regex() {
-                            Some(re) => format!("path_regex: {re:?}"),
-                            None => "no path_regex: matches every file".into(),
-                        }
-                    );
+                    let _ = writeln!(report, "rule:      {}", config.describe_rule(r));
                 }
                 Ok(None) => {
                     let _ = writeln!(report, "rule:      none (the config has no creation rules)");

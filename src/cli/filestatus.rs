@@ -16,8 +16,8 @@ pub struct FileStatusArgs {
     /// The file to check
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
 }
 

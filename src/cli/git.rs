@@ -5,7 +5,7 @@ use super::io::{write_atomic, Context};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
 use crate::keys::Keyring;
-use crate::mask::{mask_docs, MaskOptions};
+use crate::mask::{mask_docs, MaskOptions, MASK};
 use crate::sopsfile::{self, OpenOptions, Opened};
 use crate::tree::Map;
 use clap::Args;
@@ -181,13 +181,14 @@ fn open(ctx: &Context, loaded: Loaded, label: &str) -> Result<Opened> {
     sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(label))
 }
 
-/// The text `git diff` shows: decrypted, values masked unless `secret.diff.showValues`.
-fn textconv_text(ctx: &Context, path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
+/// The text `git diff` shows: decrypted, values masked unless `secret.diff.showValues`;
+/// `None` for a file without sops metadata (shown as it is).
+fn textconv_text(ctx: &Context, path: &Path, bytes: &[u8]) -> Result<Option<Vec<u8>>> {
     let label = path.display().to_string();
     let format = Format::from_path(path);
     let loaded = load(ctx, bytes, format, &label)?;
     if loaded.metadata.is_none() {
-        return Err(Error::new(Code::Generic, "not encrypted"));
+        return Ok(None);
     }
     let encrypted = loaded.docs.clone();
     let metadata = sopsfile::metadata_of(&loaded)?;
@@ -219,11 +220,29 @@ fn textconv_text(ctx: &Context, path: &Path, bytes: &[u8]) -> Result<Vec<u8>> {
             );
         }
     }
-    Ok(out)
+    out.extend_from_slice(format!("data key: {MASK}[{}]\n", wrapped_key_tag(&metadata)).as_bytes());
+    Ok(Some(out))
 }
 
-/// Runs `secret git-textconv FILE`: the file decrypted with masked values, or as it is
-/// when it is not a sops file or cannot be decrypted here.
+/// A short tag of the wrapped data keys as the file stores them. `rotate` keeps every
+/// value's IV, so the masked values and the recipients stay the same: without this line
+/// `git diff` would show nothing for a file `git status` calls modified. Only ciphertext the
+/// file shows anyway goes into it.
+fn wrapped_key_tag(metadata: &crate::crypt::metadata::Metadata) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for key in metadata.key_groups.iter().flatten() {
+        hash.update(format!("{:?}\n", key.to_map()).as_bytes());
+    }
+    hash.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Runs `secret git-textconv FILE`: the file decrypted with masked values; a file without
+/// sops metadata as it is; an encrypted file that cannot be decrypted here (no key, damaged)
+/// as it is under a first line saying why, so the diff never shows ciphertext silently.
 pub fn textconv(ctx: &Context, args: TextconvArgs) -> Result<()> {
     let bytes = std::fs::read(&args.file).map_err(|e| {
         Error::new(
@@ -231,7 +250,21 @@ pub fn textconv(ctx: &Context, args: TextconvArgs) -> Result<()> {
             format!("{}: cannot read: {e}", args.file.display()),
         )
     })?;
-    let out = textconv_text(ctx, &args.file, &bytes).unwrap_or(bytes);
+    let out = match textconv_text(ctx, &args.file, &bytes) {
+        Ok(Some(text)) => text,
+        Ok(None) => bytes,
+        Err(e) => {
+            // Without the path: git names the file, and for the old side it is a temp file,
+            // which would make the same reason a changed line.
+            let prefix = format!("{}: ", args.file.display());
+            let why = e.message.strip_prefix(&prefix).unwrap_or(&e.message);
+            let mut out =
+                format!("secret: cannot decrypt for the diff, showing the file as it is: {why}\n")
+                    .into_bytes();
+            out.extend_from_slice(&bytes);
+            out
+        }
+    };
     super::io::Destination::Stdout.write(&out, 0o644)
 }
 

@@ -3,8 +3,11 @@
 
 use super::io::{write_atomic, Context, Destination};
 use super::keyfile;
+use super::proc::EditLock;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::error::{Code, Error, Result};
+use crate::keys::azure::AzureKeyRef;
+use crate::keys::hckms;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -52,6 +55,18 @@ pub struct AddArgs {
     /// An AWS KMS ARN of the new group (repeatable)
     #[arg(long, value_name = "ARN")]
     pub kms: Vec<String>,
+    /// An Azure Key Vault key URL of the new group (repeatable)
+    #[arg(long, value_name = "URL")]
+    pub azure_kv: Vec<String>,
+    /// A HuaweiCloud KMS key id `REGION:KEY-UUID` of the new group (repeatable)
+    #[arg(long, value_name = "ID")]
+    pub hckms: Vec<String>,
+    /// A Vault transit key URI of the new group (repeatable)
+    #[arg(long, value_name = "URI")]
+    pub hc_vault_transit: Vec<String>,
+    /// A GCP Cloud KMS resource id of the new group (repeatable)
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub gcp_kms: Vec<String>,
 }
 
 /// Options of `secret groups delete`.
@@ -76,16 +91,30 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
                     .iter()
                     .map(|arn| KmsSpec::from_arn_string(arn, ""))
                     .collect(),
+                azure_kv: a
+                    .azure_kv
+                    .iter()
+                    .map(|u| AzureKeyRef::parse(u))
+                    .collect::<Result<_>>()?,
+                // Unlike sops (which ignores --hckms here), the keys go into the group.
+                hckms: hckms::parse_list(&a.hckms.join(","))?,
+                hc_vault: a.hc_vault_transit.clone(),
+                gcp_kms: a.gcp_kms.clone(),
             };
             if spec.is_empty() {
                 return Err(Error::new(
                     Code::Generic,
-                    "the new key group has no keys: give --age, --pgp or --kms",
+                    "the new key group has no keys: give --age, --pgp, --kms, --gcp-kms, \
+                     --hc-vault-transit, --azure-kv or --hckms",
                 ));
             }
             (&a.common, Change::Add(spec))
         }
         GroupsCommand::Delete(d) => (&d.common, Change::Delete(d.index)),
+    };
+    let _lock = match common.in_place {
+        true => EditLock::acquire_if_exists(&common.file)?,
+        false => None,
     };
     let mut file = keyfile::load(ctx, &common.file, None)?;
     let label = file.label.clone();
@@ -125,8 +154,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
         file.metadata.shamir_threshold = 0;
     }
     keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
-    let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
-        .map_err(|e| e.context(&label))?;
+    let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     if common.in_place {
         write_atomic(&common.file, &out, 0o644)
     } else {

@@ -37,6 +37,17 @@ fn prompt_err(e: dialoguer::Error) -> Error {
     fail(format!("cannot read the answer: {e}"))
 }
 
+/// A `[Y/n]` question answered with Enter. dialoguer's default takes the first key, so a
+/// user typing `y` then Enter would have the Enter answer the next question with its default.
+fn confirm(theme: &dyn dialoguer::theme::Theme, prompt: String) -> Result<bool> {
+    dialoguer::Confirm::with_theme(theme)
+        .with_prompt(prompt)
+        .default(true)
+        .wait_for_newline(true)
+        .interact()
+        .map_err(prompt_err)
+}
+
 /// The public keys of the age identities in a key file.
 fn public_keys(path: &Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
@@ -141,15 +152,14 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
         if key_path.exists() {
             let keys = public_keys(&key_path)?;
             let reuse = !interactive
-                || dialoguer::Confirm::with_theme(&theme)
-                    .with_prompt(format!(
+                || confirm(
+                    &theme,
+                    format!(
                         "Use the existing age key in {} (public key {})?",
                         key_path.display(),
                         keys[0]
-                    ))
-                    .default(true)
-                    .interact()
-                    .map_err(prompt_err)?;
+                    ),
+                )?;
             if !reuse {
                 return Err(fail(format!(
                     "{} is never overwritten: give --age RECIPIENT to use another key",
@@ -164,11 +174,10 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
             recipients.push(keys[0].clone());
         } else {
             let create = !interactive
-                || dialoguer::Confirm::with_theme(&theme)
-                    .with_prompt(format!("Create an age key in {}?", key_path.display()))
-                    .default(true)
-                    .interact()
-                    .map_err(prompt_err)?;
+                || confirm(
+                    &theme,
+                    format!("Create an age key in {}?", key_path.display()),
+                )?;
             if create {
                 let public = create_key(&key_path)?;
                 eprintln!(
@@ -201,16 +210,22 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
             .interact_text()
             .map_err(prompt_err)?,
     };
-    regex::Regex::new(&path_regex)
-        .map_err(|e| fail(format!("invalid --path-regex {path_regex:?}: {e}")))?;
+    regex::Regex::new(&path_regex).map_err(|e| {
+        fail(format!(
+            "invalid --path-regex {}: {e}",
+            yaml_quote(&path_regex)
+        ))
+    })?;
     write_atomic(
         &config_path,
         config_text(&path_regex, &recipients).as_bytes(),
         0o644,
     )?;
+    // Quoted as in the file: Debug formatting would double every backslash.
     eprintln!(
-        "secret: wrote {} (path_regex {path_regex:?}); encrypt with `secret encrypt -i FILE`",
-        config_path.display()
+        "secret: wrote {} (path_regex: {}); encrypt with `secret encrypt -i FILE`",
+        config_path.display(),
+        yaml_quote(&path_regex)
     );
     Ok(())
 }

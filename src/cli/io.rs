@@ -34,6 +34,16 @@ impl Context {
         }
     }
 
+    /// With `--verbose`, which master keys opened `label`'s data key.
+    pub fn verbose_keys_used(&self, label: &str, keyring: &Keyring) {
+        self.verbose(|| {
+            format!(
+                "{label}: data key opened with {}",
+                keyring.used().join(", ")
+            )
+        });
+    }
+
     /// The `.sops.yaml` in force: `--config`/`SOPS_CONFIG`, else the nearest one upwards
     /// from the working directory, else none.
     pub fn config(&self) -> Result<Option<&Config>> {
@@ -196,8 +206,9 @@ impl Files {
             remember_nonces: purpose == Purpose::Rewrite,
         };
         let label = self.label();
-        let opened =
-            sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(&label))?;
+        let keyring = Keyring::new();
+        let opened = sopsfile::open(loaded, &keyring, &options).map_err(|e| e.context(&label))?;
+        ctx.verbose_keys_used(&label, &keyring);
         for w in &opened.warnings {
             eprintln!("secret: warning: {label}: {w}");
         }
@@ -210,6 +221,16 @@ impl Files {
             Some(p) => p.display().to_string(),
             None => "<stdin>".into(),
         }
+    }
+}
+
+/// With `-i`, takes the lock of the file about to be rewritten ([`super::proc::EditLock`]),
+/// so that the run reads it only once no other run is changing it. A missing file is left to
+/// the read to report.
+pub fn lock_in_place(args: &IoArgs) -> Result<Option<super::proc::EditLock>> {
+    match &args.file {
+        Some(file) if args.in_place => super::proc::EditLock::acquire_if_exists(file),
+        _ => Ok(None),
     }
 }
 
@@ -240,8 +261,8 @@ impl<'a> Destination<'a> {
         }
     }
 
-    /// Writes `bytes`. Files are replaced atomically (temp file in the same directory, then
-    /// rename), keeping an existing file's mode; a new file gets `new_mode`.
+    /// Writes `bytes`. Files are replaced as [`write_atomic`] does; a new file gets
+    /// `new_mode`.
     pub fn write(&self, bytes: &[u8], new_mode: u32) -> Result<()> {
         match self {
             Destination::Stdout => {
@@ -259,38 +280,8 @@ impl<'a> Destination<'a> {
     }
 }
 
-/// Replaces `path` with `bytes` atomically.
+/// Replaces `path` with `bytes`: atomically, through symbolic links, keeping mode, owner and
+/// group (see [`super::inplace::write`]).
 pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
-    let fail = |e: std::io::Error| {
-        Error::new(
-            Code::CouldNotWriteOutputFile,
-            format!("{}: cannot write: {e}", path.display()),
-        )
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    #[cfg(unix)]
-    let mode = {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(new_mode)
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".secret-")
-        .tempfile_in(dir)
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(fail)?;
-    }
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    super::inplace::write(path, bytes, new_mode)
 }

@@ -22,6 +22,8 @@ pub struct EncryptedFile {
     pub metadata: Metadata,
     pub format: Format,
     pub label: String,
+    /// The text read, for writing back in its layout.
+    pub source: Option<Vec<u8>>,
 }
 
 /// Reads and parses an encrypted file (exit 100 when it does not exist, 1 without metadata).
@@ -40,18 +42,22 @@ pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<Encr
         metadata,
         format: files.input_format,
         label,
+        source: loaded.source,
     })
 }
 
 /// Recovers the data key of a file's metadata with the user's keys.
 pub fn recover(ctx: &Context, metadata: &Metadata, label: &str) -> Result<DataKey> {
-    keys::recover_data_key(
+    let keyring = Keyring::new();
+    let data_key = keys::recover_data_key(
         &metadata.key_groups,
         metadata.shamir_threshold,
         &ctx.decryption_order()?,
-        &Keyring::new(),
+        &keyring,
     )
-    .map_err(|e| e.context(label))
+    .map_err(|e| e.context(label))?;
+    ctx.verbose_keys_used(label, &keyring);
+    Ok(data_key)
 }
 
 /// Builds the master keys of groups as a rule or the command line names them; an empty
@@ -120,12 +126,44 @@ pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
     )
 }
 
-/// The file with new metadata, as the output format writes it.
-pub fn emit(ctx: &Context, docs: &[Map], metadata: &Metadata, format: Format) -> Result<Vec<u8>> {
+impl EncryptedFile {
+    /// The file with its (new) metadata, in its own format and layout.
+    pub fn emit(&self, ctx: &Context) -> Result<Vec<u8>> {
+        emit(
+            ctx,
+            &self.docs,
+            &self.metadata,
+            self.format,
+            self.source.as_deref(),
+        )
+    }
+}
+
+/// A decrypted file sealed again, as `format` writes it (in the layout it was read in where
+/// the format keeps layout).
+pub fn emit_opened(ctx: &Context, opened: &sopsfile::Opened, format: Format) -> Result<Vec<u8>> {
+    emit(
+        ctx,
+        &opened.docs,
+        &opened.metadata,
+        format,
+        opened.source.as_deref(),
+    )
+}
+
+/// The file with new metadata, as the output format writes it (in the layout of `source`, the
+/// text the file was read from, where the format keeps layout).
+fn emit(
+    ctx: &Context,
+    docs: &[Map],
+    metadata: &Metadata,
+    format: Format,
+    source: Option<&[u8]>,
+) -> Result<Vec<u8>> {
     let meta_tree = sopsfile::metadata_tree(metadata, format);
     format
         .store(&ctx.store_options()?)
-        .emit(docs, Some(&meta_tree))
+        .emit_over(docs, Some(&meta_tree), source)
 }
 
 /// The string that identifies a key when comparing keys (sops' `ToString`).

@@ -11,8 +11,10 @@ mod filestatus;
 mod git;
 mod groups;
 mod init;
+mod inplace;
 pub mod io;
 mod keyfile;
+mod manual;
 mod proc;
 mod rotate;
 mod set;
@@ -23,7 +25,8 @@ use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-/// Encrypt the values of YAML, JSON, dotenv, INI and binary secrets files; a drop-in for sops.
+/// Encrypt the values of YAML, JSON, dotenv, INI, TOML and binary secrets files; a drop-in for
+/// sops.
 #[derive(Debug, Parser)]
 #[command(name = "secret", version, about, max_term_width = 100)]
 pub struct Cli {
@@ -105,15 +108,43 @@ pub struct IoArgs {
     /// Write the result to PATH instead of stdout
     #[arg(long, value_name = "PATH")]
     pub output: Option<PathBuf>,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = FormatName)]
     pub input_type: Option<String>,
-    /// Output format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Output format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = FormatName)]
     pub output_type: Option<String>,
     /// Use this name instead of FILE for picking formats and the creation rule
     #[arg(long, value_name = "NAME")]
     pub filename_override: Option<PathBuf>,
+}
+
+/// The value of `--input-type`/`--output-type`. Help and completion offer the format names;
+/// any text is accepted, since sops silently falls back to the file name for an unknown one.
+#[derive(Debug, Clone, Copy)]
+pub struct FormatName;
+
+impl clap::builder::TypedValueParser for FormatName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::format::Format::ALL
+                .iter()
+                .map(|f| clap::builder::PossibleValue::new(f.name())),
+        ))
+    }
 }
 
 /// Every subcommand name (a legacy rewrite never applies when one is present).
@@ -140,7 +171,13 @@ const SUBCOMMANDS: [&str; 19] = [
 ];
 
 /// Global options that take a value (their value is not the FILE of legacy `secret FILE`).
-const VALUE_FLAGS: [&str; 3] = ["--config", "--decryption-order", "--set"];
+const VALUE_FLAGS: [&str; 5] = [
+    "--config",
+    "--decryption-order",
+    "--set",
+    "--hc-vault-transit",
+    "--gcp-kms",
+];
 
 /// Rewrites sops' legacy form into subcommands: `-d FILE`, `-e -i FILE`,
 /// `--set '<path> <json>' FILE`, and a bare `FILE` (edit).

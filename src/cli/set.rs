@@ -7,7 +7,7 @@ use super::IoArgs;
 use crate::error::{Code, Error, Result};
 use crate::format::json::JsonStore;
 use crate::sopsfile::{self, Opened};
-use crate::tree::{self, Item, Map, Node};
+use crate::tree::{self, Item, Map, Node, Scalar};
 use crate::treepath::{self, Step};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -15,11 +15,11 @@ use std::path::{Path, PathBuf};
 /// Options set and unset share.
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
-    /// Output format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Output format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub output_type: Option<String>,
     /// Do not check the file's MAC
     #[arg(long)]
@@ -92,6 +92,17 @@ pub fn parse_value(text: &[u8]) -> Result<Node> {
     match <[Item; 1]>::try_from(map) {
         Ok([Item::Pair(_, node)]) => Ok(node),
         _ => Err(invalid()),
+    }
+}
+
+/// A JSON number or boolean as the text the user typed (`9091`, not sops' float `9091.0`),
+/// for formats whose values are all text. sops reads such a value back as the same string.
+fn as_typed(value: Node, text: &[u8]) -> Node {
+    match value {
+        Node::Scalar(Scalar::Int(_) | Scalar::Float(_) | Scalar::Bool(_)) => {
+            Node::str(String::from_utf8_lossy(text).trim())
+        }
+        other => other,
     }
 }
 
@@ -224,6 +235,12 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
 /// Seals the changed documents with the file's own key and nonce memory and writes in place.
 fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result<()> {
     let label = files.label();
+    // A new key goes last in its map; TOML writes it before the map's sections, and the MAC
+    // must cover the values in the order they are read back.
+    files
+        .output_format
+        .store(&ctx.store_options()?)
+        .normalize(&mut opened.docs);
     sopsfile::reseal(
         &mut opened.docs,
         &mut opened.metadata,
@@ -231,11 +248,7 @@ fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result
         &mut opened.nonces,
     )
     .map_err(|e| e.context(&label))?;
-    let meta = sopsfile::metadata_tree(&opened.metadata, files.output_format);
-    let out = files
-        .output_format
-        .store(&ctx.store_options()?)
-        .emit(&opened.docs, Some(&meta))
+    let out = super::keyfile::emit_opened(ctx, &opened, files.output_format)
         .map_err(|e| e.context(&label))?;
     write_atomic(file, &out, 0o644)
 }
@@ -277,8 +290,13 @@ pub fn run_set(ctx: &Context, args: SetArgs) -> Result<i32> {
         (false, false, Some(v)) => v.clone().into_bytes(),
     };
     let value = parse_value(&text)?;
-    drop(text);
     let (mut opened, files, _lock) = open(ctx, &args.file, &args.change)?;
+    let value = if files.output_format.values_are_text() {
+        as_typed(value, &text)
+    } else {
+        value
+    };
+    drop(text);
     let unchanged = with_first_doc(&mut opened, |root| {
         if args.idempotent && lookup(root, &path) == Some(&value) {
             return Ok(true);
@@ -311,7 +329,6 @@ pub fn run_unset(ctx: &Context, args: UnsetArgs) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::Scalar;
 
     fn doc(json: &str) -> Node {
         Node::Map(JsonStore::parse(json.as_bytes()).unwrap())

@@ -4,6 +4,7 @@
 
 use super::io::{write_atomic, Context};
 use super::keyfile;
+use super::proc::EditLock;
 use crate::error::{Code, Error, Result};
 use crate::keys::KeyGroup;
 use clap::Args;
@@ -20,8 +21,8 @@ pub struct UpdateKeysArgs {
     /// Apply the changes without asking
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// Input format: yaml, json, dotenv, ini or binary (default: from the file name)
-    #[arg(long, value_name = "TYPE")]
+    /// Input format (default: from the file name)
+    #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
     /// Use this Shamir threshold instead of the file's (capped at the number of groups)
     #[arg(long, value_name = "N")]
@@ -66,9 +67,15 @@ pub fn diff_groups(ours: &[KeyGroup], theirs: &[KeyGroup]) -> Vec<GroupDiff> {
         .collect()
 }
 
-/// The change summary sops prints before asking.
-pub fn describe_changes(old_threshold: usize, new_threshold: usize, diffs: &[GroupDiff]) -> String {
-    let mut out = String::from("The following changes will be made to the file's groups:\n");
+/// The change summary sops prints before asking, naming the file (sops says "the file's",
+/// which leaves several files' blocks on stdout indistinguishable).
+pub fn describe_changes(
+    label: &str,
+    old_threshold: usize,
+    new_threshold: usize,
+    diffs: &[GroupDiff],
+) -> String {
+    let mut out = format!("The following changes will be made to the groups of {label}:\n");
     if old_threshold > 0 && old_threshold == new_threshold {
         out.push_str(&format!("shamir_threshold: {new_threshold}\n"));
     } else {
@@ -131,6 +138,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
             format!("{}: can't operate on a directory", path.display()),
         ));
     }
+    let _lock = EditLock::acquire_if_exists(path)?;
     let mut file = keyfile::load(ctx, path, args.input_type.as_deref())?;
     let label = file.label.clone();
     let config = ctx.config()?.ok_or_else(|| {
@@ -172,7 +180,10 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
         eprintln!("secret: file {label} already up to date");
         return Ok(());
     }
-    print!("{}", describe_changes(old_threshold, threshold, &diffs));
+    print!(
+        "{}",
+        describe_changes(&label, old_threshold, threshold, &diffs)
+    );
     if !args.yes && !confirm(&mut std::io::stdin().lock())? {
         eprintln!("secret: file {label} left unchanged");
         return Ok(());
@@ -181,8 +192,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
     file.metadata.key_groups = new_groups;
     file.metadata.shamir_threshold = threshold;
     keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
-    let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
-        .map_err(|e| e.context(&label))?;
+    let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     write_atomic(path, &out, 0o644)?;
     eprintln!("secret: file {label} synced with new keys");
     Ok(())
@@ -229,15 +239,15 @@ mod tests {
         assert_eq!(diffs[0].common, [AGE1]);
         assert_eq!(diffs[0].removed, [AGE2]);
         assert_eq!(diffs[1].added, [AGE2]);
-        let text = describe_changes(0, 2, &diffs);
+        let text = describe_changes("a.yaml", 0, 2, &diffs);
         assert_eq!(
             text,
             format!(
-                "The following changes will be made to the file's groups:\n\
+                "The following changes will be made to the groups of a.yaml:\n\
                  +++ shamir_threshold: 2\nGroup 1\n    {AGE1}\n--- {AGE2}\nGroup 2\n+++ {AGE2}\n"
             )
         );
-        assert!(describe_changes(2, 2, &[]).contains("\nshamir_threshold: 2\n"));
+        assert!(describe_changes("a.yaml", 2, 2, &[]).contains("\nshamir_threshold: 2\n"));
     }
 
     #[test]

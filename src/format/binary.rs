@@ -56,6 +56,7 @@ impl Store for BinaryStore {
         Ok(Loaded {
             docs: vec![vec![Item::Pair("data".to_string(), Node::Scalar(data))]],
             metadata: None,
+            source: None,
         })
     }
 

@@ -64,6 +64,7 @@ impl Store for DotenvStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
+            source: None,
         })
     }
 

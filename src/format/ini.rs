@@ -50,6 +50,7 @@ impl Store for IniStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
+            source: None,
         })
     }
 

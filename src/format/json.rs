@@ -84,6 +84,7 @@ impl Store for JsonStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
+            source: None,
         })
     }
 

@@ -28,6 +28,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [Format; 6] = [
+        Format::Yaml,
+        Format::Json,
+        Format::Dotenv,
+        Format::Ini,
+        Format::Toml,
+        Format::Binary,
+    ];
+
     /// The format sops picks from a file name's suffix (case-sensitive); anything else is binary.
     pub fn from_path(path: &Path) -> Format {
         let name = path.to_string_lossy();
@@ -70,6 +80,12 @@ impl Format {
             Format::Binary => "binary",
             Format::Toml => "toml",
         }
+    }
+
+    /// Whether every value of this format is text (dotenv, INI): a program reading
+    /// `PORT=9091` wants those characters, not a number sops would write as `9091.0`.
+    pub fn values_are_text(self) -> bool {
+        matches!(self, Format::Dotenv | Format::Ini)
     }
 
     /// The store for this format.
@@ -118,6 +134,8 @@ pub struct Loaded {
     pub docs: Vec<Map>,
     /// The `sops` block as a nested map (flat formats un-flatten it), if the file has one.
     pub metadata: Option<Map>,
+    /// The text read, kept by stores that write back in its layout ([`Store::emit_over`]).
+    pub source: Option<Vec<u8>>,
 }
 
 /// A file format: bytes ↔ documents.
@@ -127,6 +145,18 @@ pub trait Store {
 
     /// Writes documents; `metadata` (a nested map) is written where the format keeps it.
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>>;
+
+    /// [`Store::emit`] in the layout of `source`, the text (plaintext or sops file) the
+    /// documents were read from, where the format keeps layout (TOML: blank lines, comment
+    /// places, inline tables); other stores have one fixed layout and ignore it.
+    fn emit_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        _source: Option<&[u8]>,
+    ) -> Result<Vec<u8>> {
+        self.emit(docs, metadata)
+    }
 
     /// Writes one value that is not a map, as `--extract` prints it.
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>>;

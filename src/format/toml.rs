@@ -8,6 +8,7 @@
 //! every map is kept in the order TOML writes it ([`normalize`]).
 
 mod emit;
+mod layout;
 mod load;
 #[cfg(test)]
 mod tests;
@@ -212,6 +213,7 @@ impl Store for TomlStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
+            source: Some(input.to_vec()),
         })
     }
 
@@ -240,6 +242,33 @@ impl Store for TomlStore {
         }
         .map_err(dump_error)?;
         Ok(text.into_bytes())
+    }
+
+    fn emit_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        source: Option<&[u8]>,
+    ) -> Result<Vec<u8>> {
+        let body = match (source.map(std::str::from_utf8), docs.first()) {
+            (Some(Ok(text)), Some(doc)) => layout::rewrite(text, doc),
+            _ => None,
+        };
+        let Some(mut out) = body else {
+            return self.emit(docs, metadata);
+        };
+        if let Some(meta) = metadata {
+            // After a blank line, as the fixed layout writes sections.
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            let sops = vec![Item::Pair("sops".into(), Node::Map(without_nulls(meta)))];
+            out.push_str(&emit::document(&sops).map_err(dump_error)?);
+        }
+        Ok(out.into_bytes())
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

@@ -198,13 +198,21 @@ impl AgeMasterKey {
         };
         let run = identities.resolve(&self.recipient);
         if run.identities.is_empty() {
-            return Err(fail(run.explain("failed to load age identities", None)));
+            return Err(fail(if run.errors.is_empty() {
+                run.none_found()
+            } else {
+                run.explain("failed to load age identities", None)
+            }));
         }
         let reader_fail = |e: &age::DecryptError| {
-            fail(run.explain(
+            let mut text = run.explain(
                 "failed to create reader for decrypting sops data key with age",
                 Some(&decrypt_error_text(e)),
-            ))
+            );
+            if matches!(e, age::DecryptError::NoMatchingKeys) {
+                text = format!("{text}; {KEY_FILE_HINT}");
+            }
+            fail(text)
         };
         // Identities before the first unusable one are tried; if none matches, the unusable
         // one's error is the answer (Go's age stops at an identity that fails).
@@ -417,8 +425,13 @@ struct Resolved {
     unused: Vec<String>,
 }
 
+/// The usual fix when no identity opens a key, said once at the end of the message.
+const KEY_FILE_HINT: &str = "set SOPS_AGE_KEY_FILE=/path/to/keys.txt";
+
 impl Resolved {
-    /// sops' `formatError`: the message, the loading errors and the locations without keys.
+    /// The message, its cause and the errors met while loading identities. Unlike sops, the
+    /// locations without keys are listed only when no key was found at all ([`Self::none_found`]):
+    /// repeated for every recipient they made a wall of text that hid the cause.
     fn explain(&self, msg: &str, err: Option<&str>) -> String {
         let mut out = msg.to_string();
         if let Some(err) = err {
@@ -429,17 +442,15 @@ impl Resolved {
             out.push_str(". Errors while loading age identities: ");
             out.push_str(&self.errors.join("; "));
         }
-        let quoted: Vec<String> = self.unused.iter().map(|l| format!("'{l}'")).collect();
-        match quoted.as_slice() {
-            [] => {}
-            [one] => out.push_str(&format!(". Did not find keys in location {one}.")),
-            [a, b] => out.push_str(&format!(". Did not find keys in locations {a} and {b}.")),
-            [init @ .., last] => out.push_str(&format!(
-                ". Did not find keys in locations {}, and {last}.",
-                init.join(", ")
-            )),
-        }
         out
+    }
+
+    /// No identity anywhere and nothing broken: where we looked, and the fix.
+    fn none_found(&self) -> String {
+        format!(
+            "no age key found (looked in {}); {KEY_FILE_HINT}",
+            self.unused.join(", ")
+        )
     }
 }
 
@@ -1550,15 +1561,9 @@ mod tests {
             "failed to create reader for decrypting sops data key with age: \
              identity did not match any of the recipients"
         ));
-        let h = env.home.display();
-        assert!(
-            err.message.ends_with(&format!(
-                ". Did not find keys in locations 'SOPS_AGE_SSH_PRIVATE_KEY_FILE', \
-             '{h}/.ssh/id_ed25519', '{h}/.ssh/id_rsa', 'SOPS_AGE_KEY', and 'SOPS_AGE_KEY_CMD'."
-            )),
-            "{}",
-            err.message
-        );
+        // The fix is said once, and the locations without keys are not listed: a key was found.
+        assert!(err.message.ends_with(KEY_FILE_HINT), "{}", err.message);
+        assert!(!err.message.contains("looked in"), "{}", err.message);
         assert_no_secrets(&err.message);
         for line in env.load().describe() {
             assert_no_secrets(&line);
@@ -1579,16 +1584,15 @@ mod tests {
     }
 
     #[test]
-    fn no_identities_message_matches_sops() {
+    fn no_identities_message_lists_the_locations_once_with_the_fix() {
         let env = Env::new(&[]);
         let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
         assert_eq!(err.code, Code::CouldNotRetrieveKey);
         let h = env.home.display();
         let expected = format!(
-            "{AGE1}: failed to load age identities. Did not find keys in locations \
-             'SOPS_AGE_SSH_PRIVATE_KEY_FILE', '{h}/.ssh/id_ed25519', '{h}/.ssh/id_rsa', \
-             'SOPS_AGE_KEY', 'SOPS_AGE_KEY_FILE', 'SOPS_AGE_KEY_CMD', and \
-             '{}'.",
+            "{AGE1}: no age key found (looked in SOPS_AGE_SSH_PRIVATE_KEY_FILE, \
+             {h}/.ssh/id_ed25519, {h}/.ssh/id_rsa, SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, \
+             SOPS_AGE_KEY_CMD, {}); {KEY_FILE_HINT}",
             user_config_dir(&|n: &str| env.vars.get(n).cloned())
                 .unwrap()
                 .join("sops/age/keys.txt")
@@ -1597,16 +1601,16 @@ mod tests {
         assert_eq!(err.message, expected);
 
         // An empty SOPS_AGE_KEY is a source without keys, listed last; the default file is
-        // then not mentioned (sops).
+        // then not mentioned (as in sops).
         let env = Env::new(&[(SOPS_AGE_KEY, "")]);
         let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
         let h = env.home.display();
         assert_eq!(
             err.message,
             format!(
-                "{AGE1}: failed to load age identities. Did not find keys in locations \
-                 'SOPS_AGE_SSH_PRIVATE_KEY_FILE', '{h}/.ssh/id_ed25519', '{h}/.ssh/id_rsa', \
-                 'SOPS_AGE_KEY_FILE', 'SOPS_AGE_KEY_CMD', and 'SOPS_AGE_KEY'."
+                "{AGE1}: no age key found (looked in SOPS_AGE_SSH_PRIVATE_KEY_FILE, \
+                 {h}/.ssh/id_ed25519, {h}/.ssh/id_rsa, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD, \
+                 SOPS_AGE_KEY); {KEY_FILE_HINT}"
             )
         );
     }
@@ -1643,15 +1647,14 @@ mod tests {
                 SOPS_AGE_KEY_FILE,
                 garbage.to_string(),
                 "failed to load age identities. Errors while loading age identities: \
-                 failed to parse 'SOPS_AGE_KEY_FILE' age identities: unknown identity type. \
-                 Did not find keys in locations 'SOPS_AGE_SSH_PRIVATE_KEY_FILE',"
+                 failed to parse 'SOPS_AGE_KEY_FILE' age identities: unknown identity type"
                     .to_string(),
             ),
             (
                 SOPS_AGE_KEY_FILE,
                 "/nonexistent/keys.txt".to_string(),
                 "Errors while loading age identities: failed to open SOPS_AGE_KEY_FILE file: \
-                 open /nonexistent/keys.txt: no such file or directory."
+                 open /nonexistent/keys.txt: no such file or directory"
                     .to_string(),
             ),
             (
@@ -1659,21 +1662,21 @@ mod tests {
                 garbage.to_string(),
                 format!(
                     "Errors while loading age identities: malformed SSH identity in \
-                     \"{garbage}\": ssh: no key found. Did not find keys in locations '"
+                     \"{garbage}\": ssh: no key found"
                 ),
             ),
             (
                 SOPS_AGE_KEY_CMD,
                 "nonexistent-command-xyz arg".to_string(),
                 "failed to execute command nonexistent-command-xyz arg from SOPS_AGE_KEY_CMD: \
-                 exec: \"nonexistent-command-xyz\": executable file not found in $PATH."
+                 exec: \"nonexistent-command-xyz\": executable file not found in $PATH"
                     .to_string(),
             ),
             (
                 SOPS_AGE_KEY_CMD,
                 "'unterminated".to_string(),
                 "failed to parse command 'unterminated from SOPS_AGE_KEY_CMD: \
-                 EOF found when expecting closing quote."
+                 EOF found when expecting closing quote"
                     .to_string(),
             ),
         ];

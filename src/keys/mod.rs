@@ -4,10 +4,18 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+pub mod azure;
+pub mod gcp;
+#[cfg(feature = "gcp")]
+pub mod google_auth;
+pub mod hckms;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
 pub mod shamir;
+pub mod vault;
 
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
@@ -51,11 +59,22 @@ pub type KeyGroup = Vec<Box<dyn MasterKey>>;
 #[derive(Default)]
 pub struct Keyring {
     age: OnceCell<Result<age::AgeIdentities>>,
+    /// The master keys that unwrapped a data key or share (`kind id`), for `--verbose`.
+    used: std::cell::RefCell<Vec<String>>,
 }
 
 impl Keyring {
     pub fn new() -> Keyring {
         Keyring::default()
+    }
+
+    fn note_used(&self, key: String) {
+        self.used.borrow_mut().push(key);
+    }
+
+    /// The master keys (`kind id`, never secret) that opened a data key so far.
+    pub fn used(&self) -> Vec<String> {
+        self.used.borrow().clone()
     }
 
     /// The age identities sops would find (environment, default files).
@@ -72,10 +91,89 @@ impl Keyring {
 pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
     match field {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
+        "azure_kv" => Ok(Box::new(azure::AzureMasterKey::from_map(entry)?)),
+        "hckms" => Ok(Box::new(hckms::HckmsMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
+        "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
+        "gcp_kms" => Ok(Box::new(gcp::GcpKmsMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
+}
+
+/// One metadata entry being read, for a key type's `from_map`: errors name the type.
+pub struct Entry<'a> {
+    map: &'a Map,
+    kind: &'static str,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(map: &'a Map, kind: &'static str) -> Entry<'a> {
+        Entry { map, kind }
+    }
+
+    /// A field's text, if it is a scalar.
+    pub fn text(&self, name: &str) -> Option<String> {
+        crate::tree::get(self.map, name).and_then(crate::tree::Node::scalar_text)
+    }
+
+    /// A field every entry of this type has.
+    pub fn required(&self, name: &str) -> Result<String> {
+        self.text(name)
+            .ok_or_else(|| self.error(format!("an entry has no {name}")))
+    }
+
+    /// `created_at`, normalised as sops writes it (empty when absent); `who` names the key.
+    pub fn created_at(&self, who: &str) -> Result<String> {
+        match self.text("created_at") {
+            None => Ok(String::new()),
+            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
+                self.error(format!(
+                    "created_at {t:?} of {who} is not an RFC 3339 timestamp"
+                ))
+            }),
+        }
+    }
+
+    /// An error about this entry.
+    pub fn error(&self, msg: impl std::fmt::Display) -> Error {
+        Error::new(
+            Code::Generic,
+            format!("sops metadata: {}: {msg}", self.kind),
+        )
+    }
+}
+
+/// A metadata entry of string fields, in this order.
+pub fn string_entry(fields: &[(&str, &str)]) -> Map {
+    fields
+        .iter()
+        .map(|(k, v)| crate::tree::Item::Pair(k.to_string(), crate::tree::Node::str(*v)))
+        .collect()
+}
+
+/// The error of a key type whose cargo feature is off.
+#[allow(dead_code)] // used only by builds without some feature
+pub(crate) fn built_without(service: &str, keys: &str, feature: &str) -> Error {
+    Error::new(
+        Code::Generic,
+        format!(
+            "this secret was built without {service} support, so it cannot use {keys} \
+             (rebuild with the default cargo feature `{feature}`)"
+        ),
+    )
+}
+
+/// The field names of a metadata entry, in order (for tests of the entry layouts).
+#[cfg(test)]
+pub(crate) fn field_names(entry: &Map) -> Vec<&str> {
+    entry
+        .iter()
+        .filter_map(|i| match i {
+            crate::tree::Item::Pair(k, _) => Some(k.as_str()),
+            crate::tree::Item::Comment(_) => None,
+        })
+        .collect()
 }
 
 /// sops' default decryption order.
@@ -111,22 +209,37 @@ fn unwrap_group(
     };
     let mut indices: Vec<usize> = (0..group.len()).collect();
     indices.sort_by_key(|&i| rank(group[i].as_ref()));
-    let mut failures = Vec::new();
+    // (kind, ids, why): keys failing for the same reason share one entry, so that e.g. "no
+    // age key found" is said once however many recipients the file has.
+    let mut failures: Vec<(&str, Vec<String>, String)> = Vec::new();
     for i in indices {
         let key = &group[i];
         match key.unwrap(keyring) {
-            Ok(part) => return Ok(part),
+            Ok(part) => {
+                keyring.note_used(format!("{} {}", key.kind(), key.describe()));
+                return Ok(part);
+            }
             Err(e) => {
                 let id = key.describe();
                 let why = e
                     .message
                     .strip_prefix(&format!("{id}: "))
-                    .unwrap_or(&e.message);
-                failures.push(format!("{} {id}: {why}", key.kind()))
+                    .unwrap_or(&e.message)
+                    .to_string();
+                match failures
+                    .iter_mut()
+                    .find(|(kind, _, w)| *kind == key.kind() && *w == why)
+                {
+                    Some((_, ids, _)) => ids.push(id),
+                    None => failures.push((key.kind(), vec![id], why)),
+                }
             }
         }
     }
-    Err(failures)
+    Err(failures
+        .into_iter()
+        .map(|(kind, ids, why)| format!("{kind} {}: {why}", ids.join(", ")))
+        .collect())
 }
 
 /// Recovers the data key from the key groups (combining Shamir shares when there are
@@ -145,6 +258,7 @@ pub fn recover_data_key(
             Err(failures) if failures.is_empty() => {
                 report.push(format!("group {}: no master keys", i + 1))
             }
+            Err(failures) if groups.len() == 1 => report.push(failures.join("; ")),
             Err(failures) => report.push(format!("group {}: {}", i + 1, failures.join("; "))),
         }
     }

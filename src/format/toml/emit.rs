@@ -316,6 +316,16 @@ impl Writer {
     }
 }
 
+/// A scalar as this layout spells it: a string holding a newline as a `"""` string when it is
+/// the value of a key in a table (`key_value`), else on one line. `None` for what TOML
+/// cannot hold (null, bytes that are not UTF-8).
+pub(super) fn scalar_text(s: &Scalar, key_value: bool) -> Option<String> {
+    match s {
+        Scalar::Str(text) if key_value && text.contains('\n') => Some(multi_line_string(text)),
+        _ => Writer::default().scalar(s).ok(),
+    }
+}
+
 /// A comment must stay on its line.
 fn one_line(c: &str) -> String {
     c.replace(['\n', '\r'], " ")

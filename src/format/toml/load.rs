@@ -117,7 +117,7 @@ fn array(a: &Array) -> Vec<Node> {
 }
 
 /// A value; the comments of its decor go to `comments`.
-fn value(v: &Value, comments: &mut Vec<String>) -> Node {
+pub(super) fn value(v: &Value, comments: &mut Vec<String>) -> Node {
     decor_comments(v.decor(), comments);
     match v {
         Value::String(s) => Node::Scalar(Scalar::Str(s.value().clone())),

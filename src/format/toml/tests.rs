@@ -751,3 +751,33 @@ fn encrypted_comments_in_lists_are_written_as_comment_lines() {
     };
     assert_eq!(s[0], Node::Comment(c.into()));
 }
+
+#[test]
+fn layout_of_the_source_is_followed_or_given_up() {
+    let text = "a = 1   # one\n\nb = { c = 'x' }\n[t]\nd.e = 0x10\n";
+    let mut doc = load(text).docs.remove(0);
+    let over = |doc: &Map| text_of_over(doc, text);
+    // Nothing changed: the very text. A changed value: only its spelling changes.
+    assert_eq!(over(&doc), text);
+    if let Some(Item::Pair(_, v)) = doc
+        .iter_mut()
+        .find(|i| matches!(i, Item::Pair(k, _) if k == "a"))
+    {
+        *v = int(2);
+    }
+    assert_eq!(
+        over(&doc),
+        "a = 2   # one\n\nb = { c = 'x' }\n[t]\nd.e = 0x10\n"
+    );
+    // Another shape (a key more): the fixed layout.
+    doc.push(pair("z", int(3)));
+    assert_eq!(over(&doc), emit(&doc));
+}
+
+fn text_of_over(doc: &Map, source: &str) -> String {
+    text(
+        &TomlStore
+            .emit_over(std::slice::from_ref(doc), None, Some(source.as_bytes()))
+            .unwrap(),
+    )
+}

@@ -45,7 +45,11 @@ impl Store for YamlStore {
                 }
             }
         }
-        Ok(Loaded { docs, metadata })
+        Ok(Loaded {
+            docs,
+            metadata,
+            source: None,
+        })
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {

@@ -1,0 +1,308 @@
+//! Writing a tree in the layout of the TOML text it was read from: blank lines, comments on
+//! the line of their value, inline tables, dotted keys and the order of sections stay as
+//! written; only the values and comment texts that differ are replaced.
+//!
+//! The source is walked exactly as [`super::load`] reads it, so every value and comment line
+//! of the text meets its counterpart in the tree (found by key, not position, since the
+//! reader reorders maps). When the tree does not have the source's shape (a key added or
+//! removed, a list of another length, a comment more or less), [`rewrite`] gives up and the
+//! store writes its fixed layout instead.
+
+use super::{emit, load};
+use crate::tree::{Item, Map, Node, Scalar};
+use toml_edit::{Array, ArrayOfTables, Decor, DocumentMut, InlineTable, RawString, Table, Value};
+
+/// The body (no `sops` table) of `source` with the values and comments of `doc`, or `None`
+/// when `doc` does not have the source's shape.
+pub(super) fn rewrite(source: &str, doc: &Map) -> Option<String> {
+    let body = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let mut parsed: DocumentMut = body.parse().ok()?;
+    if let Some(sops) = parsed.remove("sops") {
+        // The body's closing comments were read as the prefix of the `[sops]` header; they stay,
+        // without the blank line written before the header.
+        let prefix = sops
+            .as_table()
+            .and_then(|t| t.decor().prefix())
+            .and_then(RawString::as_str)
+            .unwrap_or("");
+        let prefix = prefix.strip_suffix('\n').unwrap_or(prefix);
+        let trailing = parsed.trailing().as_str().unwrap_or("").to_string();
+        parsed.set_trailing(format!("{prefix}{trailing}"));
+    }
+    let (pairs, closing) = split_closing(doc);
+    table(parsed.as_table_mut(), pairs)?;
+    let mut slots = Slots::of(closing);
+    let trailing = rewrite_raw(Some(parsed.trailing()), &mut slots)?;
+    slots.done()?;
+    if let Some(text) = trailing {
+        parsed.set_trailing(text);
+    }
+    Some(parsed.to_string())
+}
+
+/// A map's pairs (with the comments in front of them) and the comments after its last pair.
+fn split_closing(map: &Map) -> (&[Item], &[Item]) {
+    let end = map
+        .iter()
+        .rposition(|i| matches!(i, Item::Pair(..)))
+        .map_or(0, |i| i + 1);
+    map.split_at(end)
+}
+
+/// The node of `key` in `map` and the comment texts right in front of it.
+fn entry<'a>(map: &'a [Item], key: &str) -> Option<(Vec<&'a str>, &'a Node)> {
+    let mut comments = Vec::new();
+    for item in map {
+        match item {
+            Item::Comment(c) => comments.push(c.as_str()),
+            Item::Pair(k, node) if k == key => return Some((comments, node)),
+            Item::Pair(..) => comments.clear(),
+        }
+    }
+    None
+}
+
+fn pair_count(map: &[Item]) -> usize {
+    map.iter().filter(|i| matches!(i, Item::Pair(..))).count()
+}
+
+/// The new comment texts for the comment lines met next, in reading order.
+struct Slots<'a> {
+    texts: std::vec::IntoIter<&'a str>,
+}
+
+impl<'a> Slots<'a> {
+    fn new(texts: Vec<&'a str>) -> Slots<'a> {
+        Slots {
+            texts: texts.into_iter(),
+        }
+    }
+
+    fn of(items: &'a [Item]) -> Slots<'a> {
+        Slots::new(
+            items
+                .iter()
+                .filter_map(|i| match i {
+                    Item::Comment(c) => Some(c.as_str()),
+                    Item::Pair(..) => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// Every text used: the tree had as many comments as the source.
+    fn done(mut self) -> Option<()> {
+        self.texts.next().is_none().then_some(())
+    }
+}
+
+/// `raw` with the text after each comment's `#` replaced by the next slot; `None` inside
+/// when it holds no comment (nothing to change), `None` outside when the slots run out.
+fn rewrite_raw(raw: Option<&RawString>, slots: &mut Slots) -> Option<Option<String>> {
+    let Some(text) = raw.and_then(RawString::as_str) else {
+        return Some(None);
+    };
+    if !text.contains('#') {
+        return Some(None);
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        match line.trim_start().strip_prefix('#') {
+            Some(rest) => {
+                let ending = &rest[rest.trim_end_matches(['\r', '\n']).len()..];
+                out.push_str(&line[..indent]);
+                out.push('#');
+                out.push_str(slots.texts.next()?);
+                out.push_str(ending);
+            }
+            None => out.push_str(line),
+        }
+    }
+    Some(Some(out))
+}
+
+/// Rewrites the comments of a decor (prefix, then suffix, as they are read).
+fn decor(d: &mut Decor, slots: &mut Slots) -> Option<()> {
+    if let Some(p) = rewrite_raw(d.prefix(), slots)? {
+        d.set_prefix(p);
+    }
+    if let Some(s) = rewrite_raw(d.suffix(), slots)? {
+        d.set_suffix(s);
+    }
+    Some(())
+}
+
+fn table(t: &mut Table, map: &[Item]) -> Option<()> {
+    let present = t.iter().filter(|(_, item)| !item.is_none()).count();
+    if present != pair_count(map) {
+        return None;
+    }
+    for (mut key, item) in t.iter_mut() {
+        if item.is_none() {
+            continue;
+        }
+        let (comments, node) = entry(map, key.get())?;
+        let mut slots = Slots::new(comments);
+        if let toml_edit::Item::ArrayOfTables(aot) = item {
+            // The comments in front of `[[k]]` are the list's first elements (see
+            // `canonical_order`), followed by each table's own.
+            let Node::List(list) = node else { return None };
+            let mut elements = Elements::new(list);
+            let mut key_slots = elements.comments(key_comment_count(&key))?;
+            decor(key.leaf_decor_mut(), &mut key_slots)?;
+            decor(key.dotted_decor_mut(), &mut key_slots)?;
+            key_slots.done()?;
+            array_of_tables(aot, &mut elements)?;
+            elements.done()?;
+        } else {
+            decor(key.leaf_decor_mut(), &mut slots)?;
+            decor(key.dotted_decor_mut(), &mut slots)?;
+            match item {
+                toml_edit::Item::Value(v) => value(v, node, &mut slots, true)?,
+                toml_edit::Item::Table(sub) => {
+                    decor(sub.decor_mut(), &mut slots)?;
+                    let Node::Map(m) = node else { return None };
+                    let (pairs, closing) = split_closing(m);
+                    if !closing.is_empty() {
+                        return None;
+                    }
+                    table(sub, pairs)?;
+                }
+                _ => return None,
+            }
+        }
+        slots.done()?;
+    }
+    Some(())
+}
+
+/// How many comment lines the decor of a key holds.
+fn key_comment_count(key: &toml_edit::KeyMut) -> usize {
+    comment_lines(key.leaf_decor()) + comment_lines(key.dotted_decor())
+}
+
+fn array_of_tables(aot: &mut ArrayOfTables, elements: &mut Elements) -> Option<()> {
+    for sub in aot.iter_mut() {
+        let mut before = elements.comments(comment_lines(sub.decor()))?;
+        decor(sub.decor_mut(), &mut before)?;
+        before.done()?;
+        let Node::Map(m) = elements.next()? else {
+            return None;
+        };
+        let (pairs, closing) = split_closing(m);
+        if !closing.is_empty() {
+            return None;
+        }
+        table(sub, pairs)?;
+    }
+    Some(())
+}
+
+/// How many comment lines a decor holds.
+fn comment_lines(d: &Decor) -> usize {
+    raw_comment_lines(d.prefix()) + raw_comment_lines(d.suffix())
+}
+
+/// How many comment lines a stretch of whitespace and comments holds.
+fn raw_comment_lines(raw: Option<&RawString>) -> usize {
+    raw.and_then(RawString::as_str)
+        .unwrap_or("")
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .count()
+}
+
+/// A list's elements taken in order: comments (read from decor) and values.
+struct Elements<'a> {
+    items: &'a [Node],
+    at: usize,
+}
+
+impl<'a> Elements<'a> {
+    fn new(items: &'a [Node]) -> Elements<'a> {
+        Elements { items, at: 0 }
+    }
+
+    /// The next `n` elements, which must be comments.
+    fn comments(&mut self, n: usize) -> Option<Slots<'a>> {
+        let taken = self.items.get(self.at..self.at + n)?;
+        self.at += n;
+        taken
+            .iter()
+            .map(super::as_comment)
+            .collect::<Option<Vec<_>>>()
+            .map(Slots::new)
+    }
+
+    fn next(&mut self) -> Option<&'a Node> {
+        let node = self.items.get(self.at)?;
+        self.at += 1;
+        Some(node)
+    }
+
+    fn done(&self) -> Option<()> {
+        (self.at == self.items.len()).then_some(())
+    }
+}
+
+/// A value and its decor; `key_value` when it is the value of a key in a table (not inside an
+/// array or inline table).
+fn value(v: &mut Value, node: &Node, slots: &mut Slots, key_value: bool) -> Option<()> {
+    decor(v.decor_mut(), slots)?;
+    match (v, node) {
+        (Value::Array(a), Node::List(list)) => array(a, list),
+        (Value::InlineTable(t), Node::Map(m)) => inline_table(t, m),
+        (Value::Array(_) | Value::InlineTable(_), _) => None,
+        (v, Node::Scalar(s)) => scalar(v, s, key_value),
+        _ => None,
+    }
+}
+
+/// Replaces a scalar whose value changed, spelled as the fixed layout spells it (one that did
+/// not change keeps its spelling: `0x1F`, `'literal'`), keeping its decor.
+fn scalar(v: &mut Value, new: &Scalar, key_value: bool) -> Option<()> {
+    if load::value(v, &mut Vec::new()) == Node::Scalar(new.clone()) {
+        return Some(());
+    }
+    let mut replacement: Value = emit::scalar_text(new, key_value)?.parse().ok()?;
+    *replacement.decor_mut() = v.decor().clone();
+    *v = replacement;
+    Some(())
+}
+
+fn array(a: &mut Array, list: &[Node]) -> Option<()> {
+    let mut elements = Elements::new(list);
+    for v in a.iter_mut() {
+        let mut slots = elements.comments(comment_lines(v.decor()))?;
+        let node = elements.next()?;
+        value(v, node, &mut slots, false)?;
+        slots.done()?;
+    }
+    let mut slots = elements.comments(raw_comment_lines(Some(a.trailing())))?;
+    if let Some(text) = rewrite_raw(Some(a.trailing()), &mut slots)? {
+        a.set_trailing(text);
+    }
+    slots.done()?;
+    elements.done()
+}
+
+fn inline_table(t: &mut InlineTable, map: &Map) -> Option<()> {
+    let (pairs, closing) = split_closing(map);
+    if t.len() != pair_count(pairs) {
+        return None;
+    }
+    for (mut key, v) in t.iter_mut() {
+        let (comments, node) = entry(pairs, key.get())?;
+        let mut slots = Slots::new(comments);
+        decor(key.leaf_decor_mut(), &mut slots)?;
+        decor(key.dotted_decor_mut(), &mut slots)?;
+        value(v, node, &mut slots, false)?;
+        slots.done()?;
+    }
+    let mut slots = Slots::of(closing);
+    if let Some(text) = rewrite_raw(Some(t.trailing()), &mut slots)? {
+        t.set_trailing(text);
+    }
+    slots.done()
+}

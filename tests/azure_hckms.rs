@@ -1,0 +1,716 @@
+//! Azure Key Vault and HuaweiCloud KMS master keys against the emulators of
+//! `tests/emulators/` (real RSA-OAEP-256 and AES-GCM, real token and signature checks).
+//!
+//! Azure only exists at fixed https names, so its emulator runs with `--tls-proxy`: `secret`
+//! reaches `https://myvault.vault.azure.net` and `https://login.microsoftonline.com` through
+//! `HTTPS_PROXY`, trusting the emulator's fresh CA through `SSL_CERT_FILE` — the production code
+//! path. HuaweiCloud's emulator is reached through sops' own endpoint override
+//! `HUAWEICLOUD_SDK_REGION_KMS_<REGION>`. sops 3.11 cannot be pointed at either, so the
+//! metadata layout is pinned against sops' source (KEY-SERVICES.md §3/§4) and checked both
+//! ways with the real sops: it reads files `secret` wrote, and `secret` opens sops-written
+//! files that got an Azure or HuaweiCloud entry by hand.
+
+mod common;
+
+use assert_cmd::Command;
+use common::emulator::Emulator;
+use common::{key, stdout_of, Sandbox, AGE1};
+use std::path::{Path, PathBuf};
+
+const VAULT: &str = "https://myvault.vault.azure.net";
+const HC_REGION_VAR: &str = "HUAWEICLOUD_SDK_REGION_KMS_CN_NORTH_4";
+const HC_UUID: &str = "0d0466b0-e727-4d9c-b35d-f84bb474a37f";
+const PLAIN: &str = "db:\n    password: hunter2\n    port: 5432\n";
+
+/// Variables of the developer's environment that would change credentials or routes.
+const CLOUD_VARS: &[&str] = &[
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_USERNAME",
+    "AZURE_PASSWORD",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_TOKEN_CREDENTIALS",
+    "AZURE_AUTHORITY_HOST",
+    "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "SOPS_AZURE_KEYVAULT_URLS",
+    "HUAWEICLOUD_SDK_AK",
+    "HUAWEICLOUD_SDK_SK",
+    "HUAWEICLOUD_SDK_PROJECT_ID",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+    "SOPS_HUAWEICLOUD_KMS_IDS",
+    "SSL_CERT_DIR",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+fn hc_key() -> String {
+    format!("cn-north-4:{HC_UUID}")
+}
+
+/// The Azure emulator with its CA file.
+struct Azure {
+    emu: Emulator,
+    _dir: tempfile::TempDir,
+    ca: PathBuf,
+}
+
+impl Azure {
+    fn start(extra: &[&str]) -> Azure {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let mut args = vec!["--tls-proxy", ca.to_str().unwrap()];
+        args.extend(extra);
+        Azure {
+            emu: Emulator::start("azurekv", &args),
+            _dir: dir,
+            ca,
+        }
+    }
+
+    /// Routes https through the emulator, with its CA and no credentials.
+    fn route(&self, cmd: &mut Command) {
+        let proxy = self.emu.url();
+        cmd.env("HTTPS_PROXY", &proxy)
+            .env("https_proxy", &proxy)
+            .env("NO_PROXY", "")
+            .env("no_proxy", "")
+            .env("SSL_CERT_FILE", &self.ca);
+    }
+
+    /// Routes plus the service principal the emulator knows (`secret` may be wrong on purpose).
+    fn with_secret(&self, cmd: &mut Command, secret: &str) {
+        self.route(cmd);
+        cmd.env("AZURE_TENANT_ID", "tenant-1")
+            .env("AZURE_CLIENT_ID", "client-1")
+            .env("AZURE_CLIENT_SECRET", secret);
+    }
+
+    /// What the vault's encrypt would give for `data`: (current version, enc).
+    fn wrap_by_hand(&self, data: &[u8]) -> (String, String) {
+        use base64::Engine as _;
+        let data = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data);
+        let (status, answer) = self
+            .emu
+            .request("POST", "/_test/encrypt/sops-key", &[], &data);
+        assert_eq!(status, 200, "{answer}");
+        let field = |name: &str| {
+            answer
+                .split(&format!("\"{name}\": \""))
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .unwrap_or_else(|| panic!("no {name} in {answer}"))
+                .to_string()
+        };
+        (field("version"), field("enc"))
+    }
+}
+
+fn start_hckms(extra: &[&str]) -> Emulator {
+    Emulator::start("hckms", extra)
+}
+
+/// The HuaweiCloud endpoint override and the emulator's default credentials.
+fn hc_route(cmd: &mut Command, emu: &Emulator, sk: &str) {
+    cmd.env(HC_REGION_VAR, emu.url())
+        .env("HUAWEICLOUD_SDK_AK", "AK-TEST")
+        .env("HUAWEICLOUD_SDK_SK", sk)
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", "proj123");
+}
+
+fn secret(sb: &Sandbox) -> Command {
+    let mut cmd = sb.secret();
+    for v in CLOUD_VARS {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
+/// Exit code and stderr of a command that must fail.
+fn failure(cmd: &mut Command) -> (i32, String) {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success(), "unexpectedly succeeded");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The `sops:` block's top-level keys, in order.
+fn metadata_keys(yaml: &str) -> Vec<String> {
+    let block = yaml.split("\nsops:\n").nth(1).expect("a sops block");
+    block
+        .lines()
+        .filter(|l| l.starts_with("    ") && !l.starts_with("     ") && !l.starts_with("    -"))
+        .filter_map(|l| l.trim().split(':').next().map(str::to_string))
+        .collect()
+}
+
+/// The `sops:` block lists `cloud` entries, then age and the usual fields, in sops' order.
+fn assert_key_entries(yaml: &str, cloud: &[&str]) {
+    let mut expected: Vec<&str> = cloud.to_vec();
+    expected.extend([
+        "age",
+        "lastmodified",
+        "mac",
+        "unencrypted_suffix",
+        "version",
+    ]);
+    assert_eq!(metadata_keys(yaml), expected);
+}
+
+/// The fields of the first list entry under `sops.<field>`, in order, with their values.
+fn entry(yaml: &str, field: &str) -> Vec<(String, String)> {
+    let block = yaml
+        .split(&format!("\n    {field}:\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {field} in\n{yaml}"));
+    let mut out = Vec::new();
+    for (i, line) in block.lines().enumerate() {
+        let body = match (
+            i,
+            line.strip_prefix("        - "),
+            line.strip_prefix("          "),
+        ) {
+            (0, Some(b), _) => b,
+            (_, None, Some(b)) if i > 0 => b,
+            _ => break,
+        };
+        let (k, v) = body.split_once(": ").unwrap();
+        out.push((k.to_string(), v.trim_matches('"').to_string()));
+    }
+    out
+}
+
+fn names(fields: &[(String, String)]) -> Vec<&str> {
+    fields.iter().map(|(k, _)| k.as_str()).collect()
+}
+
+fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    &fields.iter().find(|(k, _)| k == name).unwrap().1
+}
+
+/// The data key of a sops file made for AGE1, opened with the `age` CLI.
+fn data_key_of(yaml: &str) -> Vec<u8> {
+    let armored: String = yaml
+        .split("enc: |\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("            "))
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    let mut age = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(key("age1.txt"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the age CLI is installed");
+    use std::io::Write as _;
+    age.stdin
+        .take()
+        .unwrap()
+        .write_all(armored.as_bytes())
+        .unwrap();
+    let out = age.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout.len(), 32);
+    out.stdout
+}
+
+/// Inserts a hand-written single-group entry before sops' `age:` entry.
+fn insert_entry(yaml: &str, field: &str, fields: &[(&str, &str)]) -> String {
+    let mut block = format!("    {field}:\n");
+    for (i, (k, v)) in fields.iter().enumerate() {
+        let lead = if i == 0 { "        - " } else { "          " };
+        let v = if *k == "created_at" {
+            format!("\"{v}\"")
+        } else {
+            v.to_string()
+        };
+        block.push_str(&format!("{lead}{k}: {v}\n"));
+    }
+    yaml.replacen("    age:\n", &format!("{block}    age:\n"), 1)
+}
+
+fn decrypted(cmd: &mut Command, file: &Path) -> String {
+    String::from_utf8(stdout_of(cmd.arg("decrypt").arg(file))).unwrap()
+}
+
+#[test]
+fn azure_round_trip_resolves_the_version_and_writes_sops_layout() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    az.with_secret(&mut enc, "s3cret");
+    let out = stdout_of(
+        enc.args(["encrypt", "--age", AGE1, "--azure-kv"])
+            .arg(format!("{VAULT}/keys/sops-key"))
+            .arg(&plain),
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert_key_entries(&text, &["azure_kv"]);
+    let az_entry = entry(&text, "azure_kv");
+    assert_eq!(
+        names(&az_entry),
+        ["vault_url", "name", "version", "created_at", "enc"]
+    );
+    assert_eq!(value(&az_entry, "vault_url"), VAULT);
+    assert_eq!(value(&az_entry, "name"), "sops-key");
+    let (version, _) = az.wrap_by_hand(b"x");
+    assert_eq!(
+        value(&az_entry, "version"),
+        version,
+        "the current version is recorded"
+    );
+    let enc_text = value(&az_entry, "enc");
+    assert_eq!(
+        enc_text.len(),
+        342,
+        "2048-bit RSA, base64url without padding"
+    );
+    assert!(enc_text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    let file = sb.write("app.enc.yaml", &text);
+
+    // Azure alone opens it (no age identity here)...
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "s3cret");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    // ...and the real sops reads the file (through its age key).
+    assert_eq!(sb.sops_decrypt(&file), PLAIN);
+}
+
+#[test]
+fn azure_wrong_secret_fails_clearly_with_exit_128() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    az.with_secret(&mut enc, "s3cret");
+    let url = format!("{VAULT}/keys/sops-key");
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--azure-kv", &url]).arg(&plain)),
+    );
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "wr0ng-secret-value");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(
+        err.contains("AADSTS7000215: Invalid client secret provided"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{url}/")), "names the key: {err}");
+    assert!(!err.contains("wr0ng-secret-value"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // Encrypting with the wrong secret writes nothing and exits 1.
+    let mut enc = secret(&sb);
+    az.with_secret(&mut enc, "wr0ng-secret-value");
+    let (code, err) = failure(enc.args(["encrypt", "-i", "--azure-kv", &url]).arg(&plain));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(std::fs::read_to_string(&plain).unwrap(), PLAIN);
+}
+
+#[test]
+fn azure_survives_throttling_and_server_errors() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    az.with_secret(&mut enc, "s3cret");
+    enc.env("SOPS_AZURE_KEYVAULT_URLS", format!("{VAULT}/keys/sops-key"));
+    let file = sb.write("app.enc.yaml", stdout_of(enc.arg("encrypt").arg(&plain)));
+    az.emu.reset();
+    az.emu.fail_next(429, 2);
+    az.emu.fail_next(503, 1);
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "s3cret");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    // Challenge, token, decrypt, plus the three failed attempts.
+    assert_eq!(az.emu.requests(), 6);
+}
+
+#[test]
+fn azure_entry_added_by_hand_to_a_sops_file_decrypts() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&[]);
+    let made = sb.sops_file("app.yaml", PLAIN);
+    let yaml = std::fs::read_to_string(&made).unwrap();
+    let (version, enc) = az.wrap_by_hand(&data_key_of(&yaml));
+    let yaml = insert_entry(
+        &yaml,
+        "azure_kv",
+        &[
+            ("vault_url", VAULT),
+            ("name", "sops-key"),
+            ("version", &version),
+            ("created_at", "2026-12-02T02:04:09Z"),
+            ("enc", &enc),
+        ],
+    );
+    let file = sb.write("app.yaml", &yaml);
+    assert_eq!(sb.sops_decrypt(&file), PLAIN, "sops accepts the entry");
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "s3cret");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+}
+
+#[test]
+fn azure_cli_managed_and_workload_identity_credentials() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&["--static-token", "cli-token", "--assertion", "fed-jwt"]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let url = format!("{VAULT}/keys/sops-key");
+    // A fake `az` that logs its arguments and prints the token the vault accepts.
+    let bin = sb.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = sb.path().join("az.log");
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> '{}'\necho '{{\"accessToken\": \"cli-token\", \"expiresOn\": \"2099-01-01 00:00:00.000000\"}}'\n",
+        log.display()
+    );
+    let az_bin = bin.join("az");
+    std::fs::write(&az_bin, script).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&az_bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut enc = secret(&sb);
+    az.route(&mut enc);
+    enc.env("PATH", &path).env("AZURE_TOKEN_CREDENTIALS", "dev");
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--azure-kv", &url]).arg(&plain)),
+    );
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains(
+            "account get-access-token -o json --resource https://vault.azure.net --tenant tenant-1"
+        ),
+        "{logged}"
+    );
+
+    // Managed identity, with IMDS moved to the emulator (as azidentity allows).
+    let mut dec = secret(&sb);
+    az.route(&mut dec);
+    dec.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", az.emu.url())
+        .env("AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+
+    let token_file = sb.write("federated-token", "fed-jwt\n");
+    let mut dec = secret(&sb);
+    az.route(&mut dec);
+    dec.env("AZURE_TENANT_ID", "tenant-1")
+        .env("AZURE_CLIENT_ID", "client-1")
+        .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
+        .env("AZURE_TOKEN_CREDENTIALS", "WorkloadIdentityCredential");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+}
+
+#[test]
+fn azure_keys_in_rules_rotate_and_groups() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&[]);
+    let url = format!("{VAULT}/keys/sops-key");
+    sb.write(
+        ".sops.yaml",
+        format!("creation_rules:\n  - azure_keyvault: {url}\n    age: {AGE1}\n"),
+    );
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    az.with_secret(&mut enc, "s3cret");
+    let file = sb.write("app.enc.yaml", stdout_of(enc.arg("encrypt").arg(&plain)));
+    let text = std::fs::read_to_string(&file).unwrap();
+    let version = value(&entry(&text, "azure_kv"), "version").to_string();
+
+    // rotate --rm-azure-kv with the versionless URL removes the key (resolved like sops)...
+    let mut rot = secret(&sb);
+    az.with_secret(&mut rot, "s3cret");
+    stdout_of(
+        rot.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["rotate", "-i", "--rm-azure-kv", &url])
+            .arg(&file),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("azure_kv"), "{text}");
+    // ...and --add-azure-kv with the full URL puts it back.
+    let mut rot = secret(&sb);
+    az.with_secret(&mut rot, "s3cret");
+    stdout_of(
+        rot.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args([
+                "rotate",
+                "-i",
+                "--add-azure-kv",
+                &format!("{url}/{version}"),
+            ])
+            .arg(&file),
+    );
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "s3cret");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+
+    // groups add --azure-kv: a second group, opened by Azure while age opens the first.
+    let mut add = secret(&sb);
+    az.with_secret(&mut add, "s3cret");
+    stdout_of(
+        add.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["groups", "add", "-i", "-f"])
+            .arg(&file)
+            .args(["--azure-kv", &url]),
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("key_groups:"), "{text}");
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "s3cret");
+    dec.env("SOPS_AGE_KEY_FILE", key("age1.txt"));
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+}
+
+#[test]
+fn azure_urls_are_checked_before_any_request() {
+    let sb = Sandbox::new();
+    let plain = sb.write("app.yaml", PLAIN);
+    for bad in [
+        "http://myvault.vault.azure.net/keys/k/1",
+        "https://myvault.vault.azure.net/Keys/k/1",
+        "https://myvault.vault.azure.net/keys/k/1/",
+    ] {
+        let (code, err) = failure(secret(&sb).args(["encrypt", "--azure-kv", bad]).arg(&plain));
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(&format!("could not parse {bad:?}")), "{err}");
+    }
+}
+
+#[test]
+fn hckms_round_trip_signed_requests_and_layout() {
+    let sb = Sandbox::new();
+    // Temporary credentials: the security token is sent and signed.
+    let hc = start_hckms(&["--token", "sts-token"]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    hc_route(&mut enc, &hc, "SK-TEST");
+    enc.env("SOPS_HUAWEICLOUD_KMS_IDS", hc_key())
+        .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
+    let out = stdout_of(enc.args(["encrypt", "--age", AGE1]).arg(&plain));
+    let text = String::from_utf8(out).unwrap();
+    assert_key_entries(&text, &["hckms"]);
+    let e = entry(&text, "hckms");
+    assert_eq!(names(&e), ["key_id", "created_at", "enc"]);
+    assert_eq!(value(&e, "key_id"), hc_key());
+    assert!(
+        value(&e, "enc").ends_with(HC_UUID),
+        "the server's cipher_text verbatim"
+    );
+    let file = sb.write("app.enc.yaml", &text);
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "without the token: {err}");
+    assert!(err.contains("security token"), "{err}");
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    dec.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    assert_eq!(sb.sops_decrypt(&file), PLAIN, "sops reads the file");
+
+    // Credentials from ~/.huaweicloud/credentials, with a decryption order naming hckms.
+    std::fs::create_dir(sb.path().join(".huaweicloud")).unwrap();
+    sb.write(
+        ".huaweicloud/credentials",
+        "[basic]\nak = AK-TEST\nsk = SK-TEST\nproject_id = proj123\nsecurity_token = sts-token\n",
+    );
+    let mut dec = secret(&sb);
+    dec.env(HC_REGION_VAR, hc.url())
+        .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .args(["--decryption-order", "hckms,age"]);
+    hc.reset();
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    assert_eq!(hc.requests(), 1, "hckms tried first");
+}
+
+#[test]
+fn hckms_wrong_secret_key_fails_clearly_with_exit_128() {
+    let sb = Sandbox::new();
+    let hc = start_hckms(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    hc_route(&mut enc, &hc, "SK-TEST");
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--hckms", &hc_key()]).arg(&plain)),
+    );
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "wr0ng-sk-value");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("verify aksk signature fail"), "{err}");
+    assert!(err.contains(&hc_key()), "names the key: {err}");
+    assert!(!err.contains("wr0ng-sk-value"), "{err}");
+
+    let mut dec = secret(&sb);
+    dec.env(HC_REGION_VAR, hc.url());
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("no HuaweiCloud credentials"), "{err}");
+}
+
+#[test]
+fn hckms_survives_throttling_and_server_errors() {
+    let sb = Sandbox::new();
+    let hc = start_hckms(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    hc.fail_next(429, 1);
+    hc.fail_next(503, 2);
+    let mut enc = secret(&sb);
+    hc_route(&mut enc, &hc, "SK-TEST");
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--hckms", &hc_key()]).arg(&plain)),
+    );
+    assert_eq!(hc.requests(), 4);
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+}
+
+#[test]
+fn hckms_entry_added_by_hand_to_a_sops_file_decrypts() {
+    let sb = Sandbox::new();
+    let hc = start_hckms(&[]);
+    let made = sb.sops_file("app.yaml", PLAIN);
+    let yaml = std::fs::read_to_string(&made).unwrap();
+    use base64::Engine as _;
+    let plain_text = base64::engine::general_purpose::STANDARD.encode(data_key_of(&yaml));
+    let (status, cipher) = hc.request(
+        "POST",
+        &format!("/_test/encrypt/{HC_UUID}"),
+        &[],
+        &plain_text,
+    );
+    assert_eq!(status, 200, "{cipher}");
+    let yaml = insert_entry(
+        &yaml,
+        "hckms",
+        &[
+            ("key_id", &hc_key()),
+            ("created_at", "2026-12-02T02:04:09Z"),
+            ("enc", &cipher),
+        ],
+    );
+    let file = sb.write("app.yaml", &yaml);
+    assert_eq!(sb.sops_decrypt(&file), PLAIN, "sops accepts the entry");
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+}
+
+#[test]
+fn hckms_rules_rotate_and_bad_ids() {
+    let sb = Sandbox::new();
+    let hc = start_hckms(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    sb.write(
+        ".sops.yaml",
+        format!(
+            "creation_rules:\n  - hckms:\n      - {}\n    age: {AGE1}\n",
+            hc_key()
+        ),
+    );
+    let mut enc = secret(&sb);
+    hc_route(&mut enc, &hc, "SK-TEST");
+    let file = sb.write("app.enc.yaml", stdout_of(enc.arg("encrypt").arg(&plain)));
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("    hckms:\n"));
+    let mut rot = secret(&sb);
+    hc_route(&mut rot, &hc, "SK-TEST");
+    stdout_of(
+        rot.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["rotate", "-i", "--rm-hckms", &hc_key()])
+            .arg(&file),
+    );
+    assert!(!std::fs::read_to_string(&file).unwrap().contains("hckms"));
+    // updatekeys brings the rule's key back (same data key), and it opens the file alone.
+    let mut upd = secret(&sb);
+    hc_route(&mut upd, &hc, "SK-TEST");
+    stdout_of(
+        upd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["updatekeys", "-y"])
+            .arg(&file),
+    );
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("    hckms:\n"));
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+
+    // A string where sops wants a list, an id without region, an unknown region.
+    sb.write(
+        ".sops.yaml",
+        format!("creation_rules:\n  - hckms: {}\n", hc_key()),
+    );
+    let (code, err) = failure(secret(&sb).arg("encrypt").arg(&plain));
+    assert_eq!(code, 1);
+    assert!(err.contains("hckms must be a list"), "{err}");
+    std::fs::remove_file(sb.path().join(".sops.yaml")).unwrap();
+    let (code, err) = failure(
+        secret(&sb)
+            .args(["encrypt", "--hckms", HC_UUID])
+            .arg(&plain),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("invalid key ID format"), "{err}");
+    let mut enc = secret(&sb);
+    hc_route(&mut enc, &hc, "SK-TEST");
+    let (code, err) = failure(
+        enc.args(["encrypt", "--hckms", &format!("xx-nowhere-1:{HC_UUID}")])
+            .arg(&plain),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown region \"xx-nowhere-1\""), "{err}");
+}
+
+#[test]
+fn one_file_with_every_new_key_type_has_sops_order() {
+    let sb = Sandbox::new();
+    let az = Azure::start(&[]);
+    let hc = start_hckms(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let mut enc = secret(&sb);
+    az.with_secret(&mut enc, "s3cret");
+    hc_route(&mut enc, &hc, "SK-TEST");
+    let out = stdout_of(
+        enc.args(["encrypt", "--age", AGE1, "--hckms", &hc_key(), "--azure-kv"])
+            .arg(format!("{VAULT}/keys/sops-key"))
+            .arg(&plain),
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert_key_entries(&text, &["hckms", "azure_kv"]);
+    let file = sb.write("app.enc.yaml", &text);
+    // Decryption order: Azure first, HuaweiCloud never asked.
+    let mut dec = secret(&sb);
+    az.with_secret(&mut dec, "s3cret");
+    hc_route(&mut dec, &hc, "SK-TEST");
+    hc.reset();
+    assert_eq!(
+        decrypted(dec.args(["--decryption-order", "azure_kv,hckms"]), &file),
+        PLAIN
+    );
+    assert_eq!(hc.requests(), 0);
+}
