@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PLAIN: &str = r#"{"user":"alice","password":"hunter2"}"#;
@@ -59,20 +59,19 @@ impl Hostile {
 
     /// Starts `secret edit FILE` with an editor script that runs `setup`, says it is ready,
     /// then runs `body`; returns once it is ready.
-    fn start_edit(&self, file: &Path, setup: &str, body: &str) -> Child {
+    fn start_edit(&self, file: &Path, setup: &str, body: &str) -> Running {
         let ready = self.sb.path().join("ready");
         let ed = self.script(
             "ed.sh",
             &format!("{setup}\ntouch {}\n{body}", ready.display()),
         );
-        let child = self
-            .secret_std()
-            .env("EDITOR", &ed)
-            .arg("edit")
-            .arg(file)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = Running::spawn(
+            self.secret_std()
+                .env("EDITOR", &ed)
+                .arg("edit")
+                .arg(file)
+                .stderr(Stdio::piped()),
+        );
         wait_for(&ready);
         child
     }
@@ -106,17 +105,42 @@ fn wait_for(path: &Path) {
     }
 }
 
-/// Waits for `child` for at most 20 s; kills it and fails if it hangs.
-fn wait_bounded(mut child: Child, what: &str) -> std::process::Output {
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("{what}: hangs");
-        }
-        std::thread::sleep(Duration::from_millis(10));
+/// A process the test started; killed if the test fails before it ended, so that a failing
+/// test leaves nothing running.
+struct Running(Option<Child>);
+
+impl Running {
+    fn spawn(cmd: &mut Command) -> Running {
+        Running(Some(cmd.spawn().unwrap()))
     }
-    child.wait_with_output().unwrap()
+
+    fn id(&self) -> u32 {
+        self.0.as_ref().expect("not waited for yet").id()
+    }
+
+    /// Waits for the process for at most 20 s; kills it and fails if it hangs.
+    fn wait_bounded(mut self, what: &str) -> std::process::Output {
+        let mut child = self.0.take().expect("waited for once");
+        let start = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{what}: hangs");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        child.wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 fn signal(pid: u32, sig: i32) {
@@ -286,29 +310,27 @@ fn hard_links_all_see_the_new_content() {
 fn concurrent_sets_and_rotations_lose_nothing() {
     let t = Hostile::new();
     let file = t.encrypted("app.json", PLAIN);
-    let runs: Vec<Child> = (0..10)
+    let runs: Vec<Running> = (0..10)
         .flat_map(|i| {
-            let set = t
-                .secret_std()
-                .arg("set")
-                .arg(&file)
-                .arg(format!(r#"["k{i}"]"#))
-                .arg(format!(r#""v{i}""#))
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let rotate = t
-                .secret_std()
-                .args(["rotate", "-i"])
-                .arg(&file)
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap();
+            let set = Running::spawn(
+                t.secret_std()
+                    .arg("set")
+                    .arg(&file)
+                    .arg(format!(r#"["k{i}"]"#))
+                    .arg(format!(r#""v{i}""#))
+                    .stderr(Stdio::piped()),
+            );
+            let rotate = Running::spawn(
+                t.secret_std()
+                    .args(["rotate", "-i"])
+                    .arg(&file)
+                    .stderr(Stdio::piped()),
+            );
             [set, rotate]
         })
         .collect();
     for run in runs {
-        let out = wait_bounded(run, "a concurrent run");
+        let out = run.wait_bounded("a concurrent run");
         assert!(
             out.status.success(),
             "{}",
@@ -348,17 +370,16 @@ fn a_busy_file_is_waited_for_then_refused() {
             "is being changed by another secret process",
         ));
     // Waiting: the set runs once the edit has written, and keeps the edit's change.
-    let set = t
-        .secret_std()
-        .arg("set")
-        .arg(&file)
-        .args([r#"["k"]"#, r#""v""#])
-        .spawn()
-        .unwrap();
+    let set = Running::spawn(
+        t.secret_std()
+            .arg("set")
+            .arg(&file)
+            .args([r#"["k"]"#, r#""v""#]),
+    );
     std::thread::sleep(Duration::from_millis(200));
     std::fs::write(&go, "").unwrap();
-    assert!(wait_bounded(edit, "edit").status.success());
-    assert!(wait_bounded(set, "set").status.success());
+    assert!(edit.wait_bounded("edit").status.success());
+    assert!(set.wait_bounded("set").status.success());
     let plain = t.decrypt(&file);
     assert!(
         plain.contains("bob") && plain.contains("\"k\": \"v\""),
@@ -417,18 +438,12 @@ fn sigterm_reaches_the_command_and_what_it_left_running() {
         pids = pids.display(),
         ready = ready.display()
     );
-    let child = t
-        .secret_std()
-        .arg("exec-env")
-        .arg(&file)
-        .arg(&command)
-        .spawn()
-        .unwrap();
+    let child = Running::spawn(t.secret_std().arg("exec-env").arg(&file).arg(&command));
     wait_for(&ready);
     let sleeper = read_pid(&pids);
     assert!(running(sleeper));
     signal(child.id(), libc::SIGTERM);
-    let out = wait_bounded(child, "exec-env");
+    let out = child.wait_bounded("exec-env");
     assert_eq!(out.status.code(), Some(42), "the command's own exit status");
     assert_eq!(std::fs::read_to_string(&record).unwrap(), "TERM\n");
     let start = Instant::now();
@@ -456,7 +471,7 @@ fn sigint_during_edit_keeps_what_the_editor_then_saves() {
         ),
     );
     signal(edit.id(), libc::SIGINT);
-    let out = wait_bounded(edit, "edit");
+    let out = edit.wait_bounded("edit");
     assert!(
         out.status.success(),
         "{}",
@@ -474,14 +489,15 @@ fn plaintext_left_by_a_killed_run_is_removed_by_the_next() {
     let t = Hostile::new();
     let file = t.encrypted("app.json", PLAIN);
     let editor_pid = t.sb.path().join("editor-pid");
-    let mut edit = t.start_edit(
+    let edit = t.start_edit(
         &file,
         &format!("echo $$ > {}", editor_pid.display()),
         "exec sleep 300",
     );
     signal(edit.id(), libc::SIGKILL);
-    edit.wait().unwrap();
+    // The editor holds secret's stderr open: end it before reading that to its end.
     signal(read_pid(&editor_pid) as u32, libc::SIGKILL);
+    edit.wait_bounded("the killed edit");
     let left = entries(&t.runtime);
     assert_eq!(left.len(), 1, "the killed edit's directory");
     let dir = t.runtime.join(&left[0]);
@@ -503,15 +519,14 @@ fn plaintext_left_by_a_killed_run_is_removed_by_the_next() {
 fn exec_file_fifo_opened_twice_gives_the_content_twice() {
     let t = Hostile::new();
     let file = t.encrypted("app.json", PLAIN);
-    let child = t
-        .secret_std()
-        .arg("exec-file")
-        .arg(&file)
-        .arg("cat {}; cat {}")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = wait_bounded(child, "exec-file reading the FIFO twice");
+    let child = Running::spawn(
+        t.secret_std()
+            .arg("exec-file")
+            .arg(&file)
+            .arg("cat {}; cat {}")
+            .stdout(Stdio::piped()),
+    );
+    let out = child.wait_bounded("exec-file reading the FIFO twice");
     assert!(out.status.success());
     let once = t.decrypt(&file);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), once.repeat(2));

@@ -22,6 +22,8 @@ const VAULT_VARS: &[&str] = &[
     "VAULT_CLIENT_TIMEOUT",
     "SOPS_VAULT_URIS",
     "SOPS_HC_VAULT_ALLOWLIST",
+    "NO_PROXY",
+    "no_proxy",
 ];
 
 fn vault() -> Emulator {
@@ -462,4 +464,27 @@ fn https_with_a_ca_file_or_skip_verify_and_sops_agrees() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("could not parse VAULT_SKIP_VERIFY"));
+
+    // HTTPS_PROXY: https requests go through the proxy's tunnel, unless NO_PROXY names the host.
+    let proxy = Emulator::start("proxy", &[]);
+    decrypts_with(
+        secret(&sb)
+            .env("VAULT_CACERT", &ca)
+            .env("HTTPS_PROXY", proxy.url()),
+        &f,
+    );
+    assert_eq!(proxy.requests(), 1);
+    decrypts_with(
+        secret(&sb)
+            .env("VAULT_CACERT", &ca)
+            .env("HTTPS_PROXY", proxy.url())
+            .env("NO_PROXY", "127.0.0.1"),
+        &f,
+    );
+    assert_eq!(proxy.requests(), 1);
+}
+
+fn decrypts_with(cmd: &mut assert_cmd::Command, file: &Path) {
+    let out = stdout_of(cmd.arg("decrypt").arg(file));
+    assert_eq!(String::from_utf8(out).unwrap(), PLAIN);
 }

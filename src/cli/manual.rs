@@ -53,6 +53,34 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "AWS_MAX_ATTEMPTS, AWS_RETRY_MODE",
         "the AWS SDK's retry settings instead of secret's.",
     ),
+    ("SOPS_VAULT_URIS", "default for --hc-vault-transit."),
+    (
+        "SOPS_HC_VAULT_ALLOWLIST",
+        "Vault addresses keys may use: all (default), none, or a comma list of address prefixes.",
+    ),
+    (
+        "VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT, VAULT_SKIP_VERIFY, VAULT_AGENT_ADDR, VAULT_MAX_RETRIES, VAULT_CLIENT_TIMEOUT",
+        "Vault transit: the token (else ~/.vault-token), namespace, TLS, agent address, retries and timeout, as the Vault client reads them.",
+    ),
+    ("SOPS_GCP_KMS_IDS", "default for --gcp-kms."),
+    (
+        "SOPS_GCP_KMS_ENDPOINT, SOPS_GCP_KMS_UNIVERSE_DOMAIN",
+        "another Cloud KMS endpoint, or the universe domain whose endpoint to use.",
+    ),
+    (
+        "GOOGLE_CREDENTIALS, GOOGLE_OAUTH_ACCESS_TOKEN, GOOGLE_APPLICATION_CREDENTIALS",
+        "GCP credentials, in that order (a credentials file or JSON, a bearer token, application default credentials).",
+    ),
+    ("SOPS_AZURE_KEYVAULT_URLS", "default for --azure-kv."),
+    (
+        "AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, AZURE_TOKEN_CREDENTIALS",
+        "Azure credentials: Azure's default chain (client secret, workload identity, managed identity, Azure CLI).",
+    ),
+    ("SOPS_HUAWEICLOUD_KMS_IDS", "default for --hckms."),
+    (
+        "HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_SECURITY_TOKEN",
+        "HuaweiCloud KMS credentials (else ~/.huaweicloud/credentials).",
+    ),
 ];
 
 /// Files secret reads or writes by itself.

@@ -14,7 +14,9 @@
 //!
 //! Retries (bounded, exponential backoff with jitter) cover 408, 429 and 5xx answers other
 //! than 501, timeouts and connection errors; not TLS certificate errors, which a retry cannot
-//! fix. A `Retry-After` in seconds is honoured up to the maximum backoff.
+//! fix. A `Retry-After` in seconds is honoured up to the maximum backoff. No new attempt
+//! starts after the policy's deadline. 307/308 redirects are followed (method, headers and
+//! body kept), at most 5.
 //!
 //! `HTTPS_PROXY` / `NO_PROXY` apply to `https://` URLs (a CONNECT tunnel); plain `http://`
 //! URLs (emulators, Vault dev servers) always go direct.
@@ -31,6 +33,7 @@ use hyper_util::rt::TokioExecutor;
 use rand::Rng as _;
 use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
+use zeroize::Zeroizing;
 
 use crate::error::{Code, Error, Result};
 
@@ -119,13 +122,20 @@ impl Request {
     }
 }
 
-/// A server's answer.
-#[derive(Debug, Clone)]
+/// A server's answer. The body may hold key material (a decrypt's answer): it is wiped when
+/// dropped and left out of `Debug`.
+#[derive(Clone)]
 pub struct Response {
     pub status: u16,
     /// Header names lower-cased, in the order received.
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub body: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {} ({} bytes)", self.status, self.body.len())
+    }
 }
 
 impl Response {
@@ -460,7 +470,8 @@ where
                 text: format!("reading the answer: {e}"),
             })?
             .to_bytes()
-            .to_vec();
+            .to_vec()
+            .into();
         Ok(Response {
             status,
             headers,
@@ -749,6 +760,7 @@ mod tests {
         ]);
         let resp = send(&Request::new(Method::Post, url), &quick()).unwrap();
         assert_eq!((resp.status, resp.body.as_slice()), (200, &b"fine"[..]));
+        assert_eq!(format!("{resp:?}"), "HTTP 200 (4 bytes)");
         assert_eq!(seen.lock().unwrap().len(), 5);
     }
 
@@ -852,7 +864,7 @@ mod tests {
         let (url, seen) = start(vec![Reply::Redirect(307, format!("{target}/v1/x"))]);
         let req = Request::new(Method::Put, format!("{url}/v1/x")).body("payload");
         let resp = send(&req, &quick()).unwrap();
-        assert_eq!(resp.body, b"moved here");
+        assert_eq!(resp.body.as_slice(), b"moved here");
         assert_eq!(seen.lock().unwrap().len(), 1);
         let there = seen_there.lock().unwrap();
         assert_eq!(

@@ -16,16 +16,20 @@ Control endpoints (never counted, never faulted):
                           (count -1: every request from now on)
   GET  /_emulator/requests  {"count": N, "requests": [{"method": ..., "path": ...}, ...]}
   POST /_emulator/reset     forget faults and requests
+
+A service with ``tunnel = True`` (proxy.py) also answers CONNECT as an https proxy.
 """
 
 import argparse
 import datetime
 import importlib
 import ipaddress
-import ssl
 import json
 import os
+import select
+import socket
 import socketserver
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -80,6 +84,20 @@ class State:
                     fault[2] -= 1
                 return fault[0], fault[1]
         return None
+
+
+def pipe(a, b):
+    """Copies bytes both ways between two sockets until either side closes."""
+    sockets = [a, b]
+    while True:
+        ready, _, _ = select.select(sockets, [], [], 30)
+        if not ready:
+            return
+        for s in ready:
+            data = s.recv(65536)
+            if not data:
+                return
+            (b if s is a else a).sendall(data)
 
 
 def make_handler(service, state, authority=None):
@@ -141,15 +159,31 @@ def make_handler(service, state, authority=None):
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = dispatch
 
         def do_CONNECT(self):
-            # --tls-proxy: the tunnel ends here, in TLS for the requested host (tlsproxy.py).
-            if authority is None:
-                return self.reply(405, {"errors": ["not a proxy (start with --tls-proxy)"]})
-            host = self.path.rsplit(":", 1)[0]
+            """A CONNECT: with --tls-proxy the tunnel ends here, in TLS for the requested host
+            (tlsproxy.py); for services with ``tunnel = True`` it is a real proxy's tunnel,
+            counted as a request."""
+            if authority is not None:
+                host = self.path.rsplit(":", 1)[0]
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                self.connection = authority.context(host).wrap_socket(self.connection, server_side=True)
+                self.rfile = self.connection.makefile("rb", -1)
+                self.wfile = socketserver._SocketWriter(self.connection)
+                return
+            if not getattr(service, "tunnel", False):
+                return self.reply(405, {"errors": ["not a proxy"]})
+            with state.lock:
+                state.seen.append({"method": "CONNECT", "path": self.path})
+            host, _, port = self.path.rpartition(":")
+            try:
+                upstream = socket.create_connection((host, int(port)), timeout=10)
+            except OSError:
+                return self.reply(502, {"errors": ["cannot reach " + self.path]})
             self.send_response(200, "Connection established")
             self.end_headers()
-            self.connection = authority.context(host).wrap_socket(self.connection, server_side=True)
-            self.rfile = self.connection.makefile("rb", -1)
-            self.wfile = socketserver._SocketWriter(self.connection)
+            self.wfile.flush()
+            self.close_connection = True
+            pipe(self.connection, upstream)
 
     return Handler
 

@@ -474,7 +474,7 @@ mod tests {
         let resp = Response {
             status: 401,
             headers: Vec::new(),
-            body: br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"}"#.to_vec(),
+            body: br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x"}"#.to_vec().into(),
         };
         assert_eq!(
             token_from(&resp, "access_token").unwrap_err(),
@@ -483,7 +483,7 @@ mod tests {
         let ok = Response {
             status: 200,
             headers: Vec::new(),
-            body: br#"{"access_token":"tok","expires_in":3599}"#.to_vec(),
+            body: br#"{"access_token":"tok","expires_in":3599}"#.to_vec().into(),
         };
         assert_eq!(token_from(&ok, "access_token").unwrap().as_str(), "tok");
     }

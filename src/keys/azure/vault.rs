@@ -277,7 +277,9 @@ mod tests {
         let resp = Response {
             status: 403,
             headers: Vec::new(),
-            body: br#"{"error":{"code":"Forbidden","message":"no encrypt permission"}}"#.to_vec(),
+            body: br#"{"error":{"code":"Forbidden","message":"no encrypt permission"}}"#
+                .to_vec()
+                .into(),
         };
         assert_eq!(
             service_message(&resp),
@@ -286,7 +288,7 @@ mod tests {
         let resp = Response {
             status: 502,
             headers: Vec::new(),
-            body: b"bad gateway".to_vec(),
+            body: b"bad gateway".to_vec().into(),
         };
         assert_eq!(service_message(&resp), "HTTP 502: bad gateway");
     }
