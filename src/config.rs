@@ -116,18 +116,41 @@ pub struct Config {
     pub stores: StoreOptions,
 }
 
-/// Finds `.sops.yaml` from `start` upwards, as sops does from the working directory.
-pub fn find(start: &Path) -> Option<PathBuf> {
+/// The name sops refuses, with a warning, when it meets it while searching for the config.
+pub const ALTERNATE_CONFIG_NAME: &str = ".sops.yml";
+
+/// Finds `.sops.yaml` from `start` upwards, as sops does from the working directory. The
+/// second value is sops' warning when a `.sops.yml` was passed on the way (it is never used),
+/// naming files relative to `start` as sops does.
+pub fn find(start: &Path) -> (Option<PathBuf>, Option<String>) {
     let mut dir = Some(start);
-    for _ in 0..MAX_DEPTH {
-        let d = dir?;
+    let mut alternate: Option<String> = None;
+    for depth in 0..MAX_DEPTH {
+        let Some(d) = dir else { break };
+        let shown = |name: &str| format!("{}{name}", "../".repeat(depth));
         let candidate = d.join(CONFIG_NAME);
         if candidate.is_file() {
-            return Some(candidate);
+            let warning = alternate.map(|alt| {
+                format!(
+                    "ignoring {alt:?} when searching for config file; the config file must be \
+                     called {CONFIG_NAME:?}; using {:?} instead",
+                    shown(CONFIG_NAME)
+                )
+            });
+            return (Some(candidate), warning);
+        }
+        if alternate.is_none() && d.join(ALTERNATE_CONFIG_NAME).is_file() {
+            alternate = Some(shown(ALTERNATE_CONFIG_NAME));
         }
         dir = d.parent();
     }
-    None
+    let warning = alternate.map(|alt| {
+        format!(
+            "ignoring {alt:?} when searching for config file; the config file must be called \
+             {CONFIG_NAME:?}"
+        )
+    });
+    (None, warning)
 }
 
 /// Makes `path` absolute against `cwd` and removes `.`/`..` lexically (Go's `filepath.Abs`).
@@ -631,6 +654,31 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_sops_yml_on_the_way_is_ignored_with_sops_warning() {
+        let root = tempfile::tempdir().unwrap();
+        let sub = root.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join(ALTERNATE_CONFIG_NAME), "creation_rules: []\n").unwrap();
+        let (found, warning) = find(&sub);
+        assert_eq!(found, None);
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "ignoring \".sops.yml\" when searching for config file; the config file must \
+                 be called \".sops.yaml\""
+            )
+        );
+        std::fs::write(root.path().join(CONFIG_NAME), "creation_rules: []\n").unwrap();
+        let (found, warning) = find(&sub);
+        assert_eq!(found, Some(root.path().join(CONFIG_NAME)));
+        assert!(warning
+            .unwrap()
+            .ends_with("; using \"../.sops.yaml\" instead"));
+        std::fs::write(sub.join(CONFIG_NAME), "creation_rules: []\n").unwrap();
+        assert_eq!(find(&sub), (Some(sub.join(CONFIG_NAME)), None));
+    }
+
     fn s(text: &str) -> Node {
         Node::str(text)
     }
@@ -767,6 +815,6 @@ mod tests {
         let deep = tmp.path().join("a/b/c");
         std::fs::create_dir_all(&deep).unwrap();
         std::fs::write(tmp.path().join("a/.sops.yaml"), "creation_rules: []\n").unwrap();
-        assert_eq!(find(&deep).unwrap(), tmp.path().join("a/.sops.yaml"));
+        assert_eq!(find(&deep).0.unwrap(), tmp.path().join("a/.sops.yaml"));
     }
 }

@@ -89,16 +89,22 @@ pub struct SealPlan {
     pub mac_only_encrypted: bool,
 }
 
+/// Fails as sops does when there is no key group or one has no keys, with sops' words
+/// (scripts and sops' own tests look for them, without a file name).
+pub fn check_groups(groups: &[KeyGroup]) -> Result<()> {
+    if groups.is_empty() || groups.iter().any(Vec::is_empty) {
+        return Err(Error::new(
+            Code::Generic,
+            "Could not generate data key: [empty key group provided]",
+        ));
+    }
+    Ok(())
+}
+
 /// Makes the metadata of a new file: a fresh data key wrapped by the plan's master keys.
 /// `lastmodified` and `mac` stay empty until [`reseal`] fills them.
 pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
-    if plan.groups.iter().all(Vec::is_empty) {
-        return Err(Error::new(
-            Code::Generic,
-            "no master keys to encrypt with: give --age (or SOPS_AGE_RECIPIENTS) or add a \
-             creation rule with keys to .sops.yaml",
-        ));
-    }
+    check_groups(&plan.groups)?;
     let data_key = DataKey::generate();
     let mut metadata = Metadata {
         key_groups: plan.groups,

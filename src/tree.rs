@@ -113,3 +113,67 @@ pub fn remove(map: &mut Map, key: &str) -> Option<Node> {
         Item::Comment(_) => None,
     }
 }
+
+/// Gives back the float type to integers of `new` that were floats of the same value at the
+/// same place in `old`. A file written by sops ≤ 3.12 holds JSON integers as floats; they
+/// print as integers and read back as integers, so an edit that did not touch them must not
+/// re-type them (their ciphertext would change).
+pub fn keep_float_types(new: &mut Map, old: &Map) {
+    for item in new.iter_mut() {
+        if let Item::Pair(k, v) = item {
+            if let Some(before) = get(old, k) {
+                keep_float_type(v, before);
+            }
+        }
+    }
+}
+
+fn keep_float_type(new: &mut Node, old: &Node) {
+    match (new, old) {
+        (node @ Node::Scalar(Scalar::Int(_)), Node::Scalar(Scalar::Float(f)))
+            if node.scalar_text() == Some(crate::numfmt::go_f(*f)) =>
+        {
+            *node = Node::Scalar(Scalar::Float(*f));
+        }
+        (Node::Map(m), Node::Map(o)) => keep_float_types(m, o),
+        (Node::List(l), Node::List(o)) => {
+            for (n, b) in l.iter_mut().zip(o) {
+                keep_float_type(n, b);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod float_type_tests {
+    use super::*;
+
+    #[test]
+    fn integers_that_were_the_same_float_become_floats_again() {
+        let f = |v: f64| Node::Scalar(Scalar::Float(v));
+        let i = |v: i64| Node::Scalar(Scalar::Int(v));
+        let old = vec![
+            Item::Pair("a".into(), f(5432.0)),
+            Item::Pair("b".into(), Node::List(vec![f(1.0), f(2.0)])),
+            Item::Pair("c".into(), f(7.0)),
+            Item::Pair("d".into(), i(3)),
+        ];
+        let mut new = vec![
+            Item::Pair("a".into(), i(5432)),
+            Item::Pair("b".into(), Node::List(vec![i(1), i(3)])),
+            Item::Pair("c".into(), i(8)),
+            Item::Pair("d".into(), i(3)),
+            Item::Pair("e".into(), i(1)),
+        ];
+        keep_float_types(&mut new, &old);
+        let want = vec![
+            Item::Pair("a".into(), f(5432.0)),
+            Item::Pair("b".into(), Node::List(vec![f(1.0), i(3)])),
+            Item::Pair("c".into(), i(8)),
+            Item::Pair("d".into(), i(3)),
+            Item::Pair("e".into(), i(1)),
+        ];
+        assert_eq!(new, want);
+    }
+}

@@ -110,7 +110,11 @@ fn conflicting_parameters_are_8() {
 fn no_keys_and_no_matching_rule_are_1() {
     let s = Sandbox::new();
     let f = s.write("a.yaml", "a: 1\n");
-    fails(s.secret().arg("encrypt").arg(&f), 1, "no master keys");
+    fails(
+        s.secret().arg("encrypt").arg(&f),
+        1,
+        "no keys provided through command line options",
+    );
     s.write(".sops.yaml", "creation_rules:\n  - path_regex: \\.json$\n    age: age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman\n");
     fails(
         s.secret().args(["encrypt", "--age", AGE1]).arg(&f),

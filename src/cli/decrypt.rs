@@ -1,6 +1,7 @@
 //! `secret decrypt`: sops file in, plaintext out.
 
 use super::io::{lock_in_place, Context, Destination, Files, Purpose};
+use super::keyservice_args::KeyServiceArgs;
 use super::IoArgs;
 use crate::error::Result;
 
@@ -21,13 +22,14 @@ pub struct DecryptArgs {
     /// Replace every decrypted value with ***** (layout and comments kept; for logs)
     #[arg(long)]
     pub mask: bool,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, false)?;
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
-    let options = ctx.store_options()?;
     let _lock = lock_in_place(&args.io)?;
     let loaded = files.load_encrypted(ctx)?;
     let encrypted = args.mask.then(|| loaded.docs.clone());
@@ -35,7 +37,7 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     if let Some(encrypted) = &encrypted {
         crate::mask::mask_docs(&mut opened.docs, encrypted, Default::default());
     }
-    let store = files.output_format.store(&options);
+    let store = ctx.output_store(files.output_format)?;
     let out = match extract {
         None => store.emit_over(&opened.docs, None, opened.source.as_deref()),
         Some(path) => {

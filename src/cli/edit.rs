@@ -3,6 +3,7 @@
 
 use super::encrypt::{plan_for, NewFileArgs};
 use super::io::{write_atomic, Context, Files, Purpose};
+use super::keyservice_args::KeyServiceArgs;
 use super::proc::{self, EditLock, PrivateDir, SignalGuard};
 use super::IoArgs;
 use crate::crypt::cipher::DataKey;
@@ -35,6 +36,8 @@ pub struct EditArgs {
     /// Keys and selector for a file that does not exist yet
     #[command(flatten)]
     pub keys: NewFileArgs,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 /// The document a new file starts from, per format: the same text sops shows.
@@ -111,7 +114,7 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
     let label = files.label();
     let options = ctx.store_options()?;
     let input_store = files.input_format.store(&options);
-    let output_store = files.output_format.store(&options);
+    let output_store = ctx.output_store(files.output_format)?;
     let _lock = EditLock::acquire(&args.file)?;
 
     let session = if args.file.exists() {
@@ -259,7 +262,11 @@ fn accept(
         }
         (None, false) => {}
     }
-    session.docs = loaded.docs;
+    let mut docs = loaded.docs;
+    for (doc, before) in docs.iter_mut().zip(&session.docs) {
+        crate::tree::keep_float_types(doc, before);
+    }
+    session.docs = docs;
     session.source = loaded.source;
     if version_older(&session.metadata.version, WRITTEN_VERSION) {
         session.metadata.version = WRITTEN_VERSION.to_string();

@@ -1,6 +1,7 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
 use super::io::{lock_in_place, Context, Destination, Files};
+use super::keyservice_args::KeyServiceArgs;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
@@ -23,6 +24,8 @@ pub struct EncryptArgs {
     pub io: IoArgs,
     #[command(flatten)]
     pub keys: NewFileArgs,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 /// What decides the keys and the selector of a new file: shared by `encrypt` and by `edit`
@@ -213,15 +216,23 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .map(gcp::split_ids)
             .unwrap_or_default(),
     };
-    let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
-        vec![cli_keys]
-    } else {
-        rule.map(|r| r.groups.clone()).unwrap_or_default()
+    let specs: Vec<GroupSpec> = match rule {
+        _ if !cli_keys.is_empty() => vec![cli_keys],
+        Some(rule) => rule.groups.clone(),
+        None => {
+            return Err(Error::new(
+                Code::Generic,
+                "config file not found, or has no creation rules, and no keys provided \
+                 through command line options",
+            )
+            .context(label))
+        }
     };
     let groups = specs
         .iter()
         .map(|spec| build_group(spec, &context))
         .collect::<Result<Vec<_>>>()?;
+    sopsfile::check_groups(&groups)?;
 
     let cli_selector = args.selectors.selector()?;
     let rule_selector = rule.and_then(|r| r.selector.clone());
@@ -274,7 +285,6 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
-    let options = ctx.store_options()?;
     let _lock = lock_in_place(&args.io)?;
     let loaded = files.load(ctx)?;
     if loaded.metadata.is_some() {
@@ -285,7 +295,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     }
 
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
-    let out_store = files.output_format.store(&options);
+    let out_store = ctx.output_store(files.output_format)?;
     let mut docs = loaded.docs;
     out_store.normalize(&mut docs);
     let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;

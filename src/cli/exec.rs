@@ -2,6 +2,7 @@
 //! environment, or with the decrypted file behind a path that only lives as long as it runs.
 
 use super::io::{Context, Files, Purpose};
+use super::keyservice_args::KeyServiceArgs;
 use super::proc::{self, PrivateDir, RunAs, SignalGuard};
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
@@ -37,6 +38,8 @@ pub struct ExecEnvArgs {
     /// Start the command and return at once (deprecated in sops)
     #[arg(long, hide = true)]
     pub background: bool,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -62,6 +65,12 @@ pub struct ExecFileArgs {
     /// Run the command as this user (needs the privileges to switch)
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+    /// Accepted for sops compatibility (deprecated there); the command is still waited for,
+    /// since the decrypted file lives only as long as secret runs
+    #[arg(long, hide = true)]
+    pub background: bool,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 /// Decrypts FILE (read with `input_type`) and returns it with the resolved formats.
@@ -249,9 +258,8 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         ..IoArgs::default()
     };
     let (opened, files) = decrypt(ctx, &io)?;
-    let plain = files
-        .output_format
-        .store(&ctx.store_options()?)
+    let plain = ctx
+        .output_store(files.output_format)?
         .emit(&opened.docs, None)
         .map_err(|e| e.context(files.label()))?;
     drop(opened);

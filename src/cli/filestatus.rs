@@ -45,18 +45,23 @@ pub fn run(ctx: &Context, args: FileStatusArgs) -> Result<()> {
         .as_deref()
         .and_then(Format::from_name)
         .unwrap_or_else(|| Format::from_path(&args.file));
-    let loaded = format
-        .store(&ctx.store_options()?)
-        .load(&bytes)
-        .map_err(|e| fail(e.message))?;
-    let encrypted = is_encrypted(loaded.metadata.as_ref());
-    if encrypted {
-        // As sops, metadata that cannot be read (or names no keys) is an error.
-        let metadata = crate::sopsfile::metadata_of(&loaded).map_err(|e| fail(e.message))?;
-        if metadata.master_keys().next().is_none() {
-            return Err(fail("no keys found in the sops metadata".into()));
+    let loaded = match format.store(&ctx.store_options()?).load(&bytes) {
+        // An empty YAML file has no metadata: sops says not encrypted.
+        Err(e) if e.code == Code::NeedAtLeastOneDocument => None,
+        Err(e) => return Err(fail(e.message)),
+        Ok(loaded) => Some(loaded),
+    };
+    let encrypted = match &loaded {
+        Some(loaded) if is_encrypted(loaded.metadata.as_ref()) => {
+            // As sops, metadata that cannot be read (or names no keys) is an error.
+            let metadata = crate::sopsfile::metadata_of(loaded).map_err(|e| fail(e.message))?;
+            if metadata.master_keys().next().is_none() {
+                return Err(fail("no keys found in the sops metadata".into()));
+            }
+            true
         }
-    }
+        _ => false,
+    };
     super::io::Destination::Stdout
         .write(format!("{{\"encrypted\":{encrypted}}}\n").as_bytes(), 0o644)
 }

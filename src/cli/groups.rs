@@ -1,13 +1,17 @@
 //! `secret groups add|delete`: add a key group to a file or delete one, re-splitting the
 //! (unchanged) data key among the groups. Values, `lastmodified` and `mac` are untouched.
 
+use super::encrypt::build_group;
 use super::io::{write_atomic, Context, Destination};
 use super::keyfile;
+use super::keyservice_args::KeyServiceArgs;
 use super::proc::EditLock;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::error::{Code, Error, Result};
 use crate::keys::azure::AzureKeyRef;
 use crate::keys::hckms;
+use crate::keys::kms;
+use crate::keys::KeyGroup;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -22,7 +26,7 @@ pub struct GroupsArgs {
 #[derive(Debug, Subcommand)]
 pub enum GroupsCommand {
     /// Add a key group to a file (stdout by default)
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)
     Delete(DeleteArgs),
 }
@@ -39,6 +43,8 @@ pub struct GroupFileArgs {
     /// How many key groups are needed to recover the data key (default: unchanged)
     #[arg(long, value_name = "N")]
     pub shamir_secret_sharing_threshold: Option<usize>,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 /// Options of `secret groups add`.
@@ -67,6 +73,12 @@ pub struct AddArgs {
     /// A GCP Cloud KMS resource id of the new group (repeatable)
     #[arg(long, value_name = "RESOURCE_ID")]
     pub gcp_kms: Vec<String>,
+    /// AWS shared-config profile for the --kms keys
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
+    /// KMS encryption context `key:value,...` for the --kms keys
+    #[arg(long, value_name = "CONTEXT")]
+    pub encryption_context: Option<String>,
 }
 
 /// Options of `secret groups delete`.
@@ -83,13 +95,14 @@ pub struct DeleteArgs {
 pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
     let (common, change): (&GroupFileArgs, Change) = match &args.command {
         GroupsCommand::Add(a) => {
+            let profile = a.aws_profile.as_deref().unwrap_or("");
             let spec = GroupSpec {
                 age: a.age.clone(),
                 pgp: a.pgp.clone(),
                 kms: a
                     .kms
                     .iter()
-                    .map(|arn| KmsSpec::from_arn_string(arn, ""))
+                    .map(|arn| KmsSpec::from_arn_string(arn, profile))
                     .collect(),
                 azure_kv: a
                     .azure_kv
@@ -108,7 +121,9 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
                      --hc-vault-transit, --azure-kv or --hckms",
                 ));
             }
-            (&a.common, Change::Add(spec))
+            let context = kms::parse_context(a.encryption_context.as_deref().unwrap_or(""))?;
+            // Built before the file is read, so a bad key fails before any work.
+            (&a.common, Change::Add(build_group(&spec, &context)?))
         }
         GroupsCommand::Delete(d) => (&d.common, Change::Delete(d.index)),
     };
@@ -121,7 +136,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
     let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
     let groups = &mut file.metadata.key_groups;
     match change {
-        Change::Add(spec) => groups.extend(keyfile::build_groups(std::slice::from_ref(&spec))?),
+        Change::Add(group) => groups.push(group),
         Change::Delete(index) => {
             if index >= groups.len() {
                 return Err(Error::new(
@@ -163,6 +178,6 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
 }
 
 enum Change {
-    Add(GroupSpec),
+    Add(KeyGroup),
     Delete(usize),
 }

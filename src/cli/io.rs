@@ -4,7 +4,7 @@
 use super::{GlobalArgs, IoArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
-use crate::format::{Format, Loaded, StoreOptions};
+use crate::format::{Format, Loaded, Store, StoreOptions};
 use crate::keys::Keyring;
 use crate::sopsfile::{self, OpenOptions, Opened};
 use std::cell::OnceCell;
@@ -51,7 +51,13 @@ impl Context {
             .get_or_init(|| {
                 let path = match &self.global.config {
                     Some(p) => Some(p.clone()),
-                    None => config::find(&self.cwd),
+                    None => {
+                        let (found, warning) = config::find(&self.cwd);
+                        if let Some(warning) = warning {
+                            eprintln!("secret: warning: {warning}");
+                        }
+                        found
+                    }
                 };
                 match path {
                     None => Ok(None),
@@ -67,9 +73,20 @@ impl Context {
             .map_err(Clone::clone)
     }
 
-    /// Store options from the config (defaults without one).
+    /// Store options from the config (defaults without one), for reading input. `--indent`
+    /// only shapes output: see [`Context::output_store`].
     pub fn store_options(&self) -> Result<StoreOptions> {
         Ok(self.config()?.map(|c| c.stores).unwrap_or_default())
+    }
+
+    /// The store that writes `format` output: the config's options with `--indent` over
+    /// them (YAML and JSON only; an indent the format refuses is sops' exit 4).
+    pub fn output_store(&self, format: Format) -> Result<Box<dyn Store>> {
+        let mut options = self.store_options()?;
+        if let Some(n) = self.global.indent {
+            apply_indent(&mut options, format, n)?;
+        }
+        Ok(format.store(&options))
     }
 
     /// The decryption order from `--decryption-order`/`SOPS_DECRYPTION_ORDER`.
@@ -82,6 +99,33 @@ impl Context {
                 .collect()),
         }
     }
+}
+
+/// Puts `--indent N` over the config's indentation for `format`, with sops' rules: YAML 0
+/// means its default 4 and negative is refused; JSON -1 means a tab and below -1 is refused.
+fn apply_indent(options: &mut StoreOptions, format: Format, n: i64) -> Result<()> {
+    let refused = |what: &str| {
+        Error::new(
+            Code::ErrorDumpingTree,
+            format!("Error dumping file: {what}"),
+        )
+    };
+    match format {
+        Format::Yaml if n < 0 => return Err(refused("YAML Negative indentation not accepted")),
+        Format::Yaml => options.yaml_indent = if n == 0 { 4 } else { n as usize },
+        Format::Json | Format::Binary if n < -1 => {
+            return Err(refused(
+                "JSON Indentation parameter smaller than -1 is not accepted",
+            ))
+        }
+        Format::Json | Format::Binary => {
+            let indent = usize::try_from(n).ok();
+            options.json_indent = indent;
+            options.json_binary_indent = indent;
+        }
+        Format::Dotenv | Format::Ini | Format::Toml => {}
+    }
+    Ok(())
 }
 
 /// Why a file is decrypted.
@@ -163,27 +207,27 @@ impl Files {
 
     /// Reads the input and parses it with the input store; errors name the file.
     pub fn load(&self, ctx: &Context) -> Result<Loaded> {
-        self.parse(ctx, false)
-    }
-
-    /// [`Files::load`] for input that should be encrypted: sops exits 1 when it cannot parse
-    /// such a file (only `encrypt`, reading plaintext, exits 2); a file it cannot read is 2
-    /// in both.
-    pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
-        self.parse(ctx, true)
-    }
-
-    fn parse(&self, ctx: &Context, encrypted: bool) -> Result<Loaded> {
         let input = self.read()?;
+        self.parse(ctx, &input)
+    }
+
+    /// Parses `input` with the input store; errors name the file.
+    fn parse(&self, ctx: &Context, input: &[u8]) -> Result<Loaded> {
         self.input_format
             .store(&ctx.store_options()?)
-            .load(&input)
-            .map_err(|mut e| {
-                if encrypted && e.code == Code::CouldNotReadInputFile {
-                    e.code = Code::Generic;
-                }
-                e.context(self.label())
-            })
+            .load(input)
+            .map_err(|e| e.context(self.label()))
+    }
+
+    /// [`Files::load`] for a file that should be encrypted: as in sops, input that does not
+    /// parse (or is empty) is exit 1 there, not 2 or 92 as for plaintext to encrypt (sops
+    /// passes the store's error on without an exit code of its own).
+    pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
+        let input = self.read()?;
+        self.parse(ctx, &input).map_err(|e| Error {
+            code: Code::Generic,
+            ..e
+        })
     }
 
     /// Reads, parses and decrypts the input with the user's keys; warnings (such as comments

@@ -161,8 +161,7 @@ fn emit(
     source: Option<&[u8]>,
 ) -> Result<Vec<u8>> {
     let meta_tree = sopsfile::metadata_tree(metadata, format);
-    format
-        .store(&ctx.store_options()?)
+    ctx.output_store(format)?
         .emit_over(docs, Some(&meta_tree), source)
 }
 

@@ -23,12 +23,28 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
         "an SSH private key used as an age identity (default: ~/.ssh/id_ed25519 and ~/.ssh/id_rsa).",
     ),
+    (
+        "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
+        "a command (run without a shell, with SOPS_AGE_RECIPIENT set) printing an SSH private key used as an age identity.",
+    ),
     ("SOPS_AGE_RECIPIENTS", "default for --age."),
     ("SOPS_PGP_FP", "default for --pgp."),
     ("SOPS_KMS_ARN", "default for --kms."),
     ("SOPS_GPG_EXEC", "the gpg binary to run (default: gpg; gpg reads GNUPGHOME)."),
     ("SOPS_CONFIG", "the .sops.yaml to use, as --config."),
     ("SOPS_DECRYPTION_ORDER", "key types to try first, as --decryption-order."),
+    (
+        "SOPS_KEYSERVICE",
+        "key services to use besides the local one, comma-separated, as --keyservice.",
+    ),
+    (
+        "SOPS_ENABLE_LOCAL_KEYSERVICE",
+        "false turns the local key service off, as --enable-local-keyservice=false.",
+    ),
+    (
+        "SOPS_DISABLE_VERSION_CHECK",
+        "accepted for sops compatibility (secret never checks for updates online).",
+    ),
     (
         "SOPS_EDITOR, EDITOR",
         "the editor of edit, split as a shell would (default: the first of vim, nano, vi).",

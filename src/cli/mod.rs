@@ -14,11 +14,14 @@ mod init;
 mod inplace;
 pub mod io;
 mod keyfile;
+pub mod keyservice_args;
+mod legacy;
 mod manual;
 mod proc;
 mod rotate;
 mod set;
 mod updatekeys;
+mod version;
 
 use crate::error::{Code, Error, Result};
 use clap::{Args, Parser, Subcommand};
@@ -26,14 +29,22 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Encrypt the values of YAML, JSON, dotenv, INI, TOML and binary secrets files; a drop-in for
-/// sops.
+/// sops. Without a subcommand, sops' legacy form: `-d`, `-e`, `-r`, `--set` or (none) edit
+/// FILE.
 #[derive(Debug, Parser)]
-#[command(name = "secret", version, about, max_term_width = 100)]
+#[command(
+    name = "secret",
+    about,
+    max_term_width = 100,
+    disable_version_flag = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    #[command(flatten)]
+    pub legacy: legacy::LegacyArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Options every subcommand takes.
@@ -53,6 +64,10 @@ pub struct GlobalArgs {
         value_name = "TYPES"
     )]
     pub decryption_order: Option<String>,
+    /// Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding
+    /// .sops.yaml's stores settings
+    #[arg(long, global = true, value_name = "N", allow_negative_numbers = true)]
+    pub indent: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,107 +162,10 @@ impl clap::builder::TypedValueParser for FormatName {
     }
 }
 
-/// Every subcommand name (a legacy rewrite never applies when one is present).
-const SUBCOMMANDS: [&str; 19] = [
-    "init",
-    "explain",
-    "check",
-    "git-setup",
-    "git-textconv",
-    "merge-driver",
-    "encrypt",
-    "decrypt",
-    "rotate",
-    "updatekeys",
-    "groups",
-    "filestatus",
-    "edit",
-    "exec-env",
-    "exec-file",
-    "set",
-    "unset",
-    "help",
-    "completion",
-];
-
-/// Global options that take a value (their value is not the FILE of legacy `secret FILE`).
-const VALUE_FLAGS: [&str; 5] = [
-    "--config",
-    "--decryption-order",
-    "--set",
-    "--hc-vault-transit",
-    "--gcp-kms",
-];
-
-/// Rewrites sops' legacy form into subcommands: `-d FILE`, `-e -i FILE`,
-/// `--set '<path> <json>' FILE`, and a bare `FILE` (edit).
-fn rewrite_legacy(mut args: Vec<OsString>) -> Vec<OsString> {
-    let has_subcommand = args
-        .iter()
-        .skip(1)
-        .any(|a| SUBCOMMANDS.contains(&a.to_string_lossy().as_ref()));
-    if has_subcommand || args.len() < 2 {
-        return args;
-    }
-    let legacy = [
-        (["-e", "--encrypt"], "encrypt"),
-        (["-d", "--decrypt"], "decrypt"),
-        (["-r", "--rotate"], "rotate"),
-    ];
-    for (flags, command) in legacy {
-        if let Some(pos) = args
-            .iter()
-            .position(|a| flags.contains(&a.to_string_lossy().as_ref()))
-        {
-            args.remove(pos);
-            args.insert(1, command.into());
-            return args;
-        }
-    }
-    // `--set '<path> <json>'`: split at the first "] " into PATH and VALUE after FILE.
-    let set_at = args.iter().position(|a| {
-        let a = a.to_string_lossy();
-        a == "--set" || a.starts_with("--set=")
-    });
-    if let Some(pos) = set_at {
-        let flag = args.remove(pos).to_string_lossy().into_owned();
-        let spec = match flag.strip_prefix("--set=") {
-            Some(v) => v.to_string(),
-            None if pos < args.len() => args.remove(pos).to_string_lossy().into_owned(),
-            None => String::new(),
-        };
-        let (path, value) = match spec.find("] ") {
-            Some(i) => (spec[..=i].to_string(), spec[i + 2..].to_string()),
-            // No "] ": the whole text as PATH with an empty VALUE fails as sops does (exit 7).
-            None => (spec, String::new()),
-        };
-        args.insert(1, "set".into());
-        // After "--" so a VALUE such as -5 is not taken for an option.
-        args.push("--".into());
-        args.push(path.into());
-        args.push(value.into());
-        return args;
-    }
-    // A bare FILE (any argument that is not an option or an option's value) means edit.
-    let mut i = 1;
-    while i < args.len() {
-        let a = args[i].to_string_lossy();
-        if VALUE_FLAGS.contains(&a.as_ref()) {
-            i += 2;
-            continue;
-        }
-        if !a.starts_with('-') {
-            args.insert(1, "edit".into());
-            return args;
-        }
-        i += 1;
-    }
-    args
-}
-
 /// Runs the command line and returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(rewrite_legacy(args)) {
+    let as_sops = version::invoked_as_sops(args.first().map(OsString::as_os_str));
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = match e.kind() {
@@ -258,8 +176,17 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return code;
         }
     };
+    if cli.legacy.version {
+        print!("{}", version::text(as_sops, cli.legacy.check_for_updates));
+        return 0;
+    }
     match dispatch(cli) {
         Ok(code) => code,
+        // Under sops' name, errors are printed as sops prints them: the bare message.
+        Err(e) if as_sops => {
+            eprintln!("{}", e.message);
+            e.code as i32
+        }
         Err(e) => {
             eprintln!("secret: {}", e.message);
             e.code as i32
@@ -277,7 +204,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         )
     })?;
     let ctx = io::Context::new(cli.global, cwd);
-    match cli.command {
+    let command = match cli.command {
+        Some(command) => command,
+        None => cli.legacy.into_command()?,
+    };
+    match command {
         Command::Encrypt(args) => encrypt::run(&ctx, *args).map(|()| 0),
         Command::Decrypt(args) => decrypt::run(&ctx, args).map(|()| 0),
         Command::Rotate(args) => rotate::run(&ctx, args).map(|()| 0),
@@ -302,70 +233,68 @@ fn dispatch(cli: Cli) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
-    fn strings(args: &[&str]) -> Vec<OsString> {
-        args.iter().map(OsString::from).collect()
+    fn parse(args: &[&str]) -> Cli {
+        Cli::try_parse_from(args).unwrap()
     }
 
     #[test]
     fn legacy_flags_become_subcommands() {
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "-d", "f.yaml"])),
-            strings(&["secret", "decrypt", "f.yaml"])
-        );
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "-i", "--encrypt", "f.yaml"])),
-            strings(&["secret", "encrypt", "-i", "f.yaml"])
-        );
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "-r", "-i", "--add-age", "a", "f.json"])),
-            strings(&["secret", "rotate", "-i", "--add-age", "a", "f.json"])
-        );
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "decrypt", "-d"])),
-            strings(&["secret", "decrypt", "-d"])
-        );
+        let cli = parse(&["secret", "-d", "--kms", "arn", "--indent", "2", "f.yaml"]);
+        assert!(cli.command.is_none());
+        assert_eq!(cli.global.indent, Some(2));
+        match cli.legacy.into_command().unwrap() {
+            Command::Decrypt(d) => assert_eq!(d.io.file, Some(PathBuf::from("f.yaml"))),
+            other => panic!("{other:?}"),
+        }
+        let cli = parse(&["secret", "-r", "-i", "--add-age", "a", "f.json"]);
+        match cli.legacy.into_command().unwrap() {
+            Command::Rotate(r) => {
+                assert!(r.io.in_place);
+                assert_eq!(r.changes.add_age.as_deref(), Some("a"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
-    fn bare_file_means_edit() {
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "f.json"])),
-            strings(&["secret", "edit", "f.json"])
-        );
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "--config", "c.yaml", "-s", "f.json"])),
-            strings(&["secret", "edit", "--config", "c.yaml", "-s", "f.json"])
-        );
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "--version"])),
-            strings(&["secret", "--version"])
-        );
-        assert_eq!(rewrite_legacy(strings(&["secret"])), strings(&["secret"]));
+    fn bare_file_means_edit_and_no_file_is_exit_100() {
+        let cli = parse(&["secret", "--config", "c.yaml", "-s", "f.json"]);
+        assert_eq!(cli.global.config, Some(PathBuf::from("c.yaml")));
+        match cli.legacy.into_command().unwrap() {
+            Command::Edit(e) => assert!(e.show_master_keys && e.file == Path::new("f.json")),
+            other => panic!("{other:?}"),
+        }
+        let err = parse(&["secret", "-d"]).legacy.into_command().unwrap_err();
+        assert_eq!(err.code, Code::NoFileSpecified);
     }
 
     #[test]
-    fn legacy_set_splits_path_and_value() {
-        assert_eq!(
-            rewrite_legacy(strings(&[
-                "secret",
-                "--set",
-                r#"["a"][0] {"b": 1}"#,
-                "f.json"
-            ])),
-            strings(&[
-                "secret",
-                "set",
-                "f.json",
-                "--",
-                r#"["a"][0]"#,
-                r#"{"b": 1}"#
-            ])
-        );
-        assert_eq!(
-            rewrite_legacy(strings(&["secret", "f.json", "--set=[\"a\"] 5"])),
-            strings(&["secret", "set", "f.json", "--", "[\"a\"]", "5"])
-        );
+    fn legacy_set_takes_its_in_place_flag_and_splits_path_and_value() {
+        let cli = parse(&["secret", "--set", r#"["a"][0] {"b": 1}"#, "-i", "f.json"]);
+        match cli.legacy.into_command().unwrap() {
+            Command::Set(s) => {
+                assert_eq!(s.path, r#"["a"][0]"#);
+                assert_eq!(s.value.as_deref(), Some(r#"{"b": 1}"#));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn top_level_flags_before_a_subcommand_are_accepted() {
+        let cli = parse(&[
+            "secret",
+            "--kms",
+            "arn",
+            "-i",
+            "--indent=-1",
+            "decrypt",
+            "f.yaml",
+        ]);
+        assert_eq!(cli.global.indent, Some(-1));
+        assert!(matches!(cli.command, Some(Command::Decrypt(_))));
     }
 
     #[test]

@@ -472,6 +472,8 @@ pub struct RunAs {
     pub name: CString,
     pub uid: libc::uid_t,
     pub gid: libc::gid_t,
+    /// The user's home directory from the password database.
+    pub home: std::ffi::OsString,
 }
 
 impl RunAs {
@@ -481,7 +483,7 @@ impl RunAs {
             .map_err(|_| Error::new(Code::Generic, format!("invalid user name {name:?}")))?;
         let mut buf = vec![0 as libc::c_char; 16384];
         // SAFETY: getpwnam_r fills pwd using buf; result points to pwd or is null.
-        let (rc, found, uid, gid) = unsafe {
+        let (rc, found, uid, gid, home) = unsafe {
             let mut pwd: libc::passwd = std::mem::zeroed();
             let mut result: *mut libc::passwd = std::ptr::null_mut();
             let rc = libc::getpwnam_r(
@@ -491,7 +493,12 @@ impl RunAs {
                 buf.len(),
                 &mut result,
             );
-            (rc, !result.is_null(), pwd.pw_uid, pwd.pw_gid)
+            let home = if result.is_null() || pwd.pw_dir.is_null() {
+                Vec::new()
+            } else {
+                std::ffi::CStr::from_ptr(pwd.pw_dir).to_bytes().to_vec()
+            };
+            (rc, !result.is_null(), pwd.pw_uid, pwd.pw_gid, home)
         };
         if rc != 0 || !found {
             return Err(Error::new(Code::Generic, format!("no such user: {name}")));
@@ -500,13 +507,21 @@ impl RunAs {
             name: cname,
             uid,
             gid,
+            home: std::os::unix::ffi::OsStringExt::from_vec(home),
         })
     }
 
     /// Makes `cmd` switch to this user (supplementary groups, group, then user) before it
-    /// runs. Unlike sops 3.11, the group is the user's own group, not its uid.
+    /// runs, with `HOME`, `USER` and `LOGNAME` naming that user as sops 3.13 sets them (over
+    /// decrypted values of those names). Unlike sops 3.11, the group is the user's own
+    /// group, not its uid.
     pub fn apply(&self, cmd: &mut std::process::Command) {
+        use std::os::unix::ffi::OsStrExt;
         use std::os::unix::process::CommandExt;
+        let name = std::ffi::OsStr::from_bytes(self.name.as_bytes());
+        cmd.env("HOME", &self.home)
+            .env("USER", name)
+            .env("LOGNAME", name);
         let me = self.clone();
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {

@@ -5,6 +5,7 @@
 use super::encrypt::split_list;
 use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::keyfile;
+use super::keyservice_args::KeyServiceArgs;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
@@ -25,6 +26,25 @@ use clap::Args;
 pub struct RotateArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub changes: KeyChangeArgs,
+    /// KMS encryption context `key:value,...` for the --add-kms keys
+    #[arg(long, value_name = "CONTEXT")]
+    pub encryption_context: Option<String>,
+    /// AWS shared-config profile for the --add-kms keys
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
+    /// Do not check the file's MAC before rotating
+    #[arg(long)]
+    pub ignore_mac: bool,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
+}
+
+/// The master keys to add to the first group or remove from every group (shared by
+/// `rotate` and sops' legacy `-r`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeyChangeArgs {
     /// Add these age recipients (comma-separated) to the first key group
     #[arg(long, value_name = "RECIPIENTS")]
     pub add_age: Option<String>,
@@ -67,18 +87,9 @@ pub struct RotateArgs {
     /// Remove these GCP Cloud KMS resource ids (comma-separated) from every key group
     #[arg(long, value_name = "RESOURCE_IDS")]
     pub rm_gcp_kms: Option<String>,
-    /// KMS encryption context `key:value,...` for the --add-kms keys
-    #[arg(long, value_name = "CONTEXT")]
-    pub encryption_context: Option<String>,
-    /// AWS shared-config profile for the --add-kms keys
-    #[arg(long, value_name = "PROFILE")]
-    pub aws_profile: Option<String>,
-    /// Do not check the file's MAC before rotating
-    #[arg(long)]
-    pub ignore_mac: bool,
 }
 
-impl RotateArgs {
+impl KeyChangeArgs {
     fn list(v: &Option<String>) -> Vec<String> {
         v.as_deref().map(split_list).unwrap_or_default()
     }
@@ -168,7 +179,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             "rotate needs a file (standard input is not supported)",
         ));
     };
-    if !path.exists() && args.changes_keys() {
+    if !path.exists() && args.changes.changes_keys() {
         return Err(Error::new(
             Code::CannotChangeKeysFromNonExistentFile,
             format!(
@@ -182,22 +193,23 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let profile = args.aws_profile.as_deref().unwrap_or("");
     // Build the new keys before touching anything, so a bad recipient fails early.
     let additions = GroupSpec {
-        age: RotateArgs::list(&args.add_age),
-        pgp: RotateArgs::list(&args.add_pgp),
-        kms: RotateArgs::list(&args.add_kms)
+        age: KeyChangeArgs::list(&args.changes.add_age),
+        pgp: KeyChangeArgs::list(&args.changes.add_pgp),
+        kms: KeyChangeArgs::list(&args.changes.add_kms)
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, profile))
             .collect(),
-        azure_kv: AzureKeyRef::parse_list(args.add_azure_kv.as_deref().unwrap_or(""))?,
-        hckms: hckms::parse_list(args.add_hckms.as_deref().unwrap_or(""))?,
-        hc_vault: vault::split_uris(args.add_hc_vault_transit.as_deref().unwrap_or("")),
+        azure_kv: AzureKeyRef::parse_list(args.changes.add_azure_kv.as_deref().unwrap_or(""))?,
+        hckms: hckms::parse_list(args.changes.add_hckms.as_deref().unwrap_or(""))?,
+        hc_vault: vault::split_uris(args.changes.add_hc_vault_transit.as_deref().unwrap_or("")),
         gcp_kms: args
+            .changes
             .add_gcp_kms
             .as_deref()
             .map(gcp::split_ids)
             .unwrap_or_default(),
     };
-    let removals = args.removals()?;
+    let removals = args.changes.removals()?;
     let added = if additions.is_empty() {
         KeyGroup::new()
     } else {

@@ -2,6 +2,7 @@
 //! file in place; every other value keeps its exact ciphertext.
 
 use super::io::{read_stdin, write_atomic, Context, Files, Purpose};
+use super::keyservice_args::KeyServiceArgs;
 use super::proc::EditLock;
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
@@ -25,8 +26,10 @@ pub struct ChangeArgs {
     #[arg(long)]
     pub ignore_mac: bool,
     /// Accepted for sops compatibility; the file's key groups are kept as they are
-    #[arg(long, value_name = "N", hide = true)]
+    #[arg(long, value_name = "N")]
     pub shamir_secret_sharing_threshold: Option<usize>,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -79,8 +82,9 @@ fn parse_path(text: &str) -> Result<Vec<Step>> {
     }
 }
 
-/// Parses VALUE as Go's `encoding/json` would for sops: numbers become floats, objects keep
-/// their key order.
+/// Parses VALUE as Go's `encoding/json` would for sops: numbers become floats (also in sops
+/// 3.13, whose JSON store keeps integers exact but whose `set` does not), objects keep their
+/// key order.
 pub fn parse_value(text: &[u8]) -> Result<Node> {
     let mut wrapped = Vec::with_capacity(text.len() + 8);
     wrapped.extend_from_slice(b"{\"v\":");
@@ -90,8 +94,27 @@ pub fn parse_value(text: &[u8]) -> Result<Node> {
     let map = JsonStore::parse(&wrapped).map_err(|_| invalid())?;
     // Text such as `1, "w": 2` would smuggle in a second key: exactly one must come back.
     match <[Item; 1]>::try_from(map) {
-        Ok([Item::Pair(_, node)]) => Ok(node),
+        Ok([Item::Pair(_, mut node)]) => {
+            integers_to_floats(&mut node);
+            Ok(node)
+        }
         _ => Err(invalid()),
+    }
+}
+
+/// Turns every integer below `node` into the float Go's `encoding/json` decodes it as.
+fn integers_to_floats(node: &mut Node) {
+    match node {
+        Node::Scalar(Scalar::Int(i)) => *node = Node::Scalar(Scalar::Float(*i as f64)),
+        Node::Map(items) => {
+            for item in items {
+                if let Item::Pair(_, v) = item {
+                    integers_to_floats(v);
+                }
+            }
+        }
+        Node::List(nodes) => nodes.iter_mut().for_each(integers_to_floats),
+        Node::Scalar(_) | Node::Comment(_) => {}
     }
 }
 
@@ -350,6 +373,16 @@ mod tests {
             parse_value(b"6543").unwrap(),
             Node::Scalar(Scalar::Float(6543.0))
         );
+        assert_eq!(
+            parse_value(b"[9007199254740993, {\"a\": 2}]").unwrap(),
+            Node::List(vec![
+                Node::Scalar(Scalar::Float(9007199254740992.0)),
+                Node::Map(vec![Item::Pair(
+                    "a".into(),
+                    Node::Scalar(Scalar::Float(2.0))
+                )]),
+            ])
+        );
         assert_eq!(parse_value(b" \"x\" ").unwrap(), Node::str("x"));
         assert_eq!(
             parse_value(b"{bad").unwrap_err().code,
@@ -367,9 +400,10 @@ mod tests {
         let got = set(r#"{"a":1,"l":[1,2]}"#, r#"["b"]["c"][0]"#, r#""z""#).unwrap();
         assert_eq!(got, doc(r#"{"a":1,"l":[1,2],"b":{"c":["z"]}}"#));
         let got = set(r#"{"l":[1,2]}"#, r#"["l"][7]"#, "3").unwrap();
-        assert_eq!(got, doc(r#"{"l":[1,2,3]}"#));
+        // The set value is a float, as Go decodes it; the file's own integers stay integers.
+        assert_eq!(got, doc(r#"{"l":[1,2,3.0]}"#));
         let got = set(r#"{"l":[1,2]}"#, r#"["l"][0]"#, "9").unwrap();
-        assert_eq!(got, doc(r#"{"l":[9,2]}"#));
+        assert_eq!(got, doc(r#"{"l":[9.0,2]}"#));
         let got = set(r#"{"a":"s"}"#, r#"["a"]["b"]"#, "true").unwrap();
         assert_eq!(got, doc(r#"{"a":{"b":true}}"#));
         assert_eq!(

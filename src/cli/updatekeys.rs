@@ -4,6 +4,7 @@
 
 use super::io::{write_atomic, Context};
 use super::keyfile;
+use super::keyservice_args::KeyServiceArgs;
 use super::proc::EditLock;
 use crate::error::{Code, Error, Result};
 use crate::keys::KeyGroup;
@@ -27,6 +28,8 @@ pub struct UpdateKeysArgs {
     /// Use this Shamir threshold instead of the file's (capped at the number of groups)
     #[arg(long, value_name = "N")]
     pub shamir_secret_sharing_threshold: Option<usize>,
+    #[command(flatten)]
+    pub keyservice: KeyServiceArgs,
 }
 
 /// The keys of one group position: kept, added and removed (sops' `DiffKeyGroups`).

@@ -7,7 +7,7 @@
 //! or a Shamir share (33 bytes).
 //!
 //! Identities come from, in this order: the SSH key named by `SOPS_AGE_SSH_PRIVATE_KEY_FILE`,
-//! `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`
+//! the SSH key printed by `SOPS_AGE_SSH_PRIVATE_KEY_CMD` (sops 3.12), `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`
 //! and the default `<user config dir>/sops/age/keys.txt`. All of them are combined; a source
 //! that cannot be read is reported only if no identity could open the key. Like sops, the key
 //! command is run again for every age key that is tried, with `SOPS_AGE_RECIPIENT` set to that
@@ -39,6 +39,9 @@ pub const SOPS_AGE_KEY_FILE: &str = "SOPS_AGE_KEY_FILE";
 pub const SOPS_AGE_KEY_CMD: &str = "SOPS_AGE_KEY_CMD";
 /// Environment variable naming an SSH private key file.
 pub const SOPS_AGE_SSH_PRIVATE_KEY_FILE: &str = "SOPS_AGE_SSH_PRIVATE_KEY_FILE";
+/// Environment variable holding a command that prints an SSH private key (sops 3.12); like
+/// the key command it runs for each age key tried, with `SOPS_AGE_RECIPIENT` set.
+pub const SOPS_AGE_SSH_PRIVATE_KEY_CMD: &str = "SOPS_AGE_SSH_PRIVATE_KEY_CMD";
 /// Set in the environment of the `SOPS_AGE_KEY_CMD` command: the recipient being decrypted.
 pub const SOPS_AGE_RECIPIENT: &str = "SOPS_AGE_RECIPIENT";
 /// The default keys file, relative to the user config directory.
@@ -411,6 +414,7 @@ pub struct AgeIdentities {
     ssh: Vec<(String, age::ssh::Identity)>,
     ssh_errors: Vec<String>,
     ssh_unused: Vec<String>,
+    ssh_cmd: Option<String>,
     key_env: Option<Source>,
     key_file: KeyFile,
     key_cmd: Option<String>,
@@ -470,6 +474,7 @@ impl AgeIdentities {
             ssh: Vec::new(),
             ssh_errors: Vec::new(),
             ssh_unused: Vec::new(),
+            ssh_cmd: None,
             key_env: None,
             key_file: KeyFile::Unset,
             key_cmd: None,
@@ -483,7 +488,8 @@ impl AgeIdentities {
                 let text = Zeroizing::new(value.into_encoded_bytes());
                 let source = Source {
                     location: SOPS_AGE_KEY.to_string(),
-                    parsed: parse_keys(SOPS_AGE_KEY, &text),
+                    // sops 3.12+: the variable may hold several keys on a line.
+                    parsed: parse_keys(SOPS_AGE_KEY, &text, true),
                 };
                 ids.descriptions
                     .push(describe_source(SOPS_AGE_KEY, &source));
@@ -500,7 +506,7 @@ impl AgeIdentities {
                     Ok(data) => {
                         let source = Source {
                             location: SOPS_AGE_KEY_FILE.to_string(),
-                            parsed: parse_keys(SOPS_AGE_KEY_FILE, &data),
+                            parsed: parse_keys(SOPS_AGE_KEY_FILE, &data, false),
                         };
                         ids.descriptions.push(describe_source(&label, &source));
                         ids.key_file = KeyFile::Read(source);
@@ -560,7 +566,7 @@ impl AgeIdentities {
                         let mut data = Zeroizing::new(Vec::new());
                         let _ = file.read_to_end(&mut data);
                         let source = Source {
-                            parsed: parse_keys(&shown, &data),
+                            parsed: parse_keys(&shown, &data, false),
                             location: shown.clone(),
                         };
                         ids.descriptions.push(describe_source(&shown, &source));
@@ -586,6 +592,15 @@ impl AgeIdentities {
                 self.descriptions
                     .push(format!("{SOPS_AGE_SSH_PRIVATE_KEY_FILE}: not set"));
             }
+        }
+        // Not listed among the unused locations when unset: sops 3.11's messages lack it.
+        if let Some(cmd) = env(SOPS_AGE_SSH_PRIVATE_KEY_CMD) {
+            let cmd = cmd.to_string_lossy().into_owned();
+            self.descriptions.push(format!(
+                "{SOPS_AGE_SSH_PRIVATE_KEY_CMD} ({cmd}): run for each age key, with \
+                 {SOPS_AGE_RECIPIENT} set to its recipient"
+            ));
+            self.ssh_cmd = Some(cmd);
         }
         match home_dir(env) {
             Err(e) => {
@@ -649,6 +664,14 @@ impl AgeIdentities {
                 _ => Box::new(id.clone()),
             }));
         }
+        if let Some(cmd) = &self.ssh_cmd {
+            match run_key_cmd(cmd, recipient, SOPS_AGE_SSH_PRIVATE_KEY_CMD)
+                .and_then(|key| ssh_identity_from_cmd(&key))
+            {
+                Ok(id) => out.identities.push(Ok(Box::new(id))),
+                Err(e) => out.errors.push(e),
+            }
+        }
 
         let mut readers: Vec<&Source> = Vec::new();
         match &self.key_env {
@@ -665,10 +688,10 @@ impl AgeIdentities {
                 out.unused.push(SOPS_AGE_KEY_CMD.to_string());
                 None
             }
-            Some(cmd) => match run_key_cmd(cmd, recipient) {
+            Some(cmd) => match run_key_cmd(cmd, recipient, SOPS_AGE_KEY_CMD) {
                 Ok(data) => Some(Source {
                     location: SOPS_AGE_KEY_CMD.to_string(),
-                    parsed: parse_keys(SOPS_AGE_KEY_CMD, &data),
+                    parsed: parse_keys(SOPS_AGE_KEY_CMD, &data, false),
                 }),
                 Err(e) => {
                     out.errors.push(e);
@@ -777,8 +800,9 @@ fn read_file(path: &Path) -> io::Result<Zeroizing<Vec<u8>>> {
 
 /// Parses a keys source as sops does (`unwrapIdentities` + `parseIdentities`): an
 /// age-encrypted file (binary or armored) is one passphrase-protected identity; otherwise one
-/// identity per line, blank lines and lines starting with `#` skipped.
-fn parse_keys(location: &str, data: &[u8]) -> std::result::Result<Vec<Entry>, String> {
+/// identity per line, blank lines and lines starting with `#` skipped. With `words` (the
+/// `SOPS_AGE_KEY` variable, sops 3.12+) each line may hold several whitespace-separated keys.
+fn parse_keys(location: &str, data: &[u8], words: bool) -> std::result::Result<Vec<Entry>, String> {
     let peek = &data[..data.len().min(14)];
     if peek == b"age-encryption" || peek == b"-----BEGIN AGE" {
         let mut contents = Vec::new();
@@ -804,9 +828,17 @@ fn parse_keys(location: &str, data: &[u8]) -> std::result::Result<Vec<Entry>, St
         if line.is_empty() || line[0] == b'#' {
             continue;
         }
-        let entry = parse_identity_line(line)
-            .map_err(|e| format!("failed to parse '{location}' age identities: {e}"))?;
-        entries.push(entry);
+        let fail = |e: String| format!("failed to parse '{location}' age identities: {e}");
+        if words {
+            for word in line
+                .split(|b| b.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+            {
+                entries.push(parse_identity_line(word).map_err(fail)?);
+            }
+        } else {
+            entries.push(parse_identity_line(line).map_err(fail)?);
+        }
     }
     Ok(entries)
 }
@@ -845,6 +877,21 @@ fn parse_identity_line(line: &[u8]) -> std::result::Result<Entry, String> {
 }
 
 /// sops' `parseSSHIdentityFromPrivateKeyFile`.
+/// The SSH identity printed by `SOPS_AGE_SSH_PRIVATE_KEY_CMD`; as in sops, a key with a
+/// passphrase is refused (there is no file to name in a prompt).
+fn ssh_identity_from_cmd(key: &[u8]) -> std::result::Result<age::ssh::Identity, String> {
+    match age::ssh::Identity::from_buffer(key, None) {
+        Ok(age::ssh::Identity::Encrypted(_)) => Err(format!(
+            "the SSH key returned by running {SOPS_AGE_SSH_PRIVATE_KEY_CMD} is password \
+             protected, which is unsupported"
+        )),
+        Ok(age::ssh::Identity::Unsupported(_)) | Err(_) => Err(format!(
+            "malformed SSH identity returned by running {SOPS_AGE_SSH_PRIVATE_KEY_CMD}"
+        )),
+        Ok(identity) => Ok(identity),
+    }
+}
+
 fn load_ssh_key(path: &Path) -> std::result::Result<age::ssh::Identity, String> {
     let shown = path.display().to_string();
     let mut file = fs::File::open(path)
@@ -940,15 +987,18 @@ fn go_path_error(op: &str, path: &str, e: &io::Error) -> String {
 
 /// Runs `SOPS_AGE_KEY_CMD` as sops does: split shell-style, no shell, standard input empty,
 /// standard error captured and dropped, `SOPS_AGE_RECIPIENT` set. Returns its output.
-fn run_key_cmd(cmd: &str, recipient: &str) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
-    let parse_fail =
-        |why: &str| format!("failed to parse command {cmd} from {SOPS_AGE_KEY_CMD}: {why}");
+/// Runs the command of variable `var` for `recipient` and returns what it printed.
+fn run_key_cmd(
+    cmd: &str,
+    recipient: &str,
+    var: &str,
+) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
+    let parse_fail = |why: &str| format!("failed to parse command {cmd} from {var}: {why}");
     let args = shell_split(cmd).map_err(parse_fail)?;
     let (program, rest) = args
         .split_first()
         .ok_or_else(|| parse_fail("empty command"))?;
-    let exec_fail =
-        |why: String| format!("failed to execute command {cmd} from {SOPS_AGE_KEY_CMD}: {why}");
+    let exec_fail = |why: String| format!("failed to execute command {cmd} from {var}: {why}");
     let output = Command::new(program)
         .args(rest)
         .env(SOPS_AGE_RECIPIENT, recipient)
@@ -1715,36 +1765,92 @@ mod tests {
         assert!(!err.message.contains("QLQH9Q"), "{}", err.message);
     }
 
-    #[test]
-    fn keys_files_accept_crlf_comments_and_several_keys() {
-        let text = format!(
-            "# comment\r\n\r\n{}\r\n{}",
-            key_text("age2.txt").lines().last().unwrap(),
-            key_text("age1.txt").lines().last().unwrap()
-        );
-        let env = Env::new(&[(SOPS_AGE_KEY, &text)]);
+    /// The identity line of a test keys file.
+    fn identity_line(name: &str) -> String {
+        key_text(name).lines().last().unwrap().to_string()
+    }
+
+    /// `env` opens the age1 vector and describes SOPS_AGE_KEY as holding age2 then age1.
+    fn opens_age1_with_age2_then_age1(env: &Env) {
         assert_eq!(
-            &unwrap_with("app.age1.yaml", &env).unwrap()[..],
+            &unwrap_with("app.age1.yaml", env).unwrap()[..],
             &expected_age1_key()[..]
         );
         let described = env.load().describe();
         assert!(
-            described
-                .iter()
-                .any(|l| l == &format!("SOPS_AGE_KEY: {AGE2}, {AGE1}")),
+            described.contains(&format!("SOPS_AGE_KEY: {AGE2}, {AGE1}")),
             "{described:?}"
         );
-        // A line with leading whitespace is not a key (sops does not trim).
-        let env = Env::new(&[(
-            SOPS_AGE_KEY,
-            &format!(" {}", key_text("age1.txt").lines().last().unwrap()),
-        )]);
-        let err = unwrap_with("app.age1.yaml", &env).unwrap_err();
+    }
+
+    fn fails_as_unknown_identity(env: &Env) {
+        let err = unwrap_with("app.age1.yaml", env).unwrap_err();
         assert!(
             err.message.contains("unknown identity type"),
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn keys_files_accept_crlf_comments_and_several_keys() {
+        let text = format!(
+            "# comment\r\n\r\n{}\r\n{}",
+            identity_line("age2.txt"),
+            identity_line("age1.txt")
+        );
+        opens_age1_with_age2_then_age1(&Env::new(&[(SOPS_AGE_KEY, &text)]));
+        // In a keys file, a line with leading whitespace is not a key (sops does not trim).
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.txt");
+        fs::write(&path, format!(" {}\n", identity_line("age1.txt"))).unwrap();
+        let env = Env::new(&[(SOPS_AGE_KEY_FILE, path.to_str().unwrap())]);
+        fails_as_unknown_identity(&env);
+    }
+
+    #[test]
+    fn sops_age_key_holds_keys_separated_by_any_whitespace() {
+        // sops 3.12+: several keys on one line of SOPS_AGE_KEY, as one variable set by CI.
+        let one_line = format!(
+            " {}\t {} ",
+            identity_line("age2.txt"),
+            identity_line("age1.txt")
+        );
+        let env = Env::new(&[(SOPS_AGE_KEY, &one_line)]);
+        opens_age1_with_age2_then_age1(&env);
+        // A bad word fails the variable as a bad line does.
+        let env = Env::new(&[(SOPS_AGE_KEY, &format!("{one_line} nonsense"))]);
+        fails_as_unknown_identity(&env);
+    }
+
+    #[test]
+    fn ssh_private_key_cmd_output_is_an_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("id");
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status();
+        if !status.is_ok_and(|s| s.success()) {
+            panic!("ssh-keygen is needed for this test");
+        }
+        let printed = fs::read(&key).unwrap();
+        let id = ssh_identity_from_cmd(&printed).unwrap();
+        assert!(matches!(id, age::ssh::Identity::Unencrypted(_)));
+        let Err(err) = ssh_identity_from_cmd(b"not a key") else {
+            panic!("garbage taken for an SSH key");
+        };
+        assert!(err.starts_with(
+            "malformed SSH identity returned by running SOPS_AGE_SSH_PRIVATE_KEY_CMD"
+        ));
+        // The command runs with SOPS_AGE_RECIPIENT set, as the age key command does.
+        let out = run_key_cmd(
+            "sh -c 'printf %s \"$SOPS_AGE_RECIPIENT\"'",
+            "age1xyz",
+            SOPS_AGE_SSH_PRIVATE_KEY_CMD,
+        )
+        .unwrap();
+        assert_eq!(&out[..], b"age1xyz");
     }
 
     /// Bech32 encoding (BIP 173), to make well-formed plugin recipients and identities.

@@ -32,11 +32,12 @@ pub fn sops_path() -> PathBuf {
 
 /// Clears every variable that could make a key source pick up the developer's own keys
 /// and points HOME/XDG_CONFIG_HOME at an empty directory.
-const ISOLATED_VARS: [&str; 9] = [
+const ISOLATED_VARS: [&str; 10] = [
     "SOPS_AGE_KEY",
     "SOPS_AGE_KEY_FILE",
     "SOPS_AGE_KEY_CMD",
     "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+    "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
     "SOPS_AGE_RECIPIENTS",
     "SOPS_CONFIG",
     "SOPS_DECRYPTION_ORDER",

@@ -1,6 +1,8 @@
 //! An order-preserving JSON reader that accepts what Go's `encoding/json` accepts and decodes
-//! values the way sops ≤ 3.12 sees them: every number is an `f64`, strings are coerced to
-//! valid UTF-8 (each invalid byte and each unpaired surrogate escape becomes U+FFFD).
+//! values the way sops 3.13 sees them: an integer that fits `i64` stays an exact integer,
+//! every other number is an `f64` (sops ≤ 3.12 made every number an `f64`, so integers above
+//! 2^53 changed); strings are coerced to valid UTF-8 (each invalid byte and each unpaired
+//! surrogate escape becomes U+FFFD).
 //!
 //! The reader is iterative (an explicit stack), so deep nesting costs heap, not call stack;
 //! nesting deeper than [`MAX_DEPTH`] is refused as Go's scanner refuses it.
@@ -238,7 +240,7 @@ impl Parser<'_> {
                             self.literal(b"null")?;
                             Scalar::Null
                         }
-                        Some(b'-' | b'0'..=b'9') => Scalar::Float(self.number()?),
+                        Some(b'-' | b'0'..=b'9') => self.number()?,
                         _ => return Err(self.invalid("looking for beginning of value")),
                     };
                     attach(&mut stack, Node::Scalar(scalar));
@@ -312,7 +314,7 @@ impl Parser<'_> {
         i
     }
 
-    fn number(&mut self) -> Result<f64, Fail> {
+    fn number(&mut self) -> Result<Scalar, Fail> {
         let start = self.pos;
         let mut i = start;
         if self.s[i] == b'-' {
@@ -342,10 +344,15 @@ impl Parser<'_> {
         }
         // The grammar above only admits ASCII.
         let text = std::str::from_utf8(&self.s[start..i]).unwrap_or_default();
+        // Integer first, as sops' `json.Number.Int64()` then `Float64()`.
+        if let Ok(v) = text.parse::<i64>() {
+            self.pos = i;
+            return Ok(Scalar::Int(v));
+        }
         match text.parse::<f64>() {
             Ok(v) if v.is_finite() => {
                 self.pos = i;
-                Ok(v)
+                Ok(Scalar::Float(v))
             }
             _ => Err(Fail {
                 offset: start,

@@ -1,0 +1,638 @@
+//! sops' command line as scripts use it: every flag the real sops accepts, the legacy
+//! top-level form, `--version` under the name `sops`, `--indent`, Go boolean variables.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// One flag of a sops help text: its spelling and whether it takes a value.
+#[derive(Debug)]
+struct Flag {
+    name: String,
+    takes_value: bool,
+}
+
+/// The real sops' help for `path` (a command path such as `["groups", "add"]`).
+fn sops_help(sandbox: &Sandbox, path: &[&str]) -> String {
+    let out = sandbox.sops().args(path).arg("--help").output().unwrap();
+    assert!(out.status.success(), "sops {path:?} --help failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The lines of the section headed `title` (urfave/cli layout: a title line ending in `:`,
+/// then indented lines up to the next title).
+fn section<'a>(help: &'a str, title: &str) -> Vec<&'a str> {
+    help.lines()
+        .skip_while(|l| l.trim_end() != title)
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with(' '))
+        .filter(|l| !l.trim().is_empty())
+        .collect()
+}
+
+/// Every flag spelling in a help text's option section (`--kms value, -k value   text`).
+fn flags(help: &str) -> Vec<Flag> {
+    let mut out = Vec::new();
+    for title in ["GLOBAL OPTIONS:", "OPTIONS:"] {
+        for line in section(help, title) {
+            let spec = line.trim_start().split("  ").next().unwrap();
+            for spelling in spec.split(", ") {
+                let mut words = spelling.split_whitespace();
+                let name = words.next().unwrap().to_string();
+                assert!(name.starts_with('-'), "not a flag: {line:?}");
+                out.push(Flag {
+                    name,
+                    takes_value: words.next() == Some("value"),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The subcommand names of a help text's COMMANDS section (aliases dropped).
+fn commands(help: &str) -> Vec<String> {
+    section(help, "COMMANDS:")
+        .iter()
+        .map(|l| {
+            let name = l.split_whitespace().next().unwrap();
+            name.trim_end_matches(',').to_string()
+        })
+        .filter(|c| c != "help")
+        .collect()
+}
+
+/// Every command path of the real sops, from its help: top level, subcommands, their
+/// subcommands.
+fn sops_command_paths(sandbox: &Sandbox) -> Vec<(Vec<String>, String)> {
+    let mut todo = vec![Vec::<String>::new()];
+    let mut out = Vec::new();
+    while let Some(path) = todo.pop() {
+        let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+        let help = sops_help(sandbox, &refs);
+        for c in commands(&help) {
+            let mut sub = path.clone();
+            sub.push(c);
+            todo.push(sub);
+        }
+        out.push((path, help));
+    }
+    out
+}
+
+#[test]
+fn secret_accepts_every_flag_of_every_sops_command() {
+    let sandbox = Sandbox::new();
+    let paths = sops_command_paths(&sandbox);
+    assert!(
+        paths.len() > 10,
+        "too few sops commands found: {}",
+        paths.len()
+    );
+    let mut checked = 0;
+    let mut missing_flags = Vec::new();
+    let mut missing_commands = Vec::new();
+    for (path, help) in &paths {
+        // Without the command, `secret NAME --help` is the top level's help (NAME taken for
+        // the legacy form's FILE): the usage line tells.
+        let usage = format!("Usage: secret {}", path.join(" "));
+        let has_command = sandbox.secret().args(path).arg("--help").output().unwrap();
+        if !String::from_utf8_lossy(&has_command.stdout).contains(usage.trim_end()) {
+            // Whole commands (keyservice, publish) are built on their own; flags are the
+            // subject here.
+            missing_commands.push(path.join(" "));
+            continue;
+        }
+        for flag in flags(help) {
+            if flag.name == "--help" || flag.name == "-h" {
+                continue;
+            }
+            let mut cmd = sandbox.secret();
+            cmd.args(path).arg(&flag.name);
+            if flag.takes_value {
+                cmd.arg("1");
+            }
+            let out = cmd.arg("--help").output().unwrap();
+            checked += 1;
+            if !out.status.success() {
+                missing_flags.push(format!(
+                    "secret {} {}: {}",
+                    path.join(" "),
+                    flag.name,
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                ));
+            }
+        }
+    }
+    eprintln!("commands secret does not have (not checked here): {missing_commands:?}");
+    assert!(checked > 150, "only {checked} flags found in sops' help");
+    assert!(missing_flags.is_empty(), "{}", missing_flags.join("\n"));
+}
+
+/// `secret` under the name `sops`, as a symlink in the sandbox.
+fn installed_as_sops(sandbox: &Sandbox) -> std::path::PathBuf {
+    let link = sandbox.path().join("sops");
+    std::os::unix::fs::symlink(assert_cmd::cargo::cargo_bin("secret"), &link).unwrap();
+    link
+}
+
+#[test]
+fn version_under_the_name_sops_starts_with_sops_own_line() {
+    let sandbox = Sandbox::new();
+    let theirs = String::from_utf8(stdout_of(sandbox.sops().arg("--version"))).unwrap();
+    let link = installed_as_sops(&sandbox);
+    for flag in ["--version", "-v"] {
+        let ours = stdout_of(assert_cmd::Command::new(&link).arg(flag));
+        let ours = String::from_utf8(ours).unwrap();
+        // Ansible's probe: `^sops (\d+)\.(\d+)\.(\d+)` on the first line.
+        let first = ours.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!("{} (secret ", theirs.trim_end())),
+            "{ours}"
+        );
+        assert!(first.ends_with(&format!(" {})", env!("CARGO_PKG_VERSION"))));
+    }
+    let plain = String::from_utf8(stdout_of(sandbox.secret().arg("--version"))).unwrap();
+    let sops_version = theirs.trim_end().trim_start_matches("sops ");
+    assert_eq!(
+        plain,
+        format!(
+            "secret {} (sops {sops_version} compatible)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+    // Offline: asking for the update check says so and still succeeds.
+    let checked = stdout_of(sandbox.secret().args(["--check-for-updates", "--version"]));
+    assert!(String::from_utf8(checked).unwrap().contains("offline"));
+}
+
+#[test]
+fn boolean_variables_follow_go_parsebool_as_in_sops() {
+    let sandbox = Sandbox::new();
+    for (value, ok) in [("1", true), ("True", true), ("f", true), ("yes", false)] {
+        for mut cmd in [sandbox.sops(), sandbox.secret()] {
+            let out = cmd
+                .env("SOPS_DISABLE_VERSION_CHECK", value)
+                .arg("--version")
+                .output()
+                .unwrap();
+            assert_eq!(out.status.success(), ok, "{value}: {cmd:?}");
+            if !ok {
+                assert_eq!(out.status.code(), Some(1));
+            }
+        }
+    }
+}
+
+/// An age-encrypted copy of `plain` (named `name`) written by the real sops.
+fn sops_encrypted(sandbox: &Sandbox, name: &str, plain: &str) -> std::path::PathBuf {
+    let file = sandbox.write(name, plain);
+    let status = sandbox
+        .sops()
+        .args(["encrypt", "-i", "--age", AGE1])
+        .arg(&file)
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    file
+}
+
+/// Runs both tools with `args` (the file last) and returns (status, stdout) of each.
+fn both(sandbox: &Sandbox, args: &[&str], file: &Path) -> [(Option<i32>, String); 2] {
+    [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+        let out = cmd
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(args)
+            .arg(file)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    })
+}
+
+#[test]
+fn legacy_form_takes_every_mode_with_its_flags_like_sops() {
+    let sandbox = Sandbox::new();
+    let plain = "a:\n    b: x\n    l:\n        - 1\nc: 2\n";
+    let file = sops_encrypted(&sandbox, "f.yaml", plain);
+    for args in [
+        &["-d"][..],
+        &["-d", "--extract", r#"["a"]["l"]"#],
+        &["-d", "--kms", "arn:ignored", "--add-age", "ignored", "-s"],
+        &["--decrypt", "--output-type", "json", "--ignore-mac"],
+        &["-d", "--indent", "2"],
+        &["-d", "--indent", "0", "--output-type", "json"],
+        &[
+            "-d",
+            "--enable-local-keyservice",
+            "--keyservice",
+            "tcp://127.0.0.1:9",
+        ],
+    ] {
+        let [theirs, ours] = both(&sandbox, args, &file);
+        assert_eq!(ours, theirs, "{args:?}");
+        assert_eq!(ours.0, Some(0), "{args:?}");
+    }
+    // sops' legacy set, in place: both files then decrypt alike.
+    let twin = sandbox.write("twin.yaml", std::fs::read(&file).unwrap());
+    for (mut cmd, f) in [(sandbox.sops(), &file), (sandbox.secret(), &twin)] {
+        let status = cmd
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["--set", r#"["a"]["b"] "new""#, "-i"])
+            .arg(f)
+            .output()
+            .unwrap()
+            .status;
+        assert!(status.success());
+    }
+    let [theirs, ours] = both(&sandbox, &["-d"], &twin);
+    let [by_sops, _] = both(&sandbox, &["-d"], &file);
+    assert_eq!(ours, by_sops);
+    assert_eq!(theirs, by_sops);
+    assert!(ours.1.contains("b: new"));
+    // No file: both exit 100.
+    let [theirs, ours] =
+        [sandbox.sops(), sandbox.secret()].map(|mut c| c.arg("-d").output().unwrap());
+    assert_eq!(ours.status.code(), Some(100));
+    assert_eq!(theirs.status.code(), Some(100));
+}
+
+#[test]
+fn indent_shapes_yaml_and_json_output_like_sops_legacy_form() {
+    let sandbox = Sandbox::new();
+    let yaml = sops_encrypted(
+        &sandbox,
+        "i.yaml",
+        "a:\n    b:\n        - x\n        - y: 1\n",
+    );
+    let json = sops_encrypted(&sandbox, "i.json", "{\"a\": {\"b\": [1, {\"c\": true}]}}\n");
+    for n in ["-3", "-2", "-1", "0", "1", "2", "3", "9", "10"] {
+        for (file, types) in [
+            (&yaml, &["--output-type", "yaml"][..]),
+            (&yaml, &["--output-type", "json"]),
+            (&json, &["--output-type", "json"]),
+            (&json, &["--output-type", "yaml"]),
+        ] {
+            let mut args = vec!["-d", "--indent", n];
+            args.extend_from_slice(types);
+            let [theirs, ours] = both(&sandbox, &args, file);
+            assert_eq!(ours, theirs, "{args:?} {}", file.display());
+        }
+    }
+    // sops 3.13 honours the global value in subcommands too.
+    let [_, legacy] = both(&sandbox, &["-d", "--indent", "2"], &yaml);
+    let [_, sub] = both(&sandbox, &["--indent", "2", "decrypt"], &yaml);
+    let [_, after] = both(&sandbox, &["decrypt", "--indent", "2"], &yaml);
+    assert_eq!(sub, legacy);
+    assert_eq!(after, legacy);
+}
+
+#[test]
+fn sops_age_key_may_hold_several_keys_on_one_line() {
+    let sandbox = Sandbox::new();
+    let last_line = |name: &str| {
+        std::fs::read_to_string(key(name))
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
+    let one_line = format!("{} {}", last_line("age2.txt"), last_line("age1.txt"));
+    let out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY", one_line)
+            .arg("decrypt")
+            .arg(vectors().join("sops/app.age1.yaml")),
+    );
+    assert_same(
+        &out,
+        &std::fs::read(vectors().join("expected/app.age1.yaml")).unwrap(),
+        "SOPS_AGE_KEY with two keys on a line",
+    );
+}
+
+#[test]
+fn ssh_private_key_cmd_opens_files_for_ssh_recipients() {
+    let sandbox = Sandbox::new();
+    // The command runs without a shell, for each age key, with SOPS_AGE_RECIPIENT set.
+    let script = sandbox.write(
+        "print-key.sh",
+        format!(
+            "#!/bin/sh\ncase \"$SOPS_AGE_RECIPIENT\" in ssh-*) cat '{}';; esac\n",
+            key("id_ed25519").display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_SSH_PRIVATE_KEY_CMD", &script)
+            .arg("decrypt")
+            .arg(vectors().join("sops/app.ssh.yaml")),
+    );
+    assert_same(
+        &out,
+        &std::fs::read(vectors().join("expected/app.ssh.yaml")).unwrap(),
+        "SOPS_AGE_SSH_PRIVATE_KEY_CMD",
+    );
+    // A command printing garbage names itself in the failure.
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_SSH_PRIVATE_KEY_CMD", "echo nonsense")
+        .arg("decrypt")
+        .arg(vectors().join("sops/app.ssh.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(128));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("malformed SSH identity returned by running SOPS_AGE_SSH_PRIVATE_KEY_CMD"));
+}
+
+/// Exit code and stderr of both tools (sops first) for the same command.
+fn codes_of(sandbox: &Sandbox, args: &[&str]) -> [(Option<i32>, String); 2] {
+    [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+        let out = cmd.args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    })
+}
+
+#[test]
+fn unreadable_encrypted_files_exit_1_as_in_sops() {
+    let sandbox = Sandbox::new();
+    sandbox.write("empty.yaml", "");
+    sandbox.write("empty.json", "");
+    sandbox.write("bad.yaml", "a: [1\n");
+    sandbox.write("bad.json", "{\"a\": \n");
+    for file in ["empty.yaml", "empty.json", "bad.yaml", "bad.json"] {
+        for args in [
+            &["decrypt", file][..],
+            &["-d", file],
+            &["rotate", file],
+            &["exec-env", file, "true"],
+            &["set", file, r#"["a"]"#, "1"],
+        ] {
+            let [theirs, ours] = codes_of(&sandbox, args);
+            assert_eq!(ours.0, theirs.0, "{args:?}: sops said {}", theirs.1);
+            assert_eq!(ours.0, Some(1), "{args:?}");
+        }
+    }
+    // filestatus: an empty YAML file is simply not encrypted, for both.
+    for mut cmd in [sandbox.sops(), sandbox.secret()] {
+        let out = stdout_of(cmd.args(["filestatus", "empty.yaml"]));
+        assert_eq!(out, b"{\"encrypted\":false}\n");
+    }
+    // Encrypting such input keeps its own codes (92 empty YAML, 2 unparsable).
+    for (file, code) in [("empty.yaml", 92), ("bad.yaml", 2)] {
+        let [theirs, ours] = codes_of(&sandbox, &["encrypt", "--age", AGE1, file]);
+        assert_eq!((ours.0, theirs.0), (Some(code), Some(code)), "{file}");
+    }
+}
+
+#[test]
+fn empty_or_missing_key_groups_fail_with_sops_message() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.yaml", "a: 1\n");
+    let no_config = codes_of(&sandbox, &["encrypt", "p.yaml"]);
+    let want = "config file not found, or has no creation rules, and no keys provided through \
+                command line options";
+    for (code, err) in &no_config {
+        assert_eq!(*code, Some(1));
+        assert!(err.contains(want), "{err}");
+    }
+    for rules in [
+        "  - key_groups: []\n",
+        "  - key_groups:\n    - {}\n",
+        "  - key_groups:\n    - age: []\n",
+        "  - age: \"\"\n",
+        &format!("  - key_groups:\n    - age: [{AGE1}]\n    - {{}}\n"),
+    ] {
+        sandbox.write(".sops.yaml", format!("creation_rules:\n{rules}"));
+        for (code, err) in codes_of(&sandbox, &["encrypt", "p.yaml"]) {
+            assert_eq!(code, Some(1), "{rules}");
+            assert!(
+                err.contains("Could not generate data key: [empty key group provided]"),
+                "{rules}: {err}"
+            );
+        }
+    }
+    // Under the name sops, stderr is sops' own, byte for byte (sops' functional tests
+    // compare it).
+    let link = installed_as_sops(&sandbox);
+    let [theirs, _] = codes_of(&sandbox, &["encrypt", "p.yaml"]);
+    let ours = assert_cmd::Command::new(&link)
+        .current_dir(sandbox.path())
+        .args(["encrypt", "p.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&ours.stderr), theirs.1);
+    assert_eq!(ours.status.code(), theirs.0);
+}
+
+#[test]
+fn exec_as_another_user_sets_home_user_and_logname() {
+    // Switching user needs root; elsewhere the switch itself fails before any of this.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: --user cannot switch users here");
+        return;
+    }
+    let sandbox = Sandbox::new();
+    let file = sops_encrypted(&sandbox, "env.yaml", "HOME: /decrypted\nX: y\n");
+    let show = "echo \"$HOME:$USER:$LOGNAME:$X:$(id -un)\"";
+    let env_out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["exec-env", "--user", "nobody"])
+            .arg(&file)
+            .arg(show),
+    );
+    assert_eq!(
+        String::from_utf8(env_out).unwrap(),
+        "/nonexistent:nobody:nobody:y:nobody\n"
+    );
+    let file_out = stdout_of(
+        sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["exec-file", "--no-fifo", "--user", "nobody"])
+            .arg(&file)
+            .arg("echo \"$HOME:$USER:$LOGNAME:$(id -un)\""),
+    );
+    assert_eq!(
+        String::from_utf8(file_out).unwrap(),
+        "/nonexistent:nobody:nobody:nobody\n"
+    );
+}
+
+/// The entries of a metadata block, each a first line at `indent` with the lines below it,
+/// sorted by key as sops 3.13 writes them (`closing`: lines at `indent` that end an entry).
+fn sorted_entries(lines: &[&str], indent: &str) -> Vec<Vec<String>> {
+    let mut entries: Vec<Vec<String>> = Vec::new();
+    for line in lines {
+        let starts_entry = line
+            .strip_prefix(indent)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '"'));
+        match entries.last_mut() {
+            Some(entry) if !starts_entry => entry.push(line.to_string()),
+            _ => entries.push(vec![line.to_string()]),
+        }
+    }
+    entries.sort_by(|a, b| a[0].cmp(&b[0]));
+    entries
+}
+
+/// A YAML file of secret's as sops 3.13 writes it: metadata keys in alphabetical order,
+/// comments inline after the value they stood above, `version: 3.13.2`.
+fn as_sops_3_13_yaml(text: &str) -> String {
+    let (body, meta) = text.split_once("sops:\n").unwrap();
+    let mut out: Vec<String> = Vec::new();
+    let mut pending: Option<String> = None;
+    for line in body.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#ENC[") {
+            pending = Some(trimmed.to_string());
+            continue;
+        }
+        match pending.take() {
+            Some(comment) if trimmed.contains(": ENC[") || trimmed.starts_with("- ENC[") => {
+                out.push(format!("{line} {comment}"));
+            }
+            Some(comment) => {
+                out.push(comment);
+                out.push(line.to_string());
+            }
+            None => out.push(line.to_string()),
+        }
+    }
+    out.push("sops:".into());
+    let meta = meta.replace("version: 3.11.0", "version: 3.13.2");
+    let lines: Vec<&str> = meta.lines().collect();
+    out.extend(sorted_entries(&lines, "    ").into_iter().flatten());
+    out.join("\n") + "\n"
+}
+
+/// A JSON file of secret's with its metadata keys in alphabetical order (sops 3.13).
+fn as_sops_3_13_json(text: &str) -> String {
+    let (body, meta) = text.split_once("\t\"sops\": {\n").unwrap();
+    let (meta, tail) = meta.rsplit_once("\n\t}").unwrap();
+    let meta = meta.replace("\"version\": \"3.11.0\"", "\"version\": \"3.13.2\"");
+    let lines: Vec<&str> = meta.lines().collect();
+    let mut entries = sorted_entries(&lines, "\t\t");
+    let count = entries.len();
+    for (i, entry) in entries.iter_mut().enumerate() {
+        let last = entry.last_mut().unwrap();
+        let bare = last.trim_end_matches(',').to_string();
+        *last = if i + 1 < count { bare + "," } else { bare };
+    }
+    let meta: Vec<String> = entries.into_iter().flatten().collect();
+    format!("{body}\t\"sops\": {{\n{}\n\t}}{tail}", meta.join("\n"))
+}
+
+/// An INI file of secret's with its age key armored over several lines in `"""` quotes, as
+/// sops 3.12 to 3.13.1 wrote INI metadata (3.11 and 3.13.2 escape the newlines).
+fn as_sops_3_13_1_ini(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.split_once("= -----BEGIN") {
+            Some((key, rest)) => format!(
+                "{key}= \"\"\"-----BEGIN{}\"\"\"",
+                rest.trim_end().replace("\\n", "\n").trim_end_matches('\n')
+            ),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+/// Turns a file of secret's into the layout of another sops release.
+type Relayout = fn(&str) -> String;
+
+#[test]
+fn files_laid_out_as_sops_3_12_and_3_13_write_them_decrypt_as_with_sops() {
+    let sandbox = Sandbox::new();
+    let plain_yaml = "# top\nkey1: value1\n# inline comment\nkey2: value2\nitems:\n    # on item\n    - one\n    - two\n";
+    let plain_json = "{\"key1\": \"a\", \"other\": 5}\n";
+    let plain_ini = "[s]\nkey1 = 1\n";
+    let cases: [(&str, &str, Relayout, &str); 3] = [
+        ("l.yaml", plain_yaml, as_sops_3_13_yaml, r#"["key1"]"#),
+        ("l.json", plain_json, as_sops_3_13_json, r#"["key1"]"#),
+        ("l.ini", plain_ini, as_sops_3_13_1_ini, r#"["s"]["key1"]"#),
+    ];
+    for (name, plain, relayout, path) in cases {
+        let input = sandbox.write(&format!("plain-{name}"), plain);
+        let mut args = vec!["encrypt", "--age", AGE1, "--filename-override", name];
+        if name != "l.yaml" {
+            // Options whose metadata keys sort differently from sops 3.11's struct order.
+            args.extend(["--encrypted-regex", "^key", "--mac-only-encrypted"]);
+        }
+        let ours = String::from_utf8(stdout_of(sandbox.secret().args(&args).arg(&input))).unwrap();
+        let relaid = relayout(&ours);
+        assert_ne!(relaid, ours, "{name}: the layout did not change");
+        if name == "l.yaml" {
+            assert_eq!(
+                relaid.matches("] #ENC[").count(),
+                2,
+                "inline comments:\n{relaid}"
+            );
+        }
+        let file = sandbox.write(name, &relaid);
+        let [theirs, ours] = both(&sandbox, &["decrypt"], &file);
+        assert_eq!(
+            theirs.0,
+            Some(0),
+            "{name}: sops cannot read the fixture:\n{relaid}"
+        );
+        assert_eq!(ours, theirs, "{name}");
+        // Changing a value keeps the file readable by sops.
+        let status = sandbox
+            .secret()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["set"])
+            .arg(&file)
+            .args([path, "\"changed\""])
+            .output()
+            .unwrap()
+            .status;
+        let [theirs, ours] = both(&sandbox, &["decrypt"], &file);
+        assert!(status.success(), "{name}");
+        assert_eq!(ours, theirs, "{name}");
+        assert!(ours.1.contains("changed"), "{name}: {}", ours.1);
+    }
+}
+
+#[test]
+fn a_sops_yml_is_ignored_with_a_warning_by_both_tools() {
+    let sandbox = Sandbox::new();
+    sandbox.write("p.yaml", "a: 1\n");
+    sandbox.write(".sops.yml", format!("creation_rules:\n  - age: {AGE1}\n"));
+    for (code, err) in codes_of(&sandbox, &["encrypt", "p.yaml"]) {
+        // Not used: no keys, so encryption fails; the warning says why.
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains("when searching for config file; the config file must be called"),
+            "{err}"
+        );
+        assert!(err.contains(".sops.yml"), "{err}");
+    }
+    let ours = sandbox
+        .secret()
+        .args(["encrypt", "p.yaml"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&ours.stderr).starts_with(
+        "secret: warning: ignoring \".sops.yml\" when searching for config file; the config \
+         file must be called \".sops.yaml\"\n"
+    ));
+}
