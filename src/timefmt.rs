@@ -51,13 +51,24 @@ pub fn normalize_rfc3339(text: &str) -> Option<String> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let date = format!("{}-{}-{}", digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let time = format!(
-        "{}:{}:{}",
-        digits(11..13)?,
-        digits(14..16)?,
-        digits(17..19)?
-    );
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    // Go's time.Parse checks every field's range ("month out of range", ...).
+    let num = |s: &str| s.parse::<u32>().unwrap_or(u32::MAX);
+    let (y, m, d) = (num(year), num(month), num(day));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if d == 0 || d > month_days || num(hour) > 23 || num(minute) > 59 || num(second) > 59 {
+        return None;
+    }
+    let date = format!("{year}-{month}-{day}");
+    let time = format!("{hour}:{minute}:{second}");
     let mut rest = &text[19..];
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(u8::is_ascii_digit).count();
@@ -108,5 +119,16 @@ mod tests {
         );
         assert_eq!(normalize_rfc3339("yesterday"), None);
         assert_eq!(normalize_rfc3339("2026-11-23"), None);
+        for out_of_range in [
+            "2026-13-02T03:05:04Z",
+            "2026-12-82T03:05:04Z",
+            "2025-02-29T03:05:04Z",
+            "2026-12-02T24:05:04Z",
+            "2026-12-02T03:60:04Z",
+            "2026-12-02T03:05:60Z",
+        ] {
+            assert_eq!(normalize_rfc3339(out_of_range), None, "{out_of_range}");
+        }
+        assert!(normalize_rfc3339("2024-02-29T03:05:04Z").is_some());
     }
 }

@@ -77,6 +77,12 @@ impl Metadata {
         check_version(&version)?;
         let lastmodified = text("lastmodified")
             .ok_or_else(|| bad("sops metadata: lastmodified is missing".into()))?;
+        // sops parses it with the rest of the metadata, before any key is tried.
+        if crate::timefmt::normalize_rfc3339(&lastmodified).is_none() {
+            return Err(bad(format!(
+                "sops metadata: lastmodified {lastmodified:?} is not an RFC 3339 time"
+            )));
+        }
         let mac = text("mac").unwrap_or_default();
 
         let mut selectors = Vec::new();

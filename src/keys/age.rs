@@ -1210,16 +1210,17 @@ fn tty_read_line(_prompt: &str, _secret: bool) -> Option<Zeroizing<String>> {
 impl AgeMasterKey {
     /// Reads a metadata entry (`recipient`, `enc`; any order).
     pub fn from_map(entry: &Map) -> Result<AgeMasterKey> {
-        let field = |name: &str| {
-            tree::get(entry, name)
-                .and_then(Node::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    Error::new(
-                        Code::Generic,
-                        format!("an age master key in the metadata has no {name}"),
-                    )
-                })
+        // An absent field is empty, as Go leaves it: sops still decrypts without the
+        // recipient (the identities are what count), and without `enc` it fails to get the
+        // data key (exit 128), not to read the metadata.
+        let field = |name: &str| match tree::get(entry, name) {
+            None | Some(Node::Scalar(crate::tree::Scalar::Null)) => Ok(String::new()),
+            Some(node) => node.as_str().map(str::to_string).ok_or_else(|| {
+                Error::new(
+                    Code::Generic,
+                    format!("the {name} of an age master key in the metadata is not a string"),
+                )
+            }),
         };
         Ok(AgeMasterKey {
             recipient: field("recipient")?,
