@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_secret_global_optspecs
-    string join \n config= verbose decryption-order= h/help V/version
+    string join \n config= verbose decryption-order= keyservice= enable-local-keyservice= h/help V/version
 end
 
 function __fish_secret_needs_command
@@ -26,6 +26,8 @@ end
 
 complete -c secret -n "__fish_secret_needs_command" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_needs_command" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_needs_command" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_needs_command" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_needs_command" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_needs_command" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_needs_command" -s V -l version -d 'Print version'
@@ -42,6 +44,7 @@ complete -c secret -n "__fish_secret_needs_command" -f -a "set" -d 'Set one valu
 complete -c secret -n "__fish_secret_needs_command" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
 complete -c secret -n "__fish_secret_needs_command" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
 complete -c secret -n "__fish_secret_needs_command" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
+complete -c secret -n "__fish_secret_needs_command" -f -a "keyservice" -d 'Serve this machine\'s keys to other secret and sops runs (sops\' gRPC key service)'
 complete -c secret -n "__fish_secret_needs_command" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
 complete -c secret -n "__fish_secret_needs_command" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
 complete -c secret -n "__fish_secret_needs_command" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
@@ -66,6 +69,8 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-comm
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
@@ -77,6 +82,8 @@ complete -c secret -n "__fish_secret_using_subcommand decrypt" -l filename-overr
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l extract -d 'Print only this part of the tree, e.g. \'["db"]["password"]\' or \'["list"][0]\'' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l ignore-mac -d 'Do not check the file\'s MAC'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l mask -d 'Replace every decrypted value with ***** (layout and comments kept; for logs)'
@@ -96,6 +103,8 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -l encryption-cont
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l aws-profile -d 'AWS shared-config profile for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l ignore-mac -d 'Do not check the file\'s MAC before rotating'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
@@ -104,11 +113,15 @@ complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l input-type 
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l shamir-secret-sharing-threshold -d 'Use this Shamir threshold instead of the file\'s (capped at the number of groups)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s y -l yes -d 'Apply the changes without asking'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -f -a "add" -d 'Add a key group to a file (stdout by default)'
@@ -121,6 +134,8 @@ complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_su
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l kms -d 'An AWS KMS ARN of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -s i -l in-place -d 'Write the result back to the file (atomically) instead of stdout'
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
@@ -128,6 +143,8 @@ complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_su
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key (default: unchanged)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -s i -l in-place -d 'Write the result back to the file (atomically) instead of stdout'
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
@@ -137,6 +154,8 @@ complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_su
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l input-type -d 'Input format: yaml, json, dotenv, ini or binary (default: from the file name)' -r
@@ -155,6 +174,8 @@ complete -c secret -n "__fish_secret_using_subcommand edit" -l encrypted-comment
 complete -c secret -n "__fish_secret_using_subcommand edit" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand edit" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -s s -l show-master-keys -d 'Show the sops metadata (master keys) in the editor too'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l ignore-mac -d 'Do not check the file\'s MAC'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
@@ -163,6 +184,8 @@ complete -c secret -n "__fish_secret_using_subcommand edit" -s h -l help -d 'Pri
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l pristine -d 'Give the command only the decrypted values, not the current environment'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l same-process -d 'Replace secret with the command (exec) instead of running it as a child'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l flatten -d 'Export nested values too: `db: {user: x}` becomes DB_USER=x'
@@ -175,6 +198,8 @@ complete -c secret -n "__fish_secret_using_subcommand exec-file" -l output-type 
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l no-fifo -d 'Use a regular 0600 file instead of a named pipe'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -s h -l help -d 'Print help'
@@ -183,6 +208,8 @@ complete -c secret -n "__fish_secret_using_subcommand set" -l output-type -d 'Ou
 complete -c secret -n "__fish_secret_using_subcommand set" -l shamir-secret-sharing-threshold -d 'Accepted for sops compatibility; the file\'s key groups are kept as they are' -r
 complete -c secret -n "__fish_secret_using_subcommand set" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand set" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand set" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand set" -l value-file -d 'VALUE is a file to read the JSON value from (keeps it out of process listings)'
 complete -c secret -n "__fish_secret_using_subcommand set" -l value-stdin -d 'Read the JSON value from standard input (VALUE is not given)'
 complete -c secret -n "__fish_secret_using_subcommand set" -l idempotent -d 'Do not write when PATH already holds VALUE'
@@ -194,6 +221,8 @@ complete -c secret -n "__fish_secret_using_subcommand unset" -l output-type -d '
 complete -c secret -n "__fish_secret_using_subcommand unset" -l shamir-secret-sharing-threshold -d 'Accepted for sops compatibility; the file\'s key groups are kept as they are' -r
 complete -c secret -n "__fish_secret_using_subcommand unset" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand unset" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand unset" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand unset" -l idempotent -d 'Succeed without writing when PATH does not exist'
 complete -c secret -n "__fish_secret_using_subcommand unset" -l ignore-mac -d 'Do not check the file\'s MAC'
 complete -c secret -n "__fish_secret_using_subcommand unset" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
@@ -201,56 +230,80 @@ complete -c secret -n "__fish_secret_using_subcommand unset" -s h -l help -d 'Pr
 complete -c secret -n "__fish_secret_using_subcommand completion" -l write-all -d 'Write every completion script to DIR/completions and every man page to DIR/man' -r -F
 complete -c secret -n "__fish_secret_using_subcommand completion" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand completion" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand completion" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand completion" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand completion" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand completion" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand init" -l path-regex -d 'Regex of the paths (relative to the .sops.yaml) that hold secrets' -r
 complete -c secret -n "__fish_secret_using_subcommand init" -l age -d 'Encrypt for this age recipient instead of a key of your own (repeatable; no key is created)' -r
 complete -c secret -n "__fish_secret_using_subcommand init" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand init" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand init" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand init" -s y -l yes -d 'Ask nothing: take the flags and the defaults'
 complete -c secret -n "__fish_secret_using_subcommand init" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand init" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l network -l net -d 'Network to listen on: tcp, tcp4, tcp6 or unix' -r
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l address -l addr -d 'Address to listen on: HOST:PORT for tcp, the socket path for unix' -r
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l prompt -d 'Ask on the terminal before answering each request'
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
+complete -c secret -n "__fish_secret_using_subcommand keyservice" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand explain" -l input-type -d 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)' -r
 complete -c secret -n "__fish_secret_using_subcommand explain" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand explain" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand explain" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand explain" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand explain" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand check" -l allow -d 'The allow-list (default: .secretallow in the repository\'s top directory, or here)' -r -F
 complete -c secret -n "__fish_secret_using_subcommand check" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand check" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand check" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand check" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand check" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand check" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l command -d 'How git should call secret (default: the absolute path of this binary)' -r
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand git-textconv" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand git-textconv" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
+complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l enable-local-keyservice -d 'Use this process\'s own keys (on by default; =false leaves only --keyservice)' -r
 complete -c secret -n "__fish_secret_using_subcommand merge-driver" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand merge-driver" -s h -l help -d 'Print help'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "decrypt" -d 'Decrypt a file (stdout by default)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value (stdout by default)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "updatekeys" -d 'Give files the master keys of their .sops.yaml creation rule (same data key)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "filestatus" -d 'Print {"encrypted":true} or {"encrypted":false} for a file'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "edit" -d 'Edit an encrypted file in your editor (a missing file starts from an example)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "exec-env" -d 'Run a command with the decrypted values in its environment'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "exec-file" -d 'Run a command with the decrypted file at the path that replaces {}'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "set" -d 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "git-textconv" -d 'git diff driver: print an encrypted file decrypted, values masked'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "merge-driver" -d 'git merge driver: merge three versions of an encrypted file'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init explain check git-setup git-textconv merge-driver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "decrypt" -d 'Decrypt a file (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value (stdout by default)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "updatekeys" -d 'Give files the master keys of their .sops.yaml creation rule (same data key)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "groups" -d 'Add or delete key groups (Shamir secret sharing)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "filestatus" -d 'Print {"encrypted":true} or {"encrypted":false} for a file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "edit" -d 'Edit an encrypted file in your editor (a missing file starts from an example)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "exec-env" -d 'Run a command with the decrypted values in its environment'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "exec-file" -d 'Run a command with the decrypted file at the path that replaces {}'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "set" -d 'Set one value of an encrypted file in place: set FILE PATH JSON-VALUE'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "unset" -d 'Remove one value of an encrypted file in place: unset FILE PATH'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "completion" -d 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "init" -d 'Create an age key and a .sops.yaml for this repository'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "keyservice" -d 'Serve this machine\'s keys to other secret and sops runs (sops\' gRPC key service)'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "git-textconv" -d 'git diff driver: print an encrypted file decrypted, values masked'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "merge-driver" -d 'git merge driver: merge three versions of an encrypted file'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "add" -d 'Add a key group to a file (stdout by default)'
 complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'

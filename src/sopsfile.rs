@@ -7,7 +7,8 @@ use crate::crypt::select::Selector;
 use crate::crypt::walk::{self, NonceMemory};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
-use crate::keys::{self, KeyGroup, Keyring};
+use crate::keys::service::KeyServices;
+use crate::keys::{self, KeyGroup};
 use crate::timefmt;
 use crate::tree::Map;
 
@@ -43,13 +44,13 @@ pub fn metadata_of(loaded: &Loaded) -> Result<Metadata> {
 
 /// Decrypts a loaded file: recovers the data key, decrypts every selected value and checks
 /// the MAC (unless told not to).
-pub fn open(loaded: Loaded, keyring: &Keyring, options: &OpenOptions) -> Result<Opened> {
+pub fn open(loaded: Loaded, services: &KeyServices, options: &OpenOptions) -> Result<Opened> {
     let metadata = metadata_of(&loaded)?;
     let data_key = keys::recover_data_key(
         &metadata.key_groups,
         metadata.shamir_threshold,
         &options.decryption_order,
-        keyring,
+        services,
     )?;
     let mut docs = loaded.docs;
     let mut nonces = if options.remember_nonces {
@@ -86,7 +87,7 @@ pub struct SealPlan {
 
 /// Makes the metadata of a new file: a fresh data key wrapped by the plan's master keys.
 /// `lastmodified` and `mac` stay empty until [`reseal`] fills them.
-pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
+pub fn new_metadata(plan: SealPlan, services: &KeyServices) -> Result<(Metadata, DataKey)> {
     if plan.groups.iter().all(Vec::is_empty) {
         return Err(Error::new(
             Code::Generic,
@@ -111,13 +112,18 @@ pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
         &mut metadata.key_groups,
         metadata.shamir_threshold,
         &data_key,
+        services,
     )?;
     Ok((metadata, data_key))
 }
 
 /// Encrypts plaintext documents with a fresh data key wrapped by the plan's master keys.
-pub fn seal_new(mut docs: Vec<Map>, plan: SealPlan) -> Result<(Vec<Map>, Metadata)> {
-    let (mut metadata, data_key) = new_metadata(plan)?;
+pub fn seal_new(
+    mut docs: Vec<Map>,
+    plan: SealPlan,
+    services: &KeyServices,
+) -> Result<(Vec<Map>, Metadata)> {
+    let (mut metadata, data_key) = new_metadata(plan, services)?;
     reseal(
         &mut docs,
         &mut metadata,

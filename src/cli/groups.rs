@@ -124,7 +124,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
     if groups == 1 {
         file.metadata.shamir_threshold = 0;
     }
-    keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
+    keyfile::rewrap(ctx, &mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
     let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
         .map_err(|e| e.context(&label))?;
     if common.in_place {

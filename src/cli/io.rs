@@ -5,7 +5,7 @@ use super::{GlobalArgs, IoArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, StoreOptions};
-use crate::keys::Keyring;
+use crate::keys::service::KeyServices;
 use crate::sopsfile::{self, OpenOptions, Opened};
 use std::cell::OnceCell;
 use std::io::Write;
@@ -16,6 +16,7 @@ pub struct Context {
     pub global: GlobalArgs,
     pub cwd: PathBuf,
     config: OnceCell<Result<Option<Config>>>,
+    keyservices: OnceCell<KeyServices>,
 }
 
 impl Context {
@@ -24,6 +25,7 @@ impl Context {
             global,
             cwd,
             config: OnceCell::new(),
+            keyservices: OnceCell::new(),
         }
     }
 
@@ -55,6 +57,15 @@ impl Context {
             .as_ref()
             .map(Option::as_ref)
             .map_err(Clone::clone)
+    }
+
+    /// The key services that wrap and unwrap master keys: the local one unless
+    /// `--enable-local-keyservice=false`, then each `--keyservice` in order.
+    pub fn key_services(&self) -> &KeyServices {
+        self.keyservices.get_or_init(|| {
+            let args = &self.global.keyservices;
+            KeyServices::new(args.enable_local_keyservice, &args.uris)
+        })
     }
 
     /// Store options from the config (defaults without one).
@@ -181,7 +192,7 @@ impl Files {
         };
         let label = self.label();
         let opened =
-            sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(&label))?;
+            sopsfile::open(loaded, ctx.key_services(), &options).map_err(|e| e.context(&label))?;
         for w in &opened.warnings {
             eprintln!("secret: warning: {label}: {w}");
         }

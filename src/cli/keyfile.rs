@@ -11,7 +11,7 @@ use crate::crypt::metadata::Metadata;
 use crate::error::{Code, Error, Result};
 use crate::format::Format;
 use crate::keys::kms::EncryptionContext;
-use crate::keys::{self, KeyGroup, Keyring, MasterKey};
+use crate::keys::{self, KeyGroup, MasterKey};
 use crate::sopsfile;
 use crate::tree::Map;
 use std::path::Path;
@@ -49,7 +49,7 @@ pub fn recover(ctx: &Context, metadata: &Metadata, label: &str) -> Result<DataKe
         &metadata.key_groups,
         metadata.shamir_threshold,
         &ctx.decryption_order()?,
-        &Keyring::new(),
+        ctx.key_services(),
     )
     .map_err(|e| e.context(label))
 }
@@ -75,7 +75,7 @@ pub fn build_groups(specs: &[GroupSpec]) -> Result<Vec<KeyGroup>> {
 
 /// Checks the groups and threshold sops would accept and fills in the default threshold
 /// (every group) for several groups; then wraps `data_key` with every master key.
-pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
+pub fn rewrap(ctx: &Context, metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
     let groups = metadata.key_groups.len();
     if groups == 0 || metadata.key_groups.iter().all(Vec::is_empty) {
         return Err(Error::new(
@@ -117,6 +117,7 @@ pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
         &mut metadata.key_groups,
         metadata.shamir_threshold,
         data_key,
+        ctx.key_services(),
     )
 }
 

@@ -13,6 +13,8 @@ mod groups;
 mod init;
 pub mod io;
 mod keyfile;
+#[cfg(feature = "keyservice")]
+mod keyservice;
 mod proc;
 mod rotate;
 mod set;
@@ -50,6 +52,55 @@ pub struct GlobalArgs {
         value_name = "TYPES"
     )]
     pub decryption_order: Option<String>,
+    #[command(flatten)]
+    pub keyservices: KeyServiceArgs,
+}
+
+/// Which key services wrap and unwrap master keys (sops' `--keyservice` and
+/// `--enable-local-keyservice`).
+#[derive(Debug, Args, Clone)]
+pub struct KeyServiceArgs {
+    /// Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried
+    /// in order, after the local one)
+    #[arg(
+        long = "keyservice",
+        global = true,
+        env = "SOPS_KEYSERVICE",
+        value_delimiter = ',',
+        value_name = "URI"
+    )]
+    pub uris: Vec<String>,
+    /// Use this process's own keys (on by default; =false leaves only --keyservice)
+    #[arg(
+        long,
+        global = true,
+        env = "SOPS_ENABLE_LOCAL_KEYSERVICE",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_value = "true",
+        default_missing_value = "true",
+        value_parser = parse_go_bool
+    )]
+    pub enable_local_keyservice: bool,
+}
+
+impl Default for KeyServiceArgs {
+    fn default() -> KeyServiceArgs {
+        KeyServiceArgs {
+            uris: Vec::new(),
+            enable_local_keyservice: true,
+        }
+    }
+}
+
+/// Go's `strconv.ParseBool`, which sops uses for boolean flags and variables.
+fn parse_go_bool(text: &str) -> std::result::Result<bool, String> {
+    match text {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!("{text:?} is not a boolean (true or false)")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -80,6 +131,9 @@ pub enum Command {
     Completion(completion::CompletionArgs),
     /// Create an age key and a .sops.yaml for this repository
     Init(init::InitArgs),
+    /// Serve this machine's keys to other secret and sops runs (sops' gRPC key service)
+    #[cfg(feature = "keyservice")]
+    Keyservice(keyservice::KeyServiceArgs),
     /// Show which .sops.yaml, rule, recipients and selector apply to a file
     Explain(explain::ExplainArgs),
     /// Fail when secrets are committed: unencrypted files under a rule, keys, tokens
@@ -117,8 +171,9 @@ pub struct IoArgs {
 }
 
 /// Every subcommand name (a legacy rewrite never applies when one is present).
-const SUBCOMMANDS: [&str; 19] = [
+const SUBCOMMANDS: [&str; 20] = [
     "init",
+    "keyservice",
     "explain",
     "check",
     "git-setup",
@@ -140,7 +195,7 @@ const SUBCOMMANDS: [&str; 19] = [
 ];
 
 /// Global options that take a value (their value is not the FILE of legacy `secret FILE`).
-const VALUE_FLAGS: [&str; 3] = ["--config", "--decryption-order", "--set"];
+const VALUE_FLAGS: [&str; 4] = ["--config", "--decryption-order", "--set", "--keyservice"];
 
 /// Rewrites sops' legacy form into subcommands: `-d FILE`, `-e -i FILE`,
 /// `--set '<path> <json>' FILE`, and a bare `FILE` (edit).
@@ -254,6 +309,8 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Unset(args) => set::run_unset(&ctx, args),
         Command::Completion(args) => completion::run(&ctx, args).map(|()| 0),
         Command::Init(args) => init::run(&ctx, args).map(|()| 0),
+        #[cfg(feature = "keyservice")]
+        Command::Keyservice(args) => keyservice::run(&ctx, args).map(|()| 0),
         Command::Explain(args) => explain::run(&ctx, args).map(|()| 0),
         Command::Check(args) => check::run(&ctx, args).map(|()| 0),
         Command::GitSetup(args) => git::setup(&ctx, args).map(|()| 0),

@@ -180,7 +180,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
     let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
     file.metadata.key_groups = new_groups;
     file.metadata.shamir_threshold = threshold;
-    keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
+    keyfile::rewrap(ctx, &mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
     let out = keyfile::emit(ctx, &file.docs, &file.metadata, file.format)
         .map_err(|e| e.context(&label))?;
     write_atomic(path, &out, 0o644)?;
