@@ -78,10 +78,16 @@ fn secret_server_tcp(sb: &Sandbox, identity: Option<&Path>) -> Server {
     if let Some(identity) = identity {
         cmd.env("SOPS_AGE_KEY_FILE", identity);
     }
+    cmd.stdin(Stdio::null()).stdout(Stdio::null());
+    start_secret_tcp(cmd, &[])
+}
+
+/// Starts `secret keyservice` on 127.0.0.1, port 0, with `cmd`'s environment and stdio
+/// (stderr is taken for the log) and `extra` options.
+fn start_secret_tcp(mut cmd: std::process::Command, extra: &[&str]) -> Server {
     let mut child = cmd
         .args(["keyservice", "--address", "127.0.0.1:0", "--verbose"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .args(extra)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -265,4 +271,37 @@ fn bad_uris_and_addresses_are_reported() {
         stderr.contains("listen unix") && stderr.contains("in use"),
         "{stderr}"
     );
+}
+
+#[test]
+fn prompt_asks_before_answering_and_a_no_is_permission_denied() {
+    let sb = Sandbox::new();
+    let file = sb.sops_file("app.yaml", PLAIN);
+    let mut cmd = sb.secret_std();
+    cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut server = start_secret_tcp(cmd, &["--prompt"]);
+    // The answers, read one line per prompt: an unclear word asks again.
+    let mut stdin = server.child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"maybe\nn\ny\n").unwrap();
+    let remote_only = [
+        "--keyservice",
+        &server.uri,
+        "--enable-local-keyservice=false",
+    ];
+    let (code, stderr) = failure(sb.secret().arg("decrypt").args(remote_only).arg(&file));
+    assert_eq!(code, 128);
+    assert!(
+        stderr.contains("PermissionDenied: Request rejected by user"),
+        "{stderr}"
+    );
+    let dec = stdout_of(sb.secret().arg("decrypt").args(remote_only).arg(&file));
+    assert_eq!(String::from_utf8(dec).unwrap(), PLAIN);
+    drop(stdin);
+    assert!(server.stop());
+    let mut shown = String::new();
+    std::io::Read::read_to_string(&mut server.child.stdout.take().unwrap(), &mut shown).unwrap();
+    let prompt = "\nReceived decrypt request using Unknown key type. Respond to request? (y/n): ";
+    assert_eq!(shown, prompt.repeat(3));
 }
