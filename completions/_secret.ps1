@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an age key and a .sops.yaml for this repository')
             [CompletionResult]::new('keyservice', 'keyservice', [CompletionResultType]::ParameterValue, 'Serve this machine''s keys to other secret and sops runs (sops'' gRPC key service)')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload encrypted files where the .sops.yaml destination_rules say (S3, …)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show which .sops.yaml, rule, recipients and selector apply to a file')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens')
             [CompletionResult]::new('git-setup', 'git-setup', [CompletionResultType]::ParameterValue, 'Set up git diff and merge drivers for encrypted files')
@@ -347,6 +348,20 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'secret;publish' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
+            [CompletionResult]::new('--decryption-order', '--decryption-order', [CompletionResultType]::ParameterName, 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)')
+            [CompletionResult]::new('--keyservice', '--keyservice', [CompletionResultType]::ParameterName, 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)')
+            [CompletionResult]::new('--enable-local-keyservice', '--enable-local-keyservice', [CompletionResultType]::ParameterName, 'Use this process''s own keys (on by default; =false leaves only --keyservice)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Upload without asking')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Upload without asking')
+            [CompletionResult]::new('--omit-extensions', '--omit-extensions', [CompletionResultType]::ParameterName, 'Drop each file''s last extension from its name at the destination')
+            [CompletionResult]::new('--recursive', '--recursive', [CompletionResultType]::ParameterName, 'Publish every file under the directory PATH (names keep their path below PATH)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what is happening on stderr (never prints secrets)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'secret;explain' {
             [CompletionResult]::new('--input-type', '--input-type', [CompletionResultType]::ParameterName, 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Path to the .sops.yaml to use instead of searching up from the working directory')
@@ -415,6 +430,7 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create an age key and a .sops.yaml for this repository')
             [CompletionResult]::new('keyservice', 'keyservice', [CompletionResultType]::ParameterValue, 'Serve this machine''s keys to other secret and sops runs (sops'' gRPC key service)')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Upload encrypted files where the .sops.yaml destination_rules say (S3, …)')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'Show which .sops.yaml, rule, recipients and selector apply to a file')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens')
             [CompletionResult]::new('git-setup', 'git-setup', [CompletionResultType]::ParameterValue, 'Set up git diff and merge drivers for encrypted files')
@@ -471,6 +487,9 @@ Register-ArgumentCompleter -Native -CommandName 'secret' -ScriptBlock {
             break
         }
         'secret;help;keyservice' {
+            break
+        }
+        'secret;help;publish' {
             break
         }
         'secret;help;explain' {

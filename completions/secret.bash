@@ -64,6 +64,9 @@ _secret() {
             secret,merge-driver)
                 cmd="secret__subcmd__merge__subcmd__driver"
                 ;;
+            secret,publish)
+                cmd="secret__subcmd__publish"
+                ;;
             secret,rotate)
                 cmd="secret__subcmd__rotate"
                 ;;
@@ -142,6 +145,9 @@ _secret() {
             secret__subcmd__help,merge-driver)
                 cmd="secret__subcmd__help__subcmd__merge__subcmd__driver"
                 ;;
+            secret__subcmd__help,publish)
+                cmd="secret__subcmd__help__subcmd__publish"
+                ;;
             secret__subcmd__help,rotate)
                 cmd="secret__subcmd__help__subcmd__rotate"
                 ;;
@@ -167,7 +173,7 @@ _secret() {
 
     case "${cmd}" in
         secret)
-            opts="-h -V --config --verbose --decryption-order --keyservice --enable-local-keyservice --help --version encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help"
+            opts="-h -V --config --verbose --decryption-order --keyservice --enable-local-keyservice --help --version encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup git-textconv merge-driver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -913,7 +919,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__help)
-            opts="encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice explain check git-setup git-textconv merge-driver help"
+            opts="encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup git-textconv merge-driver help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1178,6 +1184,20 @@ _secret() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        secret__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         secret__subcmd__help__subcmd__rotate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1320,6 +1340,36 @@ _secret() {
             ;;
         secret__subcmd__merge__subcmd__driver)
             opts="-h --config --verbose --decryption-order --keyservice --enable-local-keyservice --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --decryption-order)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        secret__subcmd__publish)
+            opts="-y -h --yes --omit-extensions --recursive --config --verbose --decryption-order --keyservice --enable-local-keyservice --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

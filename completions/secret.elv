@@ -41,6 +41,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand completion 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand init 'Create an age key and a .sops.yaml for this repository'
             cand keyservice 'Serve this machine''s keys to other secret and sops runs (sops'' gRPC key service)'
+            cand publish 'Upload encrypted files where the .sops.yaml destination_rules say (S3, …)'
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
@@ -323,6 +324,19 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'secret;publish'= {
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --keyservice 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)'
+            cand --enable-local-keyservice 'Use this process''s own keys (on by default; =false leaves only --keyservice)'
+            cand -y 'Upload without asking'
+            cand --yes 'Upload without asking'
+            cand --omit-extensions 'Drop each file''s last extension from its name at the destination'
+            cand --recursive 'Publish every file under the directory PATH (names keep their path below PATH)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'secret;explain'= {
             cand --input-type 'Input format: yaml, json, dotenv, ini, toml or binary (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -386,6 +400,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand completion 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand init 'Create an age key and a .sops.yaml for this repository'
             cand keyservice 'Serve this machine''s keys to other secret and sops runs (sops'' gRPC key service)'
+            cand publish 'Upload encrypted files where the .sops.yaml destination_rules say (S3, …)'
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
@@ -426,6 +441,8 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;help;init'= {
         }
         &'secret;help;keyservice'= {
+        }
+        &'secret;help;publish'= {
         }
         &'secret;help;explain'= {
         }

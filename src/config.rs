@@ -225,7 +225,9 @@ fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
     });
 }
 
-fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
+/// Parses one creation rule (`index` names it in errors); also used for the
+/// `recreation_rule` of a `destination_rules` entry.
+pub fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
     let ctx = |e: Error| e.context(format!("creation_rules[{index}]"));
     let aws_profile = tree::get(map, "aws_profile")
         .and_then(Node::as_str)

@@ -16,6 +16,7 @@ mod keyfile;
 #[cfg(feature = "keyservice")]
 mod keyservice;
 mod proc;
+mod publish;
 mod rotate;
 mod set;
 mod updatekeys;
@@ -134,6 +135,8 @@ pub enum Command {
     /// Serve this machine's keys to other secret and sops runs (sops' gRPC key service)
     #[cfg(feature = "keyservice")]
     Keyservice(keyservice::KeyServiceArgs),
+    /// Upload encrypted files where the .sops.yaml destination_rules say (S3, …)
+    Publish(publish::PublishArgs),
     /// Show which .sops.yaml, rule, recipients and selector apply to a file
     Explain(explain::ExplainArgs),
     /// Fail when secrets are committed: unencrypted files under a rule, keys, tokens
@@ -171,8 +174,9 @@ pub struct IoArgs {
 }
 
 /// Every subcommand name (a legacy rewrite never applies when one is present).
-const SUBCOMMANDS: [&str; 20] = [
+const SUBCOMMANDS: [&str; 21] = [
     "init",
+    "publish",
     "keyservice",
     "explain",
     "check",
@@ -311,6 +315,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Init(args) => init::run(&ctx, args).map(|()| 0),
         #[cfg(feature = "keyservice")]
         Command::Keyservice(args) => keyservice::run(&ctx, args).map(|()| 0),
+        Command::Publish(args) => publish::run(&ctx, args).map(|()| 0),
         Command::Explain(args) => explain::run(&ctx, args).map(|()| 0),
         Command::Check(args) => check::run(&ctx, args).map(|()| 0),
         Command::GitSetup(args) => git::setup(&ctx, args).map(|()| 0),

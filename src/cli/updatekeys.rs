@@ -94,12 +94,11 @@ pub fn describe_changes(old_threshold: usize, new_threshold: usize, diffs: &[Gro
     out
 }
 
-/// Asks "Is this okay? (y/n):" on stdout and reads answers from stdin until one is `y` or
-/// `n` (as sops, so `echo y | secret updatekeys F` works). End of input is a refusal with
-/// an error.
-fn confirm(input: &mut dyn BufRead) -> Result<bool> {
+/// Asks `question` on stdout and reads answers from stdin until one is `y` or `n` (as sops,
+/// so `echo y | secret updatekeys F` works). End of input is a refusal with an error.
+pub fn confirm(question: &str, input: &mut dyn BufRead) -> Result<bool> {
     loop {
-        print!("Is this okay? (y/n):");
+        print!("{question}");
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         let n = input.read_line(&mut line).map_err(|e| {
@@ -173,7 +172,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
         return Ok(());
     }
     print!("{}", describe_changes(old_threshold, threshold, &diffs));
-    if !args.yes && !confirm(&mut std::io::stdin().lock())? {
+    if !args.yes && !confirm("Is this okay? (y/n):", &mut std::io::stdin().lock())? {
         eprintln!("secret: file {label} left unchanged");
         return Ok(());
     }
@@ -242,9 +241,9 @@ mod tests {
 
     #[test]
     fn confirmation_reads_until_y_or_n() {
-        assert!(confirm(&mut &b"maybe\ny\n"[..]).unwrap());
-        assert!(!confirm(&mut &b"n\n"[..]).unwrap());
-        let err = confirm(&mut &b""[..]).unwrap_err();
+        assert!(confirm("?", &mut &b"maybe\ny\n"[..]).unwrap());
+        assert!(!confirm("?", &mut &b"n\n"[..]).unwrap());
+        let err = confirm("?", &mut &b""[..]).unwrap_err();
         assert!(err.message.contains("-y"));
     }
 }
