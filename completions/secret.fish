@@ -59,6 +59,8 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l filename-overr
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l hc-vault-transit -d 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l gcp-kms -d 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encryption-context -d 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule\'s `kms` keys' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l aws-profile -d 'AWS shared-config profile for the --kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l unencrypted-suffix -d 'Leave values plain when a key on their path ends with SUFFIX' -r
@@ -100,6 +102,10 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-pgp -d 'Add
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated) from every key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-kms -d 'Add these AWS KMS ARNs (comma-separated) to the first key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-kms -d 'Remove these AWS KMS ARNs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-hc-vault-transit -d 'Add these Vault transit key URIs (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-hc-vault-transit -d 'Remove these Vault transit key URIs (comma-separated) from every key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-gcp-kms -d 'Add these GCP Cloud KMS resource ids (comma-separated) to the first key group' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-gcp-kms -d 'Remove these GCP Cloud KMS resource ids (comma-separated) from every key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l encryption-context -d 'KMS encryption context `key:value,...` for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l aws-profile -d 'AWS shared-config profile for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
@@ -133,6 +139,8 @@ complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_su
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l age -d 'An age recipient of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l pgp -d 'A PGP fingerprint of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l kms -d 'An AWS KMS ARN of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l hc-vault-transit -d 'A Vault transit key URI of the new group (repeatable)' -r
+complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l gcp-kms -d 'A GCP Cloud KMS resource id of the new group (repeatable)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand groups; and __fish_seen_subcommand_from add" -l keyservice -d 'Also use the key service at URI: tcp://HOST:PORT or unix:///PATH (repeatable; tried in order, after the local one)' -r
@@ -164,6 +172,8 @@ complete -c secret -n "__fish_secret_using_subcommand edit" -l output-type -d 'O
 complete -c secret -n "__fish_secret_using_subcommand edit" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l hc-vault-transit -d 'HashiCorp Vault transit key URIs, comma-separated (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule\'s keys)' -r
+complete -c secret -n "__fish_secret_using_subcommand edit" -l gcp-kms -d 'GCP Cloud KMS key resource ids, comma-separated (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l encryption-context -d 'KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation rule\'s `kms` keys' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l aws-profile -d 'AWS shared-config profile for the --kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand edit" -l unencrypted-suffix -d 'Leave values plain when a key on their path ends with SUFFIX' -r

@@ -3,7 +3,7 @@
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, StoreOptions};
-use crate::tree::{self, Map, Node, Scalar};
+use crate::tree::{self, Item, Map, Node, Scalar};
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -59,11 +59,19 @@ pub struct GroupSpec {
     pub age: Vec<String>,
     pub pgp: Vec<String>,
     pub kms: Vec<KmsSpec>,
+    /// HashiCorp Vault transit key URIs.
+    pub hc_vault: Vec<String>,
+    /// GCP Cloud KMS resource ids.
+    pub gcp_kms: Vec<String>,
 }
 
 impl GroupSpec {
     pub fn is_empty(&self) -> bool {
-        self.age.is_empty() && self.pgp.is_empty() && self.kms.is_empty()
+        self.age.is_empty()
+            && self.pgp.is_empty()
+            && self.kms.is_empty()
+            && self.hc_vault.is_empty()
+            && self.gcp_kms.is_empty()
     }
 }
 
@@ -166,7 +174,9 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
     let mut group = GroupSpec {
         age: string_list(tree::get(map, "age"), file, "age")?,
         pgp: string_list(tree::get(map, "pgp"), file, "pgp")?,
-        kms: Vec::new(),
+        hc_vault: vault_uris(map, file)?,
+        gcp_kms: gcp_ids(map, file)?,
+        ..GroupSpec::default()
     };
     if let Some(Node::List(kms)) = tree::get(map, "kms") {
         for entry in kms {
@@ -206,12 +216,56 @@ fn parse_group(map: &Map, file: &Path) -> Result<GroupSpec> {
             group.age.extend(inner.age);
             group.pgp.extend(inner.pgp);
             group.kms.extend(inner.kms);
+            group.hc_vault.extend(inner.hc_vault);
+            group.gcp_kms.extend(inner.gcp_kms);
         }
     }
     dedup(&mut group.age);
     dedup(&mut group.pgp);
     dedup(&mut group.kms);
+    dedup(&mut group.hc_vault);
+    dedup(&mut group.gcp_kms);
     Ok(group)
+}
+
+/// A key group's `hc_vault`: a list of transit key URIs (a scalar is an error, as in sops).
+fn vault_uris(map: &Map, file: &Path) -> Result<Vec<String>> {
+    match tree::get(map, "hc_vault") {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        node @ Some(Node::List(_)) => string_list(node, file, "hc_vault"),
+        Some(_) => Err(cfg_err(
+            file,
+            "hc_vault must be a list of Vault transit key URIs",
+        )),
+    }
+}
+
+/// A key group's `gcp_kms`: a list of `{resource_id: ID}` maps.
+fn gcp_ids(map: &Map, file: &Path) -> Result<Vec<String>> {
+    let Some(Node::List(items)) = tree::get(map, "gcp_kms") else {
+        return match tree::get(map, "gcp_kms") {
+            None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+            Some(_) => Err(cfg_err(
+                file,
+                "gcp_kms in a key group must be a list of {resource_id: ID} maps",
+            )),
+        };
+    };
+    items
+        .iter()
+        .filter(|n| !matches!(n, Node::Comment(_)))
+        .map(|n| {
+            n.as_map()
+                .and_then(|m| tree::get(m, "resource_id"))
+                .and_then(Node::scalar_text)
+                .ok_or_else(|| {
+                    cfg_err(
+                        file,
+                        "gcp_kms: every item of a key group must be a map with a resource_id",
+                    )
+                })
+        })
+        .collect()
 }
 
 fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
@@ -253,13 +307,29 @@ pub fn parse_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> 
             .collect::<Result<Vec<_>>>()
             .map_err(ctx)?,
         _ => {
-            let mut g = parse_group(map, file).map_err(ctx)?;
+            // The rule's own fields: `gcp_kms` here is a string or list of ids, not a key
+            // group's list of maps, and `hc_vault` is no rule field.
+            let fields: Map = map
+                .iter()
+                .filter(|i| !matches!(i, Item::Pair(k, _) if k == "gcp_kms" || k == "hc_vault"))
+                .cloned()
+                .collect();
+            let mut g = parse_group(&fields, file).map_err(ctx)?;
             g.kms = string_list(tree::get(map, "kms"), file, "kms")
                 .map_err(ctx)?
                 .iter()
                 .map(|arn| KmsSpec::from_arn_string(arn, &aws_profile))
                 .collect();
             dedup(&mut g.kms);
+            g.hc_vault = string_list(
+                tree::get(map, "hc_vault_transit_uri"),
+                file,
+                "hc_vault_transit_uri",
+            )
+            .map_err(ctx)?;
+            dedup(&mut g.hc_vault);
+            g.gcp_kms = string_list(tree::get(map, "gcp_kms"), file, "gcp_kms").map_err(ctx)?;
+            dedup(&mut g.gcp_kms);
             if g.is_empty() {
                 Vec::new()
             } else {

@@ -6,8 +6,10 @@ use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
 use crate::keys::age::AgeMasterKey;
+use crate::keys::gcp::{self, GcpKmsMasterKey};
 use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
+use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
@@ -40,6 +42,14 @@ pub struct NewFileArgs {
     /// the creation rule's keys)
     #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS")]
     pub kms: Option<String>,
+    /// HashiCorp Vault transit key URIs, comma-separated
+    /// (`https://vault:8200/v1/ENGINE/keys/NAME`; replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_VAULT_URIS", value_name = "URIS")]
+    pub hc_vault_transit: Option<String>,
+    /// GCP Cloud KMS key resource ids, comma-separated
+    /// (`projects/P/locations/L/keyRings/R/cryptoKeys/K`; replaces the creation rule's keys)
+    #[arg(long, env = "SOPS_GCP_KMS_IDS", value_name = "RESOURCE_IDS")]
+    pub gcp_kms: Option<String>,
     /// KMS encryption context `key:value,key2:value2`, for the --kms keys or the creation
     /// rule's `kms` keys
     #[arg(long, value_name = "CONTEXT")]
@@ -124,6 +134,12 @@ pub fn build_group(spec: &GroupSpec, context: &EncryptionContext) -> Result<KeyG
             &k.aws_profile,
         )));
     }
+    for id in &spec.gcp_kms {
+        group.push(Box::new(GcpKmsMasterKey::new(id)));
+    }
+    for uri in &spec.hc_vault {
+        group.push(Box::new(VaultMasterKey::from_uri(uri)?));
+    }
     for r in &spec.age {
         group.push(Box::new(AgeMasterKey::new(r)?));
     }
@@ -162,6 +178,16 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, args.aws_profile.as_deref().unwrap_or("")))
             .collect(),
+        hc_vault: args
+            .hc_vault_transit
+            .as_deref()
+            .map(vault::split_uris)
+            .unwrap_or_default(),
+        gcp_kms: args
+            .gcp_kms
+            .as_deref()
+            .map(gcp::split_ids)
+            .unwrap_or_default(),
     };
     let specs: Vec<GroupSpec> = if !cli_keys.is_empty() {
         vec![cli_keys]

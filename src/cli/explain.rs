@@ -33,7 +33,9 @@ fn describe_specs(specs: &[GroupSpec]) -> Vec<String> {
             .iter()
             .map(|k| format!("age {k}"))
             .chain(g.pgp.iter().map(|k| format!("pgp {k}")))
-            .chain(g.kms.iter().map(|k| format!("kms {k}")));
+            .chain(g.kms.iter().map(|k| format!("kms {k}")))
+            .chain(g.gcp_kms.iter().map(|k| format!("gcp_kms {k}")))
+            .chain(g.hc_vault.iter().map(|k| format!("hc_vault {k}")));
         for k in keys {
             out.push(format!("group {}: {k}", i + 1));
         }

@@ -52,6 +52,12 @@ pub struct AddArgs {
     /// An AWS KMS ARN of the new group (repeatable)
     #[arg(long, value_name = "ARN")]
     pub kms: Vec<String>,
+    /// A Vault transit key URI of the new group (repeatable)
+    #[arg(long, value_name = "URI")]
+    pub hc_vault_transit: Vec<String>,
+    /// A GCP Cloud KMS resource id of the new group (repeatable)
+    #[arg(long, value_name = "RESOURCE_ID")]
+    pub gcp_kms: Vec<String>,
 }
 
 /// Options of `secret groups delete`.
@@ -76,11 +82,14 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
                     .iter()
                     .map(|arn| KmsSpec::from_arn_string(arn, ""))
                     .collect(),
+                hc_vault: a.hc_vault_transit.clone(),
+                gcp_kms: a.gcp_kms.clone(),
             };
             if spec.is_empty() {
                 return Err(Error::new(
                     Code::Generic,
-                    "the new key group has no keys: give --age, --pgp or --kms",
+                    "the new key group has no keys: give --age, --pgp, --kms, --gcp-kms or \
+                     --hc-vault-transit",
                 ));
             }
             (&a.common, Change::Add(spec))

@@ -199,7 +199,14 @@ const SUBCOMMANDS: [&str; 21] = [
 ];
 
 /// Global options that take a value (their value is not the FILE of legacy `secret FILE`).
-const VALUE_FLAGS: [&str; 4] = ["--config", "--decryption-order", "--set", "--keyservice"];
+const VALUE_FLAGS: [&str; 6] = [
+    "--config",
+    "--decryption-order",
+    "--set",
+    "--hc-vault-transit",
+    "--gcp-kms",
+    "--keyservice",
+];
 
 /// Rewrites sops' legacy form into subcommands: `-d FILE`, `-e -i FILE`,
 /// `--set '<path> <json>' FILE`, and a bare `FILE` (edit).

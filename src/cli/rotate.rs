@@ -9,9 +9,12 @@ use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
+use crate::keys::gcp;
 use crate::keys::kms;
 use crate::keys::pgp::PgpMasterKey;
+use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
+use crate::keys::MasterKey as _;
 use crate::sopsfile;
 use clap::Args;
 
@@ -38,6 +41,18 @@ pub struct RotateArgs {
     /// Remove these AWS KMS ARNs (comma-separated) from every key group
     #[arg(long, value_name = "ARNS")]
     pub rm_kms: Option<String>,
+    /// Add these Vault transit key URIs (comma-separated) to the first key group
+    #[arg(long, value_name = "URIS")]
+    pub add_hc_vault_transit: Option<String>,
+    /// Remove these Vault transit key URIs (comma-separated) from every key group
+    #[arg(long, value_name = "URIS")]
+    pub rm_hc_vault_transit: Option<String>,
+    /// Add these GCP Cloud KMS resource ids (comma-separated) to the first key group
+    #[arg(long, value_name = "RESOURCE_IDS")]
+    pub add_gcp_kms: Option<String>,
+    /// Remove these GCP Cloud KMS resource ids (comma-separated) from every key group
+    #[arg(long, value_name = "RESOURCE_IDS")]
+    pub rm_gcp_kms: Option<String>,
     /// KMS encryption context `key:value,...` for the --add-kms keys
     #[arg(long, value_name = "CONTEXT")]
     pub encryption_context: Option<String>,
@@ -62,13 +77,17 @@ impl RotateArgs {
             &self.rm_pgp,
             &self.add_kms,
             &self.rm_kms,
+            &self.add_hc_vault_transit,
+            &self.rm_hc_vault_transit,
+            &self.add_gcp_kms,
+            &self.rm_gcp_kms,
         ]
         .iter()
         .any(|v| v.is_some())
     }
 
     /// The keys to remove as (kind, identifier) pairs, normalised like the file stores them.
-    fn removals(&self) -> Vec<(&'static str, String)> {
+    fn removals(&self) -> Result<Vec<(&'static str, String)>> {
         let mut out = Vec::new();
         for r in Self::list(&self.rm_age) {
             out.push(("age", r));
@@ -80,7 +99,15 @@ impl RotateArgs {
         for arn in Self::list(&self.rm_kms) {
             out.push(("kms", arn));
         }
-        out
+        for uri in vault::split_uris(self.rm_hc_vault_transit.as_deref().unwrap_or("")) {
+            out.push(("hc_vault", VaultMasterKey::from_uri(&uri)?.describe()));
+        }
+        if let Some(ids) = &self.rm_gcp_kms {
+            for id in gcp::split_ids(ids) {
+                out.push(("gcp_kms", id));
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -136,7 +163,14 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             .iter()
             .map(|arn| KmsSpec::from_arn_string(arn, profile))
             .collect(),
+        hc_vault: vault::split_uris(args.add_hc_vault_transit.as_deref().unwrap_or("")),
+        gcp_kms: args
+            .add_gcp_kms
+            .as_deref()
+            .map(gcp::split_ids)
+            .unwrap_or_default(),
     };
+    let removals = args.removals()?;
     let added = if additions.is_empty() {
         KeyGroup::new()
     } else {
@@ -150,7 +184,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
         metadata.key_groups.push(KeyGroup::new());
     }
     metadata.key_groups[0].extend(added);
-    for (kind, id) in remove_keys(&mut metadata.key_groups, &args.removals()) {
+    for (kind, id) in remove_keys(&mut metadata.key_groups, &removals) {
         eprintln!("secret: warning: {label}: no {kind} key {id} to remove");
     }
 

@@ -303,7 +303,7 @@ fn parse_go_float(s: &str) -> Option<f64> {
 }
 
 /// Go `strconv.ParseBool`.
-fn parse_go_bool(s: &str) -> Option<bool> {
+pub fn parse_go_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),

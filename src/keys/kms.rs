@@ -19,7 +19,7 @@ use base64::prelude::{Engine as _, BASE64_STANDARD};
 use regex::Regex;
 use zeroize::Zeroizing;
 
-use super::{Keyring, MasterKey};
+use super::{Entry, Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::{self, Item, Map, Node};
 
@@ -96,26 +96,17 @@ impl KmsMasterKey {
 
     /// Reads a `kms` entry of the metadata.
     pub fn from_map(entry: &Map) -> Result<KmsMasterKey> {
-        let bad = |msg: String| Error::new(Code::Generic, format!("sops metadata: kms: {msg}"));
-        let text = |name: &str| tree::get(entry, name).and_then(Node::scalar_text);
-        let arn = text("arn").ok_or_else(|| bad("an entry has no arn".into()))?;
+        let fields = Entry::new(entry, "kms");
+        let arn = fields.required("arn")?;
         let context = tree::string_map(tree::get(entry, "context"))
-            .map_err(|()| bad(format!("the context of {arn} is not a map")))?
+            .map_err(|()| fields.error(format!("the context of {arn} is not a map")))?
             .unwrap_or_default();
-        let created_at = match text("created_at") {
-            None => String::new(),
-            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
-                bad(format!(
-                    "created_at {t:?} of {arn} is not an RFC 3339 timestamp"
-                ))
-            })?,
-        };
         Ok(KmsMasterKey {
-            role: text("role").unwrap_or_default(),
+            role: fields.text("role").unwrap_or_default(),
             context,
-            created_at,
-            enc: text("enc").unwrap_or_default(),
-            aws_profile: text("aws_profile").unwrap_or_default(),
+            created_at: fields.created_at(&arn)?,
+            enc: fields.text("enc").unwrap_or_default(),
+            aws_profile: fields.text("aws_profile").unwrap_or_default(),
             arn,
         })
     }
@@ -221,15 +212,11 @@ pub fn sts_session_name(hostname: &str) -> String {
 #[cfg(not(feature = "aws"))]
 mod client {
     use super::KmsMasterKey;
-    use crate::error::{Code, Error, Result};
+    use crate::error::{Error, Result};
     use zeroize::Zeroizing;
 
     fn unsupported() -> Error {
-        Error::new(
-            Code::Generic,
-            "this secret was built without AWS support, so it cannot use AWS KMS keys \
-             (rebuild with the default cargo feature `aws`)",
-        )
+        crate::keys::built_without("AWS", "AWS KMS keys", "aws")
     }
 
     pub fn encrypt(_key: &KmsMasterKey, _plaintext: &[u8]) -> Result<Vec<u8>> {
@@ -391,7 +378,7 @@ mod client {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
-        let detail = error_chain(err);
+        let detail = crate::error::source_chain(err);
         let who = key.who();
         let retried = if user_retry_config() {
             format!(
@@ -489,20 +476,6 @@ mod client {
         msg.push_str(&detail);
         msg.push(')');
         Error::new(Code::Generic, msg)
-    }
-
-    /// The messages of an error and its sources on one line, repeats left out.
-    fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        let mut cur = Some(err);
-        while let Some(e) = cur {
-            let text = e.to_string().replace('\n', " ");
-            if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-                parts.push(text);
-            }
-            cur = e.source();
-        }
-        parts.join(": ")
     }
 
     pub fn encrypt(key: &KmsMasterKey, plaintext: &[u8]) -> Result<Vec<u8>> {

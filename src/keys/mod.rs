@@ -4,11 +4,17 @@
 //! sit above the trait (a group's keys all wrap that group's share).
 
 pub mod age;
+pub mod gcp;
+#[cfg(feature = "gcp")]
+pub mod google_auth;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
 pub mod service;
 pub mod shamir;
+pub mod vault;
 
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
@@ -76,8 +82,73 @@ pub fn from_metadata(field: &str, entry: &Map) -> Result<Box<dyn MasterKey>> {
         "age" => Ok(Box::new(age::AgeMasterKey::from_map(entry)?)),
         "kms" => Ok(Box::new(kms::KmsMasterKey::from_map(entry)?)),
         "pgp" => Ok(Box::new(pgp::PgpMasterKey::from_map(entry)?)),
+        "hc_vault" => Ok(Box::new(vault::VaultMasterKey::from_map(entry)?)),
+        "gcp_kms" => Ok(Box::new(gcp::GcpKmsMasterKey::from_map(entry)?)),
         _ => Ok(Box::new(opaque::OpaqueKey::new(field, entry.clone()))),
     }
+}
+
+/// One metadata entry being read, for a key type's `from_map`: errors name the type.
+pub struct Entry<'a> {
+    map: &'a Map,
+    kind: &'static str,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(map: &'a Map, kind: &'static str) -> Entry<'a> {
+        Entry { map, kind }
+    }
+
+    /// A field's text, if it is a scalar.
+    pub fn text(&self, name: &str) -> Option<String> {
+        crate::tree::get(self.map, name).and_then(crate::tree::Node::scalar_text)
+    }
+
+    /// A field every entry of this type has.
+    pub fn required(&self, name: &str) -> Result<String> {
+        self.text(name)
+            .ok_or_else(|| self.error(format!("an entry has no {name}")))
+    }
+
+    /// `created_at`, normalised as sops writes it (empty when absent); `who` names the key.
+    pub fn created_at(&self, who: &str) -> Result<String> {
+        match self.text("created_at") {
+            None => Ok(String::new()),
+            Some(t) => crate::timefmt::normalize_rfc3339(&t).ok_or_else(|| {
+                self.error(format!(
+                    "created_at {t:?} of {who} is not an RFC 3339 timestamp"
+                ))
+            }),
+        }
+    }
+
+    /// An error about this entry.
+    pub fn error(&self, msg: impl std::fmt::Display) -> Error {
+        Error::new(
+            Code::Generic,
+            format!("sops metadata: {}: {msg}", self.kind),
+        )
+    }
+}
+
+/// A metadata entry of string fields, in this order.
+pub fn string_entry(fields: &[(&str, &str)]) -> Map {
+    fields
+        .iter()
+        .map(|(k, v)| crate::tree::Item::Pair(k.to_string(), crate::tree::Node::str(*v)))
+        .collect()
+}
+
+/// The error of a key type whose cargo feature is off.
+#[allow(dead_code)] // used only by builds without some feature
+pub(crate) fn built_without(service: &str, keys: &str, feature: &str) -> Error {
+    Error::new(
+        Code::Generic,
+        format!(
+            "this secret was built without {service} support, so it cannot use {keys} \
+             (rebuild with the default cargo feature `{feature}`)"
+        ),
+    )
 }
 
 /// sops' default decryption order.

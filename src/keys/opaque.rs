@@ -1,5 +1,5 @@
-//! Master keys of types `secret` cannot use (GCP KMS, Azure Key Vault, Vault, HuaweiCloud
-//! KMS, …): kept verbatim so that rewriting a file does not drop them.
+//! Master keys of types `secret` cannot use (Azure Key Vault, HuaweiCloud KMS, a key type of
+//! a newer sops): kept verbatim so that rewriting a file does not drop them.
 
 use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};

@@ -1,6 +1,8 @@
 //! Helpers for the integration tests: the `secret` binary, the real `sops`, the vectors.
 #![allow(dead_code)]
 
+pub mod emulator;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,283 @@
+//! Google OAuth2 access tokens, found as the Google client libraries (and so sops) find them:
+//!
+//! 1. `GOOGLE_CREDENTIALS`: a file of that name if one exists, else the value itself as
+//!    credentials JSON (a sops variable);
+//! 2. `GOOGLE_OAUTH_ACCESS_TOKEN`: a ready bearer token;
+//! 3. application default credentials: the JSON file named by
+//!    `GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's
+//!    `$CLOUDSDK_CONFIG/application_default_credentials.json` (default `~/.config/gcloud`),
+//!    else the metadata server of a Google Cloud VM (`GCE_METADATA_HOST` overrides its
+//!    address).
+//!
+//! Credentials JSON is a service-account key (a JWT signed with its RSA key, RS256, traded at
+//! its `token_uri`) or an `authorized_user` (its refresh token traded at `token_uri`, default
+//! `https://oauth2.googleapis.com/token`). The token is fetched once per process.
+
+use std::sync::Mutex;
+
+use base64::prelude::{Engine as _, BASE64_STANDARD, BASE64_URL_SAFE_NO_PAD};
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use super::http::{self, Method, Policy, Request};
+use crate::error::{Code, Error, Result};
+
+/// The scopes sops' KMS client asks for.
+const SCOPES: &str =
+    "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/cloudkms";
+const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
+
+fn fail(msg: impl Into<String>) -> Error {
+    Error::new(Code::Generic, msg)
+}
+
+/// The bearer token for Google APIs (cached for the rest of the process).
+pub fn access_token(policy: &Policy) -> Result<Zeroizing<String>> {
+    static TOKEN: Mutex<Option<Zeroizing<String>>> = Mutex::new(None);
+    let mut cached = TOKEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(t) = cached.as_ref() {
+        return Ok(t.clone());
+    }
+    let token = find_token(policy)?;
+    *cached = Some(token.clone());
+    Ok(token)
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn find_token(policy: &Policy) -> Result<Zeroizing<String>> {
+    if let Some(creds) = var("GOOGLE_CREDENTIALS") {
+        let json = match std::fs::read(&creds) {
+            Ok(bytes) => Zeroizing::new(bytes),
+            Err(_) => Zeroizing::new(creds.into_bytes()),
+        };
+        return from_json(&json, "GOOGLE_CREDENTIALS", policy);
+    }
+    if let Some(token) = var("GOOGLE_OAUTH_ACCESS_TOKEN") {
+        return Ok(Zeroizing::new(token));
+    }
+    if let Some(path) = var("GOOGLE_APPLICATION_CREDENTIALS") {
+        let json = std::fs::read(&path).map(Zeroizing::new).map_err(|e| {
+            fail(format!(
+                "cannot read GOOGLE_APPLICATION_CREDENTIALS file {path}: {e}"
+            ))
+        })?;
+        return from_json(&json, &path, policy);
+    }
+    let gcloud = var("CLOUDSDK_CONFIG")
+        .map(std::path::PathBuf::from)
+        .or_else(|| var("HOME").map(|h| std::path::Path::new(&h).join(".config/gcloud")));
+    if let Some(file) = gcloud.map(|d| d.join("application_default_credentials.json")) {
+        if let Ok(json) = std::fs::read(&file) {
+            return from_json(&Zeroizing::new(json), &file.display().to_string(), policy);
+        }
+    }
+    metadata_server(policy)
+}
+
+/// A token from credentials JSON; `origin` names where it came from, for errors.
+fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<String>> {
+    let bad = |why: String| fail(format!("Google credentials from {origin}: {why}"));
+    let creds: Value =
+        serde_json::from_slice(json).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    let field = |name: &str| creds.get(name).and_then(Value::as_str).unwrap_or("");
+    let token_uri = match field("token_uri") {
+        "" => DEFAULT_TOKEN_URI,
+        uri => uri,
+    };
+    let form = match field("type") {
+        "service_account" => {
+            let assertion = signed_jwt(
+                field("client_email"),
+                field("private_key_id"),
+                field("private_key"),
+                token_uri,
+            )
+            .map_err(bad)?;
+            format!(
+                "grant_type={}&assertion={}",
+                form_escape("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                form_escape(&assertion)
+            )
+        }
+        "authorized_user" => format!(
+            "grant_type=refresh_token&client_id={}&client_secret={}&refresh_token={}",
+            form_escape(field("client_id")),
+            form_escape(field("client_secret")),
+            form_escape(field("refresh_token"))
+        ),
+        other => {
+            return Err(bad(format!(
+                "credential type {other:?} is not supported (use a service account key, \
+                 `gcloud auth application-default login`, or GOOGLE_OAUTH_ACCESS_TOKEN)"
+            )))
+        }
+    };
+    let req = Request::new(Method::Post, token_uri)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(Zeroizing::new(form).as_bytes());
+    token_from(
+        &req,
+        policy,
+        &format!("the token endpoint {}", http::redact_url(token_uri)),
+    )
+    .map_err(|e| bad(e.message))
+}
+
+/// The token of a GCE/GKE metadata server.
+fn metadata_server(policy: &Policy) -> Result<Zeroizing<String>> {
+    let host = var("GCE_METADATA_HOST").unwrap_or_else(|| "169.254.169.254".into());
+    let url = format!(
+        "http://{host}/computeMetadata/v1/instance/service-accounts/default/token?scopes={}",
+        form_escape(&SCOPES.replace(' ', ","))
+    );
+    // Off Google Cloud nothing answers there: fail fast rather than after long retries.
+    let quick = Policy {
+        max_attempts: 2,
+        connect_timeout: policy
+            .connect_timeout
+            .min(std::time::Duration::from_secs(1)),
+        ..policy.clone()
+    };
+    let req = Request::new(Method::Get, url).header("Metadata-Flavor", "Google");
+    token_from(&req, &quick, &format!("the metadata server {host}")).map_err(|e| {
+        fail(format!(
+            "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS \
+             to a key file, GOOGLE_OAUTH_ACCESS_TOKEN, or run `gcloud auth \
+             application-default login` ({})",
+            e.message
+        ))
+    })
+}
+
+/// Sends a token request and takes `access_token` from the answer.
+fn token_from(req: &Request, policy: &Policy, what: &str) -> Result<Zeroizing<String>> {
+    let resp = http::send(req, policy)?;
+    if !resp.is_success() {
+        return Err(fail(format!(
+            "{what} answered HTTP {}: {}",
+            resp.status,
+            resp.error_text()
+        )));
+    }
+    resp.json()
+        .ok()
+        .and_then(|v| {
+            v.get("access_token")
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .map(Zeroizing::new)
+        .ok_or_else(|| fail(format!("{what} returned no access_token")))
+}
+
+/// `application/x-www-form-urlencoded` escaping.
+fn form_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A JWT for the service account, signed RS256 with its private key (PKCS#8 or PKCS#1 PEM).
+fn signed_jwt(
+    email: &str,
+    key_id: &str,
+    pem: &str,
+    audience: &str,
+) -> std::result::Result<String, String> {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::pkcs8::DecodePrivateKey as _;
+    use sha2::{Digest as _, Sha256};
+
+    if email.is_empty() || pem.is_empty() {
+        return Err("a service account key needs client_email and private_key".into());
+    }
+    let der = pem_body(pem).ok_or("private_key is not a PEM block")?;
+    let key = rsa::RsaPrivateKey::from_pkcs8_der(&der)
+        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_der(&der))
+        .map_err(|_| "private_key is not an RSA private key")?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": key_id});
+    let claims = json!({
+        "iss": email,
+        "scope": SCOPES,
+        "aud": audience,
+        "iat": now,
+        "exp": now + 3600,
+    });
+    let signing_input = format!(
+        "{}.{}",
+        BASE64_URL_SAFE_NO_PAD.encode(header.to_string()),
+        BASE64_URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    // PKCS#1 v1.5 over SHA-256: the DigestInfo prefix, then the hash.
+    const SHA256_DIGEST_INFO: [u8; 19] = [
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    let mut digest_info = SHA256_DIGEST_INFO.to_vec();
+    digest_info.extend_from_slice(&Sha256::digest(signing_input.as_bytes()));
+    let signature = key
+        .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest_info)
+        .map_err(|e| format!("cannot sign with private_key: {e}"))?;
+    Ok(format!(
+        "{signing_input}.{}",
+        BASE64_URL_SAFE_NO_PAD.encode(signature)
+    ))
+}
+
+/// The bytes of the first PEM block.
+fn pem_body(pem: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let start = pem.find("-----BEGIN ")?;
+    let body_start = start + pem[start..].find('\n')? + 1;
+    let end = body_start + pem[body_start..].find("-----END ")?;
+    let b64: Zeroizing<String> = Zeroizing::new(
+        pem[body_start..end]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect(),
+    );
+    BASE64_STANDARD
+        .decode(b64.as_bytes())
+        .ok()
+        .map(Zeroizing::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_values_are_escaped() {
+        assert_eq!(
+            form_escape("urn:ietf:params a+b/c"),
+            "urn%3Aietf%3Aparams%20a%2Bb%2Fc"
+        );
+    }
+
+    #[test]
+    fn jwt_needs_a_usable_key() {
+        assert!(signed_jwt("", "", "", "aud").is_err());
+        let err = signed_jwt("a@b", "k", "no pem here", "aud").unwrap_err();
+        assert!(err.contains("not a PEM block"), "{err}");
+        let err = signed_jwt(
+            "a@b",
+            "k",
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "aud",
+        )
+        .unwrap_err();
+        assert!(err.contains("not an RSA private key"), "{err}");
+    }
+}
