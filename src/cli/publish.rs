@@ -8,7 +8,8 @@ use super::{keyfile, IoArgs};
 use crate::config;
 use crate::crypt::select::Selector;
 use crate::error::{Code, Error, Result};
-use crate::publish::{self, DestinationRule};
+use crate::format::Format;
+use crate::publish::{self, DestinationRule, Payload};
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -110,8 +111,12 @@ fn publish_file(
     if !args.yes && !confirm(&question, &mut std::io::stdin().lock())? {
         return Ok(false);
     }
-    let bytes = recreated(ctx, file, rule)?;
-    rule.destination.upload(&name, bytes)?;
+    let payload = if rule.destination.wants_plaintext() {
+        Payload::Json(plaintext_json(ctx, file)?)
+    } else {
+        Payload::File(recreated(ctx, file, rule)?)
+    };
+    rule.destination.publish(&name, payload)?;
     ctx.verbose(|| format!("published {}", rule.destination.display(&name)));
     Ok(true)
 }
@@ -120,11 +125,7 @@ fn publish_file(
 /// names keys, the file decrypted and encrypted again for those keys with a new data key
 /// (metadata replaced: the rule's groups, threshold and suffix selector only).
 fn recreated(ctx: &Context, file: &Path, rule: &DestinationRule) -> Result<Vec<u8>> {
-    let io = IoArgs {
-        file: Some(file.to_path_buf()),
-        ..IoArgs::default()
-    };
-    let files = Files::resolve(&io, false)?;
+    let files = files_of(file)?;
     let label = files.label();
     let loaded = files.load(ctx)?;
     let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;
@@ -161,4 +162,24 @@ fn recreated(ctx: &Context, file: &Path, rule: &DestinationRule) -> Result<Vec<u
     let (docs, metadata) =
         sopsfile::seal_new(opened.docs, plan, ctx.key_services()).map_err(|e| e.context(&label))?;
     keyfile::emit(ctx, &docs, &metadata, files.input_format).map_err(|e| e.context(&label))
+}
+
+/// The decrypted top-level map of the file as a JSON object (comments dropped), for Vault.
+fn plaintext_json(ctx: &Context, file: &Path) -> Result<Vec<u8>> {
+    let files = files_of(file)?;
+    let opened = files.open(ctx, false, Purpose::Read)?;
+    let doc = opened.docs.into_iter().next().unwrap_or_default();
+    Format::Json
+        .store(&ctx.store_options()?)
+        .emit(&[doc], None)
+        .map_err(|e| e.context(files.label()))
+}
+
+/// The input side of one published file (formats from its name).
+fn files_of(file: &Path) -> Result<Files> {
+    let io = IoArgs {
+        file: Some(file.to_path_buf()),
+        ..IoArgs::default()
+    };
+    Files::resolve(&io, false)
 }

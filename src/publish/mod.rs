@@ -4,6 +4,8 @@
 
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "http")]
+mod vault;
 
 use crate::config::{self, CreationRule};
 use crate::error::{Code, Error, Result};
@@ -36,6 +38,29 @@ pub enum Destination {
     },
 }
 
+/// What is sent.
+pub enum Payload {
+    /// The encrypted file (S3, GCS).
+    File(Vec<u8>),
+    /// The decrypted top-level map as a JSON object (Vault KV).
+    Json(Vec<u8>),
+}
+
+/// Vault's own default address, when neither the rule nor `VAULT_ADDR` gives one.
+const DEFAULT_VAULT_ADDRESS: &str = "https://127.0.0.1:8200";
+
+/// The Vault address in force: the rule's, else `VAULT_ADDR`, else Vault's default.
+pub fn vault_address(rule: &str) -> String {
+    let from_env = std::env::var("VAULT_ADDR").ok().filter(|a| !a.is_empty());
+    match (rule, from_env) {
+        ("", Some(env)) => env,
+        ("", None) => DEFAULT_VAULT_ADDRESS.to_string(),
+        (rule, _) => rule.to_string(),
+    }
+    .trim_end_matches('/')
+    .to_string()
+}
+
 /// One `destination_rules` entry.
 #[derive(Debug, Clone)]
 pub struct DestinationRule {
@@ -57,32 +82,53 @@ impl Destination {
                 path,
                 mount,
                 ..
-            } => format!("{address}/v1/{mount}{path}{name}"),
+            } => format!("{}/v1/{mount}{path}{name}", vault_address(address)),
         }
     }
 
-    /// Stores `bytes` as `name` (S3 and GCS).
-    pub fn upload(&self, name: &str, bytes: Vec<u8>) -> Result<()> {
-        match self {
+    /// Whether the destination takes the decrypted values ([`Payload::Json`]) rather than
+    /// the encrypted file.
+    pub fn wants_plaintext(&self) -> bool {
+        matches!(self, Destination::Vault { .. })
+    }
+
+    /// Sends `payload` as `name`.
+    pub fn publish(&self, name: &str, payload: Payload) -> Result<()> {
+        match (self, payload) {
             #[cfg(feature = "s3")]
-            Destination::S3 { bucket, prefix } => {
+            (Destination::S3 { bucket, prefix }, Payload::File(bytes)) => {
                 s3::put_object(bucket, &format!("{prefix}{name}"), bytes)
             }
-            #[cfg(not(feature = "s3"))]
-            Destination::S3 { .. } => Err(Error::new(
-                Code::Generic,
-                "this secret was built without S3 support (cargo feature `s3`)",
-            )),
-            Destination::Gcs { .. } => Err(Error::new(
-                Code::Generic,
-                "publishing to GCS is not supported by secret yet",
-            )),
-            Destination::Vault { .. } => Err(Error::new(
-                Code::Generic,
-                "publishing to Vault is not supported by secret yet",
+            #[cfg(feature = "http")]
+            (
+                Destination::Vault {
+                    address,
+                    path,
+                    mount,
+                    kv_version,
+                },
+                Payload::Json(json),
+            ) => vault::write(
+                &vault::KvTarget {
+                    address,
+                    mount,
+                    path,
+                    name,
+                    kv_version: *kv_version,
+                },
+                &json,
+            ),
+            (Destination::Gcs { .. }, _) => Err(unsupported("publishing to GCS is not supported")),
+            _ => Err(unsupported(
+                "this secret was built without support for this destination \
+                 (cargo features `s3`, `vault`)",
             )),
         }
     }
+}
+
+fn unsupported(what: &str) -> Error {
+    Error::new(Code::Generic, format!("{what} by this secret"))
 }
 
 impl fmt::Display for Destination {
