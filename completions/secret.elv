@@ -94,6 +94,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand unset 'Remove one value of an encrypted file in place: unset FILE PATH'
             cand completion 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand init 'Create an age key and a .sops.yaml for this repository'
+            cand keyservice 'Serve this machine''s keys to other secret and sops runs (sops'' gRPC key service)'
+            cand publish 'Upload encrypted files where the .sops.yaml destination_rules say (S3, …)'
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
@@ -396,6 +398,33 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'secret;keyservice'= {
+            cand --network 'Network to listen on: tcp, tcp4, tcp6 or unix'
+            cand --net 'Network to listen on: tcp, tcp4, tcp6 or unix'
+            cand --address 'Address to listen on: HOST:PORT for tcp, the socket path for unix'
+            cand --addr 'Address to listen on: HOST:PORT for tcp, the socket path for unix'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
+            cand --prompt 'Ask on the terminal before answering each request'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'secret;publish'= {
+            cand --keyservice 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)'
+            cand --enable-local-keyservice 'Use the local key service (the default; only `=false` or the variable turn it off)'
+            cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
+            cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
+            cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
+            cand -y 'Upload without asking'
+            cand --yes 'Upload without asking'
+            cand --omit-extensions 'Drop each file''s last extension from its name at the destination'
+            cand --recursive 'Publish every file under the directory PATH (names keep their path below PATH)'
+            cand --verbose 'Say what is happening on stderr (never prints secrets)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'secret;explain'= {
             cand --input-type 'Input format (default: from the file name)'
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
@@ -437,6 +466,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand unset 'Remove one value of an encrypted file in place: unset FILE PATH'
             cand completion 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand init 'Create an age key and a .sops.yaml for this repository'
+            cand keyservice 'Serve this machine''s keys to other secret and sops runs (sops'' gRPC key service)'
+            cand publish 'Upload encrypted files where the .sops.yaml destination_rules say (S3, …)'
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
             cand git-setup 'Set up git diff and merge drivers for encrypted files'
@@ -473,6 +504,10 @@ set edit:completion:arg-completer[secret] = {|@words|
         &'secret;help;completion'= {
         }
         &'secret;help;init'= {
+        }
+        &'secret;help;keyservice'= {
+        }
+        &'secret;help;publish'= {
         }
         &'secret;help;explain'= {
         }

@@ -471,6 +471,16 @@ fn dedup<T: PartialEq + Clone>(v: &mut Vec<T>) {
     });
 }
 
+/// Parses the `recreation_rule` of `destination_rules[index]` (`sops publish`): a creation
+/// rule, its errors named by where it sits.
+pub fn parse_recreation_rule(map: &Map, file: &Path, index: usize) -> Result<CreationRule> {
+    let at = At::root(file)
+        .field("destination_rules")
+        .index(index)
+        .field("recreation_rule");
+    parse_rule(map, &at)
+}
+
 fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
     let aws_profile = text_field(map, "aws_profile", at)?.unwrap_or_default();
     let path_regex = match text_field(map, "path_regex", at)?.as_deref() {

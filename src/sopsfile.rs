@@ -7,7 +7,8 @@ use crate::crypt::select::Selector;
 use crate::crypt::walk::{self, NonceMemory};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
-use crate::keys::{self, KeyGroup, Keyring};
+use crate::keys::service::KeyServices;
+use crate::keys::{self, KeyGroup};
 use crate::timefmt;
 use crate::tree::Map;
 
@@ -45,13 +46,13 @@ pub fn metadata_of(loaded: &Loaded) -> Result<Metadata> {
 
 /// Decrypts a loaded file: recovers the data key, decrypts every selected value and checks
 /// the MAC (unless told not to).
-pub fn open(loaded: Loaded, keyring: &Keyring, options: &OpenOptions) -> Result<Opened> {
+pub fn open(loaded: Loaded, services: &KeyServices, options: &OpenOptions) -> Result<Opened> {
     let metadata = metadata_of(&loaded)?;
     let data_key = keys::recover_data_key(
         &metadata.key_groups,
         metadata.shamir_threshold,
         &options.decryption_order,
-        keyring,
+        services,
     )?;
     let Loaded {
         mut docs, source, ..
@@ -103,7 +104,7 @@ pub fn check_groups(groups: &[KeyGroup]) -> Result<()> {
 
 /// Makes the metadata of a new file: a fresh data key wrapped by the plan's master keys.
 /// `lastmodified` and `mac` stay empty until [`reseal`] fills them.
-pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
+pub fn new_metadata(plan: SealPlan, services: &KeyServices) -> Result<(Metadata, DataKey)> {
     check_groups(&plan.groups)?;
     let data_key = DataKey::generate();
     let mut metadata = Metadata {
@@ -122,13 +123,18 @@ pub fn new_metadata(plan: SealPlan) -> Result<(Metadata, DataKey)> {
         &mut metadata.key_groups,
         metadata.shamir_threshold,
         &data_key,
+        services,
     )?;
     Ok((metadata, data_key))
 }
 
 /// Encrypts plaintext documents with a fresh data key wrapped by the plan's master keys.
-pub fn seal_new(mut docs: Vec<Map>, plan: SealPlan) -> Result<(Vec<Map>, Metadata)> {
-    let (mut metadata, data_key) = new_metadata(plan)?;
+pub fn seal_new(
+    mut docs: Vec<Map>,
+    plan: SealPlan,
+    services: &KeyServices,
+) -> Result<(Vec<Map>, Metadata)> {
+    let (mut metadata, data_key) = new_metadata(plan, services)?;
     reseal(
         &mut docs,
         &mut metadata,

@@ -227,13 +227,19 @@ fn init_takes_key_service_keys_by_flag_and_refuses_malformed_ones() {
     ]));
     let config = std::fs::read_to_string(sb.path().join(".sops.yaml")).unwrap();
     assert!(config.contains(&format!("kms: '{arn}'")), "{config}");
-    assert!(config.contains(&format!("hckms:\n      - '{hckms}'")), "{config}");
+    assert!(
+        config.contains(&format!("hckms:\n      - '{hckms}'")),
+        "{config}"
+    );
     // The rule is what `explain` reads back.
     std::fs::create_dir(sb.path().join("secrets")).unwrap();
     sb.write("secrets/app.yaml", "a: 1\n");
     let explained = stdout_of(sb.secret().args(["explain", "secrets/app.yaml"]));
     let explained = String::from_utf8_lossy(&explained);
-    assert!(explained.contains(arn) && explained.contains(hckms), "{explained}");
+    assert!(
+        explained.contains(arn) && explained.contains(hckms),
+        "{explained}"
+    );
 
     std::fs::remove_file(sb.path().join(".sops.yaml")).unwrap();
     let bad = sb

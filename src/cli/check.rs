@@ -5,7 +5,6 @@
 use super::io::Context;
 use crate::error::{Code, Error, Result};
 use crate::format::Format;
-use crate::keys::Keyring;
 use crate::scan::{self, AllowList, Finding};
 use crate::sopsfile::{self, OpenOptions};
 use clap::Args;
@@ -113,7 +112,7 @@ fn check_encrypted(ctx: &Context, t: &Target) -> Result<Option<Finding>> {
         decryption_order: ctx.decryption_order()?,
         remember_nonces: false,
     };
-    match sopsfile::open(loaded, &Keyring::new(), &options) {
+    match sopsfile::open(loaded, ctx.key_services(), &options) {
         Ok(_) => Ok(None),
         Err(e) if e.code == Code::MacMismatch => Ok(finding("bad-mac", e.message)),
         Err(e) if e.code == Code::ErrorDecryptingTree => Ok(finding("bad-value", e.message)),

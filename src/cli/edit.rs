@@ -132,7 +132,8 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
             .map_err(|e| e.context("example document"))?
             .docs;
         let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
-        let (metadata, data_key) = sopsfile::new_metadata(plan).map_err(|e| e.context(&label))?;
+        let (metadata, data_key) =
+            sopsfile::new_metadata(plan, ctx.key_services()).map_err(|e| e.context(&label))?;
         Session {
             docs,
             metadata,

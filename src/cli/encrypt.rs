@@ -298,7 +298,8 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let out_store = ctx.output_store(files.output_format)?;
     let mut docs = loaded.docs;
     out_store.normalize(&mut docs);
-    let (docs, metadata) = sopsfile::seal_new(docs, plan).map_err(|e| e.context(&label))?;
+    let (docs, metadata) =
+        sopsfile::seal_new(docs, plan, ctx.key_services()).map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
     let out = out_store
         .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())

@@ -4,7 +4,6 @@
 use super::io::{write_atomic, Context};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
-use crate::keys::Keyring;
 use crate::mask::{mask_docs, MaskOptions, MASK};
 use crate::sopsfile::{self, OpenOptions, Opened};
 use crate::tree::Map;
@@ -178,7 +177,7 @@ fn open(ctx: &Context, loaded: Loaded, label: &str) -> Result<Opened> {
         decryption_order: ctx.decryption_order()?,
         remember_nonces: true,
     };
-    sopsfile::open(loaded, &Keyring::new(), &options).map_err(|e| e.context(label))
+    sopsfile::open(loaded, ctx.key_services(), &options).map_err(|e| e.context(label))
 }
 
 /// The text `git diff` shows: decrypted, values masked unless `secret.diff.showValues`;

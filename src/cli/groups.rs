@@ -168,7 +168,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
     if groups == 1 {
         file.metadata.shamir_threshold = 0;
     }
-    keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
+    keyfile::rewrap(ctx, &mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
     let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     if common.in_place {
         write_atomic(&common.file, &out, 0o644)

@@ -1,11 +1,12 @@
 //! What every subcommand needs around the crypto: the config, the formats, reading the
 //! input and writing the output atomically.
 
+use super::keyservice_args::KeyServiceArgs;
 use super::{GlobalArgs, IoArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, Store, StoreOptions};
-use crate::keys::Keyring;
+use crate::keys::service::KeyServices;
 use crate::sopsfile::{self, OpenOptions, Opened};
 use std::cell::OnceCell;
 use std::io::Write;
@@ -16,6 +17,9 @@ pub struct Context {
     pub global: GlobalArgs,
     pub cwd: PathBuf,
     config: OnceCell<Result<Option<Config>>>,
+    /// The command's `--keyservice`/`--enable-local-keyservice` (sops reads them per command).
+    keyservice_args: KeyServiceArgs,
+    keyservices: OnceCell<KeyServices>,
 }
 
 impl Context {
@@ -24,7 +28,15 @@ impl Context {
             global,
             cwd,
             config: OnceCell::new(),
+            keyservice_args: KeyServiceArgs::default(),
+            keyservices: OnceCell::new(),
         }
+    }
+
+    /// The context of a command that names key services.
+    pub fn with_key_services(mut self, args: KeyServiceArgs) -> Context {
+        self.keyservice_args = args;
+        self
     }
 
     /// Logs to stderr with `--verbose`. Callers never pass secret material.
@@ -35,13 +47,9 @@ impl Context {
     }
 
     /// With `--verbose`, which master keys opened `label`'s data key.
-    pub fn verbose_keys_used(&self, label: &str, keyring: &Keyring) {
-        self.verbose(|| {
-            format!(
-                "{label}: data key opened with {}",
-                keyring.used().join(", ")
-            )
-        });
+    pub fn verbose_keys_used(&self, label: &str) {
+        let used = self.key_services().take_used();
+        self.verbose(|| format!("{label}: data key opened with {}", used.join(", ")));
     }
 
     /// The `.sops.yaml` in force: `--config`/`SOPS_CONFIG`, else the nearest one upwards
@@ -71,6 +79,15 @@ impl Context {
             .as_ref()
             .map(Option::as_ref)
             .map_err(Clone::clone)
+    }
+
+    /// The key services that wrap and unwrap master keys: the local one unless
+    /// `--enable-local-keyservice=false`, then each `--keyservice` in order.
+    pub fn key_services(&self) -> &KeyServices {
+        self.keyservices.get_or_init(|| {
+            let args = &self.keyservice_args;
+            KeyServices::new(args.enable_local_keyservice, &args.keyservice)
+        })
     }
 
     /// Store options from the config (defaults without one), for reading input. `--indent`
@@ -250,9 +267,9 @@ impl Files {
             remember_nonces: purpose == Purpose::Rewrite,
         };
         let label = self.label();
-        let keyring = Keyring::new();
-        let opened = sopsfile::open(loaded, &keyring, &options).map_err(|e| e.context(&label))?;
-        ctx.verbose_keys_used(&label, &keyring);
+        let opened =
+            sopsfile::open(loaded, ctx.key_services(), &options).map_err(|e| e.context(&label))?;
+        ctx.verbose_keys_used(&label);
         for w in &opened.warnings {
             eprintln!("secret: warning: {label}: {w}");
         }

@@ -11,7 +11,7 @@ use crate::crypt::metadata::Metadata;
 use crate::error::{Code, Error, Result};
 use crate::format::Format;
 use crate::keys::kms::EncryptionContext;
-use crate::keys::{self, KeyGroup, Keyring, MasterKey};
+use crate::keys::{self, KeyGroup, MasterKey};
 use crate::sopsfile;
 use crate::tree::Map;
 use std::path::Path;
@@ -48,15 +48,14 @@ pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<Encr
 
 /// Recovers the data key of a file's metadata with the user's keys.
 pub fn recover(ctx: &Context, metadata: &Metadata, label: &str) -> Result<DataKey> {
-    let keyring = Keyring::new();
     let data_key = keys::recover_data_key(
         &metadata.key_groups,
         metadata.shamir_threshold,
         &ctx.decryption_order()?,
-        &keyring,
+        ctx.key_services(),
     )
     .map_err(|e| e.context(label))?;
-    ctx.verbose_keys_used(label, &keyring);
+    ctx.verbose_keys_used(label);
     Ok(data_key)
 }
 
@@ -81,7 +80,7 @@ pub fn build_groups(specs: &[GroupSpec]) -> Result<Vec<KeyGroup>> {
 
 /// Checks the groups and threshold sops would accept and fills in the default threshold
 /// (every group) for several groups; then wraps `data_key` with every master key.
-pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
+pub fn rewrap(ctx: &Context, metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
     let groups = metadata.key_groups.len();
     if groups == 0 || metadata.key_groups.iter().all(Vec::is_empty) {
         return Err(Error::new(
@@ -123,6 +122,7 @@ pub fn rewrap(metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
         &mut metadata.key_groups,
         metadata.shamir_threshold,
         data_key,
+        ctx.key_services(),
     )
 }
 
@@ -153,7 +153,7 @@ pub fn emit_opened(ctx: &Context, opened: &sopsfile::Opened, format: Format) -> 
 
 /// The file with new metadata, as the output format writes it (in the layout of `source`, the
 /// text the file was read from, where the format keeps layout).
-fn emit(
+pub fn emit(
     ctx: &Context,
     docs: &[Map],
     metadata: &Metadata,

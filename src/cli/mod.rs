@@ -14,10 +14,13 @@ mod init;
 mod inplace;
 pub mod io;
 mod keyfile;
+#[cfg(feature = "keyservice")]
+mod keyservice;
 pub mod keyservice_args;
 mod legacy;
 mod manual;
 mod proc;
+mod publish;
 mod rotate;
 mod set;
 mod updatekeys;
@@ -98,6 +101,11 @@ pub enum Command {
     Completion(completion::CompletionArgs),
     /// Create an age key and a .sops.yaml for this repository
     Init(init::InitArgs),
+    /// Serve this machine's keys to other secret and sops runs (sops' gRPC key service)
+    #[cfg(feature = "keyservice")]
+    Keyservice(keyservice::KeyServiceArgs),
+    /// Upload encrypted files where the .sops.yaml destination_rules say (S3, …)
+    Publish(publish::PublishArgs),
     /// Show which .sops.yaml, rule, recipients and selector apply to a file
     Explain(explain::ExplainArgs),
     /// Fail when secrets are committed: unencrypted files under a rule, keys, tokens
@@ -110,6 +118,29 @@ pub enum Command {
     /// git merge driver: merge three versions of an encrypted file
     #[command(hide = true)]
     MergeDriver(git::MergeArgs),
+}
+
+impl Command {
+    /// The command's `--keyservice`/`--enable-local-keyservice`, for commands that use keys.
+    fn keyservice_args(&self) -> Option<&keyservice_args::KeyServiceArgs> {
+        match self {
+            Command::Encrypt(a) => Some(&a.keyservice),
+            Command::Decrypt(a) => Some(&a.keyservice),
+            Command::Rotate(a) => Some(&a.keyservice),
+            Command::Updatekeys(a) => Some(&a.keyservice),
+            Command::Edit(a) => Some(&a.keyservice),
+            Command::ExecEnv(a) => Some(&a.keyservice),
+            Command::ExecFile(a) => Some(&a.keyservice),
+            Command::Set(a) => Some(&a.change.keyservice),
+            Command::Unset(a) => Some(&a.change.keyservice),
+            Command::Publish(a) => Some(&a.keyservice),
+            Command::Groups(g) => Some(match &g.command {
+                groups::GroupsCommand::Add(a) => &a.common.keyservice,
+                groups::GroupsCommand::Delete(d) => &d.common.keyservice,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// Input and output options shared by encrypt and decrypt.
@@ -203,11 +234,14 @@ fn dispatch(cli: Cli) -> Result<i32> {
             format!("cannot read the working directory: {e}"),
         )
     })?;
-    let ctx = io::Context::new(cli.global, cwd);
     let command = match cli.command {
         Some(command) => command,
         None => cli.legacy.into_command()?,
     };
+    let mut ctx = io::Context::new(cli.global, cwd);
+    if let Some(services) = command.keyservice_args() {
+        ctx = ctx.with_key_services(services.clone());
+    }
     match command {
         Command::Encrypt(args) => encrypt::run(&ctx, *args).map(|()| 0),
         Command::Decrypt(args) => decrypt::run(&ctx, args).map(|()| 0),
@@ -222,6 +256,9 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::Unset(args) => set::run_unset(&ctx, args),
         Command::Completion(args) => completion::run(&ctx, args).map(|()| 0),
         Command::Init(args) => init::run(&ctx, args).map(|()| 0),
+        #[cfg(feature = "keyservice")]
+        Command::Keyservice(args) => keyservice::run(&ctx, args).map(|()| 0),
+        Command::Publish(args) => publish::run(&ctx, args).map(|()| 0),
         Command::Explain(args) => explain::run(&ctx, args).map(|()| 0),
         Command::Check(args) => check::run(&ctx, args).map(|()| 0),
         Command::GitSetup(args) => git::setup(&ctx, args).map(|()| 0),

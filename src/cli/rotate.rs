@@ -229,7 +229,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     }
 
     let data_key = DataKey::generate();
-    keyfile::rewrap(metadata, &data_key).map_err(|e| e.context(&label))?;
+    keyfile::rewrap(ctx, metadata, &data_key).map_err(|e| e.context(&label))?;
     sopsfile::reseal(
         &mut opened.docs,
         &mut opened.metadata,

@@ -104,12 +104,11 @@ pub fn describe_changes(
     out
 }
 
-/// Asks "Is this okay? (y/n):" on stdout and reads answers from stdin until one is `y` or
-/// `n` (as sops, so `echo y | secret updatekeys F` works). End of input is a refusal with
-/// an error.
-fn confirm(input: &mut dyn BufRead) -> Result<bool> {
+/// Asks `question` on stdout and reads answers from stdin until one is `y` or `n` (as sops,
+/// so `echo y | secret updatekeys F` works). End of input is a refusal with an error.
+pub fn confirm(question: &str, input: &mut dyn BufRead) -> Result<bool> {
     loop {
-        print!("Is this okay? (y/n):");
+        print!("{question}");
         let _ = std::io::stdout().flush();
         let mut line = String::new();
         let n = input.read_line(&mut line).map_err(|e| {
@@ -187,14 +186,14 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
         "{}",
         describe_changes(&label, old_threshold, threshold, &diffs)
     );
-    if !args.yes && !confirm(&mut std::io::stdin().lock())? {
+    if !args.yes && !confirm("Is this okay? (y/n):", &mut std::io::stdin().lock())? {
         eprintln!("secret: file {label} left unchanged");
         return Ok(());
     }
     let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
     file.metadata.key_groups = new_groups;
     file.metadata.shamir_threshold = threshold;
-    keyfile::rewrap(&mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
+    keyfile::rewrap(ctx, &mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
     let out = file.emit(ctx).map_err(|e| e.context(&label))?;
     write_atomic(path, &out, 0o644)?;
     eprintln!("secret: file {label} synced with new keys");
@@ -255,9 +254,9 @@ mod tests {
 
     #[test]
     fn confirmation_reads_until_y_or_n() {
-        assert!(confirm(&mut &b"maybe\ny\n"[..]).unwrap());
-        assert!(!confirm(&mut &b"n\n"[..]).unwrap());
-        let err = confirm(&mut &b""[..]).unwrap_err();
+        assert!(confirm("?", &mut &b"maybe\ny\n"[..]).unwrap());
+        assert!(!confirm("?", &mut &b"n\n"[..]).unwrap());
+        let err = confirm("?", &mut &b""[..]).unwrap_err();
         assert!(err.message.contains("-y"));
     }
 }

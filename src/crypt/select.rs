@@ -37,7 +37,8 @@ impl SelectorKind {
         }
     }
 
-    fn is_regex(self) -> bool {
+    /// Whether the selector is a regular expression (not a suffix).
+    pub fn is_regex(self) -> bool {
         !matches!(
             self,
             SelectorKind::UnencryptedSuffix | SelectorKind::EncryptedSuffix

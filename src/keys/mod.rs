@@ -14,12 +14,14 @@ pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
+pub mod service;
 pub mod shamir;
 pub mod vault;
 
 use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
 use crate::tree::Map;
+use service::KeyServices;
 use std::cell::OnceCell;
 use zeroize::Zeroizing;
 
@@ -59,22 +61,11 @@ pub type KeyGroup = Vec<Box<dyn MasterKey>>;
 #[derive(Default)]
 pub struct Keyring {
     age: OnceCell<Result<age::AgeIdentities>>,
-    /// The master keys that unwrapped a data key or share (`kind id`), for `--verbose`.
-    used: std::cell::RefCell<Vec<String>>,
 }
 
 impl Keyring {
     pub fn new() -> Keyring {
         Keyring::default()
-    }
-
-    fn note_used(&self, key: String) {
-        self.used.borrow_mut().push(key);
-    }
-
-    /// The master keys (`kind id`, never secret) that opened a data key so far.
-    pub fn used(&self) -> Vec<String> {
-        self.used.borrow().clone()
     }
 
     /// The age identities sops would find (environment, default files).
@@ -194,12 +185,12 @@ pub fn parse_decryption_order(text: &str) -> Result<Vec<String>> {
     Ok(order)
 }
 
-/// Unwraps the part one group protects: keys are tried in decryption order, the first
-/// success ends the group.
+/// Unwraps the part one group protects: keys are tried in decryption order, each on every
+/// key service in turn; the first success ends the group.
 fn unwrap_group(
     group: &KeyGroup,
     order: &[String],
-    keyring: &Keyring,
+    services: &KeyServices,
 ) -> Result<Zeroizing<Vec<u8>>, Vec<String>> {
     let rank = |k: &dyn MasterKey| {
         order
@@ -214,9 +205,9 @@ fn unwrap_group(
     let mut failures: Vec<(&str, Vec<String>, String)> = Vec::new();
     for i in indices {
         let key = &group[i];
-        match key.unwrap(keyring) {
+        match services.unwrap(key.as_ref()) {
             Ok(part) => {
-                keyring.note_used(format!("{} {}", key.kind(), key.describe()));
+                services.note_used(format!("{} {}", key.kind(), key.describe()));
                 return Ok(part);
             }
             Err(e) => {
@@ -248,12 +239,12 @@ pub fn recover_data_key(
     groups: &[KeyGroup],
     threshold: usize,
     order: &[String],
-    keyring: &Keyring,
+    services: &KeyServices,
 ) -> Result<DataKey> {
     let mut parts = Vec::new();
     let mut report = Vec::new();
     for (i, group) in groups.iter().enumerate() {
-        match unwrap_group(group, order, keyring) {
+        match unwrap_group(group, order, services) {
             Ok(part) => parts.push(part),
             Err(failures) if failures.is_empty() => {
                 report.push(format!("group {}: no master keys", i + 1))
@@ -309,13 +300,21 @@ pub fn recover_data_key(
     }
 }
 
-/// Wraps `data_key` with every master key: the whole key with one group, else each group
-/// gets its Shamir share.
-pub fn wrap_data_key(groups: &mut [KeyGroup], threshold: usize, data_key: &DataKey) -> Result<()> {
+/// Wraps `data_key` with every master key (each on the first key service that can): the
+/// whole key with one group, else each group gets its Shamir share.
+pub fn wrap_data_key(
+    groups: &mut [KeyGroup],
+    threshold: usize,
+    data_key: &DataKey,
+    services: &KeyServices,
+) -> Result<()> {
+    let wrap = |key: &mut Box<dyn MasterKey>, bytes: &[u8]| {
+        let who = format!("{} {}", key.kind(), key.describe());
+        services.wrap(key, bytes).map_err(|e| e.context(who))
+    };
     if groups.len() <= 1 {
         for key in groups.iter_mut().flatten() {
-            key.wrap(data_key.as_bytes())
-                .map_err(|e| e.context(format!("{} {}", key.kind(), key.describe())))?;
+            wrap(key, data_key.as_bytes())?;
         }
         return Ok(());
     }
@@ -330,8 +329,7 @@ pub fn wrap_data_key(groups: &mut [KeyGroup], threshold: usize, data_key: &DataK
             return Err(Error::new(Code::Generic, "a key group has no keys"));
         }
         for key in group.iter_mut() {
-            key.wrap(share)
-                .map_err(|e| e.context(format!("{} {}", key.kind(), key.describe())))?;
+            wrap(key, share)?;
         }
     }
     Ok(())

@@ -32,7 +32,7 @@ pub fn sops_path() -> PathBuf {
 
 /// Clears every variable that could make a key source pick up the developer's own keys
 /// and points HOME/XDG_CONFIG_HOME at an empty directory.
-const ISOLATED_VARS: [&str; 10] = [
+const ISOLATED_VARS: [&str; 12] = [
     "SOPS_AGE_KEY",
     "SOPS_AGE_KEY_FILE",
     "SOPS_AGE_KEY_CMD",
@@ -43,6 +43,8 @@ const ISOLATED_VARS: [&str; 10] = [
     "SOPS_DECRYPTION_ORDER",
     "SOPS_EDITOR",
     "EDITOR",
+    "SOPS_KEYSERVICE",
+    "SOPS_ENABLE_LOCAL_KEYSERVICE",
 ];
 
 fn isolate(cmd: &mut Command, home: &Path) {
@@ -89,7 +91,16 @@ impl Sandbox {
     /// `secret` as a plain `std::process::Command` (for tests that spawn it, signal it or give
     /// it a terminal), with the same clean environment.
     pub fn secret_std(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("secret"));
+        self.std_command(assert_cmd::cargo::cargo_bin("secret"))
+    }
+
+    /// The real `sops` as a plain `std::process::Command` (for servers a test starts).
+    pub fn sops_std(&self) -> std::process::Command {
+        self.std_command(sops_path())
+    }
+
+    fn std_command(&self, program: PathBuf) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         for var in ISOLATED_VARS {
             cmd.env_remove(var);
         }
@@ -186,6 +197,15 @@ pub fn assert_minimal_diff(before: &[u8], after: &[u8], keys: &[&str]) {
         touched("mac") || touched("sops_mac"),
         "the MAC did not change"
     );
+}
+
+/// A TCP port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Entries left in a directory.
