@@ -104,7 +104,7 @@ pub enum Command {
     /// Serve this machine's keys to other secret and sops runs (sops' gRPC key service)
     #[cfg(feature = "keyservice")]
     Keyservice(keyservice::KeyServiceArgs),
-    /// Upload encrypted files where the .sops.yaml destination_rules say (S3, …)
+    /// Upload encrypted files where the .sops.yaml destination_rules say (S3, Vault KV)
     Publish(publish::PublishArgs),
     /// Show which .sops.yaml, rule, recipients and selector apply to a file
     Explain(explain::ExplainArgs),
