@@ -4,14 +4,17 @@ use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::IoArgs;
 use crate::error::Result;
 
+use super::batch::Want;
 use crate::tree::{Node, Scalar};
 use crate::treepath;
 use clap::Args;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct DecryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub many: super::batch::ManyArgs,
     /// Print only this part of the tree, e.g. '["db"]["password"]' or '["list"][0]'
     #[arg(long, value_name = "PATH")]
     pub extract: Option<String>,
@@ -24,6 +27,22 @@ pub struct DecryptArgs {
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
+    if args.many.is_batch(&args.io) {
+        let one = |ctx: &Context, io| {
+            let many = Default::default();
+            run(
+                ctx,
+                DecryptArgs {
+                    io,
+                    many,
+                    ..args.clone()
+                },
+            )
+        };
+        return args
+            .many
+            .each_in_place(ctx, &args.io, Want::Encrypted, "decrypted", one);
+    }
     let files = Files::resolve(&args.io, false)?;
     let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;

@@ -1,5 +1,6 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
+use super::batch::Want;
 use super::io::{lock_in_place, Context, Destination, Files};
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
@@ -17,10 +18,12 @@ use crate::sopsfile::{self, SealPlan};
 use clap::Args;
 use std::path::Path;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct EncryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub many: super::batch::ManyArgs,
     #[command(flatten)]
     pub keys: NewFileArgs,
 }
@@ -272,6 +275,22 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
 }
 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    if args.many.is_batch(&args.io) {
+        let one = |ctx: &Context, io| {
+            let many = Default::default();
+            run(
+                ctx,
+                EncryptArgs {
+                    io,
+                    many,
+                    ..args.clone()
+                },
+            )
+        };
+        return args
+            .many
+            .each_in_place(ctx, &args.io, Want::Plain, "encrypted", one);
+    }
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
     let options = ctx.store_options()?;

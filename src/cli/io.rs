@@ -7,15 +7,15 @@ use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, StoreOptions};
 use crate::keys::Keyring;
 use crate::sopsfile::{self, OpenOptions, Opened};
-use std::cell::OnceCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Per-run state: global flags, working directory, the config (read on first use).
 pub struct Context {
     pub global: GlobalArgs,
     pub cwd: PathBuf,
-    config: OnceCell<Result<Option<Config>>>,
+    config: OnceLock<Result<Option<Config>>>,
 }
 
 impl Context {
@@ -23,7 +23,7 @@ impl Context {
         Context {
             global,
             cwd,
-            config: OnceCell::new(),
+            config: OnceLock::new(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The command line: clap definitions, sops' legacy spellings, dispatch.
 
+mod batch;
 mod check;
 mod completion;
 mod decrypt;
