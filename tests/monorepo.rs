@@ -247,3 +247,53 @@ fn encrypt_and_decrypt_several_files_in_place() {
         .unwrap();
     assert!(stderr_of(&out).contains("-r"), "{}", stderr_of(&out));
 }
+
+fn git(sandbox: &Sandbox, args: &[&str]) {
+    let ok = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(sandbox.path())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn check_all_covers_the_work_tree_and_rereads_changed_files() {
+    let sandbox = repo(AGE1);
+    encrypted(&sandbox, "secrets/ok.yaml", AGE1);
+    let notes = sandbox.write("other/notes.txt", "nothing to see\n");
+    sandbox.write(".gitignore", "local.env\n");
+    sandbox.write(
+        "local.env",
+        "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n",
+    );
+    git(&sandbox, &["add", "-A"]);
+    git(&sandbox, &["commit", "-qm", "init"]);
+    let check = || sandbox.secret().args(["check", "--all"]).output().unwrap();
+    for _ in 0..2 {
+        let out = check();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    // A committed file changed in the work tree is read again despite the cache; an
+    // untracked file under a rule is checked too.
+    std::fs::write(
+        &notes,
+        "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n",
+    )
+    .unwrap();
+    sandbox.write("secrets/new.yaml", "token: plain\n");
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("other/notes.txt:1: age-secret-key"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("secrets/new.yaml:1: not-encrypted"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("local.env"), "{stdout}");
+}

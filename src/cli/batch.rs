@@ -185,40 +185,7 @@ pub fn expand<'a>(
         ));
     }
     let cwd = contexts.base.cwd.clone();
-    // (absolute path, found) in order, each once
-    let mut picked: Vec<(PathBuf, bool)> = Vec::new();
-    if args.all {
-        let top = super::git::toplevel(&cwd)?;
-        for f in git_files(&top)? {
-            picked.push((f, true));
-        }
-        drop_escaping_links(&mut picked, &top);
-    }
-    for p in paths {
-        let abs = crate::config::absolute(&cwd, p);
-        if abs.is_dir() {
-            if !args.recursive {
-                return Err(Error::new(
-                    Code::Generic,
-                    format!(
-                        "{}: can't operate on a directory (-r works on its files)",
-                        p.display()
-                    ),
-                ));
-            }
-            let mut found = Vec::new();
-            walk(&abs, &mut found)?;
-            found.sort();
-            let mut found: Vec<(PathBuf, bool)> = found.into_iter().map(|f| (f, true)).collect();
-            drop_escaping_links(&mut found, &abs);
-            picked.extend(found);
-        } else {
-            picked.push((p.clone(), false));
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    picked.retain(|(p, _)| seen.insert(crate::config::absolute(&cwd, p)));
-
+    let picked = list(&cwd, paths, args.recursive, args.all)?;
     let mut dirs = HashMap::new();
     let mut keyed = Vec::new();
     for (path, found) in picked {
@@ -241,6 +208,49 @@ pub fn expand<'a>(
     Ok(out)
 }
 
+/// The paths named, with `-r` the files under the directories among them, with `--all` the
+/// git work tree's files; each once, as (path, found by `-r`/`--all`).
+pub fn list(
+    cwd: &Path,
+    paths: &[PathBuf],
+    recursive: bool,
+    all: bool,
+) -> Result<Vec<(PathBuf, bool)>> {
+    let mut picked: Vec<(PathBuf, bool)> = Vec::new();
+    if all {
+        let top = super::git::toplevel(cwd)?;
+        for f in git_files(&top)? {
+            picked.push((f, true));
+        }
+        drop_escaping_links(&mut picked, &top);
+    }
+    for p in paths {
+        let abs = crate::config::absolute(cwd, p);
+        if abs.is_dir() {
+            if !recursive {
+                return Err(Error::new(
+                    Code::Generic,
+                    format!(
+                        "{}: can't operate on a directory (-r works on its files)",
+                        p.display()
+                    ),
+                ));
+            }
+            let mut found = Vec::new();
+            walk(&abs, &mut found)?;
+            found.sort();
+            let mut found: Vec<(PathBuf, bool)> = found.into_iter().map(|f| (f, true)).collect();
+            drop_escaping_links(&mut found, &abs);
+            picked.extend(found);
+        } else {
+            picked.push((p.clone(), false));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    picked.retain(|(p, _)| seen.insert(crate::config::absolute(cwd, p)));
+    Ok(picked)
+}
+
 /// Whether a creation rule of `ctx`'s config matches `path`. Files to encrypt need a rule
 /// with a `path_regex` (a catch-all rule would otherwise encrypt the whole tree).
 fn under_rule(ctx: &Context, path: &Path, want: Want) -> bool {
@@ -256,27 +266,17 @@ fn under_rule(ctx: &Context, path: &Path, want: Want) -> bool {
 /// The files git sees in the work tree at `top`: tracked, and untracked but not ignored
 /// (what `git status` would show), existing on disk.
 fn git_files(top: &Path) -> Result<Vec<PathBuf>> {
-    let out = std::process::Command::new("git")
-        .args([
+    let names = super::git::git(
+        &[
             "ls-files",
             "-z",
             "--cached",
             "--others",
             "--exclude-standard",
-        ])
-        .current_dir(top)
-        .output()
-        .map_err(|e| Error::new(Code::Generic, format!("cannot run git: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::new(
-            Code::Generic,
-            format!(
-                "git ls-files failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        ));
-    }
-    let mut files: Vec<PathBuf> = String::from_utf8_lossy(&out.stdout)
+        ],
+        top,
+    )?;
+    let mut files: Vec<PathBuf> = names
         .split('\0')
         .filter(|n| !n.is_empty())
         .map(|n| top.join(n))

@@ -2,6 +2,7 @@
 
 mod batch;
 mod check;
+mod checkcache;
 mod completion;
 mod decrypt;
 mod edit;
