@@ -297,3 +297,72 @@ fn check_all_covers_the_work_tree_and_rereads_changed_files() {
     );
     assert!(!stdout.contains("local.env"), "{stdout}");
 }
+
+#[test]
+fn later_files_override_earlier_keys_in_exec_env_and_decrypt_merge() {
+    let sandbox = Sandbox::new();
+    let no_rules = sandbox.write("no-rules.yaml", "creation_rules: []\n");
+    let seal = |name: &str, plain: &str| {
+        let p = sandbox.write(name, plain);
+        sandbox
+            .secret()
+            .arg("--config")
+            .arg(&no_rules)
+            .args(["encrypt", "-i", "--age", AGE1])
+            .arg(&p)
+            .assert()
+            .success();
+    };
+    seal("a.env", "SHARED=from-a\nONLY_A=a\n");
+    seal(
+        "b.yaml",
+        "SHARED: from-b\nONLY_B: b\ndb:\n  user: u\n  pw: old\n",
+    );
+    seal("c.json", "{\"db\": {\"pw\": \"new\"}}\n");
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .args(["exec-env", "-f", "a.env", "-f", "b.yaml", "--flatten"])
+        .arg("echo $SHARED $ONLY_A $ONLY_B $DB_USER")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from-b a b u\n");
+    // The other order: the env file wins; words after the options are the command.
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .args([
+            "exec-env",
+            "-f",
+            "b.yaml",
+            "-f",
+            "a.env",
+            "--flatten",
+            "printenv",
+            "SHARED",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "from-a\n");
+    // The one-file form is unchanged.
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .args(["exec-env", "a.env", "printenv ONLY_A"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a\n");
+
+    let out = sandbox
+        .secret()
+        .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        .args(["decrypt", "--merge", "b.yaml", "c.json", "a.env"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "SHARED: from-a\nONLY_B: b\ndb:\n    user: u\n    pw: new\nONLY_A: a\n"
+    );
+}
