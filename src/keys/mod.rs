@@ -14,6 +14,7 @@ pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
+pub mod ratelimit;
 pub mod shamir;
 pub mod vault;
 
