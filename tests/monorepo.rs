@@ -366,3 +366,42 @@ fn later_files_override_earlier_keys_in_exec_env_and_decrypt_merge() {
         "SHARED: from-a\nONLY_B: b\ndb:\n    user: u\n    pw: new\nONLY_A: a\n"
     );
 }
+
+#[test]
+fn filestatus_of_several_files_is_one_json_line_each() {
+    let sandbox = repo(AGE1);
+    encrypted(&sandbox, "secrets/a.yaml", AGE1);
+    sandbox.write("secrets/b.yaml", "plain: yes\n");
+    sandbox.write("other/c.yaml", "x: 1\n");
+    let out = sandbox
+        .secret()
+        .args(["filestatus", "--all"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let root = sandbox.path().canonicalize().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).replace(&*root.to_string_lossy(), "");
+    assert_eq!(
+        stdout,
+        "{\"file\":\"/secrets/a.yaml\",\"encrypted\":true}\n\
+         {\"file\":\"/secrets/b.yaml\",\"encrypted\":false}\n"
+    );
+    // A named file that cannot be read fails alone; one file prints as sops does.
+    let out = sandbox
+        .secret()
+        .args(["filestatus", "secrets/a.yaml", "missing.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"encrypted\":true"));
+    assert!(stderr_of(&out).contains("missing.yaml"));
+    let out = sandbox
+        .secret()
+        .args(["filestatus", "secrets/a.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"encrypted\":true}\n"
+    );
+}

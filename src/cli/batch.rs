@@ -104,6 +104,8 @@ pub enum Want {
     Encrypted,
     /// Files not yet encrypted, under a rule with a `path_regex` (encrypt).
     Plain,
+    /// Any file under a rule, encrypted or not (filestatus).
+    Any,
 }
 
 /// One file to work on and the context (its `.sops.yaml`) to work on it with.
@@ -258,7 +260,7 @@ fn under_rule(ctx: &Context, path: &Path, want: Want) -> bool {
         return false;
     };
     match config.rule_for(path, &ctx.cwd) {
-        Ok(Some(rule)) => want == Want::Encrypted || rule.path_regex().is_some(),
+        Ok(Some(rule)) => want != Want::Plain || rule.path_regex().is_some(),
         _ => false,
     }
 }
@@ -330,6 +332,9 @@ fn drop_escaping_links(files: &mut Vec<(PathBuf, bool)>, root: &Path) {
 /// Whether the file at `path` has a sops block (`Want::Encrypted`) or not (`Want::Plain`),
 /// read with the format its name gives; an unreadable file counts as neither.
 pub fn is_wanted(ctx: &Context, path: &Path, want: Want) -> bool {
+    if want == Want::Any {
+        return true;
+    }
     let Ok(bytes) = std::fs::read(path) else {
         return false;
     };
@@ -343,6 +348,7 @@ pub fn is_wanted(ctx: &Context, path: &Path, want: Want) -> bool {
                 .is_ok_and(|l| super::filestatus::is_encrypted(l.metadata.as_ref()))
         });
     match want {
+        Want::Any => true,
         Want::Encrypted => encrypted,
         // A file that does not parse is not encrypted; the command reports why.
         Want::Plain => !encrypted,
@@ -361,29 +367,46 @@ pub fn run<F>(targets: &[Target], jobs: usize, want: Want, work: F) -> Report
 where
     F: Fn(&Target) -> Result<Outcome> + Sync,
 {
+    let results = run_each(targets, jobs, |t| {
+        if t.found && !is_wanted(t.ctx, &t.path, want) {
+            Ok(Outcome::Skipped)
+        } else {
+            work(t)
+        }
+    });
+    Report {
+        results: targets
+            .iter()
+            .zip(results)
+            .map(|(t, r)| (t.path.display().to_string(), r))
+            .collect(),
+    }
+}
+
+/// The pool under [`run`]: `work` on every target, up to `jobs` at once, results in the
+/// order of the targets.
+pub fn run_each<T, F>(targets: &[Target], jobs: usize, work: F) -> Vec<Result<T>>
+where
+    T: Send,
+    F: Fn(&Target) -> Result<T> + Sync,
+{
     let bar = if targets.len() > 1 && std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(targets.len() as u64)
     } else {
         indicatif::ProgressBar::hidden()
     };
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<Outcome>>>> =
-        targets.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<Result<T>>>> = targets.iter().map(|_| Mutex::new(None)).collect();
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(t) = targets.get(i) else { break };
-        let result = if t.found && !is_wanted(t.ctx, &t.path, want) {
-            Ok(Outcome::Skipped)
-        } else {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(t))).unwrap_or_else(
-                |_| {
-                    Err(Error::new(
-                        Code::Generic,
-                        format!("{}: internal error (panic)", t.path.display()),
-                    ))
-                },
-            )
-        };
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(t)))
+            .unwrap_or_else(|_| {
+                Err(Error::new(
+                    Code::Generic,
+                    format!("{}: internal error (panic)", t.path.display()),
+                ))
+            });
         if let Ok(mut slot) = slots[i].lock() {
             *slot = Some(result);
         }
@@ -402,17 +425,15 @@ where
         }
     });
     bar.finish_and_clear();
-    let results = targets
-        .iter()
-        .zip(slots)
-        .map(|(t, slot)| {
-            let r = slot.into_inner().ok().flatten().unwrap_or_else(|| {
-                Err(Error::new(Code::Generic, "not worked on (internal error)"))
-            });
-            (t.path.display().to_string(), r)
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(Error::new(Code::Generic, "not worked on (internal error)")))
         })
-        .collect();
-    Report { results }
+        .collect()
 }
 
 impl Report {
