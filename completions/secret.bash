@@ -171,7 +171,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__check)
-            opts="-h --allow --config --verbose --decryption-order --help"
+            opts="-r -h --recursive --all --allow --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,7 +223,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__decrypt)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --extract --ignore-mac --mask --config --verbose --decryption-order --help"
+            opts="-i -r -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --extract --ignore-mac --mask --merge --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -242,6 +242,10 @@ _secret() {
                     return 0
                     ;;
                 --filename-override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -371,7 +375,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-i -r -a -p -k -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -390,6 +394,10 @@ _secret() {
                     return 0
                     ;;
                 --filename-override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -485,12 +493,20 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__env)
-            opts="-h --pristine --same-process --user --flatten --background --config --verbose --decryption-order --help"
+            opts="-f -h --file --pristine --same-process --user --flatten --background --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -575,7 +591,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__filestatus)
-            opts="-h --input-type --config --verbose --decryption-order --help"
+            opts="-r -h --input-type --recursive --all --jobs --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -583,6 +599,10 @@ _secret() {
             case "${prev}" in
                 --input-type)
                     COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1111,7 +1131,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__rotate)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
+            opts="-i -r -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --encryption-context --aws-profile --ignore-mac --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,6 +1150,10 @@ _secret() {
                     return 0
                     ;;
                 --filename-override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1281,7 +1305,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__updatekeys)
-            opts="-y -h --yes --input-type --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-y -r -h --yes --input-type --shamir-secret-sharing-threshold --recursive --all --jobs --rotate --dry-run --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1292,6 +1316,10 @@ _secret() {
                     return 0
                     ;;
                 --shamir-secret-sharing-threshold)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -60,6 +60,7 @@ ini\t''
 toml\t''
 binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
@@ -79,6 +80,8 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l shamir-secret-
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s h -l help -d 'Print help'
@@ -96,12 +99,16 @@ ini\t''
 toml\t''
 binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l extract -d 'Print only this part of the tree, e.g. \'["db"]["password"]\' or \'["list"][0]\'' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l ignore-mac -d 'Do not check the file\'s MAC'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l mask -d 'Replace every decrypted value with ***** (layout and comments kept; for logs)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l merge -d 'Decrypt FILE and MORE files into one document: a later file\'s keys override an earlier one\'s (maps are merged key by key); written as FILE\'s format'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l output -d 'Write the result to PATH instead of stdout' -r -F
@@ -118,6 +125,7 @@ ini\t''
 toml\t''
 binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-age -d 'Add these age recipients (comma-separated) to the first key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l rm-age -d 'Remove these age recipients (comma-separated) from every key group' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l add-pgp -d 'Add these PGP fingerprints (comma-separated) to the first key group' -r
@@ -137,6 +145,8 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -l aws-profile -d 
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l ignore-mac -d 'Do not check the file\'s MAC before rotating'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s h -l help -d 'Print help'
@@ -147,9 +157,14 @@ ini\t''
 toml\t''
 binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l shamir-secret-sharing-threshold -d 'Use this Shamir threshold instead of the file\'s (capped at the number of groups)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s y -l yes -d 'Apply the changes without asking'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l rotate -d 'Also make a new data key for the files whose keys change (re-encrypting their values, so removed keys cannot read the new versions)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l dry-run -d 'Print what would change, change nothing'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
@@ -189,8 +204,11 @@ dotenv\t''
 ini\t''
 toml\t''
 binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
@@ -228,6 +246,7 @@ complete -c secret -n "__fish_secret_using_subcommand edit" -l ignore-mac -d 'Do
 complete -c secret -n "__fish_secret_using_subcommand edit" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -s f -l file -d 'Read the values from these encrypted files (repeat -f; a later file\'s keys override an earlier one\'s); every argument after the options is then the command' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
@@ -321,6 +340,8 @@ complete -c secret -n "__fish_secret_using_subcommand explain" -s h -l help -d '
 complete -c secret -n "__fish_secret_using_subcommand check" -l allow -d 'The allow-list (default: .secretallow in the repository\'s top directory, or here)' -r -F
 complete -c secret -n "__fish_secret_using_subcommand check" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand check" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
+complete -c secret -n "__fish_secret_using_subcommand check" -s r -l recursive -d 'Check the files under the directories among the PATHs'
+complete -c secret -n "__fish_secret_using_subcommand check" -l all -d 'Check every file of the git work tree (.gitignore respected; files found clean before and unchanged since are not read again)'
 complete -c secret -n "__fish_secret_using_subcommand check" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand check" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l command -d 'How git should call secret (default: the absolute path of this binary)' -r
