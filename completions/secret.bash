@@ -355,7 +355,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__check)
-            opts="-h --allow --config --verbose --decryption-order --indent --help"
+            opts="-r -h --recursive --all --allow --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,7 +415,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__decrypt)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --extract --ignore-mac --mask --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-i -r -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --extract --ignore-mac --mask --keyservice --enable-local-keyservice --merge --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,6 +434,10 @@ _secret() {
                     return 0
                     ;;
                 --filename-override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -587,7 +591,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-i -r -a -p -k -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,6 +610,10 @@ _secret() {
                     return 0
                     ;;
                 --filename-override)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -713,12 +721,20 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__env)
-            opts="-h --pristine --same-process --user --flatten --background --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-f -h --file --pristine --same-process --user --flatten --background --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -831,7 +847,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__filestatus)
-            opts="-h --input-type --config --verbose --decryption-order --indent --help"
+            opts="-r -h --input-type --recursive --all --jobs --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -839,6 +855,10 @@ _secret() {
             case "${prev}" in
                 --input-type)
                     COMPREPLY=($(compgen -W "yaml json dotenv ini toml binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --config)
@@ -1543,7 +1563,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__rotate)
-            opts="-i -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --encryption-context --aws-profile --ignore-mac --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-i -r -h --in-place --output --input-type --output-type --filename-override --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --add-azure-kv --rm-azure-kv --add-hckms --rm-hckms --add-hc-vault-transit --rm-hc-vault-transit --add-gcp-kms --rm-gcp-kms --encryption-context --aws-profile --ignore-mac --keyservice --enable-local-keyservice --recursive --all --jobs --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1634,6 +1654,10 @@ _secret() {
                     return 0
                     ;;
                 --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1749,7 +1773,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__updatekeys)
-            opts="-y -h --yes --input-type --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-y -r -h --yes --input-type --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --recursive --all --jobs --rotate --dry-run --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1768,6 +1792,10 @@ _secret() {
                     return 0
                     ;;
                 --enable-local-keyservice)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

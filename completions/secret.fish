@@ -120,6 +120,7 @@ ini\t''
 toml\t''
 binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s a -l age -d 'age recipients, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s p -l pgp -d 'PGP fingerprints, comma-separated (replaces the creation rule\'s keys)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s k -l kms -d 'AWS KMS key ARNs, comma-separated; `ARN+ROLE_ARN` assumes that role first (replaces the creation rule\'s keys)' -r
@@ -142,6 +143,8 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l config -d 'Pat
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s h -l help -d 'Print help'
@@ -159,6 +162,7 @@ ini\t''
 toml\t''
 binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l filename-override -d 'Use this name instead of FILE for picking formats and the creation rule' -r -F
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l extract -d 'Print only this part of the tree, e.g. \'["db"]["password"]\' or \'["list"][0]\'' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l keyservice -d 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l enable-local-keyservice -d 'Use the local key service (the default; only `=false` or the variable turn it off)' -r
@@ -166,8 +170,11 @@ complete -c secret -n "__fish_secret_using_subcommand decrypt" -l config -d 'Pat
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l ignore-mac -d 'Do not check the file\'s MAC'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l mask -d 'Replace every decrypted value with ***** (layout and comments kept; for logs)'
+complete -c secret -n "__fish_secret_using_subcommand decrypt" -l merge -d 'Decrypt FILE and MORE files into one document: a later file\'s keys override an earlier one\'s (maps are merged key by key); written as FILE\'s format'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand decrypt" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l output -d 'Write the result to PATH instead of stdout' -r -F
@@ -202,11 +209,14 @@ complete -c secret -n "__fish_secret_using_subcommand rotate" -l encryption-cont
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l aws-profile -d 'AWS shared-config profile for the --add-kms keys' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l keyservice -d 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l enable-local-keyservice -d 'Use the local key service (the default; only `=false` or the variable turn it off)' -r
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l ignore-mac -d 'Do not check the file\'s MAC before rotating'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand rotate" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
@@ -218,10 +228,15 @@ binary\t''"
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l shamir-secret-sharing-threshold -d 'Use this Shamir threshold instead of the file\'s (capped at the number of groups)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l keyservice -d 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l enable-local-keyservice -d 'Use the local key service (the default; only `=false` or the variable turn it off)' -r
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s y -l yes -d 'Apply the changes without asking'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l rotate -d 'Also make a new data key for the files whose keys change (re-encrypting their values, so removed keys cannot read the new versions)'
+complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l dry-run -d 'Print what would change, change nothing'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand updatekeys" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand groups; and not __fish_seen_subcommand_from add delete help" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
@@ -270,9 +285,12 @@ dotenv\t''
 ini\t''
 toml\t''
 binary\t''"
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l jobs -d 'How many files to work on at once' -r
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -s r -l recursive -d 'Walk the directories among the paths (symbolic links are not followed)'
+complete -c secret -n "__fish_secret_using_subcommand filestatus" -l all -d 'Every file of the git work tree under a creation rule (.gitignore respected)'
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand filestatus" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
@@ -313,6 +331,7 @@ complete -c secret -n "__fish_secret_using_subcommand edit" -l ignore-mac -d 'Do
 complete -c secret -n "__fish_secret_using_subcommand edit" -l mac-only-encrypted -d 'Authenticate only the encrypted values with the MAC'
 complete -c secret -n "__fish_secret_using_subcommand edit" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand edit" -s h -l help -d 'Print help'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -s f -l file -d 'Read the values from these encrypted files (repeat -f; a later file\'s keys override an earlier one\'s); every argument after the options is then the command' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l user -d 'Run the command as this user (needs the privileges to switch)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l keyservice -d 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l enable-local-keyservice -d 'Use the local key service (the default; only `=false` or the variable turn it off)' -r
@@ -447,6 +466,8 @@ complete -c secret -n "__fish_secret_using_subcommand check" -l allow -d 'The al
 complete -c secret -n "__fish_secret_using_subcommand check" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand check" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand check" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
+complete -c secret -n "__fish_secret_using_subcommand check" -s r -l recursive -d 'Check the files under the directories among the PATHs'
+complete -c secret -n "__fish_secret_using_subcommand check" -l all -d 'Check every file of the git work tree (.gitignore respected; files found clean before and unchanged since are not read again)'
 complete -c secret -n "__fish_secret_using_subcommand check" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand check" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l command -d 'How git should call secret (default: the absolute path of this binary)' -r

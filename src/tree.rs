@@ -128,6 +128,26 @@ pub fn keep_float_types(new: &mut Map, old: &Map) {
     }
 }
 
+/// Lays `top` over `base`: a key of `top` replaces the same key of `base`, except that two
+/// maps are laid over each other key by key; new keys are added at the end; comments of
+/// `top` are dropped. (Several files read as one, the later winning.)
+pub fn overlay(base: &mut Map, top: Map) {
+    for item in top {
+        let Item::Pair(key, value) = item else {
+            continue;
+        };
+        let slot = base.iter_mut().find_map(|i| match i {
+            Item::Pair(k, v) if *k == key => Some(v),
+            _ => None,
+        });
+        match (slot, value) {
+            (Some(Node::Map(inner)), Node::Map(over)) => overlay(inner, over),
+            (Some(slot), value) => *slot = value,
+            (None, value) => base.push(Item::Pair(key, value)),
+        }
+    }
+}
+
 fn keep_float_type(new: &mut Node, old: &Node) {
     match (new, old) {
         (node @ Node::Scalar(Scalar::Int(_)), Node::Scalar(Scalar::Float(f)))
@@ -175,5 +195,51 @@ mod float_type_tests {
             Item::Pair("e".into(), i(1)),
         ];
         assert_eq!(new, want);
+    }
+}
+
+#[cfg(test)]
+mod overlay_tests {
+    use super::*;
+
+    fn pair(k: &str, v: Node) -> Item {
+        Item::Pair(k.into(), v)
+    }
+
+    #[test]
+    fn later_keys_win_and_maps_merge() {
+        let mut base = vec![
+            pair("a", Node::str("1")),
+            pair(
+                "db",
+                Node::Map(vec![
+                    pair("user", Node::str("u")),
+                    pair("pw", Node::str("old")),
+                ]),
+            ),
+        ];
+        overlay(
+            &mut base,
+            vec![
+                Item::Comment("c".into()),
+                pair("db", Node::Map(vec![pair("pw", Node::str("new"))])),
+                pair("a", Node::str("2")),
+                pair("b", Node::str("3")),
+            ],
+        );
+        assert_eq!(
+            base,
+            vec![
+                pair("a", Node::str("2")),
+                pair(
+                    "db",
+                    Node::Map(vec![
+                        pair("user", Node::str("u")),
+                        pair("pw", Node::str("new"))
+                    ])
+                ),
+                pair("b", Node::str("3")),
+            ]
+        );
     }
 }

@@ -20,6 +20,13 @@ pub struct CheckArgs {
     /// Files to check (default: the files staged for commit, as staged)
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Check the files under the directories among the PATHs
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+    /// Check every file of the git work tree (.gitignore respected; files found clean before
+    /// and unchanged since are not read again)
+    #[arg(long, conflicts_with = "paths")]
+    pub all: bool,
     /// The allow-list (default: .secretallow in the repository's top directory, or here)
     #[arg(long, value_name = "FILE")]
     pub allow: Option<PathBuf>,
@@ -31,6 +38,14 @@ struct Target {
     /// Where the creation rules see it.
     path: PathBuf,
     bytes: Vec<u8>,
+}
+
+/// Where a file to check comes from.
+enum Source {
+    /// The index (as staged for commit).
+    Staged(Target),
+    /// The work tree.
+    Disk(PathBuf),
 }
 
 fn staged(cwd: &Path) -> Result<(PathBuf, Vec<Target>)> {
@@ -123,28 +138,23 @@ fn check_encrypted(ctx: &Context, t: &Target) -> Result<Option<Finding>> {
 
 /// Runs `secret check`.
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
-    let (top, targets) = if args.paths.is_empty() {
-        staged(&ctx.cwd)?
+    let (top, names) = if args.paths.is_empty() && !args.all {
+        let (top, targets) = staged(&ctx.cwd)?;
+        (top, targets.into_iter().map(Source::Staged).collect())
     } else {
         let top = super::git::toplevel(&ctx.cwd).unwrap_or_else(|_| ctx.cwd.clone());
-        let mut targets = Vec::new();
-        for p in &args.paths {
-            if p.is_dir() {
-                continue;
+        let mut names = Vec::new();
+        if args.all || args.recursive {
+            for (p, _) in super::batch::list(&ctx.cwd, &args.paths, args.recursive, args.all)? {
+                names.push(Source::Disk(p));
             }
-            let bytes = std::fs::read(p).map_err(|e| {
-                Error::new(
-                    Code::CouldNotReadInputFile,
-                    format!("{}: cannot read: {e}", p.display()),
-                )
-            })?;
-            targets.push(Target {
-                name: p.display().to_string(),
-                path: crate::config::absolute(&ctx.cwd, p),
-                bytes,
-            });
+        } else {
+            // as before -r: directories among the paths are passed over
+            for p in args.paths.iter().filter(|p| !p.is_dir()) {
+                names.push(Source::Disk(p.clone()));
+            }
         }
-        (top, targets)
+        (top, names)
     };
     let allow_path = args.allow.clone().unwrap_or_else(|| {
         let in_top = top.join(ALLOW_FILE);
@@ -154,8 +164,47 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
             ctx.cwd.join(ALLOW_FILE)
         }
     });
-    let allow = AllowList::parse(&std::fs::read_to_string(&allow_path).unwrap_or_default());
+    let allow_text = std::fs::read_to_string(&allow_path).unwrap_or_default();
+    let allow = AllowList::parse(&allow_text);
     let config = ctx.config()?;
+    let mut cache = args.all.then(|| {
+        let config_text = config
+            .and_then(|c| std::fs::read(&c.file).ok())
+            .unwrap_or_default();
+        super::checkcache::CleanCache::open(&top, &[&config_text, allow_text.as_bytes()])
+    });
+    let rel_of = |path: &Path| {
+        path.strip_prefix(&top)
+            .ok()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+    };
+    let mut targets = Vec::new();
+    let checked = names.len();
+    for source in names {
+        match source {
+            Source::Staged(t) => targets.push(t),
+            Source::Disk(p) => {
+                let path = crate::config::absolute(&ctx.cwd, &p);
+                let cached = cache
+                    .as_ref()
+                    .is_some_and(|c| rel_of(&path).is_some_and(|rel| c.is_clean(&rel)));
+                if cached {
+                    continue;
+                }
+                let bytes = std::fs::read(&p).map_err(|e| {
+                    Error::new(
+                        Code::CouldNotReadInputFile,
+                        format!("{}: cannot read: {e}", p.display()),
+                    )
+                })?;
+                let name = match (&cache, rel_of(&path)) {
+                    (Some(_), Some(rel)) => rel,
+                    _ => p.display().to_string(),
+                };
+                targets.push(Target { name, path, bytes });
+            }
+        }
+    }
 
     let bar = if std::io::stderr().is_terminal() && targets.len() > 1 {
         let bar = indicatif::ProgressBar::new(targets.len() as u64);
@@ -190,6 +239,11 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
                 .filter(|f| !allow.allows(&rel, f))
                 .collect()
         };
+        if findings.is_empty() {
+            if let Some(c) = cache.as_mut() {
+                c.record_clean(&rel);
+            }
+        }
         for f in findings {
             count += 1;
             let fp = if f.fingerprint.is_empty() {
@@ -202,12 +256,14 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<()> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if let Some(c) = cache {
+        c.save();
+    }
     if count > 0 {
         return Err(Error::new(
             Code::Generic,
             format!(
-                "{count} problem(s) found in {} file(s) checked (allow a false positive in {ALLOW_FILE})",
-                targets.len()
+                "{count} problem(s) found in {checked} file(s) checked (allow a false positive in {ALLOW_FILE})"
             ),
         ));
     }

@@ -5,14 +5,18 @@ use super::keyservice_args::KeyServiceArgs;
 use super::IoArgs;
 use crate::error::Result;
 
-use crate::tree::{Node, Scalar};
+use super::batch::Want;
+use crate::tree::{Map, Node, Scalar};
 use crate::treepath;
 use clap::Args;
+use std::path::PathBuf;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct DecryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub many: super::batch::ManyArgs,
     /// Print only this part of the tree, e.g. '["db"]["password"]' or '["list"][0]'
     #[arg(long, value_name = "PATH")]
     pub extract: Option<String>,
@@ -24,12 +28,60 @@ pub struct DecryptArgs {
     pub mask: bool,
     #[command(flatten)]
     pub keyservice: KeyServiceArgs,
+    /// Decrypt FILE and MORE files into one document: a later file's keys override an
+    /// earlier one's (maps are merged key by key); written as FILE's format
+    #[arg(long, conflicts_with_all = ["mask", "in_place"])]
+    pub merge: bool,
+}
+
+/// The first documents of `paths`, decrypted and laid over each other in order (a later
+/// file's keys win, maps merge key by key; see [`crate::tree::overlay`]).
+pub(super) fn merged(ctx: &Context, paths: &[PathBuf], input_type: Option<&str>) -> Result<Map> {
+    let mut out = Map::new();
+    for path in paths {
+        let io = IoArgs {
+            file: Some(path.clone()),
+            input_type: input_type.map(str::to_string),
+            ..IoArgs::default()
+        };
+        let opened = Files::resolve(&io, false)?.open(ctx, false, Purpose::Read)?;
+        let doc = opened.docs.into_iter().next().unwrap_or_default();
+        crate::tree::overlay(&mut out, doc);
+    }
+    Ok(out)
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
-    let files = Files::resolve(&args.io, false)?;
-    let label = files.label();
     let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
+    if args.merge {
+        let paths: Vec<PathBuf> = args
+            .io
+            .file
+            .iter()
+            .chain(&args.many.more)
+            .cloned()
+            .collect();
+        let doc = merged(ctx, &paths, args.io.input_type.as_deref())?;
+        let files = Files::resolve(&args.io, false)?;
+        return emit(ctx, extract, &args.io, &files, vec![doc], None);
+    }
+    if args.many.is_batch(&args.io) {
+        let one = |ctx: &Context, io| {
+            let many = Default::default();
+            run(
+                ctx,
+                DecryptArgs {
+                    io,
+                    many,
+                    ..args.clone()
+                },
+            )
+        };
+        return args
+            .many
+            .each_in_place(ctx, &args.io, Want::Encrypted, "decrypted", one);
+    }
+    let files = Files::resolve(&args.io, false)?;
     let _lock = lock_in_place(&args.io)?;
     let loaded = files.load_encrypted(ctx)?;
     let encrypted = args.mask.then(|| loaded.docs.clone());
@@ -37,11 +89,31 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
     if let Some(encrypted) = &encrypted {
         crate::mask::mask_docs(&mut opened.docs, encrypted, Default::default());
     }
+    emit(
+        ctx,
+        extract,
+        &args.io,
+        &files,
+        opened.docs,
+        opened.source.as_deref(),
+    )
+}
+
+/// Writes decrypted documents as the output format has them (or the `--extract`ed part).
+fn emit(
+    ctx: &Context,
+    extract: Option<Vec<treepath::Step>>,
+    io: &IoArgs,
+    files: &Files,
+    docs: Vec<Map>,
+    source: Option<&[u8]>,
+) -> Result<()> {
+    let label = files.label();
     let store = ctx.output_store(files.output_format)?;
     let out = match extract {
-        None => store.emit_over(&opened.docs, None, opened.source.as_deref()),
+        None => store.emit_over(&docs, None, source),
         Some(path) => {
-            let root = Node::Map(opened.docs.into_iter().next().unwrap_or_default());
+            let root = Node::Map(docs.into_iter().next().unwrap_or_default());
             match treepath::get(&root, &path).map_err(|e| e.context(&label))? {
                 Node::Scalar(Scalar::Str(s)) => Ok(s.clone().into_bytes()),
                 Node::Scalar(Scalar::Bytes(b)) => Ok(b.clone()),
@@ -51,5 +123,5 @@ pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {
         }
     }
     .map_err(|e| e.context(&label))?;
-    Destination::of(&args.io).write(&out, 0o600)
+    Destination::of(io).write(&out, 0o600)
 }

@@ -1,5 +1,6 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
+use super::batch::Want;
 use super::io::{lock_in_place, Context, Destination, Files};
 use super::keyservice_args::KeyServiceArgs;
 use super::IoArgs;
@@ -18,10 +19,12 @@ use crate::sopsfile::{self, SealPlan};
 use clap::Args;
 use std::path::Path;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct EncryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    #[command(flatten)]
+    pub many: super::batch::ManyArgs,
     #[command(flatten)]
     pub keys: NewFileArgs,
     #[command(flatten)]
@@ -283,6 +286,22 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
 }
 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    if args.many.is_batch(&args.io) {
+        let one = |ctx: &Context, io| {
+            let many = Default::default();
+            run(
+                ctx,
+                EncryptArgs {
+                    io,
+                    many,
+                    ..args.clone()
+                },
+            )
+        };
+        return args
+            .many
+            .each_in_place(ctx, &args.io, Want::Plain, "encrypted", one);
+    }
     let files = Files::resolve(&args.io, true)?;
     let label = files.label();
     let _lock = lock_in_place(&args.io)?;

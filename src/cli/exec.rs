@@ -21,8 +21,12 @@ pub struct ExecEnvArgs {
     /// The encrypted file
     pub file: PathBuf,
     /// The command, run with /bin/sh -c (one quoted argument, or the rest of the line)
-    #[arg(required = true, num_args = 1.., value_name = "COMMAND")]
+    #[arg(required_unless_present = "files", num_args = 1.., value_name = "COMMAND")]
     pub command: Vec<String>,
+    /// Read the values from these encrypted files (repeat -f; a later file's keys override an
+    /// earlier one's); every argument after the options is then the command
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     /// Give the command only the decrypted values, not the current environment
     #[arg(long)]
     pub pristine: bool,
@@ -207,17 +211,18 @@ fn spawn_error(e: std::io::Error) -> Error {
 }
 
 pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
-    let io = IoArgs {
-        file: Some(args.file.clone()),
-        ..IoArgs::default()
+    // With -f the files are all named by -f: the first positional word starts the command.
+    let (paths, words) = if args.files.is_empty() {
+        (vec![args.file.clone()], args.command.clone())
+    } else {
+        let first = args.file.to_string_lossy().into_owned();
+        let words = std::iter::once(first).chain(args.command.iter().cloned());
+        (args.files.clone(), words.collect())
     };
-    let (opened, _) = decrypt(ctx, &io)?;
-    let vars = environment(
-        opened.docs.first().map(Vec::as_slice).unwrap_or(&[]),
-        args.flatten,
-    )?;
-    drop(opened);
-    let mut cmd = shell(&command_line(&args.command));
+    let doc = super::decrypt::merged(ctx, &paths, None)?;
+    let vars = environment(&doc, args.flatten)?;
+    drop(doc);
+    let mut cmd = shell(&command_line(&words));
     if args.pristine {
         cmd.env_clear();
     }

@@ -3,22 +3,28 @@
 //! that cannot be read or parsed, or whose metadata cannot be read or names no master keys,
 //! is an error (exit 1).
 
+use super::batch::{self, BatchArgs, Want};
 use super::io::Context;
 use crate::error::{Code, Error, Result};
 use crate::format::Format;
 use crate::tree::{self, Map, Node, Scalar};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of `secret filestatus`.
 #[derive(Debug, Args)]
 pub struct FileStatusArgs {
     /// The file to check
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE", required_unless_present = "all")]
+    pub file: Option<PathBuf>,
     /// Input format (default: from the file name)
     #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
     pub input_type: Option<String>,
+    /// More files (or, with -r, directories): one JSON line per file, naming it
+    #[arg(value_name = "MORE")]
+    pub more: Vec<PathBuf>,
+    #[command(flatten)]
+    pub batch: BatchArgs,
 }
 
 /// Whether a metadata block marks the file as encrypted.
@@ -31,39 +37,72 @@ pub fn is_encrypted(metadata: Option<&Map>) -> bool {
     metadata.is_some_and(|m| non_empty(m, "version") && non_empty(m, "mac"))
 }
 
-/// Runs `secret filestatus`.
-pub fn run(ctx: &Context, args: FileStatusArgs) -> Result<()> {
+/// Whether the file is encrypted, as sops decides it.
+fn status(ctx: &Context, file: &Path, input_type: Option<&str>) -> Result<bool> {
     let fail = |why: String| {
         Error::new(
             Code::Generic,
-            format!("cannot check file status: {}: {why}", args.file.display()),
+            format!("cannot check file status: {}: {why}", file.display()),
         )
     };
-    let bytes = std::fs::read(&args.file).map_err(|e| fail(e.to_string()))?;
-    let format = args
-        .input_type
-        .as_deref()
+    let bytes = std::fs::read(file).map_err(|e| fail(e.to_string()))?;
+    let format = input_type
         .and_then(Format::from_name)
-        .unwrap_or_else(|| Format::from_path(&args.file));
+        .unwrap_or_else(|| Format::from_path(file));
     let loaded = match format.store(&ctx.store_options()?).load(&bytes) {
         // An empty YAML file has no metadata: sops says not encrypted.
-        Err(e) if e.code == Code::NeedAtLeastOneDocument => None,
+        Err(e) if e.code == Code::NeedAtLeastOneDocument => return Ok(false),
         Err(e) => return Err(fail(e.message)),
-        Ok(loaded) => Some(loaded),
+        Ok(loaded) => loaded,
     };
-    let encrypted = match &loaded {
-        Some(loaded) if is_encrypted(loaded.metadata.as_ref()) => {
-            // As sops, metadata that cannot be read (or names no keys) is an error.
-            let metadata = crate::sopsfile::metadata_of(loaded).map_err(|e| fail(e.message))?;
-            if metadata.master_keys().next().is_none() {
-                return Err(fail("no keys found in the sops metadata".into()));
-            }
-            true
+    let encrypted = is_encrypted(loaded.metadata.as_ref());
+    if encrypted {
+        // As sops, metadata that cannot be read (or names no keys) is an error.
+        let metadata = crate::sopsfile::metadata_of(&loaded).map_err(|e| fail(e.message))?;
+        if metadata.master_keys().next().is_none() {
+            return Err(fail("no keys found in the sops metadata".into()));
         }
-        _ => false,
-    };
-    super::io::Destination::Stdout
-        .write(format!("{{\"encrypted\":{encrypted}}}\n").as_bytes(), 0o644)
+    }
+    Ok(encrypted)
+}
+
+/// Runs `secret filestatus`: one file as sops prints it; several (or `-r`, `--all`) as one
+/// JSON line per file, `{"file":"PATH","encrypted":BOOL}`, failures on stderr.
+pub fn run(ctx: &Context, args: FileStatusArgs) -> Result<()> {
+    let paths: Vec<PathBuf> = args.file.iter().chain(&args.more).cloned().collect();
+    let stdout = super::io::Destination::Stdout;
+    if !args.batch.is_batch(&paths) {
+        let encrypted = status(ctx, &paths[0], args.input_type.as_deref())?;
+        return stdout.write(format!("{{\"encrypted\":{encrypted}}}\n").as_bytes(), 0o644);
+    }
+    let mut contexts = batch::Contexts::new(ctx);
+    let targets = batch::expand(&mut contexts, &paths, &args.batch, Want::Any)?;
+    let results = batch::run_each(&targets, args.batch.jobs, |t| {
+        status(t.ctx, &t.path, args.input_type.as_deref())
+    });
+    let mut out = String::new();
+    let mut failed = 0;
+    for (t, r) in targets.iter().zip(results) {
+        match r {
+            Ok(encrypted) => {
+                out.push_str("{\"file\":");
+                crate::format::ini::json_string(&t.path.display().to_string(), &mut out);
+                out.push_str(&format!(",\"encrypted\":{encrypted}}}\n"));
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("secret: {}", e.message);
+            }
+        }
+    }
+    stdout.write(out.as_bytes(), 0o644)?;
+    if failed > 0 {
+        return Err(Error::new(
+            Code::Generic,
+            format!("{failed} of {} file(s) could not be checked", targets.len()),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -45,7 +45,8 @@ pub struct MergeArgs {
     pub path: PathBuf,
 }
 
-fn git(args: &[&str], cwd: &Path) -> Result<String> {
+/// Runs git in `cwd` and returns its stdout; a failure names the git command and says why.
+pub fn git(args: &[&str], cwd: &Path) -> Result<String> {
     let out = Command::new("git")
         .args(args)
         .current_dir(cwd)

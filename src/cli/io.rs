@@ -8,18 +8,18 @@ use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, Store, StoreOptions};
 use crate::keys::service::KeyServices;
 use crate::sopsfile::{self, OpenOptions, Opened};
-use std::cell::OnceCell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// Per-run state: global flags, working directory, the config (read on first use).
 pub struct Context {
     pub global: GlobalArgs,
     pub cwd: PathBuf,
-    config: OnceCell<Result<Option<Config>>>,
+    config: OnceLock<Result<Option<Config>>>,
     /// The command's `--keyservice`/`--enable-local-keyservice` (sops reads them per command).
     keyservice_args: KeyServiceArgs,
-    keyservices: OnceCell<KeyServices>,
+    keyservices: OnceLock<KeyServices>,
 }
 
 impl Context {
@@ -27,10 +27,16 @@ impl Context {
         Context {
             global,
             cwd,
-            config: OnceCell::new(),
+            config: OnceLock::new(),
             keyservice_args: KeyServiceArgs::default(),
-            keyservices: OnceCell::new(),
+            keyservices: OnceLock::new(),
         }
+    }
+
+    /// A context in the same directory with the same key services, other global options
+    /// (e.g. another `--config`).
+    pub fn sibling(&self, global: GlobalArgs) -> Context {
+        Context::new(global, self.cwd.clone()).with_key_services(self.keyservice_args.clone())
     }
 
     /// The context of a command that names key services.

@@ -135,6 +135,7 @@ impl LegacyArgs {
                 aws_profile: keys.aws_profile,
                 ignore_mac,
                 keyservice,
+                many: Default::default(),
             }));
         }
         if self.decrypt {
@@ -144,6 +145,8 @@ impl LegacyArgs {
                 ignore_mac,
                 mask: false,
                 keyservice,
+                many: Default::default(),
+                merge: false,
             }));
         }
         if self.encrypt {
@@ -151,6 +154,7 @@ impl LegacyArgs {
                 io,
                 keys,
                 keyservice,
+                many: Default::default(),
             })));
         }
         Ok(Command::Edit(EditArgs {

@@ -34,6 +34,11 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("SOPS_GPG_EXEC", "the gpg binary to run (default: gpg; gpg reads GNUPGHOME)."),
     ("SOPS_CONFIG", "the .sops.yaml to use, as --config."),
     ("SOPS_DECRYPTION_ORDER", "key types to try first, as --decryption-order."),
+    ("SECRET_JOBS", "files worked on at once with several files, -r or --all, as --jobs."),
+    (
+        "SECRET_KMS_RATE, SECRET_HTTP_RATE",
+        "requests per second shared by all workers, per AWS KMS region (default 5500) and per host of the other key services (default 1000).",
+    ),
     (
         "SOPS_KEYSERVICE",
         "key services to use besides the local one, comma-separated, as --keyservice.",

@@ -1,6 +1,8 @@
 //! The command line: clap definitions, sops' legacy spellings, dispatch.
 
+mod batch;
 mod check;
+mod checkcache;
 mod completion;
 mod decrypt;
 mod edit;

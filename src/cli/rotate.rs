@@ -2,6 +2,7 @@
 //! nonce, as sops does), optionally adding master keys to the first group and removing
 //! master keys from every group.
 
+use super::batch::Want;
 use super::encrypt::split_list;
 use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::keyfile;
@@ -22,7 +23,7 @@ use crate::sopsfile;
 use clap::Args;
 
 /// Options of `secret rotate`.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct RotateArgs {
     #[command(flatten)]
     pub io: IoArgs,
@@ -39,6 +40,8 @@ pub struct RotateArgs {
     pub ignore_mac: bool,
     #[command(flatten)]
     pub keyservice: KeyServiceArgs,
+    #[command(flatten)]
+    pub many: super::batch::ManyArgs,
 }
 
 /// The master keys to add to the first group or remove from every group (shared by
@@ -172,6 +175,22 @@ pub fn remove_keys(
 
 /// Runs `secret rotate`.
 pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
+    if args.many.is_batch(&args.io) {
+        let one = |ctx: &Context, io| {
+            let many = Default::default();
+            run(
+                ctx,
+                RotateArgs {
+                    io,
+                    many,
+                    ..args.clone()
+                },
+            )
+        };
+        return args
+            .many
+            .each_in_place(ctx, &args.io, Want::Encrypted, "rotated", one);
+    }
     let files = Files::resolve(&args.io, false)?;
     let Some(path) = files.input.clone() else {
         return Err(Error::new(

@@ -2,7 +2,8 @@
 //! the same (it is re-wrapped, or re-split for key groups); values, `lastmodified` and `mac`
 //! are untouched, as in sops.
 
-use super::io::{write_atomic, Context};
+use super::batch::{self, BatchArgs, Outcome, Want};
+use super::io::{write_atomic, Context, Files, Purpose};
 use super::keyfile;
 use super::keyservice_args::KeyServiceArgs;
 use super::proc::EditLock;
@@ -16,8 +17,8 @@ use std::path::{Path, PathBuf};
 /// Options of `secret updatekeys`.
 #[derive(Debug, Args)]
 pub struct UpdateKeysArgs {
-    /// The encrypted files to update
-    #[arg(required = true, value_name = "FILE")]
+    /// The encrypted files (or, with -r, directories) to update
+    #[arg(required_unless_present = "all", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Apply the changes without asking
     #[arg(short = 'y', long)]
@@ -30,6 +31,15 @@ pub struct UpdateKeysArgs {
     pub shamir_secret_sharing_threshold: Option<usize>,
     #[command(flatten)]
     pub keyservice: KeyServiceArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    /// Also make a new data key for the files whose keys change (re-encrypting their values,
+    /// so removed keys cannot read the new versions)
+    #[arg(long)]
+    pub rotate: bool,
+    /// Print what would change, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// The keys of one group position: kept, added and removed (sops' `DiffKeyGroups`).
@@ -133,7 +143,18 @@ pub fn confirm(question: &str, input: &mut dyn BufRead) -> Result<bool> {
     }
 }
 
-fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> {
+/// How a file is worked on: alone and talking (as sops), or as one of many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Print the changes, ask unless `-y`, say what was done.
+    Talk,
+    /// Several files with `-y`: quiet, the summary tells.
+    Quiet,
+    /// `--dry-run`: print the changes, write nothing.
+    DryRun,
+}
+
+fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path, mode: Mode) -> Result<Outcome> {
     if path.is_dir() {
         return Err(Error::new(
             Code::Generic,
@@ -179,43 +200,105 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path) -> Result<()> 
         .iter()
         .any(|d| !d.added.is_empty() || !d.removed.is_empty());
     if !keys_change && threshold == old_threshold {
-        eprintln!("secret: file {label} already up to date");
-        return Ok(());
+        if mode == Mode::Talk {
+            eprintln!("secret: file {label} already up to date");
+        }
+        return Ok(Outcome::Unchanged);
     }
-    print!(
-        "{}",
-        describe_changes(&label, old_threshold, threshold, &diffs)
-    );
-    if !args.yes && !confirm("Is this okay? (y/n):", &mut std::io::stdin().lock())? {
+    if mode != Mode::Quiet {
+        print!(
+            "{}",
+            describe_changes(&label, old_threshold, threshold, &diffs)
+        );
+    }
+    if mode == Mode::DryRun {
+        return Ok(Outcome::Changed);
+    }
+    if mode == Mode::Talk
+        && !args.yes
+        && !confirm("Is this okay? (y/n):", &mut std::io::stdin().lock())?
+    {
         eprintln!("secret: file {label} left unchanged");
-        return Ok(());
+        return Ok(Outcome::Unchanged);
     }
-    let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
-    file.metadata.key_groups = new_groups;
-    file.metadata.shamir_threshold = threshold;
-    keyfile::rewrap(ctx, &mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
-    let out = file.emit(ctx).map_err(|e| e.context(&label))?;
+    let out = if args.rotate {
+        rotate_with(ctx, path, new_groups, threshold)?
+    } else {
+        let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
+        file.metadata.key_groups = new_groups;
+        file.metadata.shamir_threshold = threshold;
+        keyfile::rewrap(ctx, &mut file.metadata, &data_key).map_err(|e| e.context(&label))?;
+        file.emit(ctx).map_err(|e| e.context(&label))?
+    };
     write_atomic(path, &out, 0o644)?;
-    eprintln!("secret: file {label} synced with new keys");
-    Ok(())
+    if mode == Mode::Talk {
+        eprintln!("secret: file {label} synced with new keys");
+    }
+    Ok(Outcome::Changed)
 }
 
-/// Runs `secret updatekeys`: files one after the other, stopping at the first error.
-/// Several files on a terminal show a progress bar on stderr (hidden while a file is
-/// worked on, so questions and messages read as without it).
+/// `--rotate`: the file decrypted and sealed again under a new data key wrapped for `groups`
+/// (each value keeps its nonce, as `rotate` does).
+fn rotate_with(
+    ctx: &Context,
+    path: &Path,
+    groups: Vec<KeyGroup>,
+    threshold: usize,
+) -> Result<Vec<u8>> {
+    let files = Files::resolve(
+        &super::IoArgs {
+            file: Some(path.to_path_buf()),
+            ..Default::default()
+        },
+        false,
+    )?;
+    let label = files.label();
+    let mut opened = files.open(ctx, false, Purpose::Rewrite)?;
+    opened.metadata.key_groups = groups;
+    opened.metadata.shamir_threshold = threshold;
+    let data_key = crate::crypt::cipher::DataKey::generate();
+    keyfile::rewrap(ctx, &mut opened.metadata, &data_key).map_err(|e| e.context(&label))?;
+    crate::sopsfile::reseal(
+        &mut opened.docs,
+        &mut opened.metadata,
+        &data_key,
+        &mut opened.nonces,
+    )
+    .map_err(|e| e.context(&label))?;
+    keyfile::emit_opened(ctx, &opened, files.output_format).map_err(|e| e.context(&label))
+}
+
+/// Runs `secret updatekeys`. One file, or several without `-y`/`--dry-run`: one after the
+/// other, asking for each and stopping at the first error, as sops. Several with `-y` or
+/// `--dry-run` (and `-r`, `--all`): in parallel, with a summary.
 pub fn run(ctx: &Context, args: UpdateKeysArgs) -> Result<()> {
-    use std::io::IsTerminal;
-    let bar = if args.files.len() > 1 && std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(args.files.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    for path in &args.files {
-        bar.suspend(|| update_file(ctx, &args, path))?;
-        bar.inc(1);
+    if !args.batch.is_batch(&args.files) {
+        return update_file(ctx, &args, &args.files[0], Mode::Talk).map(|_| ());
     }
-    bar.finish_and_clear();
-    Ok(())
+    let mut contexts = batch::Contexts::new(ctx);
+    let targets = batch::expand(&mut contexts, &args.files, &args.batch, Want::Encrypted)?;
+    if !args.yes && !args.dry_run {
+        for t in &targets {
+            if !t.found || batch::is_wanted(t.ctx, &t.path, Want::Encrypted) {
+                update_file(t.ctx, &args, &t.path, Mode::Talk)?;
+            }
+        }
+        return Ok(());
+    }
+    let mode = if args.dry_run {
+        Mode::DryRun
+    } else {
+        Mode::Quiet
+    };
+    let report = batch::run(&targets, args.batch.jobs, Want::Encrypted, |t| {
+        update_file(t.ctx, &args, &t.path, mode)
+    });
+    let word = if args.dry_run {
+        "would change"
+    } else {
+        "updated"
+    };
+    report.finish(word)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 mod parse;
 mod write;
+pub(crate) use write::json_string;
 
 use super::flatten::{flatten, unflatten};
 use super::{Loaded, Store};

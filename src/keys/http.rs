@@ -363,9 +363,24 @@ where
     let mut uri = uri.clone();
     let mut redirects = 0;
     let mut n = 0;
+    // Shared by every worker of the run talking to this host.
+    let limiter = crate::keys::ratelimit::for_service(
+        uri.authority().map(|a| a.as_str()).unwrap_or_default(),
+        "SECRET_HTTP_RATE",
+        crate::keys::ratelimit::HTTP_DEFAULT_RATE,
+    );
     loop {
         n += 1;
+        let turn = limiter.reserve(Instant::now());
+        if !turn.is_zero() {
+            tokio::time::sleep(turn).await;
+        }
         let outcome = attempt(build(req, &uri)?).await;
+        match &outcome {
+            Ok(resp) if resp.status == 429 => limiter.throttled(),
+            Ok(resp) if resp.status < 400 => limiter.succeeded(),
+            _ => {}
+        }
         let last = n >= attempts || started.elapsed() >= policy.deadline;
         let wait = match outcome {
             // A Vault standby sends clients to the active node this way.

@@ -235,6 +235,7 @@ mod client {
 
     use super::KmsMasterKey;
     use crate::error::{Code, Error, Result};
+    use crate::keys::ratelimit;
     use aws_config::retry::RetryConfig;
     use aws_config::timeout::TimeoutConfig;
     use aws_config::{BehaviorVersion, Region};
@@ -478,19 +479,58 @@ mod client {
         Error::new(Code::Generic, msg)
     }
 
+    /// The request limiter shared by all workers for the key's region
+    /// ([`crate::keys::ratelimit`]; `SECRET_KMS_RATE` requests per second).
+    fn limiter(key: &KmsMasterKey) -> &'static ratelimit::Limiter {
+        let region = key.region().unwrap_or_default();
+        ratelimit::for_service(
+            &format!("kms:{region}"),
+            "SECRET_KMS_RATE",
+            ratelimit::KMS_DEFAULT_RATE,
+        )
+    }
+
+    /// Runs one KMS call in its turn and tells the limiter how it went: a call still
+    /// throttled after the SDK's retries halves the region's rate for the other workers.
+    fn limited<T, E, F>(
+        key: &KmsMasterKey,
+        call: F,
+    ) -> Result<std::result::Result<T, SdkError<E, HttpResponse>>>
+    where
+        E: ProvideErrorMetadata,
+        F: std::future::Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+    {
+        let limiter = limiter(key);
+        limiter.acquire();
+        let result = runtime()?.block_on(call);
+        match &result {
+            Ok(_) => limiter.succeeded(),
+            Err(SdkError::ServiceError(se))
+                if matches!(
+                    se.err().code(),
+                    Some("ThrottlingException" | "LimitExceededException")
+                ) =>
+            {
+                limiter.throttled()
+            }
+            Err(_) => {}
+        }
+        Ok(result)
+    }
+
     pub fn encrypt(key: &KmsMasterKey, plaintext: &[u8]) -> Result<Vec<u8>> {
         let client = client(key)?;
         let started = Instant::now();
-        let out = runtime()?
-            .block_on(
-                client
-                    .encrypt()
-                    .key_id(&key.arn)
-                    .plaintext(Blob::new(plaintext))
-                    .set_encryption_context(context_map(key))
-                    .send(),
-            )
-            .map_err(|e| explain("Encrypt", key, &e, started.elapsed()))?;
+        let out = limited(
+            key,
+            client
+                .encrypt()
+                .key_id(&key.arn)
+                .plaintext(Blob::new(plaintext))
+                .set_encryption_context(context_map(key))
+                .send(),
+        )?
+        .map_err(|e| explain("Encrypt", key, &e, started.elapsed()))?;
         out.ciphertext_blob.map(Blob::into_inner).ok_or_else(|| {
             Error::new(
                 Code::Generic,
@@ -502,16 +542,16 @@ mod client {
     pub fn decrypt(key: &KmsMasterKey, blob: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let client = client(key)?;
         let started = Instant::now();
-        let out = runtime()?
-            .block_on(
-                client
-                    .decrypt()
-                    .key_id(&key.arn)
-                    .ciphertext_blob(Blob::new(blob))
-                    .set_encryption_context(context_map(key))
-                    .send(),
-            )
-            .map_err(|e| explain("Decrypt", key, &e, started.elapsed()))?;
+        let out = limited(
+            key,
+            client
+                .decrypt()
+                .key_id(&key.arn)
+                .ciphertext_blob(Blob::new(blob))
+                .set_encryption_context(context_map(key))
+                .send(),
+        )?
+        .map_err(|e| explain("Decrypt", key, &e, started.elapsed()))?;
         out.plaintext
             .map(|b| Zeroizing::new(b.into_inner()))
             .ok_or_else(|| {

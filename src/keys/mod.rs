@@ -14,6 +14,7 @@ pub mod http;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
+pub mod ratelimit;
 pub mod service;
 pub mod shamir;
 pub mod vault;
@@ -22,7 +23,6 @@ use crate::crypt::cipher::DataKey;
 use crate::error::{Code, Error, Result};
 use crate::tree::Map;
 use service::KeyServices;
-use std::cell::OnceCell;
 use zeroize::Zeroizing;
 
 /// One master key as recorded in the `sops` metadata.
@@ -60,7 +60,7 @@ pub type KeyGroup = Vec<Box<dyn MasterKey>>;
 /// key files or runs `SOPS_AGE_KEY_CMD`.
 #[derive(Default)]
 pub struct Keyring {
-    age: OnceCell<Result<age::AgeIdentities>>,
+    age: std::sync::OnceLock<Result<age::AgeIdentities>>,
 }
 
 impl Keyring {

@@ -326,7 +326,7 @@ fn json_into(node: &Node, out: &mut String) -> Result<()> {
 }
 
 /// A JSON string with Go's escaping (HTML characters and U+2028/U+2029 escaped).
-fn json_string(s: &str, out: &mut String) {
+pub(crate) fn json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -30,14 +30,14 @@ pub struct KeyServices {
     /// The `--keyservice` servers, in the order given.
     remotes: Vec<Remote>,
     /// The master keys (`kind id`, never secret) that opened a data key, for `--verbose`.
-    used: std::cell::RefCell<Vec<String>>,
+    used: std::sync::Mutex<Vec<String>>,
 }
 
 /// One `--keyservice` server; connected on first use.
 struct Remote {
     target: Target,
     #[cfg(feature = "keyservice")]
-    client: std::cell::OnceCell<Result<client::Client>>,
+    client: std::sync::OnceLock<Result<client::Client>>,
 }
 
 impl Default for KeyServices {
@@ -65,7 +65,7 @@ impl KeyServices {
                 Ok(target) => Some(Remote {
                     target,
                     #[cfg(feature = "keyservice")]
-                    client: std::cell::OnceCell::new(),
+                    client: std::sync::OnceLock::new(),
                 }),
                 Err(why) => {
                     eprintln!("secret: warning: skipping key service {uri:?}: {why}");
@@ -104,12 +104,15 @@ impl KeyServices {
 
     /// Notes that `key` (`kind id`) opened a data key or share.
     pub fn note_used(&self, key: String) {
-        self.used.borrow_mut().push(key);
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(key);
     }
 
     /// The keys noted since the last call, for `--verbose`.
     pub fn take_used(&self) -> Vec<String> {
-        self.used.take()
+        std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Unwraps `key` on the first service that succeeds; the error lists every failure.
