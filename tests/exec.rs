@@ -297,3 +297,86 @@ fn exec_env_reads_dotenv() {
     );
     assert_eq!(String::from_utf8(out).unwrap(), "app a=b");
 }
+
+/// A file with one secret value that URL-encodes and base64-encodes differently, a value too
+/// short to mask and one the default `_unencrypted` suffix leaves plain.
+const MASKED: &str =
+    r#"{"token":"s3cr3t-t0ken/value","short":"abc","name_unencrypted":"s3cr3t-t0ken/value-id"}"#;
+
+#[test]
+fn mask_output_masks_values_and_their_encodings_on_stdout_and_stderr() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let out = t
+        .secret()
+        .args(["exec-env", "--mask-output"])
+        .arg(&file)
+        .arg(concat!(
+            r#"printf '%s %s\n' "$token" "$short"; "#,
+            r#"printf '%s' "$token" | base64; "#,
+            r#"printf 'u=%s\n' "$(printf %s "$token" | sed 's,/,%2F,g')"; "#,
+            r#"printf 'err:%s\n' "$token" >&2; "#,
+            // One value in two writes, apart in time: two reads for secret.
+            r#"printf '%s' "$token" | head -c 7; sleep 0.2; printf '%s' "$token" | tail -c +8; "#,
+            r#"printf '\n%s\n' "$name_unencrypted"; exit 3"#,
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "***** abc\n*****\nu=*****\n*****\n*****-id\n"
+    );
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "err:*****\n");
+}
+
+#[test]
+fn mask_output_passes_binary_and_long_output_and_signals() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let out = stdout_of(
+        t.secret()
+            .args(["exec-env", "--mask-output"])
+            .arg(&file)
+            .arg(concat!(
+                r#"printf '\000\001\377'; printf '%s' "$token"; printf '\376\000'; "#,
+                // ~100 kB without a newline: the value lands across read boundaries.
+                r#"i=0; while [ $i -lt 5000 ]; do printf 'x%s' "$token"; i=$((i+1)); done"#,
+            )),
+    );
+    let mut expected = b"\x00\x01\xff*****\xfe\x00".to_vec();
+    expected.extend(b"x*****".repeat(5000));
+    assert_same(&out, &expected, "binary and long output");
+    t.secret()
+        .args(["exec-env", "--mask-output"])
+        .arg(&file)
+        .arg("kill -TERM $$")
+        .assert()
+        .code(143);
+    t.secret()
+        .args(["exec-env", "--mask-output", "--same-process"])
+        .arg(&file)
+        .arg("true")
+        .assert()
+        .code(8);
+}
+
+#[test]
+fn mask_output_of_exec_file_and_in_github_actions() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let out = stdout_of(
+        t.secret()
+            .env("GITHUB_ACTIONS", "true")
+            .args(["exec-file", "--mask-output"])
+            .arg(&file)
+            .arg("cat {}"),
+    );
+    let text = String::from_utf8(out).unwrap();
+    let (commands, file_text) = text.split_once("{").unwrap();
+    assert_eq!(commands, "::add-mask::s3cr3t-t0ken/value\n");
+    assert!(
+        file_text.contains(r#""token": "*****""#) && file_text.contains(r#""short": "abc""#),
+        "{file_text}"
+    );
+}

@@ -5,6 +5,8 @@ use super::io::{Context, Files, Purpose};
 use super::proc::{self, PrivateDir, RunAs, SignalGuard};
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
+use crate::mask::encrypted_leaves;
+use crate::mask::stream::{github_add_mask, pump, Secrets, StreamMasker};
 use crate::numfmt::flat_float;
 use crate::sopsfile::Opened;
 use crate::tree::{Item, Node, Scalar};
@@ -12,8 +14,9 @@ use clap::Args;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Args)]
 pub struct ExecEnvArgs {
@@ -37,6 +40,10 @@ pub struct ExecEnvArgs {
     /// Start the command and return at once (deprecated in sops)
     #[arg(long, hide = true)]
     pub background: bool,
+    /// Replace the secret values (and their base64 and URL-encoded forms) with ***** in the
+    /// command's output
+    #[arg(long)]
+    pub mask_output: bool,
 }
 
 #[derive(Debug, Args)]
@@ -62,13 +69,106 @@ pub struct ExecFileArgs {
     /// Run the command as this user (needs the privileges to switch)
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
+    /// Replace the secret values (and their base64 and URL-encoded forms) with ***** in the
+    /// command's output
+    #[arg(long)]
+    pub mask_output: bool,
 }
 
-/// Decrypts FILE (read with `input_type`) and returns it with the resolved formats.
-fn decrypt(ctx: &Context, io: &IoArgs) -> Result<(Opened, Files)> {
+/// Decrypts FILE (read with `input_type`) and returns it with the resolved formats and, with
+/// `mask`, the secret values to mask in the command's output.
+fn decrypt(ctx: &Context, io: &IoArgs, mask: bool) -> Result<(Opened, Files, Option<Masking>)> {
     let files = Files::resolve(io, false)?;
-    let opened = files.open(ctx, false, Purpose::Read)?;
-    Ok((opened, files))
+    let loaded = files.load(ctx)?;
+    let encrypted = mask.then(|| loaded.docs.clone());
+    let opened = files.open_loaded(ctx, loaded, false, Purpose::Read)?;
+    let masking = encrypted.map(|encrypted| {
+        let values: Vec<Zeroizing<Vec<u8>>> = encrypted_leaves(&opened.docs, &encrypted)
+            .into_iter()
+            .map(|s| Zeroizing::new(scalar_bytes(s)))
+            .collect();
+        Masking::new(&values)
+    });
+    Ok((opened, files, masking))
+}
+
+/// What `--mask-output` masks, and how.
+struct Masking {
+    secrets: Arc<Secrets>,
+    /// `::add-mask::` commands for the GitHub Actions runner (empty elsewhere).
+    github: Zeroizing<Vec<u8>>,
+}
+
+impl Masking {
+    fn new(values: &[Zeroizing<Vec<u8>>]) -> Masking {
+        let values: Vec<&[u8]> = values.iter().map(|v| v.as_slice()).collect();
+        let in_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+        Masking {
+            secrets: Arc::new(Secrets::new(values.iter().copied())),
+            github: Zeroizing::new(if in_github {
+                github_add_mask(&values)
+            } else {
+                Vec::new()
+            }),
+        }
+    }
+
+    /// Registers the values with the GitHub Actions runner (when running in one) and makes
+    /// `cmd` write its output into pipes.
+    fn prepare(&self, cmd: &mut Command) -> Result<()> {
+        if !self.github.is_empty() {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&self.github)
+                .and_then(|_| out.flush())
+                .map_err(|e| {
+                    Error::new(
+                        Code::Generic,
+                        format!("cannot write the ::add-mask:: commands to stdout: {e}"),
+                    )
+                })?;
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Ok(())
+    }
+
+    /// Passes the child's stdout and stderr on to ours, masked, each by its own thread.
+    fn pass_on(&self, child: &mut Child) -> Vec<std::thread::JoinHandle<()>> {
+        let stream = |from: Option<Box<dyn std::io::Read + Send>>,
+                      to: Box<dyn std::io::Write + Send>| {
+            let masker = StreamMasker::new(self.secrets.clone());
+            from.map(|from| {
+                std::thread::spawn(move || {
+                    // A failed write means our reader went away: the command sees its pipe
+                    // closed, as it would without masking.
+                    let _ = pump(from, to, masker);
+                })
+            })
+        };
+        [
+            stream(
+                child.stdout.take().map(|o| Box::new(o) as _),
+                Box::new(std::io::stdout()),
+            ),
+            stream(
+                child.stderr.take().map(|e| Box::new(e) as _),
+                Box::new(std::io::stderr()),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}
+
+/// `--mask-output` cannot work when secret does not stay between the command and the output.
+fn refuse_mask_with(flag: &str) -> Error {
+    Error::new(
+        Code::ConflictingParameters,
+        format!(
+            "--mask-output cannot be used with --{flag}: the output would not pass through secret"
+        ),
+    )
 }
 
 /// A scalar as sops' `ValToString` writes it into a flat context (floats always show a
@@ -202,7 +302,13 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         file: Some(args.file.clone()),
         ..IoArgs::default()
     };
-    let (opened, _) = decrypt(ctx, &io)?;
+    if args.mask_output && args.same_process {
+        return Err(refuse_mask_with("same-process"));
+    }
+    if args.mask_output && args.background {
+        return Err(refuse_mask_with("background"));
+    }
+    let (opened, _, masking) = decrypt(ctx, &io, args.mask_output)?;
     let vars = environment(
         opened.docs.first().map(Vec::as_slice).unwrap_or(&[]),
         args.flatten,
@@ -228,16 +334,25 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         return Ok(0);
     }
     let _signals = SignalGuard::install();
-    run_child(&mut cmd)
+    run_child(&mut cmd, masking.as_ref())
 }
 
 /// Runs the command to its end with signals passed on to it and to whatever it leaves
-/// running when a signal ends it; returns its exit code.
-fn run_child(cmd: &mut Command) -> Result<i32> {
+/// running when a signal ends it, its output masked if asked; returns its exit code.
+fn run_child(cmd: &mut Command, masking: Option<&Masking>) -> Result<i32> {
+    if let Some(m) = masking {
+        m.prepare(cmd)?;
+    }
     proc::adopt_orphans();
     let mut child = cmd.spawn().map_err(spawn_error)?;
+    let pumps = masking.map(|m| m.pass_on(&mut child)).unwrap_or_default();
     let code = proc::wait_forwarding(&mut child);
     proc::end_orphans();
+    // The output ends when the last process holding the pipes (the command, or what it left
+    // running) closes them.
+    for p in pumps {
+        let _ = p.join();
+    }
     code
 }
 
@@ -248,7 +363,7 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         output_type: args.output_type.clone(),
         ..IoArgs::default()
     };
-    let (opened, files) = decrypt(ctx, &io)?;
+    let (opened, files, masking) = decrypt(ctx, &io, args.mask_output)?;
     let plain = files
         .output_format
         .store(&ctx.store_options()?)
@@ -296,7 +411,7 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
     if let Some(user) = &user {
         user.apply(&mut cmd);
     }
-    let code = run_child(&mut cmd);
+    let code = run_child(&mut cmd, masking.as_ref());
     *closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
     drop(dir);
     code
