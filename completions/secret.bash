@@ -371,7 +371,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --config --verbose --decryption-order --help"
+            opts="-i -a -p -k -h --in-place --output --input-type --output-type --filename-override --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --to --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +469,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -485,7 +489,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__env)
-            opts="-h --pristine --same-process --user --flatten --background --config --verbose --decryption-order --help"
+            opts="-h --pristine --same-process --user --flatten --background --mask-output --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,7 +515,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__file)
-            opts="-h --no-fifo --filename --input-type --output-type --user --config --verbose --decryption-order --help"
+            opts="-h --no-fifo --filename --input-type --output-type --user --mask-output --config --verbose --decryption-order --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -76,6 +76,7 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-rege
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l unencrypted-comment-regex -d 'Leave values plain below a comment matching REGEX' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-comment-regex -d 'Encrypt only values below a comment matching REGEX' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l to -d 'Encrypt into this existing encrypted file: its data key, master keys and selector are kept, and so is the ciphertext of every value that did not change; the result replaces it (or goes to --output; `--output -`: stdout)' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -s i -l in-place -d 'Write the result back to FILE (atomically, keeping its mode)'
@@ -235,6 +236,7 @@ complete -c secret -n "__fish_secret_using_subcommand exec-env" -l pristine -d '
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l same-process -d 'Replace secret with the command (exec) instead of running it as a child'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l flatten -d 'Export nested values too: `db: {user: x}` becomes DB_USER=x'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l background -d 'Start the command and return at once (deprecated in sops)'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l mask-output -d 'Replace the secret values (and their base64 and URL-encoded forms) with ***** in the command\'s output'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l filename -d 'Name of the temporary file (default: tmp-file)' -r
@@ -254,6 +256,7 @@ complete -c secret -n "__fish_secret_using_subcommand exec-file" -l user -d 'Run
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l no-fifo -d 'Use a regular 0600 file instead of a named pipe'
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l mask-output -d 'Replace the secret values (and their base64 and URL-encoded forms) with ***** in the command\'s output'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand set" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
