@@ -89,7 +89,7 @@ fn decrypt(ctx: &Context, io: &IoArgs, mask: bool) -> Result<(Opened, Files, Opt
             .collect();
         Masking::new(&values)
     });
-    Ok((opened, files, masking))
+    Ok((opened, files, masking.transpose()?))
 }
 
 /// What `--mask-output` masks, and how.
@@ -100,17 +100,17 @@ struct Masking {
 }
 
 impl Masking {
-    fn new(values: &[Zeroizing<Vec<u8>>]) -> Masking {
+    fn new(values: &[Zeroizing<Vec<u8>>]) -> Result<Masking> {
         let values: Vec<&[u8]> = values.iter().map(|v| v.as_slice()).collect();
         let in_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-        Masking {
-            secrets: Arc::new(Secrets::new(values.iter().copied())),
+        Ok(Masking {
+            secrets: Arc::new(Secrets::new(values.iter().copied())?),
             github: Zeroizing::new(if in_github {
                 github_add_mask(&values)
             } else {
                 Vec::new()
             }),
-        }
+        })
     }
 
     /// Registers the values with the GitHub Actions runner (when running in one) and makes

@@ -10,6 +10,7 @@
 //! one bytes), and passes everything else on at once, which keeps interactive output live.
 
 use super::MASK;
+use crate::error::{Code, Error, Result};
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine;
 use std::io::{self, Read, Write};
@@ -34,7 +35,8 @@ impl Secrets {
     /// Compiles the forms of `values` (values under [`MIN_SECRET_LEN`] bytes are left out):
     /// each value as it is, in base64 (standard and URL-safe alphabets, padded or not) and
     /// URL-encoded (`%XX`, upper or lower case hex, and form-encoded with `+` for spaces).
-    pub fn new<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Secrets {
+    /// Fails only when the automaton would exceed its size limits (gigabytes of values).
+    pub fn new<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Result<Secrets> {
         let mut forms: Vec<Zeroizing<Vec<u8>>> = Vec::new();
         for value in values.into_iter().filter(|v| v.len() >= MIN_SECRET_LEN) {
             forms.push(Zeroizing::new(value.to_vec()));
@@ -45,19 +47,22 @@ impl Secrets {
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(forms.iter().map(|f| f.as_slice()))
-            // Only fails when the automaton would exceed its size limits (gigabytes of
-            // patterns); an environment cannot hold that much.
-            .expect("secret values fit the automaton's limits");
+            .map_err(|e| {
+                Error::new(
+                    Code::Generic,
+                    format!("cannot prepare the masking of the secret values: {e}"),
+                )
+            })?;
         let mut starts = [false; 256];
         for f in &forms {
             starts[usize::from(f[0])] = true;
         }
-        Secrets {
+        Ok(Secrets {
             automaton,
             longest: forms.iter().map(|f| f.len()).max().unwrap_or(0),
             sorted: forms,
             starts,
-        }
+        })
     }
 
     /// Whether there is nothing to mask.
@@ -252,7 +257,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn secrets(values: &[&str]) -> Arc<Secrets> {
-        Arc::new(Secrets::new(values.iter().map(|v| v.as_bytes())))
+        Arc::new(Secrets::new(values.iter().map(|v| v.as_bytes())).unwrap())
     }
 
     /// Feeds `input` in pieces of the given sizes (cycled), returns the whole output and the
@@ -311,7 +316,7 @@ mod tests {
         assert_eq!(s.mask_all(b"abc abc"), b"abc abc");
         let binary: Vec<u8> = (0..=255u8).cycle().take(2000).collect();
         assert_eq!(streamed(&s, &binary, &[7]).0, binary);
-        assert!(Secrets::new(std::iter::empty()).is_empty());
+        assert!(Secrets::new(std::iter::empty()).unwrap().is_empty());
     }
 
     #[test]
@@ -355,7 +360,7 @@ mod tests {
             input in prop::collection::vec(prop::sample::select(b"ab/+ =%2FYW".to_vec()), 0..200),
             sizes in prop::collection::vec(1usize..20, 1..8),
         ) {
-            let s = Arc::new(Secrets::new(values.iter().map(|v| v.as_bytes())));
+            let s = Arc::new(Secrets::new(values.iter().map(|v| v.as_bytes())).unwrap());
             let (out, steps) = streamed(&s, &input, &sizes);
             prop_assert_eq!(&out, &s.mask_all(&input));
             // What was given back is never taken back: no byte of a secret went out before
