@@ -380,3 +380,39 @@ fn mask_output_of_exec_file_and_in_github_actions() {
         "{file_text}"
     );
 }
+
+#[test]
+fn mask_output_passes_a_prompt_on_at_once() {
+    use std::io::{Read, Write};
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let mut child =
+        t.sb.secret_std()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["exec-env", "--mask-output"])
+            .arg(&file)
+            .arg(r#"printf 'ready> '; read answer; printf '[%s]\n' "$answer""#)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // The prompt has no newline and the command waits for input: it must come through
+    // before the command gets any (a guard thread, not a timing, decides a hang).
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut prompt = vec![0u8; 7];
+        stdout.read_exact(&mut prompt).unwrap();
+        tx.send(prompt).unwrap();
+        let mut rest = Vec::new();
+        stdout.read_to_end(&mut rest).unwrap();
+        tx.send(rest).unwrap();
+    });
+    let prompt = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("prompt held back");
+    assert_eq!(prompt, b"ready> ");
+    writeln!(child.stdin.take().unwrap(), "s3cr3t-t0ken/value").unwrap();
+    assert_eq!(rx.recv().unwrap(), b"[*****]\n");
+    assert!(child.wait().unwrap().success());
+}
