@@ -94,6 +94,15 @@ fn exec_env_passes_exit_codes_and_signals_through() {
 
 #[test]
 fn exec_env_forwards_sigterm_to_the_child() {
+    forwards_sigterm(&[]);
+}
+
+#[test]
+fn exec_env_forwards_sigterm_to_the_child_with_masked_output() {
+    forwards_sigterm(&["--mask-output"]);
+}
+
+fn forwards_sigterm(flags: &[&str]) {
     let t = Exec::new();
     let file = t.sb.sops_file("app.json", PLAIN);
     let ready = t.sb.path().join("ready");
@@ -101,6 +110,7 @@ fn exec_env_forwards_sigterm_to_the_child() {
         t.sb.secret_std()
             .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
             .arg("exec-env")
+            .args(flags)
             .arg(&file)
             .arg(format!(
                 "trap 'exit 42' TERM; touch {}; while :; do sleep 0.05; done",
