@@ -335,6 +335,14 @@ fn encrypt_to_with_one_change_is_a_minimal_diff_and_output_goes_where_asked() {
         .assert()
         .success();
     assert_eq!(sb.sops_decrypt(&elsewhere), plain);
+    // Plaintext on stdin is read in the existing file's format.
+    let piped = stdout_of(
+        secret(&sb)
+            .args(["encrypt", "--output", "-", "--to"])
+            .arg(&file)
+            .write_stdin(plain.as_bytes()),
+    );
+    assert_minimal_diff(&same, &piped, &["api_key", "lastmodified"]);
 }
 
 #[test]
