@@ -83,10 +83,11 @@ fn masking(c: &mut Criterion) {
             total + out.len()
         })
     });
-    group.bench_function("compile the forms", |b| {
+    group.finish();
+    // Paid once per run, before the command starts.
+    c.bench_function("mask-output: compile 1,000 secrets' forms", |b| {
         b.iter(|| Secrets::new(values.iter().map(|v| v.as_bytes())).map(|s| s.forms()))
     });
-    group.finish();
 }
 
 criterion_group!(benches, masking);
