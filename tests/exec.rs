@@ -28,6 +28,13 @@ impl Exec {
         cmd
     }
 
+    /// `secret FLAGS... FILE COMMAND` (FLAGS starting with the subcommand).
+    fn run(&self, flags: &[&str], file: &std::path::Path, command: &str) -> assert_cmd::Command {
+        let mut cmd = self.secret();
+        cmd.args(flags).arg(file).arg(command);
+        cmd
+    }
+
     fn assert_nothing_left(&self) {
         assert_eq!(entries(&self.runtime), Vec::<String>::new());
     }
@@ -318,10 +325,10 @@ fn mask_output_masks_values_and_their_encodings_on_stdout_and_stderr() {
     let t = Exec::new();
     let file = t.sb.sops_file("app.json", MASKED);
     let out = t
-        .secret()
-        .args(["exec-env", "--mask-output"])
-        .arg(&file)
-        .arg(concat!(
+        .run(
+            &["exec-env", "--mask-output"],
+            &file,
+            concat!(
             r#"printf '%s %s\n' "$token" "$short"; "#,
             r#"printf '%s' "$token" | base64; "#,
             r#"printf 'u=%s\n' "$(printf %s "$token" | sed 's,/,%2F,g')"; "#,
@@ -329,7 +336,8 @@ fn mask_output_masks_values_and_their_encodings_on_stdout_and_stderr() {
             // One value in two writes, apart in time: two reads for secret.
             r#"printf '%s' "$token" | head -c 7; sleep 0.2; printf '%s' "$token" | tail -c +8; "#,
             r#"printf '\n%s\n' "$name_unencrypted"; exit 3"#,
-        ))
+        ),
+        )
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
@@ -344,31 +352,28 @@ fn mask_output_masks_values_and_their_encodings_on_stdout_and_stderr() {
 fn mask_output_passes_binary_and_long_output_and_signals() {
     let t = Exec::new();
     let file = t.sb.sops_file("app.json", MASKED);
-    let out = stdout_of(
-        t.secret()
-            .args(["exec-env", "--mask-output"])
-            .arg(&file)
-            .arg(concat!(
-                r#"printf '\000\001\377'; printf '%s' "$token"; printf '\376\000'; "#,
-                // ~100 kB without a newline: the value lands across read boundaries.
-                r#"i=0; while [ $i -lt 5000 ]; do printf 'x%s' "$token"; i=$((i+1)); done"#,
-            )),
-    );
+    let out = stdout_of(&mut t.run(
+        &["exec-env", "--mask-output"],
+        &file,
+        concat!(
+            r#"printf '\000\001\377'; printf '%s' "$token"; printf '\376\000'; "#,
+            // ~100 kB without a newline: the value lands across read boundaries.
+            r#"i=0; while [ $i -lt 5000 ]; do printf 'x%s' "$token"; i=$((i+1)); done"#,
+        ),
+    ));
     let mut expected = b"\x00\x01\xff*****\xfe\x00".to_vec();
     expected.extend(b"x*****".repeat(5000));
     assert_same(&out, &expected, "binary and long output");
-    t.secret()
-        .args(["exec-env", "--mask-output"])
-        .arg(&file)
-        .arg("kill -TERM $$")
+    t.run(&["exec-env", "--mask-output"], &file, "kill -TERM $$")
         .assert()
         .code(143);
-    t.secret()
-        .args(["exec-env", "--mask-output", "--same-process"])
-        .arg(&file)
-        .arg("true")
-        .assert()
-        .code(8);
+    t.run(
+        &["exec-env", "--mask-output", "--same-process"],
+        &file,
+        "true",
+    )
+    .assert()
+    .code(8);
 }
 
 #[test]
@@ -376,11 +381,8 @@ fn mask_output_of_exec_file_and_in_github_actions() {
     let t = Exec::new();
     let file = t.sb.sops_file("app.json", MASKED);
     let out = stdout_of(
-        t.secret()
-            .env("GITHUB_ACTIONS", "true")
-            .args(["exec-file", "--mask-output"])
-            .arg(&file)
-            .arg("cat {}"),
+        t.run(&["exec-file", "--mask-output"], &file, "cat {}")
+            .env("GITHUB_ACTIONS", "true"),
     );
     let text = String::from_utf8(out).unwrap();
     let (commands, file_text) = text.split_once("{").unwrap();
