@@ -5,6 +5,8 @@
 //! position: a leaf is masked when its encrypted counterpart is an `ENC[...]` string. Values
 //! the selector left plain are shown as they are, since the encrypted file shows them too.
 
+pub mod stream;
+
 use crate::crypt::cipher;
 use crate::tree::{Item, Map, Node, Scalar};
 
@@ -82,6 +84,37 @@ fn mask_node(plain: &mut Node, encrypted: &Node, options: MaskOptions) {
     }
 }
 
+/// The leaves of `plain` whose counterparts in `encrypted` are `ENC[...]` strings: the secret
+/// values, as opposed to those the selector left plain (for `exec-* --mask-output`).
+pub fn encrypted_leaves<'a>(plain: &'a [Map], encrypted: &[Map]) -> Vec<&'a Scalar> {
+    let mut out = Vec::new();
+    for (p, e) in plain.iter().zip(encrypted) {
+        leaves_of_map(p, e, &mut out);
+    }
+    out
+}
+
+fn leaves_of_map<'a>(plain: &'a Map, encrypted: &Map, out: &mut Vec<&'a Scalar>) {
+    for (p, e) in plain.iter().zip(encrypted) {
+        if let (Item::Pair(_, pv), Item::Pair(_, ev)) = (p, e) {
+            leaves_of_node(pv, ev, out);
+        }
+    }
+}
+
+fn leaves_of_node<'a>(plain: &'a Node, encrypted: &Node, out: &mut Vec<&'a Scalar>) {
+    match (plain, encrypted) {
+        (Node::Map(pm), Node::Map(em)) => leaves_of_map(pm, em, out),
+        (Node::List(pl), Node::List(el)) => {
+            for (p, e) in pl.iter().zip(el) {
+                leaves_of_node(p, e, out);
+            }
+        }
+        (Node::Scalar(s), Node::Scalar(Scalar::Str(ec))) if is_enc(ec) => out.push(s),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +153,6 @@ mod tests {
             t[0][1],
             Item::Pair("a".into(), Node::str("*****[12345678]"))
         );
+        assert_eq!(encrypted_leaves(&plain, &enc), [&Scalar::Int(5)]);
     }
 }

@@ -28,6 +28,13 @@ impl Exec {
         cmd
     }
 
+    /// `secret FLAGS... FILE COMMAND` (FLAGS starting with the subcommand).
+    fn run(&self, flags: &[&str], file: &std::path::Path, command: &str) -> assert_cmd::Command {
+        let mut cmd = self.secret();
+        cmd.args(flags).arg(file).arg(command);
+        cmd
+    }
+
     fn assert_nothing_left(&self) {
         assert_eq!(entries(&self.runtime), Vec::<String>::new());
     }
@@ -94,6 +101,15 @@ fn exec_env_passes_exit_codes_and_signals_through() {
 
 #[test]
 fn exec_env_forwards_sigterm_to_the_child() {
+    forwards_sigterm(&[]);
+}
+
+#[test]
+fn exec_env_forwards_sigterm_to_the_child_with_masked_output() {
+    forwards_sigterm(&["--mask-output"]);
+}
+
+fn forwards_sigterm(flags: &[&str]) {
     let t = Exec::new();
     let file = t.sb.sops_file("app.json", PLAIN);
     let ready = t.sb.path().join("ready");
@@ -101,6 +117,7 @@ fn exec_env_forwards_sigterm_to_the_child() {
         t.sb.secret_std()
             .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
             .arg("exec-env")
+            .args(flags)
             .arg(&file)
             .arg(format!(
                 "trap 'exit 42' TERM; touch {}; while :; do sleep 0.05; done",
@@ -296,4 +313,118 @@ fn exec_env_reads_dotenv() {
             .arg(r#"printf '%s %s' "$NAME" "$TOKEN""#),
     );
     assert_eq!(String::from_utf8(out).unwrap(), "app a=b");
+}
+
+/// A file with one secret value that URL-encodes and base64-encodes differently, a value too
+/// short to mask and one the default `_unencrypted` suffix leaves plain.
+const MASKED: &str =
+    r#"{"token":"s3cr3t-t0ken/value","short":"abc","name_unencrypted":"s3cr3t-t0ken/value-id"}"#;
+
+#[test]
+fn mask_output_masks_values_and_their_encodings_on_stdout_and_stderr() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let out = t
+        .run(
+            &["exec-env", "--mask-output"],
+            &file,
+            concat!(
+            r#"printf '%s %s\n' "$token" "$short"; "#,
+            r#"printf '%s' "$token" | base64; "#,
+            r#"printf 'u=%s\n' "$(printf %s "$token" | sed 's,/,%2F,g')"; "#,
+            r#"printf 'err:%s\n' "$token" >&2; "#,
+            // One value in two writes, apart in time: two reads for secret.
+            r#"printf '%s' "$token" | head -c 7; sleep 0.2; printf '%s' "$token" | tail -c +8; "#,
+            r#"printf '\n%s\n' "$name_unencrypted"; exit 3"#,
+        ),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "***** abc\n*****\nu=*****\n*****\n*****-id\n"
+    );
+    assert_eq!(String::from_utf8(out.stderr).unwrap(), "err:*****\n");
+}
+
+#[test]
+fn mask_output_passes_binary_and_long_output_and_signals() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let out = stdout_of(&mut t.run(
+        &["exec-env", "--mask-output"],
+        &file,
+        concat!(
+            r#"printf '\000\001\377'; printf '%s' "$token"; printf '\376\000'; "#,
+            // ~100 kB without a newline: the value lands across read boundaries.
+            r#"i=0; while [ $i -lt 5000 ]; do printf 'x%s' "$token"; i=$((i+1)); done"#,
+        ),
+    ));
+    let mut expected = b"\x00\x01\xff*****\xfe\x00".to_vec();
+    expected.extend(b"x*****".repeat(5000));
+    assert_same(&out, &expected, "binary and long output");
+    t.run(&["exec-env", "--mask-output"], &file, "kill -TERM $$")
+        .assert()
+        .code(143);
+    t.run(
+        &["exec-env", "--mask-output", "--same-process"],
+        &file,
+        "true",
+    )
+    .assert()
+    .code(8);
+}
+
+#[test]
+fn mask_output_of_exec_file_and_in_github_actions() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let out = stdout_of(
+        t.run(&["exec-file", "--mask-output"], &file, "cat {}")
+            .env("GITHUB_ACTIONS", "true"),
+    );
+    let text = String::from_utf8(out).unwrap();
+    let (commands, file_text) = text.split_once("{").unwrap();
+    assert_eq!(commands, "::add-mask::s3cr3t-t0ken/value\n");
+    assert!(
+        file_text.contains(r#""token": "*****""#) && file_text.contains(r#""short": "abc""#),
+        "{file_text}"
+    );
+}
+
+#[test]
+fn mask_output_passes_a_prompt_on_at_once() {
+    use std::io::{Read, Write};
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.json", MASKED);
+    let mut child =
+        t.sb.secret_std()
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args(["exec-env", "--mask-output"])
+            .arg(&file)
+            .arg(r#"printf 'ready> '; read answer; printf '[%s]\n' "$answer""#)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // The prompt has no newline and the command waits for input: it must come through
+    // before the command gets any (a guard thread, not a timing, decides a hang).
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut prompt = vec![0u8; 7];
+        stdout.read_exact(&mut prompt).unwrap();
+        tx.send(prompt).unwrap();
+        let mut rest = Vec::new();
+        stdout.read_to_end(&mut rest).unwrap();
+        tx.send(rest).unwrap();
+    });
+    let prompt = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("prompt held back");
+    assert_eq!(prompt, b"ready> ");
+    writeln!(child.stdin.take().unwrap(), "s3cr3t-t0ken/value").unwrap();
+    assert_eq!(rx.recv().unwrap(), b"[*****]\n");
+    assert!(child.wait().unwrap().success());
 }

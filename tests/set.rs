@@ -1,5 +1,5 @@
-//! `secret set` / `secret unset` on files written by the real sops: minimal diffs, sops can
-//! still decrypt, sops' exit codes.
+//! `secret set` / `secret unset` and `secret encrypt --to` on files written by the real sops:
+//! minimal diffs, sops can still decrypt, sops' exit codes.
 
 mod common;
 use common::*;
@@ -252,4 +252,132 @@ fn dotenv_and_ini_numbers_are_stored_as_typed() {
             .success();
         assert_eq!(std::fs::read(&file).unwrap(), before, "{name}");
     }
+}
+
+/// Generated config, encrypted by the real sops, as sops writes YAML (4-space indent).
+const CONFIG: &str = "\
+db:
+    user: admin
+    password: old-pass
+port: 5432
+# rotated monthly
+api_key: k-123
+removed: gone
+";
+
+fn encrypt_to(sb: &Sandbox, plain: &str, existing: &std::path::Path) -> assert_cmd::Command {
+    let p = sb.write("new-plain.yaml", plain);
+    let mut cmd = secret(sb);
+    cmd.arg("encrypt").arg("--to").arg(existing).arg(p);
+    cmd
+}
+
+/// The line of `text` starting with `prefix` (after indentation).
+fn line_of<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.lines().find(|l| l.trim_start().starts_with(prefix))
+}
+
+#[test]
+fn encrypt_to_keeps_unchanged_ciphertext_and_the_data_key() {
+    let (sb, file) = setup("app.yaml", CONFIG);
+    let before = std::fs::read_to_string(&file).unwrap();
+    let plain = CONFIG
+        .replace("old-pass", "new-pass")
+        .replace("removed: gone\n", "added: fresh\n");
+    encrypt_to(&sb, &plain, &file).assert().success().stdout("");
+    let after = std::fs::read_to_string(&file).unwrap();
+    for kept in [
+        "user:",
+        "port:",
+        "#ENC[",
+        "api_key:",
+        "enc: |",
+        "- recipient:",
+    ] {
+        assert_eq!(line_of(&after, kept), line_of(&before, kept), "{kept}");
+        assert!(line_of(&after, kept).is_some(), "{kept}");
+    }
+    // The age stanza (the wrapped data key) is untouched, byte for byte.
+    let stanza =
+        |t: &str| t[t.find("-----BEGIN AGE").unwrap()..t.find("-----END AGE").unwrap()].to_string();
+    assert_eq!(stanza(&after), stanza(&before));
+    assert_ne!(line_of(&after, "password:"), line_of(&before, "password:"));
+    assert!(line_of(&after, "removed:").is_none());
+    assert!(line_of(&after, "added: ENC[").is_some(), "{after}");
+    assert_eq!(sb.sops_decrypt(&file), plain);
+}
+
+#[test]
+fn encrypt_to_with_one_change_is_a_minimal_diff_and_output_goes_where_asked() {
+    let (sb, file) = setup("app.yaml", CONFIG);
+    let before = std::fs::read(&file).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    // The same plaintext: only the timestamp and MAC move.
+    encrypt_to(&sb, CONFIG, &file).assert().success();
+    let same = std::fs::read(&file).unwrap();
+    assert_eq!(
+        changed_lines(&before, &same).unwrap().len(),
+        2,
+        "lastmodified and mac only"
+    );
+    let plain = CONFIG.replace("k-123", "k-456");
+    let printed = stdout_of(encrypt_to(&sb, &plain, &file).args(["--output", "-"]));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        same,
+        "--output -: file unchanged"
+    );
+    assert_minimal_diff(&same, &printed, &["api_key", "lastmodified"]);
+    let elsewhere = sb.path().join("copy.yaml");
+    encrypt_to(&sb, &plain, &file)
+        .arg("--output")
+        .arg(&elsewhere)
+        .assert()
+        .success();
+    assert_eq!(sb.sops_decrypt(&elsewhere), plain);
+    // Plaintext on stdin is read in the existing file's format.
+    let piped = stdout_of(
+        secret(&sb)
+            .args(["encrypt", "--output", "-", "--to"])
+            .arg(&file)
+            .write_stdin(plain.as_bytes()),
+    );
+    assert_minimal_diff(&same, &piped, &["api_key", "lastmodified"]);
+}
+
+#[test]
+fn encrypt_to_needs_the_key_a_valid_mac_and_plaintext_input() {
+    let (sb, file) = setup("app.yaml", CONFIG);
+    let before = std::fs::read(&file).unwrap();
+    let p = sb.write("new-plain.yaml", CONFIG);
+    // No key for the existing file: sops' exit code 128, nothing written.
+    sb.secret()
+        .args(["encrypt", "--to"])
+        .arg(&file)
+        .arg(&p)
+        .assert()
+        .code(128);
+    // Already encrypted input: 203.
+    encrypt_to(&sb, &String::from_utf8(before.clone()).unwrap(), &file)
+        .assert()
+        .code(203);
+    encrypt_to(&sb, CONFIG, &file)
+        .arg("--in-place")
+        .assert()
+        .code(8);
+    // A tampered MAC: 51, and the error names the file.
+    let text = String::from_utf8(before.clone()).unwrap();
+    let mac = line_of(&text, "mac:").unwrap();
+    let tampered = text.replace(
+        mac,
+        &mac.replace("ENC[AES256_GCM,data:", "ENC[AES256_GCM,data:A"),
+    );
+    std::fs::write(&file, &tampered).unwrap();
+    let out = encrypt_to(&sb, CONFIG, &file).output().unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("app.yaml"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), tampered);
+    std::fs::write(&file, &before).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    encrypt_to(&sb, CONFIG, &file).assert().code(100);
 }

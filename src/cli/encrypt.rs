@@ -1,12 +1,14 @@
 //! `secret encrypt`: plaintext in, sops file out.
 
 use super::batch::Want;
-use super::io::{lock_in_place, Context, Destination, Files};
+use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::keyservice_args::KeyServiceArgs;
+use super::proc::EditLock;
 use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
+use crate::format::Loaded;
 use crate::keys::age::AgeMasterKey;
 use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
 use crate::keys::gcp::{self, GcpKmsMasterKey};
@@ -17,7 +19,7 @@ use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
 use crate::sopsfile::{self, SealPlan};
 use clap::Args;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args, Clone)]
 pub struct EncryptArgs {
@@ -29,6 +31,11 @@ pub struct EncryptArgs {
     pub keys: NewFileArgs,
     #[command(flatten)]
     pub keyservice: KeyServiceArgs,
+    /// Encrypt into this existing encrypted file: its data key, master keys and selector are
+    /// kept, and so is the ciphertext of every value that did not change; the result
+    /// replaces it (or goes to --output; `--output -`: stdout)
+    #[arg(long, value_name = "ENCRYPTED_FILE")]
+    pub to: Option<PathBuf>,
 }
 
 /// What decides the keys and the selector of a new file: shared by `encrypt` and by `edit`
@@ -286,6 +293,9 @@ pub fn plan_for(ctx: &Context, name: &Path, args: &NewFileArgs, label: &str) -> 
 }
 
 pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
+    if let Some(to) = &args.to {
+        return run_into(ctx, &args, to);
+    }
     if args.many.is_batch(&args.io) {
         let one = |ctx: &Context, io| {
             let many = Default::default();
@@ -306,13 +316,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let label = files.label();
     let _lock = lock_in_place(&args.io)?;
     let loaded = files.load(ctx)?;
-    if loaded.metadata.is_some() {
-        return Err(Error::new(
-            Code::FileAlreadyEncrypted,
-            format!("{label}: the file is already encrypted (it has sops metadata)"),
-        ));
-    }
-
+    refuse_encrypted(&loaded, &label)?;
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
     let out_store = ctx.output_store(files.output_format)?;
     let mut docs = loaded.docs;
@@ -324,4 +328,78 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
         .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
         .map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)
+}
+
+/// Refuses plaintext input that is already a sops file (exit 203).
+fn refuse_encrypted(loaded: &Loaded, label: &str) -> Result<()> {
+    match loaded.metadata {
+        Some(_) => Err(Error::new(
+            Code::FileAlreadyEncrypted,
+            format!("{label}: the file is already encrypted (it has sops metadata)"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `encrypt --to EXISTING`: the plaintext encrypted under EXISTING's metadata and data key.
+/// EXISTING is opened as `edit` opens a file (its MAC checked, every value's nonce
+/// remembered), so a value that is the same in the plaintext at the same place keeps its
+/// exact ciphertext; changed and new values get fresh nonces; what the plaintext lacks is
+/// gone.
+fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
+    let fixed_by_existing = args.keys.selectors.selector()?.is_some()
+        || args.keys.mac_only_encrypted
+        || args.keys.shamir_secret_sharing_threshold.is_some();
+    if args.io.in_place || fixed_by_existing {
+        return Err(Error::new(
+            Code::ConflictingParameters,
+            "--to keeps the existing file's keys, selector and MAC mode and writes to it: it \
+             cannot be used with --in-place, a selector flag, --mac-only-encrypted or \
+             --shamir-secret-sharing-threshold",
+        ));
+    }
+    // Plaintext from stdin takes its format from the existing file's name.
+    let plain_io = IoArgs {
+        filename_override: args
+            .io
+            .filename_override
+            .clone()
+            .or_else(|| args.io.file.is_none().then(|| to.to_path_buf())),
+        ..args.io.clone()
+    };
+    let plain_files = Files::resolve(&plain_io, true)?;
+    let existing_io = IoArgs {
+        file: Some(to.to_path_buf()),
+        input_type: args.io.output_type.clone(),
+        output_type: args.io.output_type.clone(),
+        ..IoArgs::default()
+    };
+    let existing = Files::resolve(&existing_io, false)?;
+    let label = existing.label();
+    let destination = match args.io.output.as_deref() {
+        Some(out) if out == Path::new("-") => Destination::Stdout,
+        Some(out) => Destination::File(out),
+        None => Destination::File(to),
+    };
+    // Held until the result is written, so no other run changes EXISTING in between.
+    let _lock = match destination {
+        Destination::File(path) if path == to => Some(EditLock::acquire(to)?),
+        _ => None,
+    };
+    let loaded = plain_files.load(ctx)?;
+    refuse_encrypted(&loaded, &plain_files.label())?;
+    let opened = existing.open(ctx, false, Purpose::Rewrite)?;
+    ctx.verbose(|| format!("encrypting {} into {label}", plain_files.label()));
+
+    let out_store = existing.output_format.store(&ctx.store_options()?);
+    let mut docs = loaded.docs;
+    out_store.normalize(&mut docs);
+    let (mut metadata, mut nonces) = (opened.metadata, opened.nonces);
+    sopsfile::reseal(&mut docs, &mut metadata, &opened.data_key, &mut nonces)
+        .map_err(|e| e.context(&label))?;
+    let meta_tree = sopsfile::metadata_tree(&metadata, existing.output_format);
+    let out = out_store
+        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
+        .map_err(|e| e.context(&label))?;
+    destination.write(&out, 0o644)
 }

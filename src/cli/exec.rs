@@ -1,20 +1,25 @@
 //! `secret exec-env` and `secret exec-file`: run a command with the decrypted values in its
 //! environment, or with the decrypted file behind a path that only lives as long as it runs.
 
+mod mask;
+
 use super::io::{Context, Files, Purpose};
 use super::keyservice_args::KeyServiceArgs;
 use super::proc::{self, PrivateDir, RunAs, SignalGuard};
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
+use crate::mask::encrypted_leaves;
 use crate::numfmt::flat_float;
 use crate::sopsfile::Opened;
-use crate::tree::{Item, Node, Scalar};
+use crate::tree::{Item, Map, Node, Scalar};
 use clap::Args;
+use mask::{refuse_mask_with, Masking};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Args)]
 pub struct ExecEnvArgs {
@@ -44,6 +49,10 @@ pub struct ExecEnvArgs {
     pub background: bool,
     #[command(flatten)]
     pub keyservice: KeyServiceArgs,
+    /// Replace the secret values (and their base64 and URL-encoded forms) with ***** in the
+    /// command's output
+    #[arg(long)]
+    pub mask_output: bool,
 }
 
 #[derive(Debug, Args)]
@@ -75,13 +84,56 @@ pub struct ExecFileArgs {
     pub background: bool,
     #[command(flatten)]
     pub keyservice: KeyServiceArgs,
+    /// Replace the secret values (and their base64 and URL-encoded forms) with ***** in the
+    /// command's output
+    #[arg(long)]
+    pub mask_output: bool,
 }
 
-/// Decrypts FILE (read with `input_type`) and returns it with the resolved formats.
-fn decrypt(ctx: &Context, io: &IoArgs) -> Result<(Opened, Files)> {
+/// Decrypts FILE (read with `input_type`) and returns it with the resolved formats and, with
+/// `mask`, the secret values to mask in the command's output.
+fn decrypt(ctx: &Context, io: &IoArgs, mask: bool) -> Result<(Opened, Files, Option<Masking>)> {
+    let (opened, files, values) = decrypt_with_values(ctx, io, mask)?;
+    let masking = values.map(|v| Masking::new(&v)).transpose()?;
+    Ok((opened, files, masking))
+}
+
+/// Decrypts a file and, when `mask` asks for them, collects its secret values: the leaves it
+/// holds encrypted (values its selector leaves plain are no secrets).
+fn decrypt_with_values(
+    ctx: &Context,
+    io: &IoArgs,
+    mask: bool,
+) -> Result<(Opened, Files, Option<Vec<Zeroizing<Vec<u8>>>>)> {
     let files = Files::resolve(io, false)?;
-    let opened = files.open(ctx, false, Purpose::Read)?;
-    Ok((opened, files))
+    let loaded = files.load(ctx)?;
+    let encrypted = mask.then(|| loaded.docs.clone());
+    let opened = files.open_loaded(ctx, loaded, false, Purpose::Read)?;
+    let values = encrypted.map(|encrypted| {
+        encrypted_leaves(&opened.docs, &encrypted)
+            .into_iter()
+            .map(|s| Zeroizing::new(scalar_bytes(s)))
+            .collect()
+    });
+    Ok((opened, files, values))
+}
+
+/// The first documents of `paths` decrypted and laid over each other (a later file's keys
+/// win, maps merge key by key), with the secret values of every file when `mask` asks.
+fn decrypt_all(ctx: &Context, paths: &[PathBuf], mask: bool) -> Result<(Map, Option<Masking>)> {
+    let mut doc = Map::new();
+    let mut values = Vec::new();
+    for path in paths {
+        let io = IoArgs {
+            file: Some(path.clone()),
+            ..IoArgs::default()
+        };
+        let (opened, _, secret) = decrypt_with_values(ctx, &io, mask)?;
+        values.extend(secret.unwrap_or_default());
+        crate::tree::overlay(&mut doc, opened.docs.into_iter().next().unwrap_or_default());
+    }
+    let masking = mask.then(|| Masking::new(&values)).transpose()?;
+    Ok((doc, masking))
 }
 
 /// A scalar as sops' `ValToString` writes it into a flat context (floats always show a
@@ -219,7 +271,13 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         let words = std::iter::once(first).chain(args.command.iter().cloned());
         (args.files.clone(), words.collect())
     };
-    let doc = super::decrypt::merged(ctx, &paths, None)?;
+    if args.mask_output && args.same_process {
+        return Err(refuse_mask_with("same-process"));
+    }
+    if args.mask_output && args.background {
+        return Err(refuse_mask_with("background"));
+    }
+    let (doc, masking) = decrypt_all(ctx, &paths, args.mask_output)?;
     let vars = environment(&doc, args.flatten)?;
     drop(doc);
     let mut cmd = shell(&command_line(&words));
@@ -242,16 +300,25 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         return Ok(0);
     }
     let _signals = SignalGuard::install();
-    run_child(&mut cmd)
+    run_child(&mut cmd, masking.as_ref())
 }
 
 /// Runs the command to its end with signals passed on to it and to whatever it leaves
-/// running when a signal ends it; returns its exit code.
-fn run_child(cmd: &mut Command) -> Result<i32> {
+/// running when a signal ends it, its output masked if asked; returns its exit code.
+fn run_child(cmd: &mut Command, masking: Option<&Masking>) -> Result<i32> {
+    if let Some(m) = masking {
+        m.prepare(cmd)?;
+    }
     proc::adopt_orphans();
     let mut child = cmd.spawn().map_err(spawn_error)?;
+    let pumps = masking.map(|m| m.pass_on(&mut child)).unwrap_or_default();
     let code = proc::wait_forwarding(&mut child);
     proc::end_orphans();
+    // The output ends when the last process holding the pipes (the command, or what it left
+    // running) closes them.
+    for p in pumps {
+        let _ = p.join();
+    }
     code
 }
 
@@ -262,7 +329,7 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         output_type: args.output_type.clone(),
         ..IoArgs::default()
     };
-    let (opened, files) = decrypt(ctx, &io)?;
+    let (opened, files, masking) = decrypt(ctx, &io, args.mask_output)?;
     let plain = ctx
         .output_store(files.output_format)?
         .emit(&opened.docs, None)
@@ -309,7 +376,7 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
     if let Some(user) = &user {
         user.apply(&mut cmd);
     }
-    let code = run_child(&mut cmd);
+    let code = run_child(&mut cmd, masking.as_ref());
     *closed.lock().unwrap_or_else(|e| e.into_inner()) = true;
     drop(dir);
     code

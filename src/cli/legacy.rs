@@ -155,6 +155,7 @@ impl LegacyArgs {
                 keys,
                 keyservice,
                 many: Default::default(),
+                to: None,
             })));
         }
         Ok(Command::Edit(EditArgs {
