@@ -481,6 +481,18 @@ fn azure_client_certificate_credentials() {
         )),
         "{err}"
     );
+
+    // Password-protected files are refused up front, without reading the password out.
+    let mut dec = secret(&sb);
+    with_certificate(&mut dec, "client.pem");
+    dec.env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-pa55word");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(
+        err.contains("AZURE_CLIENT_CERTIFICATE_PASSWORD is set"),
+        "{err}"
+    );
+    assert!(!err.contains("pfx-pa55word"), "{err}");
 }
 
 #[test]
