@@ -28,6 +28,8 @@ const CLOUD_VARS: &[&str] = &[
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
     "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
     "AZURE_USERNAME",
     "AZURE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE",
@@ -419,6 +421,78 @@ fn azure_cli_managed_and_workload_identity_credentials() {
         .env("AZURE_FEDERATED_TOKEN_FILE", &token_file)
         .env("AZURE_TOKEN_CREDENTIALS", "WorkloadIdentityCredential");
     assert_eq!(decrypted(&mut dec, &file), PLAIN);
+}
+
+#[test]
+fn azure_client_certificate_credentials() {
+    let sb = Sandbox::new();
+    let certs = sb.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    let az = Azure::start(&["--certificates", certs.to_str().unwrap()]);
+    let plain = sb.write("app.yaml", PLAIN);
+    let url = format!("{VAULT}/keys/sops-key");
+    let with_certificate = |cmd: &mut Command, file: &str| {
+        az.route(cmd);
+        cmd.env("AZURE_TENANT_ID", "tenant-1")
+            .env("AZURE_CLIENT_ID", "client-1")
+            .env("AZURE_CLIENT_CERTIFICATE_PATH", certs.join(file));
+    };
+    let header = || az.emu.request("GET", "/_test/assertion-header", &[], "").1;
+
+    // The app's certificate (key, CA, leaf in the file): the emulator checks the signature,
+    // x5t and claims; no x5c unless asked for.
+    let mut enc = secret(&sb);
+    with_certificate(&mut enc, "client.pem");
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--azure-kv", &url]).arg(&plain)),
+    );
+    assert!(
+        header().contains("x5t") && !header().contains("x5c"),
+        "{}",
+        header()
+    );
+    let mut dec = secret(&sb);
+    with_certificate(&mut dec, "client.pem");
+    dec.env("AZURE_CLIENT_SEND_CERTIFICATE_CHAIN", "true");
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    assert!(header().contains("x5c"), "{}", header());
+
+    // An unregistered certificate: Entra ID's refusal, exit 128, one line naming the key.
+    let mut dec = secret(&sb);
+    with_certificate(&mut dec, "other.pem");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("AADSTS700027"), "{err}");
+    assert!(err.contains(&format!("{url}/")), "names the key: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // A file that is no certificate: the error names the variable and the file.
+    let junk = sb.write("junk.pem", "not a certificate\n");
+    let mut dec = secret(&sb);
+    with_certificate(&mut dec, "client.pem");
+    dec.env("AZURE_CLIENT_CERTIFICATE_PATH", &junk);
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(
+        err.contains(&format!(
+            "AZURE_CLIENT_CERTIFICATE_PATH {}: not a PEM file",
+            junk.display()
+        )),
+        "{err}"
+    );
+
+    // Password-protected files are refused up front, without reading the password out.
+    let mut dec = secret(&sb);
+    with_certificate(&mut dec, "client.pem");
+    dec.env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-pa55word");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(
+        err.contains("AZURE_CLIENT_CERTIFICATE_PASSWORD is set"),
+        "{err}"
+    );
+    assert!(!err.contains("pfx-pa55word"), "{err}");
 }
 
 #[test]

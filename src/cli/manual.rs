@@ -106,6 +106,10 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZURE_FEDERATED_TOKEN_FILE, AZURE_TOKEN_CREDENTIALS",
         "Azure credentials: Azure's default chain (client secret, workload identity, managed identity, Azure CLI).",
     ),
+    (
+        "AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_SEND_CERTIFICATE_CHAIN",
+        "Azure client certificate instead of AZURE_CLIENT_SECRET: a PEM file with the certificate and its unencrypted RSA key; send the chain (x5c) when true.",
+    ),
     ("SOPS_HUAWEICLOUD_KMS_IDS", "default for --hckms."),
     (
         "HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_SECURITY_TOKEN",

@@ -8,6 +8,8 @@
 //! [`credential`], asked for after the vault's 401 challenge has named the tenant.
 
 #[cfg(feature = "azure")]
+mod certificate;
+#[cfg(feature = "azure")]
 mod credential;
 #[cfg(feature = "azure")]
 mod vault;

@@ -15,11 +15,11 @@
 
 use std::sync::Mutex;
 
-use base64::prelude::{Engine as _, BASE64_STANDARD, BASE64_URL_SAFE_NO_PAD};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
 use super::http::{self, Method, Policy, Request};
+use super::jwt;
 use crate::error::{Code, Error, Result};
 
 /// The scopes sops' KMS client asks for.
@@ -193,21 +193,13 @@ fn signed_jwt(
     pem: &str,
     audience: &str,
 ) -> std::result::Result<String, String> {
-    use rsa::pkcs1::DecodeRsaPrivateKey as _;
-    use rsa::pkcs8::DecodePrivateKey as _;
-    use sha2::{Digest as _, Sha256};
-
     if email.is_empty() || pem.is_empty() {
         return Err("a service account key needs client_email and private_key".into());
     }
-    let der = pem_body(pem).ok_or("private_key is not a PEM block")?;
-    let key = rsa::RsaPrivateKey::from_pkcs8_der(&der)
-        .or_else(|_| rsa::RsaPrivateKey::from_pkcs1_der(&der))
-        .map_err(|_| "private_key is not an RSA private key")?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let blocks = jwt::pem_blocks(pem);
+    let (_, der) = blocks.first().ok_or("private_key is not a PEM block")?;
+    let key = jwt::rsa_private_key(der).ok_or("private_key is not an RSA private key")?;
+    let now = jwt::now();
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": key_id});
     let claims = json!({
         "iss": email,
@@ -216,42 +208,7 @@ fn signed_jwt(
         "iat": now,
         "exp": now + 3600,
     });
-    let signing_input = format!(
-        "{}.{}",
-        BASE64_URL_SAFE_NO_PAD.encode(header.to_string()),
-        BASE64_URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    // PKCS#1 v1.5 over SHA-256: the DigestInfo prefix, then the hash.
-    const SHA256_DIGEST_INFO: [u8; 19] = [
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    let mut digest_info = SHA256_DIGEST_INFO.to_vec();
-    digest_info.extend_from_slice(&Sha256::digest(signing_input.as_bytes()));
-    let signature = key
-        .sign(rsa::Pkcs1v15Sign::new_unprefixed(), &digest_info)
-        .map_err(|e| format!("cannot sign with private_key: {e}"))?;
-    Ok(format!(
-        "{signing_input}.{}",
-        BASE64_URL_SAFE_NO_PAD.encode(signature)
-    ))
-}
-
-/// The bytes of the first PEM block.
-fn pem_body(pem: &str) -> Option<Zeroizing<Vec<u8>>> {
-    let start = pem.find("-----BEGIN ")?;
-    let body_start = start + pem[start..].find('\n')? + 1;
-    let end = body_start + pem[body_start..].find("-----END ")?;
-    let b64: Zeroizing<String> = Zeroizing::new(
-        pem[body_start..end]
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect(),
-    );
-    BASE64_STANDARD
-        .decode(b64.as_bytes())
-        .ok()
-        .map(Zeroizing::new)
+    jwt::sign_rs256(&header, &claims, &key)
 }
 
 #[cfg(test)]

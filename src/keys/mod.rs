@@ -11,6 +11,8 @@ pub mod google_auth;
 pub mod hckms;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(any(feature = "gcp", feature = "azure"))]
+pub mod jwt;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;

@@ -1,8 +1,9 @@
 //! Azure access tokens through the chain sops uses (azidentity's `DefaultAzureCredential`):
 //!
 //! 1. environment: `AZURE_TENANT_ID` + `AZURE_CLIENT_ID` with `AZURE_CLIENT_SECRET`
-//!    (client credentials), or `AZURE_USERNAME` + `AZURE_PASSWORD` (resource owner password);
-//!    `AZURE_CLIENT_CERTIFICATE_PATH` is recognised but not supported;
+//!    (client credentials), `AZURE_CLIENT_CERTIFICATE_PATH` (client credentials with a JWT
+//!    assertion signed by the certificate's key), or `AZURE_USERNAME` + `AZURE_PASSWORD`
+//!    (resource owner password);
 //! 2. workload identity: `AZURE_FEDERATED_TOKEN_FILE` + `AZURE_CLIENT_ID` + `AZURE_TENANT_ID`;
 //! 3. managed identity: App Service's `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`, else IMDS
 //!    (a short probe first, so machines without it move on quickly);
@@ -23,6 +24,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Code, Error, Result};
 use crate::keys::http::{self, Method, Policy, Request, Response};
+
+use super::certificate;
 
 /// The credential types of the chain, in order, by their azidentity names.
 const CHAIN: [&str; 5] = [
@@ -209,13 +212,17 @@ fn token_from(resp: &Response, field: &str) -> std::result::Result<Zeroizing<Str
     ))
 }
 
-/// POSTs an OAuth2 token request to `{authority}/{tenant}/oauth2/v2.0/token`.
+/// The tenant's OAuth2 token endpoint, `{authority}/{tenant}/oauth2/v2.0/token`.
+fn token_url(tenant: &str) -> std::result::Result<String, String> {
+    Ok(format!("{}/{tenant}/oauth2/v2.0/token", authority_host()?))
+}
+
+/// POSTs an OAuth2 token request to the tenant's token endpoint.
 fn oauth2(tenant: &str, fields: &[(&str, &str)]) -> Outcome {
-    let host = match authority_host() {
-        Ok(h) => h,
+    let url = match token_url(tenant) {
+        Ok(u) => u,
         Err(e) => return Outcome::Failed(e),
     };
-    let url = format!("{host}/{tenant}/oauth2/v2.0/token");
     let req = Request::new(Method::Post, url)
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(form(fields).to_vec());
@@ -249,12 +256,20 @@ fn environment(challenged: &str, scope: &str) -> Outcome {
             ],
         );
     }
-    if !env("AZURE_CLIENT_CERTIFICATE_PATH").is_empty() {
-        return Outcome::Failed(
-            "AZURE_CLIENT_CERTIFICATE_PATH is set, but secret does not support certificate \
-             credentials: use AZURE_CLIENT_SECRET, workload or managed identity, or az login"
-                .into(),
-        );
+    let certificate = env("AZURE_CLIENT_CERTIFICATE_PATH");
+    if !certificate.is_empty() {
+        let assertion = token_url(&tenant).and_then(|aud| {
+            certificate::assertion(
+                std::path::Path::new(&certificate),
+                &client,
+                &aud,
+                env("AZURE_CLIENT_SEND_CERTIFICATE_CHAIN").eq_ignore_ascii_case("true"),
+            )
+        });
+        return match assertion {
+            Ok(a) => assertion_grant(&tenant, &client, &a, scope),
+            Err(e) => Outcome::Failed(e),
+        };
     }
     let (user, password) = (env("AZURE_USERNAME"), Zeroizing::new(env("AZURE_PASSWORD")));
     if !user.is_empty() && !password.is_empty() {
@@ -297,15 +312,20 @@ fn workload_identity(challenged: &str, scope: &str) -> Outcome {
         Ok(a) => Zeroizing::new(a.trim().to_string()),
         Err(e) => return Outcome::Failed(format!("cannot read {file}: {e}")),
     };
+    assertion_grant(&tenant, &client, &assertion, scope)
+}
+
+/// Client credentials proven by a signed JWT (a federated token or a certificate's).
+fn assertion_grant(tenant: &str, client: &str, assertion: &str, scope: &str) -> Outcome {
     oauth2(
-        &tenant,
+        tenant,
         &[
-            ("client_assertion", &assertion),
+            ("client_assertion", assertion),
             (
                 "client_assertion_type",
                 "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             ),
-            ("client_id", &client),
+            ("client_id", client),
             ("grant_type", "client_credentials"),
             ("scope", scope),
         ],
