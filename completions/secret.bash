@@ -591,7 +591,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__encrypt)
-            opts="-i -r -a -p -k -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-i -r -a -p -k -h --in-place --output --input-type --output-type --filename-override --recursive --all --jobs --age --pgp --kms --azure-kv --hckms --hc-vault-transit --gcp-kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --unencrypted-comment-regex --encrypted-comment-regex --mac-only-encrypted --shamir-secret-sharing-threshold --keyservice --enable-local-keyservice --to --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -701,6 +701,10 @@ _secret() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -721,7 +725,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__env)
-            opts="-f -h --file --pristine --same-process --user --flatten --background --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-f -h --file --pristine --same-process --user --flatten --background --keyservice --enable-local-keyservice --mask-output --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,7 +771,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__exec__subcmd__file)
-            opts="-h --no-fifo --filename --input-type --output-type --user --background --keyservice --enable-local-keyservice --config --verbose --decryption-order --indent --help"
+            opts="-h --no-fifo --filename --input-type --output-type --user --background --keyservice --enable-local-keyservice --mask-output --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

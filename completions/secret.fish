@@ -139,6 +139,7 @@ complete -c secret -n "__fish_secret_using_subcommand encrypt" -l encrypted-comm
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l shamir-secret-sharing-threshold -d 'How many key groups are needed to recover the data key' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l keyservice -d 'A key service to use in addition to the local one, e.g. tcp://host:5000 or unix:///path/sock (repeatable; the variable takes a comma-separated list)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l enable-local-keyservice -d 'Use the local key service (the default; only `=false` or the variable turn it off)' -r
+complete -c secret -n "__fish_secret_using_subcommand encrypt" -l to -d 'Encrypt into this existing encrypted file: its data key, master keys and selector are kept, and so is the ciphertext of every value that did not change; the result replaces it (or goes to --output; `--output -`: stdout)' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
@@ -342,6 +343,7 @@ complete -c secret -n "__fish_secret_using_subcommand exec-env" -l pristine -d '
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l same-process -d 'Replace secret with the command (exec) instead of running it as a child'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l flatten -d 'Export nested values too: `db: {user: x}` becomes DB_USER=x'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l background -d 'Start the command and return at once (deprecated in sops)'
+complete -c secret -n "__fish_secret_using_subcommand exec-env" -l mask-output -d 'Replace the secret values (and their base64 and URL-encoded forms) with ***** in the command\'s output'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-env" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l filename -d 'Name of the temporary file (default: tmp-file)' -r
@@ -365,6 +367,7 @@ complete -c secret -n "__fish_secret_using_subcommand exec-file" -l decryption-o
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l no-fifo -d 'Use a regular 0600 file instead of a named pipe'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l background -d 'Accepted for sops compatibility (deprecated there); the command is still waited for, since the decrypted file lives only as long as secret runs'
+complete -c secret -n "__fish_secret_using_subcommand exec-file" -l mask-output -d 'Replace the secret values (and their base64 and URL-encoded forms) with ***** in the command\'s output'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand exec-file" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand set" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''

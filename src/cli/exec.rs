@@ -98,13 +98,16 @@ fn decrypt(ctx: &Context, io: &IoArgs, mask: bool) -> Result<(Opened, Files, Opt
     Ok((opened, files, masking))
 }
 
+/// The secret values of a file, as `--mask-output` hides them.
+type SecretValues = Vec<Zeroizing<Vec<u8>>>;
+
 /// Decrypts a file and, when `mask` asks for them, collects its secret values: the leaves it
 /// holds encrypted (values its selector leaves plain are no secrets).
 fn decrypt_with_values(
     ctx: &Context,
     io: &IoArgs,
     mask: bool,
-) -> Result<(Opened, Files, Option<Vec<Zeroizing<Vec<u8>>>>)> {
+) -> Result<(Opened, Files, Option<SecretValues>)> {
     let files = Files::resolve(io, false)?;
     let loaded = files.load(ctx)?;
     let encrypted = mask.then(|| loaded.docs.clone());
