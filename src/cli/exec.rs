@@ -109,7 +109,7 @@ fn decrypt_with_values(
     mask: bool,
 ) -> Result<(Opened, Files, Option<SecretValues>)> {
     let files = Files::resolve(io, false)?;
-    let loaded = files.load(ctx)?;
+    let loaded = files.load_encrypted(ctx)?;
     let encrypted = mask.then(|| loaded.docs.clone());
     let opened = files.open_loaded(ctx, loaded, false, Purpose::Read)?;
     let values = encrypted.map(|encrypted| {

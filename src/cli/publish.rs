@@ -129,7 +129,7 @@ fn publish_file(
 fn recreated(ctx: &Context, file: &Path, rule: &DestinationRule) -> Result<Vec<u8>> {
     let files = files_of(file)?;
     let label = files.label();
-    let loaded = files.load(ctx)?;
+    let loaded = files.load_encrypted(ctx)?;
     let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;
     let Some(recreation) = rule
         .recreation_rule
