@@ -10,7 +10,6 @@ host signed by a CA made at start-up (ECDSA P-256) and written to CA.pem. A clie
 import datetime
 import os
 import ssl
-import tempfile
 import threading
 
 from cryptography import x509
@@ -53,7 +52,10 @@ class Authority:
         )
         with open(ca_path, "wb") as f:
             f.write(self.cert.public_bytes(serialization.Encoding.PEM))
-        self.dir = tempfile.mkdtemp(prefix="tlsproxy-")
+        # Beside the CA file, in the test's own temporary directory: the emulator is killed,
+        # not asked to exit, so nothing it leaves elsewhere would be removed.
+        self.dir = os.path.join(os.path.dirname(os.path.abspath(ca_path)), "tlsproxy-certs")
+        os.makedirs(self.dir, exist_ok=True)
         self.contexts = {}
         self.lock = threading.Lock()
 
