@@ -170,7 +170,14 @@ struct Proxy {
 }
 
 impl Proxy {
+    /// A proxy that faults only Decrypt requests.
     fn start(faults: &[&str]) -> Proxy {
+        Proxy::start_for(&["--only", "TrentService.Decrypt"], faults)
+    }
+
+    /// A proxy whose faults hit the operations `only` names (`[]`: every operation); every
+    /// request is logged to `calls.jsonl`.
+    fn start_for(only: &[&str], faults: &[&str]) -> Proxy {
         let dir = tempfile::tempdir().unwrap();
         let port_file = dir.path().join("port");
         let child = Command::new("python3")
@@ -180,7 +187,10 @@ impl Proxy {
             .arg(&port_file)
             .arg("--count-file")
             .arg(dir.path().join("counts.json"))
-            .args(["--only", "TrentService.Decrypt", "--lifetime", "300"])
+            .arg("--log")
+            .arg(dir.path().join("calls.jsonl"))
+            .args(only)
+            .args(["--lifetime", "300"])
             .args(faults)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -216,6 +226,26 @@ impl Proxy {
                     .and_then(|n| n.parse().ok())
             })
             .unwrap_or(0)
+    }
+}
+
+impl Proxy {
+    /// How many requests of `target` (e.g. `TrentService.Encrypt`) were forwarded to KMS,
+    /// and how many were answered with an injected fault.
+    fn forwarded_and_faulted(&self, target: &str) -> (usize, usize) {
+        let log = std::fs::read_to_string(self.dir.path().join("calls.jsonl")).unwrap_or_default();
+        let mine = log
+            .lines()
+            .filter(|l| l.contains(&format!("\"target\": \"{target}\"")));
+        let (mut forwarded, mut faulted) = (0, 0);
+        for line in mine {
+            if line.contains("\"action\": \"forward\"") {
+                forwarded += 1;
+            } else {
+                faulted += 1;
+            }
+        }
+        (forwarded, faulted)
     }
 }
 
@@ -566,4 +596,50 @@ fn rotate_adds_a_kms_key_with_context() {
         PLAIN.as_bytes(),
         "secret",
     );
+}
+
+/// The monorepo case: `updatekeys -r` over many KMS-encrypted files while a fifth of the KMS
+/// calls are throttled. Every file is done, with exactly one forwarded Decrypt and one
+/// forwarded Encrypt per file and key (throttled calls are retried, nothing is redone).
+#[test]
+fn updatekeys_over_a_tree_survives_throttling_with_one_call_per_file_and_key() {
+    const FILES: usize = 12;
+    let sb = Sandbox::new();
+    let arn = moto().create_key();
+    std::fs::create_dir(sb.path().join("secrets")).unwrap();
+    for i in 0..FILES {
+        let plain = sb.write(&format!("plain{i}.json"), PLAIN);
+        let enc = stdout_of(secret(&sb).args(["encrypt", "--kms", &arn]).arg(&plain));
+        sb.write(&format!("secrets/app{i}.json"), enc);
+    }
+    // The rule now also names an age recipient: every file needs its keys updated.
+    sb.write(
+        ".sops.yaml",
+        format!("creation_rules:\n  - path_regex: ^secrets/\n    kms: {arn}\n    age: {AGE1}\n"),
+    );
+    let proxy = Proxy::start_for(&[], &["--throttle-rate", "0.2", "--seed", "7"]);
+    let out = secret_at(&sb, &proxy.endpoint())
+        .args(["updatekeys", "-y", "-r", "secrets", "--jobs", "4"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (decrypts, throttled_d) = proxy.forwarded_and_faulted("TrentService.Decrypt");
+    let (encrypts, throttled_e) = proxy.forwarded_and_faulted("TrentService.Encrypt");
+    assert!(throttled_d + throttled_e > 0, "the proxy throttled nothing");
+    assert_eq!((decrypts, encrypts), (FILES, FILES));
+    // Every file is whole and now opens with the age key alone, no KMS needed.
+    for i in 0..FILES {
+        let file = sb.path().join(format!("secrets/app{i}.json"));
+        let mut cmd = sb.secret();
+        cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"));
+        assert_same(
+            &decrypt(&mut cmd, &file),
+            PLAIN.as_bytes(),
+            "age after updatekeys",
+        );
+    }
 }
