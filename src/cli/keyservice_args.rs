@@ -43,13 +43,9 @@ impl Default for KeyServiceArgs {
 /// Parses a boolean flag or variable value the way Go's `strconv.ParseBool` does (sops reads
 /// its boolean variables with it): `yes` or `on` are errors, not true.
 pub fn parse_go_bool(text: &str) -> Result<bool, String> {
-    match text {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        _ => Err(format!(
-            "could not parse {text} as bool value (use true, false, 1, 0, t or f)"
-        )),
-    }
+    crate::crypt::cipher::parse_go_bool(text).ok_or_else(|| {
+        format!("could not parse {text} as bool value (use true, false, 1, 0, t or f)")
+    })
 }
 
 #[cfg(test)]

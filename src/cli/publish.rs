@@ -140,18 +140,13 @@ fn recreated(ctx: &Context, file: &Path, rule: &DestinationRule) -> Result<Vec<u
     };
     let opened = files.open_loaded(ctx, loaded, false, Purpose::Read)?;
     let groups = keyfile::build_groups(&recreation.groups).map_err(|e| e.context(&label))?;
-    let changes = describe_changes(
-        &label,
-        metadata.shamir_threshold,
-        recreation.shamir_threshold,
-        &diff_groups(&metadata.key_groups, &groups),
-    );
     print!(
         "{}",
-        changes.replacen(
-            &format!("the groups of {label}"),
+        describe_changes(
             "the file's key groups",
-            1
+            metadata.shamir_threshold,
+            recreation.shamir_threshold,
+            &diff_groups(&metadata.key_groups, &groups),
         )
     );
     // sops keeps only a suffix selector of the rule.

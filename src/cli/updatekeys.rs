@@ -80,15 +80,16 @@ pub fn diff_groups(ours: &[KeyGroup], theirs: &[KeyGroup]) -> Vec<GroupDiff> {
         .collect()
 }
 
-/// The change summary sops prints before asking, naming the file (sops says "the file's",
-/// which leaves several files' blocks on stdout indistinguishable).
+/// The change summary sops prints before asking, for the groups `whose` names ("the groups
+/// of FILE": sops says "the file's", which leaves several files' blocks on stdout
+/// indistinguishable).
 pub fn describe_changes(
-    label: &str,
+    whose: &str,
     old_threshold: usize,
     new_threshold: usize,
     diffs: &[GroupDiff],
 ) -> String {
-    let mut out = format!("The following changes will be made to the groups of {label}:\n");
+    let mut out = format!("The following changes will be made to {whose}:\n");
     if old_threshold > 0 && old_threshold == new_threshold {
         out.push_str(&format!("shamir_threshold: {new_threshold}\n"));
     } else {
@@ -208,7 +209,12 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path, mode: Mode) ->
     if mode != Mode::Quiet {
         print!(
             "{}",
-            describe_changes(&label, old_threshold, threshold, &diffs)
+            describe_changes(
+                &format!("the groups of {label}"),
+                old_threshold,
+                threshold,
+                &diffs
+            )
         );
     }
     if mode == Mode::DryRun {
@@ -324,7 +330,7 @@ mod tests {
         assert_eq!(diffs[0].common, [AGE1]);
         assert_eq!(diffs[0].removed, [AGE2]);
         assert_eq!(diffs[1].added, [AGE2]);
-        let text = describe_changes("a.yaml", 0, 2, &diffs);
+        let text = describe_changes("the groups of a.yaml", 0, 2, &diffs);
         assert_eq!(
             text,
             format!(
@@ -332,7 +338,9 @@ mod tests {
                  +++ shamir_threshold: 2\nGroup 1\n    {AGE1}\n--- {AGE2}\nGroup 2\n+++ {AGE2}\n"
             )
         );
-        assert!(describe_changes("a.yaml", 2, 2, &[]).contains("\nshamir_threshold: 2\n"));
+        assert!(
+            describe_changes("the groups of a.yaml", 2, 2, &[]).contains("\nshamir_threshold: 2\n")
+        );
     }
 
     #[test]
