@@ -9,6 +9,7 @@ pub mod keys;
 pub mod mask;
 pub mod merge;
 pub mod numfmt;
+pub mod plan;
 pub mod publish;
 pub mod scan;
 pub mod sopsfile;

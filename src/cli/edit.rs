@@ -1,9 +1,9 @@
 //! `secret edit FILE`: decrypt into a private temporary file, run the editor, re-encrypt with
 //! minimal changes.
 
-use super::encrypt::{plan_for, NewFileArgs};
 use super::io::{write_atomic, Context, Files, Purpose};
 use super::keyservice_args::KeyServiceArgs;
+use super::plan::{plan_for, NewFileArgs};
 use super::proc::{self, EditLock, PrivateDir, SignalGuard};
 use super::IoArgs;
 use crate::crypt::cipher::DataKey;

@@ -1,7 +1,6 @@
 //! `secret groups add|delete`: add a key group to a file or delete one, re-splitting the
 //! (unchanged) data key among the groups. Values, `lastmodified` and `mac` are untouched.
 
-use super::encrypt::build_group;
 use super::io::{write_atomic, Context, Destination};
 use super::keyfile;
 use super::keyservice_args::KeyServiceArgs;
@@ -12,6 +11,7 @@ use crate::keys::azure::AzureKeyRef;
 use crate::keys::hckms;
 use crate::keys::kms;
 use crate::keys::KeyGroup;
+use crate::plan::build_group;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

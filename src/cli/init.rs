@@ -127,7 +127,7 @@ impl OtherKey {
 
 /// Reads the answer to "which other keys": comma-separated keys of any kind.
 fn classify(answer: &str) -> Result<Vec<(OtherKey, String)>> {
-    super::encrypt::split_list(answer)
+    crate::plan::split_list(answer)
         .into_iter()
         .map(|key| {
             let kind = OtherKey::of(&key).ok_or_else(|| {
@@ -282,7 +282,7 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
     let mut recipients: Vec<String> = args
         .age
         .iter()
-        .flat_map(|a| super::encrypt::split_list(a))
+        .flat_map(|a| crate::plan::split_list(a))
         .collect();
     for r in &recipients {
         crate::keys::age::AgeMasterKey::new(r)?;
@@ -350,7 +350,7 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<()> {
         (OtherKey::Hckms, &args.hckms),
         (OtherKey::Pgp, &args.pgp),
     ] {
-        for key in given.iter().flat_map(|k| super::encrypt::split_list(k)) {
+        for key in given.iter().flat_map(|k| crate::plan::split_list(k)) {
             kind.check(&key)?;
             others.push((kind, key));
         }

@@ -2,7 +2,6 @@
 //! encrypted file without decrypting its values, recover its data key, check and re-wrap key
 //! groups, write the file back.
 
-use super::encrypt::build_group;
 use super::io::{Context, Files};
 use super::IoArgs;
 use crate::config::GroupSpec;
@@ -12,6 +11,7 @@ use crate::error::{Code, Error, Result};
 use crate::format::Format;
 use crate::keys::kms::EncryptionContext;
 use crate::keys::{self, KeyGroup, MasterKey};
+use crate::plan::build_group;
 use crate::sopsfile;
 use crate::tree::Map;
 use std::path::Path;

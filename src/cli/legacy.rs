@@ -5,8 +5,9 @@
 
 use super::decrypt::DecryptArgs;
 use super::edit::EditArgs;
-use super::encrypt::{EncryptArgs, NewFileArgs};
+use super::encrypt::EncryptArgs;
 use super::keyservice_args::{parse_go_bool, KeyServiceArgs};
+use super::plan::NewFileArgs;
 use super::rotate::{KeyChangeArgs, RotateArgs};
 use super::set::{ChangeArgs, SetArgs};
 use super::{Command, IoArgs};

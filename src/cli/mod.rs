@@ -21,6 +21,7 @@ mod keyservice;
 pub mod keyservice_args;
 mod legacy;
 mod manual;
+mod plan;
 mod proc;
 mod publish;
 mod rotate;

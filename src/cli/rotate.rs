@@ -3,7 +3,6 @@
 //! master keys from every group.
 
 use super::batch::Want;
-use super::encrypt::split_list;
 use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::keyfile;
 use super::keyservice_args::KeyServiceArgs;
@@ -19,6 +18,7 @@ use crate::keys::pgp::PgpMasterKey;
 use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
 use crate::keys::MasterKey as _;
+use crate::plan::split_list;
 use crate::sopsfile;
 use clap::Args;
 
@@ -232,7 +232,7 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
     let added = if additions.is_empty() {
         KeyGroup::new()
     } else {
-        super::encrypt::build_group(&additions, &context)?
+        crate::plan::build_group(&additions, &context)?
     };
 
     let _lock = lock_in_place(&args.io)?;
