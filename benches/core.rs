@@ -6,11 +6,10 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use secret::crypt::cipher::{self, DataKey, Leaf};
-use secret::crypt::select::Selector;
-use secret::crypt::walk::{self, NonceMemory};
-use secret::format::{Format, Store, StoreOptions};
-use secret::tree::{Item, Map, Node, Scalar};
+use secret::internals::cipher::{self, DataKey, Leaf};
+use secret::internals::walk::{self, NonceMemory};
+use secret::internals::{FormatStore, Item, Map, Node, Scalar, Selector, Store, StoreOptions};
+use secret::Format;
 
 fn yaml_doc(values: usize) -> String {
     let mut s = String::new();

@@ -7,7 +7,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use secret::mask::stream::{Secrets, StreamMasker};
+use secret::internals::{Secrets, StreamMasker};
 use std::sync::Arc;
 
 /// A small deterministic generator (xorshift), so every run measures the same input.

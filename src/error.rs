@@ -1,4 +1,7 @@
 //! Errors with sops' exit codes (`cmd/sops/codes/codes.go`).
+//!
+//! Inside the crate every error is one line of text and a [`Code`]; the library shows them
+//! as [`Error`] with a stable [`ErrorKind`], so callers can branch without parsing text.
 
 use std::fmt;
 
@@ -89,15 +92,84 @@ impl Code {
     }
 }
 
-/// An error that ends the command: one line of text and the exit code.
+/// An error of `secret`: what kind of failure it is ([`Error::kind`]), the exit code sops
+/// gives it ([`Error::exit_code`]), and one line of text for people (`Display`). The text
+/// never contains secret values or key material.
+///
+/// ```
+/// let err = secret::decrypt(b"not: [valid", secret::Format::Yaml, &secret::Keyring::new())
+///     .unwrap_err();
+/// assert_eq!(err.kind(), secret::ErrorKind::InvalidInput);
+/// assert_eq!(err.exit_code(), 2);
+/// assert!(!err.to_string().contains('\n'));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
-    pub code: Code,
-    pub message: String,
+    pub(crate) code: Code,
+    pub(crate) message: String,
+}
+
+/// What went wrong, for programs that handle some failures themselves. New kinds may be
+/// added in minor releases; match with a `_` arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input cannot be parsed in its format, or is not a sops file when one is needed.
+    InvalidInput,
+    /// The input is already a sops file (it has `sops` metadata) and cannot be encrypted.
+    AlreadyEncrypted,
+    /// No master key could open the data key: no matching identity, or a key service failed.
+    KeyNotFound,
+    /// The MAC does not match: the file was changed without its data key.
+    MacMismatch,
+    /// A value cannot be decrypted (bad ciphertext) or encrypted.
+    Crypto,
+    /// A path names nothing in the document, or cannot be parsed.
+    InvalidPath,
+    /// The document cannot be written in its format.
+    Output,
+    /// An argument is malformed or two of them conflict (a recipient, a selector pattern).
+    InvalidArgument,
+    /// Anything else (metadata that cannot be read, a key service error, …).
+    Other,
 }
 
 impl Error {
-    pub fn new(code: Code, message: impl Into<String>) -> Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self.code {
+            Code::CouldNotReadInputFile | Code::NeedAtLeastOneDocument | Code::NoFileSpecified => {
+                ErrorKind::InvalidInput
+            }
+            Code::FileAlreadyEncrypted => ErrorKind::AlreadyEncrypted,
+            Code::CouldNotRetrieveKey => ErrorKind::KeyNotFound,
+            Code::MacMismatch => ErrorKind::MacMismatch,
+            Code::ErrorDecryptingTree | Code::ErrorEncryptingTree | Code::ErrorEncryptingMac => {
+                ErrorKind::Crypto
+            }
+            Code::InvalidTreePathFormat => ErrorKind::InvalidPath,
+            Code::ErrorDumpingTree | Code::CouldNotWriteOutputFile => ErrorKind::Output,
+            Code::InvalidKmsEncryptionContextFormat
+            | Code::InvalidSetFormat
+            | Code::ConflictingParameters
+            | Code::DuplicateDecryptionKeyType => ErrorKind::InvalidArgument,
+            Code::Generic
+            | Code::CannotChangeKeysFromNonExistentFile
+            | Code::FileHasNotBeenModified
+            | Code::NoEditorFound
+            | Code::FailedToCompareVersions => ErrorKind::Other,
+        }
+    }
+
+    /// The exit code sops 3.x gives this error (`cmd/sops/codes`), e.g. 128 when no key
+    /// could open the file, 51 for a MAC mismatch.
+    pub fn exit_code(&self) -> i32 {
+        self.code as i32
+    }
+}
+
+impl Error {
+    pub(crate) fn new(code: Code, message: impl Into<String>) -> Error {
         Error {
             code,
             message: message.into(),
@@ -105,7 +177,7 @@ impl Error {
     }
 
     /// Prefixes the message with some context, e.g. the file name.
-    pub fn context(mut self, what: impl fmt::Display) -> Error {
+    pub(crate) fn context(mut self, what: impl fmt::Display) -> Error {
         self.message = format!("{what}: {}", self.message);
         self
     }
@@ -119,6 +191,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// `Result` with `secret`'s [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The messages of a library error and its sources on one line, repeats left out (client

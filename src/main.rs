@@ -23,7 +23,7 @@ fn main() {
     let worker = std::thread::Builder::new()
         .name("main".into())
         .stack_size(STACK_SIZE)
-        .spawn(move || secret::cli::run(args));
+        .spawn(move || secret::run_cli(args));
     let code = match worker {
         Ok(handle) => handle.join().unwrap_or(PANIC_EXIT_CODE),
         Err(e) => {

@@ -1,7 +1,7 @@
 //! Tree paths as sops' `--extract` and `set` take them: `["key"]['key'][0]`.
 
 use crate::error::{Code, Error, Result};
-use crate::tree::{self, Node};
+use crate::tree::{self, Item, Node};
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,68 @@ pub fn get<'a>(root: &'a Node, path: &[Step]) -> Result<&'a Node> {
         })?;
     }
     Ok(current)
+}
+
+/// A value made of `path` (missing maps and lists) with `leaf` at its end.
+fn build(path: &[Step], leaf: Node) -> Node {
+    match path.split_first() {
+        None => leaf,
+        Some((Step::Key(k), rest)) => Node::Map(vec![Item::Pair(k.clone(), build(rest, leaf))]),
+        Some((Step::Index(_), rest)) => Node::List(vec![build(rest, leaf)]),
+    }
+}
+
+/// Sets `value` at `path` below `node` as sops does: missing keys are added at the end of
+/// their map, an index at or past the end appends, a scalar in the way is replaced.
+pub(crate) fn set(node: &mut Node, path: &[Step], value: Node) -> Result<()> {
+    let Some((step, rest)) = path.split_first() else {
+        *node = value;
+        return Ok(());
+    };
+    match (step, node) {
+        (Step::Key(k), Node::Map(m)) => {
+            let existing = m.iter_mut().find_map(|item| match item {
+                Item::Pair(key, v) if key == k => Some(v),
+                _ => None,
+            });
+            match existing {
+                Some(v) => set(v, rest, value),
+                None => {
+                    m.push(Item::Pair(k.clone(), build(rest, value)));
+                    Ok(())
+                }
+            }
+        }
+        (Step::Index(i), Node::List(l)) => {
+            // Comments inside a list are elements of the tree, not of the data: count only
+            // the values, as the user sees them.
+            let positions: Vec<usize> = l
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !matches!(n, Node::Comment(_)))
+                .map(|(p, _)| p)
+                .collect();
+            match positions.get(*i) {
+                Some(&p) => set(&mut l[p], rest, value),
+                None => {
+                    l.push(build(rest, value));
+                    Ok(())
+                }
+            }
+        }
+        (Step::Key(k), Node::List(_)) => Err(Error::new(
+            Code::InvalidSetFormat,
+            format!("[{k:?}] is a key, but the value there is a list"),
+        )),
+        (Step::Index(i), Node::Map(_)) => Err(Error::new(
+            Code::InvalidSetFormat,
+            format!("[{i}] is a list index, but the value there is a map"),
+        )),
+        (_, other) => {
+            *other = build(path, value);
+            Ok(())
+        }
+    }
 }
 
 fn display_step(step: &Step) -> String {

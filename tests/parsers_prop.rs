@@ -3,10 +3,10 @@
 //! kind are refused by name, and age key sources never echo a secret key.
 
 use proptest::prelude::*;
-use secret::config::Config;
-use secret::format::{Format, StoreOptions};
-use secret::keys::age::{AgeIdentities, AgeMasterKey, SOPS_AGE_KEY};
-use secret::tree::{Item, Map, Node};
+use secret::internals::{
+    AgeIdentities, AgeMasterKey, Config, FormatStore, Item, Map, Node, StoreOptions, SOPS_AGE_KEY,
+};
+use secret::Format;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
@@ -135,10 +135,10 @@ proptest! {
         match Config::load(&file, dir.path()) {
             Ok(_) => prop_assert!(scalar, "{text:?} loaded"),
             Err(e) => {
-                prop_assert!(!scalar, "{text:?}: {}", e.message);
+                prop_assert!(!scalar, "{text:?}: {}", e.to_string());
                 let needle = format!("creation_rules[0].{field} must be a string");
-                prop_assert!(e.message.contains(&needle), "{}", e.message);
-                prop_assert!(e.message.contains(".sops.yaml"), "{}", e.message);
+                prop_assert!(e.to_string().contains(&needle), "{}", e.to_string());
+                prop_assert!(e.to_string().contains(".sops.yaml"), "{}", e.to_string());
             }
         }
     }
@@ -149,7 +149,7 @@ proptest! {
         let file = dir.path().join(".sops.yaml");
         std::fs::write(&file, &bytes).unwrap();
         if let Err(e) = Config::load(&file, dir.path()) {
-            prop_assert!(e.message.contains(".sops.yaml"), "{}", e.message);
+            prop_assert!(e.to_string().contains(".sops.yaml"), "{}", e.to_string());
         }
     }
 }
@@ -188,7 +188,7 @@ proptest! {
         key.wrap(&[7u8; 32]).unwrap();
         let message = match key.unwrap(&ids) {
             Ok(_) => String::new(),
-            Err(e) => e.message,
+            Err(e) => e.to_string(),
         };
         let shown = format!("{message}\n{}", ids.describe().join("\n"));
         for line in lines.iter().filter(|l| l.starts_with(b"AGE-SECRET-KEY-1") && l.len() > 20) {

@@ -1,16 +1,26 @@
-//! Property test: for random trees, plaintext → encrypt → file bytes → load → decrypt gives
+//! Property test, through the library API (`secret::encrypt` for an age recipient, then
+//! `secret::decrypt` with an in-memory keyring): for random trees, plaintext → encrypt → file
+//! bytes → load → decrypt gives
 //! back exactly the plaintext bytes, for YAML, JSON and TOML (stores, cipher, MAC and
 //! metadata together), and random bytes survive the binary store. For TOML also random
 //! layouts (comments on a value's line, blank lines, inline tables, dotted keys, arrays over
 //! several lines) come back byte for byte.
 
 use proptest::prelude::*;
-use secret::crypt::cipher::DataKey;
-use secret::crypt::metadata::{Metadata, WRITTEN_VERSION};
-use secret::crypt::select::Selector;
-use secret::crypt::walk::{self, NonceMemory};
-use secret::format::{Format, StoreOptions};
-use secret::tree::{Item, Map, Node, Scalar};
+use secret::internals::{FormatStore, Item, Map, Node, Scalar, StoreOptions};
+use secret::{EncryptOptions, Format, Keyring};
+use std::sync::LazyLock;
+
+/// The recipient of `tests/vectors/keys/age1.txt`.
+const AGE1: &str = "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman";
+
+/// A keyring holding only the identity of [`AGE1`].
+static KEYRING: LazyLock<Keyring> = LazyLock::new(|| {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/keys/age1.txt");
+    Keyring::new()
+        .with_age_identities(&std::fs::read_to_string(path).unwrap())
+        .unwrap()
+});
 
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -76,7 +86,7 @@ fn round_trip(format: Format, doc: Map) -> Result<(), TestCaseError> {
         .docs;
     store.normalize(&mut docs);
     let expected = store.emit(&docs, None).unwrap();
-    let decrypted = encrypt_decrypt(format, docs, &plain)?;
+    let decrypted = encrypt_decrypt(format, &plain)?;
     prop_assert_eq!(
         String::from_utf8_lossy(&decrypted),
         String::from_utf8_lossy(&expected)
@@ -84,61 +94,14 @@ fn round_trip(format: Format, doc: Map) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Encrypts `docs` (read from `plain`) as `encrypt` does, reads the file back and decrypts
-/// it as `decrypt` does (MAC checked); returns what `decrypt` prints.
-fn encrypt_decrypt(
-    format: Format,
-    mut docs: Vec<Map>,
-    plain: &[u8],
-) -> Result<Vec<u8>, TestCaseError> {
-    let store = format.store(&StoreOptions::default());
-
-    let key = DataKey::generate();
-    let mut metadata = Metadata {
-        key_groups: vec![Vec::new()],
-        shamir_threshold: 0,
-        lastmodified: "2026-11-25T00:00:00Z".into(),
-        mac: String::new(),
-        selector: Selector::default(),
-        mac_only_encrypted: false,
-        version: WRITTEN_VERSION.into(),
-    };
-    let mac = walk::encrypt(
-        &mut docs,
-        &key,
-        &metadata.selector,
-        false,
-        &mut NonceMemory::default(),
-    )
-    .unwrap();
-    metadata.mac = walk::seal_mac(&key, &mac, &metadata.lastmodified).unwrap();
-    let encrypted = store
-        .emit_over(
-            &docs,
-            Some(&metadata.to_map(format == Format::Json)),
-            Some(plain),
-        )
-        .unwrap();
-
-    let loaded = store
-        .load(&encrypted)
-        .expect("the store reads its encrypted file");
-    let meta = Metadata::from_map(loaded.metadata.as_ref().expect("metadata")).unwrap();
-    let mut docs = loaded.docs;
-    let (again, _) = walk::decrypt(
-        &mut docs,
-        &key,
-        &meta.selector,
-        meta.mac_only_encrypted,
-        &mut NonceMemory::off(),
-    )
-    .unwrap();
-    walk::verify_mac(&key, &meta.mac, &meta.lastmodified, &again).unwrap();
-    Ok(store.emit_over(&docs, None, Some(&encrypted)).unwrap())
+/// Encrypts `plain` for [`AGE1`] and decrypts it again through the library API, giving the
+/// plaintext as the decrypted file is written.
+fn encrypt_decrypt(format: Format, plain: &[u8]) -> Result<Vec<u8>, TestCaseError> {
+    let encrypted = secret::encrypt(plain, format, &EncryptOptions::new().age(AGE1)).unwrap();
+    let doc = secret::decrypt(&encrypted, format, &KEYRING).expect("decrypts its own file");
+    Ok(doc.to_plaintext().unwrap())
 }
 
-/// A TOML scalar in the spelling TOML writes by default (other spellings, e.g. `0x1F`, come
-/// back as TOML writes the decrypted value).
 fn toml_scalar() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-zA-Z0-9 _.:/-]{0,12}".prop_map(|s| format!("\"{s}\"")),
@@ -240,22 +203,12 @@ proptest! {
 
     #[test]
     fn toml_layout_comes_back_byte_for_byte(text in toml_text()) {
-        let store = Format::Toml.store(&StoreOptions::default());
-        let docs = store.load(text.as_bytes()).expect("valid TOML").docs;
-        let decrypted = encrypt_decrypt(Format::Toml, docs, text.as_bytes())?;
+        let decrypted = encrypt_decrypt(Format::Toml, text.as_bytes())?;
         prop_assert_eq!(String::from_utf8_lossy(&decrypted), text);
     }
 
     #[test]
     fn binary_encrypt_decrypt_is_identity(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
-        let store = Format::Binary.store(&StoreOptions::default());
-        let mut docs = store.load(&bytes).unwrap().docs;
-        let key = DataKey::generate();
-        walk::encrypt(&mut docs, &key, &Selector::default(), false, &mut NonceMemory::default()).unwrap();
-        let meta: Map = vec![Item::Pair("version".into(), Node::str(WRITTEN_VERSION))];
-        let encrypted = store.emit(&docs, Some(&meta)).unwrap();
-        let mut docs = store.load(&encrypted).unwrap().docs;
-        walk::decrypt(&mut docs, &key, &Selector::default(), false, &mut NonceMemory::off()).unwrap();
-        prop_assert_eq!(store.emit(&docs, None).unwrap(), bytes);
+        prop_assert_eq!(encrypt_decrypt(Format::Binary, &bytes)?, bytes);
     }
 }

@@ -92,7 +92,11 @@ impl Context {
     pub fn key_services(&self) -> &KeyServices {
         self.keyservices.get_or_init(|| {
             let args = &self.keyservice_args;
-            KeyServices::new(args.enable_local_keyservice, &args.keyservice)
+            // The same keyring as the library's `Keyring::from_env`.
+            let local = args
+                .enable_local_keyservice
+                .then(|| crate::Keyring::from_env().shared());
+            KeyServices::new(local, &args.keyservice)
         })
     }
 

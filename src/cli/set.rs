@@ -134,66 +134,6 @@ fn lookup<'a>(root: &'a Node, path: &[Step]) -> Option<&'a Node> {
     treepath::get(root, path).ok()
 }
 
-/// A value made of `path` (missing maps and lists) with `leaf` at its end.
-fn build(path: &[Step], leaf: Node) -> Node {
-    match path.split_first() {
-        None => leaf,
-        Some((Step::Key(k), rest)) => Node::Map(vec![Item::Pair(k.clone(), build(rest, leaf))]),
-        Some((Step::Index(_), rest)) => Node::List(vec![build(rest, leaf)]),
-    }
-}
-
-/// Sets `value` at `path` below `node` as sops does: missing keys are added at the end of
-/// their map, an index at or past the end appends, a scalar in the way is replaced.
-fn set_in(node: &mut Node, path: &[Step], value: Node) -> Result<()> {
-    let Some((step, rest)) = path.split_first() else {
-        *node = value;
-        return Ok(());
-    };
-    match (step, node) {
-        (Step::Key(k), Node::Map(m)) => {
-            let existing = m.iter_mut().find_map(|item| match item {
-                Item::Pair(key, v) if key == k => Some(v),
-                _ => None,
-            });
-            match existing {
-                Some(v) => set_in(v, rest, value),
-                None => {
-                    m.push(Item::Pair(k.clone(), build(rest, value)));
-                    Ok(())
-                }
-            }
-        }
-        (Step::Index(i), Node::List(l)) => {
-            // Comments inside a list are elements of the tree, not of the data: count only
-            // the values, as the user sees them.
-            let positions: Vec<usize> = l
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| !matches!(n, Node::Comment(_)))
-                .map(|(p, _)| p)
-                .collect();
-            match positions.get(*i) {
-                Some(&p) => set_in(&mut l[p], rest, value),
-                None => {
-                    l.push(build(rest, value));
-                    Ok(())
-                }
-            }
-        }
-        (Step::Key(k), Node::List(_)) => Err(set_format(format!(
-            "[{k:?}] is a key, but the value there is a list"
-        ))),
-        (Step::Index(i), Node::Map(_)) => Err(set_format(format!(
-            "[{i}] is a list index, but the value there is a map"
-        ))),
-        (_, other) => {
-            *other = build(path, value);
-            Ok(())
-        }
-    }
-}
-
 /// Removes the value at `path` below `node`; "Key not found" / "Index out of bounds" (exit 1)
 /// when it is not there.
 fn unset_in(node: &mut Node, path: &[Step]) -> Result<()> {
@@ -324,7 +264,7 @@ pub fn run_set(ctx: &Context, args: SetArgs) -> Result<i32> {
         if args.idempotent && lookup(root, &path) == Some(&value) {
             return Ok(true);
         }
-        set_in(root, &path, value).map(|_| false)
+        treepath::set(root, &path, value).map(|_| false)
     })?;
     if unchanged {
         ctx.verbose(|| format!("{}: value already set, nothing written", files.label()));
@@ -359,7 +299,7 @@ mod tests {
 
     fn set(json: &str, path: &str, value: &str) -> Result<Node> {
         let mut root = doc(json);
-        set_in(
+        treepath::set(
             &mut root,
             &parse_path(path)?,
             parse_value(value.as_bytes())?,

@@ -11,7 +11,8 @@ mod parse;
 mod tests;
 mod words;
 
-pub use parse::MAX_DEPTH;
+#[cfg(test)]
+use parse::MAX_DEPTH;
 
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};

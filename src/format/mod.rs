@@ -17,13 +17,27 @@ use crate::tree::{Map, Node};
 use std::path::Path;
 
 /// The file formats sops knows, plus TOML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// ```
+/// use secret::Format;
+/// assert_eq!(Format::from_path("app/secrets.enc.yaml".as_ref()), Format::Yaml);
+/// assert_eq!(Format::from_name("dotenv"), Some(Format::Dotenv));
+/// assert_eq!(Format::Toml.name(), "toml");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
+    /// YAML (`.yaml`, `.yml`), several documents per file allowed.
     Yaml,
+    /// JSON (`.json`).
     Json,
+    /// dotenv `KEY=value` lines (`.env`).
     Dotenv,
+    /// INI sections (`.ini`).
     Ini,
+    /// TOML (`.toml`); sops itself does not read TOML.
     Toml,
+    /// Any other file: its bytes are one value, `data`.
     Binary,
 }
 
@@ -84,12 +98,12 @@ impl Format {
 
     /// Whether every value of this format is text (dotenv, INI): a program reading
     /// `PORT=9091` wants those characters, not a number sops would write as `9091.0`.
-    pub fn values_are_text(self) -> bool {
+    pub(crate) fn values_are_text(self) -> bool {
         matches!(self, Format::Dotenv | Format::Ini)
     }
 
     /// The store for this format.
-    pub fn store(self, options: &StoreOptions) -> Box<dyn Store> {
+    pub(crate) fn store(self, options: &StoreOptions) -> Box<dyn Store> {
         match self {
             Format::Yaml => Box::new(yaml::YamlStore {
                 indent: options.yaml_indent,
@@ -114,6 +128,7 @@ pub struct StoreOptions {
     pub yaml_indent: usize,
     /// Spaces per level, or `None` for one tab (sops' default, `-1` in `.sops.yaml`).
     pub json_indent: Option<usize>,
+    /// The same for the binary store's JSON wrapper.
     pub json_binary_indent: Option<usize>,
 }
 

@@ -50,9 +50,6 @@ use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::Map;
 
-/// Environment variable with the default `--azure-kv` key URLs.
-pub const SOPS_AZURE_KEYVAULT_URLS: &str = "SOPS_AZURE_KEYVAULT_URLS";
-
 /// A key as a URL or a `.sops.yaml` key group names it; an empty version means "the current
 /// one", looked up when the master key is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -285,7 +282,7 @@ mod tests {
                 created_at: String::new(),
                 enc: enc.into(),
             };
-            let e = key.unwrap(&Keyring::new()).unwrap_err();
+            let e = key.unwrap(&Keyring::from_env()).unwrap_err();
             assert_eq!(e.code, Code::CouldNotRetrieveKey);
             assert!(e.message.contains("base64url"), "{}", e.message);
         }

@@ -18,9 +18,6 @@ use super::{string_entry, Entry, Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::Map;
 
-/// Environment variable with the default `--gcp-kms` resource ids.
-pub const SOPS_GCP_KMS_IDS: &str = "SOPS_GCP_KMS_IDS";
-
 /// One GCP Cloud KMS master key as stored in the sops metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GcpKmsMasterKey {
@@ -296,7 +293,7 @@ mod tests {
             enc: "not base64!".into(),
             ..k
         };
-        let e = bad.unwrap(&Keyring::new()).unwrap_err();
+        let e = bad.unwrap(&Keyring::from_env()).unwrap_err();
         assert_eq!(e.code, Code::CouldNotRetrieveKey);
         assert!(e.message.contains("not valid base64"), "{}", e.message);
     }

@@ -17,9 +17,6 @@ use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::Map;
 
-/// Environment variable with the default `--hckms` key ids.
-pub const SOPS_HUAWEICLOUD_KMS_IDS: &str = "SOPS_HUAWEICLOUD_KMS_IDS";
-
 /// The regions HuaweiCloud's SDK knows for KMS (SDK v0.1.187, as sops builds it).
 pub const REGIONS: [&str; 32] = [
     "ae-ad-1",

@@ -51,7 +51,6 @@ pub enum Method {
     Get,
     Post,
     Put,
-    Delete,
 }
 
 impl Method {
@@ -60,7 +59,6 @@ impl Method {
             Method::Get => hyper::Method::GET,
             Method::Post => hyper::Method::POST,
             Method::Put => hyper::Method::PUT,
-            Method::Delete => hyper::Method::DELETE,
         }
     }
 
@@ -70,7 +68,6 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
-            Method::Delete => "DELETE",
         }
     }
 }

@@ -23,9 +23,6 @@ use super::{Entry, Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::{self, Item, Map, Node};
 
-/// Environment variable with the default `--kms` ARNs.
-pub const SOPS_KMS_ARN: &str = "SOPS_KMS_ARN";
-
 /// An encryption context: string pairs, kept sorted by key (as sops writes them).
 pub type EncryptionContext = BTreeMap<String, String>;
 

@@ -58,24 +58,73 @@ impl Clone for Box<dyn MasterKey> {
 /// A key group: every key in it wraps the same bytes.
 pub type KeyGroup = Vec<Box<dyn MasterKey>>;
 
-/// Decryption material, loaded on first use so that a file without age keys never reads
-/// key files or runs `SOPS_AGE_KEY_CMD`.
-#[derive(Default)]
+/// Decryption material. From the environment it is loaded on first use, so that a file
+/// without age keys never reads key files or runs `SOPS_AGE_KEY_CMD`; given in memory it
+/// holds only what the program added, and key types that would reach for the process's
+/// environment or credentials (KMS, PGP, Vault, …) are not tried.
+#[derive(Clone)]
 pub struct Keyring {
     age: std::sync::OnceLock<Result<age::AgeIdentities>>,
+    /// Whether identities and credentials may come from the environment.
+    from_env: bool,
 }
 
 impl Keyring {
-    pub fn new() -> Keyring {
-        Keyring::default()
+    /// What sops would find: the environment, default files, the user's gpg and cloud
+    /// credentials.
+    pub fn from_env() -> Keyring {
+        Keyring {
+            age: std::sync::OnceLock::new(),
+            from_env: true,
+        }
     }
 
-    /// The age identities sops would find (environment, default files).
+    /// An empty keyring that never looks at the environment.
+    pub fn in_memory() -> Keyring {
+        Keyring {
+            age: std::sync::OnceLock::from(Ok(age::AgeIdentities::in_memory())),
+            from_env: false,
+        }
+    }
+
+    /// Adds age identities given as text (see [`age::AgeIdentities::add`]); returns how
+    /// many. The error names no key material.
+    pub fn add_age_identities(&mut self, text: &[u8]) -> Result<usize> {
+        if self.age.get().is_none() {
+            let _ = self.age.set(age::AgeIdentities::load());
+        }
+        let ids = self
+            .age
+            .get_mut()
+            .expect("set above")
+            .as_mut()
+            .map_err(|e| e.clone())?;
+        ids.add(text).map_err(|e| Error::new(Code::Generic, e))
+    }
+
+    /// The age identities: those added, then (from the environment) those sops would find.
     pub fn age_identities(&self) -> Result<&age::AgeIdentities> {
         self.age
             .get_or_init(age::AgeIdentities::load)
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// Unwraps `key` with this keyring's material; a keyring given in memory holds only
+    /// age identities.
+    pub fn unwrap(&self, key: &dyn MasterKey) -> Result<Zeroizing<Vec<u8>>> {
+        if !self.from_env && key.kind() != "age" {
+            return Err(Error::new(
+                Code::CouldNotRetrieveKey,
+                format!(
+                    "{}: {} keys are not used by a keyring given in memory (only its age \
+                     identities are)",
+                    key.describe(),
+                    key.kind()
+                ),
+            ));
+        }
+        key.unwrap(self)
     }
 }
 
@@ -335,4 +384,35 @@ pub fn wrap_data_key(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_in_memory_keyring_tries_only_age_keys() {
+        let keyring = Keyring::in_memory();
+        let kms = kms::KmsMasterKey::new(
+            "arn:aws:kms:us-east-1:111122223333:key/k",
+            "",
+            Default::default(),
+            "",
+        );
+        let err = keyring.unwrap(&kms).unwrap_err();
+        assert_eq!(err.code, Code::CouldNotRetrieveKey);
+        assert!(
+            err.message
+                .contains("not used by a keyring given in memory"),
+            "{err}"
+        );
+
+        let age = age::AgeMasterKey::new(
+            "age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman",
+        )
+        .unwrap();
+        let err = keyring.unwrap(&age).unwrap_err();
+        assert!(err.message.contains("no age key found"), "{err}");
+        assert!(!err.message.contains("SOPS_AGE_KEY_FILE"), "{err}");
+    }
 }

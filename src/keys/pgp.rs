@@ -17,8 +17,6 @@ use zeroize::Zeroizing;
 
 /// Environment variable naming the gpg binary (default `gpg`).
 pub const SOPS_GPG_EXEC: &str = "SOPS_GPG_EXEC";
-/// Environment variable with comma-separated fingerprints for `encrypt` (`--pgp`).
-pub const SOPS_PGP_FP: &str = "SOPS_PGP_FP";
 
 /// One PGP master key as stored in the sops metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -87,6 +87,7 @@ impl Limiter {
     }
 
     /// The rate allowed now, in requests per second.
+    #[cfg(test)]
     pub fn rate(&self) -> f64 {
         self.state.lock().map(|s| s.rate).unwrap_or(0.0)
     }

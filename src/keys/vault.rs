@@ -18,8 +18,6 @@ use super::{string_entry, Entry, Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::Map;
 
-/// Environment variable with the default `--hc-vault-transit` URIs.
-pub const SOPS_VAULT_URIS: &str = "SOPS_VAULT_URIS";
 /// Environment variable limiting which Vault addresses may be used (sops 3.13).
 #[cfg_attr(not(feature = "vault"), allow(dead_code))]
 pub const SOPS_HC_VAULT_ALLOWLIST: &str = "SOPS_HC_VAULT_ALLOWLIST";

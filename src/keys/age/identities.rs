@@ -43,6 +43,7 @@ const ENCRYPTED_IDENTITY_LIMIT: u64 = 1 << 24;
 const GO_SCANNER_MAX_LINE: usize = 64 * 1024;
 
 /// One identity from a keys source.
+#[derive(Clone)]
 enum Entry {
     X25519(age::x25519::Identity),
     Plugin(age::plugin::Identity),
@@ -54,12 +55,14 @@ enum Entry {
 }
 
 /// A keys source that could be read: where it came from and what it gave.
+#[derive(Clone)]
 struct Source {
     location: String,
     parsed: std::result::Result<Vec<Entry>, String>,
 }
 
 /// `SOPS_AGE_KEY_FILE`.
+#[derive(Clone)]
 enum KeyFile {
     Unset,
     OpenFailed(String),
@@ -67,6 +70,7 @@ enum KeyFile {
 }
 
 /// `<user config dir>/sops/age/keys.txt`.
+#[derive(Clone)]
 enum DefaultFile {
     NoConfigDir(String),
     Missing(String),
@@ -77,6 +81,7 @@ enum DefaultFile {
 /// Every identity sops would load, loaded once per run (lazily: only when a file has age
 /// keys). The `SOPS_AGE_KEY_CMD` command is the exception: as in sops it runs each time a key
 /// is unwrapped, with `SOPS_AGE_RECIPIENT` set to that key's recipient.
+#[derive(Clone)]
 pub struct AgeIdentities {
     ssh: Vec<(String, age::ssh::Identity)>,
     ssh_errors: Vec<String>,
@@ -87,17 +92,29 @@ pub struct AgeIdentities {
     key_cmd: Option<String>,
     default_file: DefaultFile,
     descriptions: Vec<String>,
+    /// Identities given by the program (library keyrings), tried before all others.
+    memory: Vec<Entry>,
+    /// Whether the sources above were loaded from the environment; without it only
+    /// `memory` counts.
+    from_env: bool,
 }
+
+/// How errors name the identities given in memory.
+const IN_MEMORY: &str = "the keyring's in-memory identities";
 
 /// The identities for one unwrap, with what went wrong while gathering them.
 pub(super) struct Resolved {
     pub(super) identities: Vec<Active>,
     pub(super) errors: Vec<String>,
     pub(super) unused: Vec<String>,
+    /// The usual fix when no identity opens a key, said once at the end of the message.
+    pub(super) hint: &'static str,
 }
 
-/// The usual fix when no identity opens a key, said once at the end of the message.
+/// The usual fix when no identity opens a key, for identities from the environment.
 pub(super) const KEY_FILE_HINT: &str = "set SOPS_AGE_KEY_FILE=/path/to/keys.txt";
+/// The same for a keyring given in memory.
+const IN_MEMORY_HINT: &str = "add the identity of one of the file's recipients to the keyring";
 
 impl Resolved {
     /// The message, its cause and the errors met while loading identities. Unlike sops, the
@@ -119,8 +136,9 @@ impl Resolved {
     /// No identity anywhere and nothing broken: where we looked, and the fix.
     pub(super) fn none_found(&self) -> String {
         format!(
-            "no age key found (looked in {}); {KEY_FILE_HINT}",
-            self.unused.join(", ")
+            "no age key found (looked in {}); {}",
+            self.unused.join(", "),
+            self.hint
         )
     }
 }
@@ -138,15 +156,8 @@ impl AgeIdentities {
     /// environment. The key command still runs with the process environment.
     pub fn load_from(env: &dyn Fn(&str) -> Option<OsString>) -> Result<AgeIdentities> {
         let mut ids = AgeIdentities {
-            ssh: Vec::new(),
-            ssh_errors: Vec::new(),
-            ssh_unused: Vec::new(),
-            ssh_cmd: None,
-            key_env: None,
-            key_file: KeyFile::Unset,
-            key_cmd: None,
-            default_file: DefaultFile::Missing(String::new()),
-            descriptions: Vec::new(),
+            from_env: true,
+            ..AgeIdentities::in_memory()
         };
         ids.load_ssh(env);
 
@@ -245,6 +256,40 @@ impl AgeIdentities {
         Ok(ids)
     }
 
+    /// No identities, and none to be looked for in the environment: the start of a keyring
+    /// the program fills itself ([`AgeIdentities::add`]).
+    pub fn in_memory() -> AgeIdentities {
+        AgeIdentities {
+            ssh: Vec::new(),
+            ssh_errors: Vec::new(),
+            ssh_unused: Vec::new(),
+            ssh_cmd: None,
+            key_env: None,
+            key_file: KeyFile::Unset,
+            key_cmd: None,
+            default_file: DefaultFile::Missing(String::new()),
+            descriptions: Vec::new(),
+            memory: Vec::new(),
+            from_env: false,
+        }
+    }
+
+    /// Adds identities given as text: a keys file (one identity per line, `#` comments,
+    /// several identities on a line allowed, as `SOPS_AGE_KEY` takes them) or an
+    /// age-encrypted identity file. They are tried before any other. Returns how many were
+    /// added; the error never quotes the text.
+    pub fn add(&mut self, text: &[u8]) -> std::result::Result<usize, String> {
+        let source = Source {
+            location: IN_MEMORY.to_string(),
+            parsed: parse_keys(IN_MEMORY, text, true),
+        };
+        self.descriptions.push(describe_source(IN_MEMORY, &source));
+        let entries = source.parsed?;
+        let added = entries.len();
+        self.memory.extend(entries);
+        Ok(added)
+    }
+
     /// `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, then `~/.ssh/id_ed25519` and `~/.ssh/id_rsa` if they
     /// exist; all that load are used.
     fn load_ssh(&mut self, env: &dyn Fn(&str) -> Option<OsString>) {
@@ -321,10 +366,20 @@ impl AgeIdentities {
     /// if there is one, and sops' lists of errors and of locations without keys.
     pub(super) fn resolve(&self, recipient: &str) -> Resolved {
         let mut out = Resolved {
-            identities: Vec::new(),
-            errors: self.ssh_errors.clone(),
-            unused: self.ssh_unused.clone(),
+            identities: self.memory.iter().map(active_identity).collect(),
+            errors: Vec::new(),
+            unused: Vec::new(),
+            hint: KEY_FILE_HINT,
         };
+        if !self.from_env {
+            if out.identities.is_empty() {
+                out.unused.push(IN_MEMORY.to_string());
+            }
+            out.hint = IN_MEMORY_HINT;
+            return out;
+        }
+        out.errors.extend_from_slice(&self.ssh_errors);
+        out.unused.extend_from_slice(&self.ssh_unused);
         for (_, id) in &self.ssh {
             out.identities.push(Ok(match id {
                 age::ssh::Identity::Encrypted(_) => Box::new(id.clone().with_callbacks(TerminalUi)),
@@ -369,7 +424,7 @@ impl AgeIdentities {
         if let Some(source) = &cmd_source {
             readers.push(source);
         }
-        let nothing_else = readers.is_empty() && self.ssh.is_empty();
+        let nothing_else = readers.is_empty() && self.ssh.is_empty() && self.memory.is_empty();
         match &self.default_file {
             DefaultFile::NoConfigDir(e) => {
                 if nothing_else {

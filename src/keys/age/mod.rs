@@ -25,11 +25,7 @@ use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
 use crate::tree::{self, Item, Map, Node};
 
-use identities::KEY_FILE_HINT;
-pub use identities::{
-    default_keys_file, AgeIdentities, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD, SOPS_AGE_KEY_FILE,
-    SOPS_AGE_RECIPIENT, SOPS_AGE_SSH_PRIVATE_KEY_CMD, SOPS_AGE_SSH_PRIVATE_KEY_FILE,
-};
+pub use identities::{default_keys_file, AgeIdentities, SOPS_AGE_KEY};
 use plugin::TerminalUi;
 use recipient::{armor, drop_grease, parse_recipient, Capturing, ParsedRecipient};
 
@@ -139,7 +135,7 @@ impl AgeMasterKey {
                 Some(&decrypt_error_text(e)),
             );
             if matches!(e, age::DecryptError::NoMatchingKeys) {
-                text = format!("{text}; {KEY_FILE_HINT}");
+                text = format!("{text}; {}", run.hint);
             }
             fail(text)
         };

@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 /// The key services one command uses, in the order they are tried.
 pub struct KeyServices {
     /// The in-process service (`--enable-local-keyservice`, on by default).
-    local: Option<Keyring>,
+    local: Option<std::sync::Arc<Keyring>>,
     /// The `--keyservice` servers, in the order given.
     remotes: Vec<Remote>,
     /// The master keys (`kind id`, never secret) that opened a data key, for `--verbose`.
@@ -49,16 +49,13 @@ impl Default for KeyServices {
 impl KeyServices {
     /// Only the local service: this process's own keys.
     pub fn local() -> KeyServices {
-        KeyServices {
-            local: Some(Keyring::new()),
-            remotes: Vec::new(),
-            used: Default::default(),
-        }
+        KeyServices::new(Some(std::sync::Arc::new(Keyring::from_env())), &[])
     }
 
-    /// The services `--enable-local-keyservice` and `--keyservice` name. URIs that cannot
-    /// be parsed are skipped with a warning, as sops does.
-    pub fn new(local: bool, uris: &[String]) -> KeyServices {
+    /// The local service with `local`'s keys (none: `--enable-local-keyservice=false`), then
+    /// the `--keyservice` servers. URIs that cannot be parsed are skipped with a warning, as
+    /// sops does.
+    pub fn new(local: Option<std::sync::Arc<Keyring>>, uris: &[String]) -> KeyServices {
         let remotes = uris
             .iter()
             .filter_map(|uri| match Target::parse(uri) {
@@ -74,7 +71,7 @@ impl KeyServices {
             })
             .collect();
         KeyServices {
-            local: local.then(Keyring::new),
+            local,
             remotes,
             used: Default::default(),
         }
@@ -119,7 +116,7 @@ impl KeyServices {
     pub fn unwrap(&self, key: &dyn MasterKey) -> Result<Zeroizing<Vec<u8>>> {
         let mut failures = Vec::new();
         if let Some(keyring) = &self.local {
-            match key.unwrap(keyring) {
+            match keyring.unwrap(key) {
                 Ok(part) => return Ok(part),
                 Err(e) => failures.push(("local key service".to_string(), e)),
             }
@@ -275,7 +272,7 @@ mod tests {
 
     #[test]
     fn no_services_is_an_error_naming_the_flags() {
-        let services = KeyServices::new(false, &[]);
+        let services = KeyServices::new(None, &[]);
         let mut key: Box<dyn MasterKey> = Box::new(AgeMasterKey::new(AGE1).unwrap());
         let e = services.wrap(&mut key, &[0; 32]).unwrap_err();
         assert!(e.message.contains("no key services"), "{}", e.message);

@@ -19,6 +19,8 @@ pub struct Key {
 }
 
 /// The oneof `key_type` of [`Key`].
+// The variants are named after the proto's message types, as prost would generate them.
+#[allow(clippy::enum_variant_names)]
 #[derive(Clone, PartialEq, prost::Oneof)]
 pub enum KeyType {
     #[prost(message, tag = "1")]

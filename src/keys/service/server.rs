@@ -209,7 +209,7 @@ impl Handler {
         let enc = String::from_utf8(request.ciphertext)
             .map_err(|_| Failure::unknown("the ciphertext is not text"))?;
         let key = with_enc(key.as_ref(), &enc, false).map_err(|e| Failure::unknown(e.message))?;
-        let result = key.unwrap(&Keyring::new());
+        let result = key.unwrap(&Keyring::from_env());
         self.finish("decrypt", key.as_ref(), request.key.as_ref(), &result)?;
         let plaintext = result.map_err(|e| Failure::unknown(e.message))?;
         Ok(proto::DecryptResponse {
