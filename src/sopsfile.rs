@@ -6,7 +6,7 @@ use crate::crypt::metadata::{Metadata, WRITTEN_VERSION};
 use crate::crypt::select::Selector;
 use crate::crypt::walk::{self, NonceMemory};
 use crate::error::{Code, Error, Result};
-use crate::format::{Format, Loaded};
+use crate::format::{Format, Loaded, Store};
 use crate::keys::service::KeyServices;
 use crate::keys::{self, KeyGroup};
 use crate::timefmt;
@@ -162,6 +162,51 @@ pub fn reseal(
     metadata.lastmodified = timefmt::now_utc();
     metadata.mac = walk::seal_mac(data_key, &mac, &metadata.lastmodified)?;
     Ok(())
+}
+
+/// Refuses plaintext input that is already a sops file (exit 203).
+pub fn refuse_encrypted(loaded: &Loaded) -> Result<()> {
+    match loaded.metadata {
+        Some(_) => Err(Error::new(
+            Code::FileAlreadyEncrypted,
+            "the file is already encrypted (it has sops metadata)",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A new sops file: the loaded plaintext encrypted with a fresh data key for the plan's
+/// master keys, written by `store` (the store of `format`) in the plaintext's layout where
+/// the format keeps layout.
+pub fn encrypt_new(
+    loaded: Loaded,
+    plan: SealPlan,
+    store: &dyn Store,
+    format: Format,
+    services: &KeyServices,
+) -> Result<Vec<u8>> {
+    let mut docs = loaded.docs;
+    store.normalize(&mut docs);
+    let (docs, metadata) = seal_new(docs, plan, services)?;
+    let meta_tree = metadata_tree(&metadata, format);
+    store.emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
+}
+
+/// An opened file sealed again under its own data key, as `edit` and `set` save it: values
+/// that did not change keep their ciphertext; written by `store` (the store of `format`)
+/// in the layout the file was read in.
+pub fn seal_opened(opened: &mut Opened, store: &dyn Store, format: Format) -> Result<Vec<u8>> {
+    // A new key goes last in its map; TOML writes it before the map's sections, and the MAC
+    // must cover the values in the order they are read back.
+    store.normalize(&mut opened.docs);
+    reseal(
+        &mut opened.docs,
+        &mut opened.metadata,
+        &opened.data_key,
+        &mut opened.nonces,
+    )?;
+    let meta_tree = metadata_tree(&opened.metadata, format);
+    store.emit_over(&opened.docs, Some(&meta_tree), opened.source.as_deref())
 }
 
 /// The metadata as the given output format writes it.

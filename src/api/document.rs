@@ -102,16 +102,7 @@ impl Document {
     /// small; `lastmodified` and the MAC are renewed.
     pub fn encrypt(&mut self) -> Result<Vec<u8>> {
         let store = self.format.store(&StoreOptions::default());
-        let opened = &mut self.opened;
-        store.normalize(&mut opened.docs);
-        sopsfile::reseal(
-            &mut opened.docs,
-            &mut opened.metadata,
-            &opened.data_key,
-            &mut opened.nonces,
-        )?;
-        let meta = sopsfile::metadata_tree(&opened.metadata, self.format);
-        store.emit_over(&opened.docs, Some(&meta), opened.source.as_deref())
+        sopsfile::seal_opened(&mut self.opened, &*store, self.format)
     }
 
     /// The file's master keys as `type id` (e.g. `age age1…`, `kms arn:aws:kms:…`), in

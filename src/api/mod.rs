@@ -75,18 +75,9 @@ pub fn encrypt(plaintext: &[u8], format: Format, options: &EncryptOptions) -> Re
     }
     let store = format.store(&StoreOptions::default());
     let loaded = store.load(plaintext)?;
-    if loaded.metadata.is_some() {
-        return Err(Error::new(
-            Code::FileAlreadyEncrypted,
-            "the input is already encrypted (it has sops metadata)",
-        ));
-    }
+    sopsfile::refuse_encrypted(&loaded)?;
     let plan = crate::plan::plan_new_file(None, options.explicit(), "the input")?;
-    let mut docs = loaded.docs;
-    store.normalize(&mut docs);
     // Wrapping needs no identities: an empty keyring keeps the environment out of it.
     let services = KeyServices::new(Some(Keyring::new().shared()), &[]);
-    let (docs, metadata) = sopsfile::seal_new(docs, plan, &services)?;
-    let meta = sopsfile::metadata_tree(&metadata, format);
-    store.emit_over(&docs, Some(&meta), loaded.source.as_deref())
+    sopsfile::encrypt_new(loaded, plan, &*store, format, &services)
 }

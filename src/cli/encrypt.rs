@@ -7,7 +7,6 @@ use super::plan::{plan_for, NewFileArgs};
 use super::proc::EditLock;
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
-use crate::format::Loaded;
 use crate::sopsfile;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -53,29 +52,18 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let label = files.label();
     let _lock = lock_in_place(&args.io)?;
     let loaded = files.load(ctx)?;
-    refuse_encrypted(&loaded, &label)?;
+    sopsfile::refuse_encrypted(&loaded).map_err(|e| e.context(&label))?;
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
     let out_store = ctx.output_store(files.output_format)?;
-    let mut docs = loaded.docs;
-    out_store.normalize(&mut docs);
-    let (docs, metadata) =
-        sopsfile::seal_new(docs, plan, ctx.key_services()).map_err(|e| e.context(&label))?;
-    let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
-    let out = out_store
-        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
-        .map_err(|e| e.context(&label))?;
+    let out = sopsfile::encrypt_new(
+        loaded,
+        plan,
+        &*out_store,
+        files.output_format,
+        ctx.key_services(),
+    )
+    .map_err(|e| e.context(&label))?;
     Destination::of(&args.io).write(&out, 0o644)
-}
-
-/// Refuses plaintext input that is already a sops file (exit 203).
-fn refuse_encrypted(loaded: &Loaded, label: &str) -> Result<()> {
-    match loaded.metadata {
-        Some(_) => Err(Error::new(
-            Code::FileAlreadyEncrypted,
-            format!("{label}: the file is already encrypted (it has sops metadata)"),
-        )),
-        None => Ok(()),
-    }
 }
 
 /// `encrypt --to EXISTING`: the plaintext encrypted under EXISTING's metadata and data key.
@@ -124,7 +112,7 @@ fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
         _ => None,
     };
     let loaded = plain_files.load(ctx)?;
-    refuse_encrypted(&loaded, &plain_files.label())?;
+    sopsfile::refuse_encrypted(&loaded).map_err(|e| e.context(plain_files.label()))?;
     let opened = existing.open(ctx, false, Purpose::Rewrite)?;
     ctx.verbose(|| format!("encrypting {} into {label}", plain_files.label()));
 

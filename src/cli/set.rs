@@ -198,20 +198,8 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
 /// Seals the changed documents with the file's own key and nonce memory and writes in place.
 fn save(ctx: &Context, mut opened: Opened, files: &Files, file: &Path) -> Result<()> {
     let label = files.label();
-    // A new key goes last in its map; TOML writes it before the map's sections, and the MAC
-    // must cover the values in the order they are read back.
-    files
-        .output_format
-        .store(&ctx.store_options()?)
-        .normalize(&mut opened.docs);
-    sopsfile::reseal(
-        &mut opened.docs,
-        &mut opened.metadata,
-        &opened.data_key,
-        &mut opened.nonces,
-    )
-    .map_err(|e| e.context(&label))?;
-    let out = super::keyfile::emit_opened(ctx, &opened, files.output_format)
+    let store = ctx.output_store(files.output_format)?;
+    let out = sopsfile::seal_opened(&mut opened, &*store, files.output_format)
         .map_err(|e| e.context(&label))?;
     write_atomic(file, &out, 0o644)
 }
