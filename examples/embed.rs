@@ -2,11 +2,11 @@
 //! memory (no environment variables, no key files looked up), reads typed values, changes
 //! one and encrypts the file again under the same keys.
 //!
-//! Run from the crate's directory: `cargo run --example embed`.
+//! Run from the crate's directory: `cargo run --example embed` (`tests/library.rs` runs it too).
 
 use secret::{ErrorKind, Format, Keyring};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In a real program the identity comes from a secret store, not from a file next to
     // the data; the demo key is published with the repository.
     let identity = std::fs::read_to_string("examples/demo-age-key.txt")?;

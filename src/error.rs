@@ -196,6 +196,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The messages of a library error and its sources on one line, repeats left out (client
 /// libraries nest "request failed" around "connect error" around "connection refused").
+#[cfg(any(feature = "aws", feature = "http"))]
 pub fn source_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur = Some(err);

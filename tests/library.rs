@@ -4,6 +4,10 @@
 
 mod common;
 use common::*;
+
+// The example program, run below as a test.
+#[path = "../examples/embed.rs"]
+mod embed;
 use secret::{EncryptOptions, ErrorKind, Format, Keyring};
 
 const PLAIN_YAML: &str = "db:\n    user: app\n    password: s3cr3t\n    port: 5432\nhosts:\n    - a.example\n    - b.example\nratio: 0.25\nenabled: true\n";
@@ -124,4 +128,9 @@ fn bad_input_and_bad_recipients_are_typed_errors() {
     let err = secret::decrypt(tampered.as_bytes(), Format::Yaml, &keyring()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MacMismatch, "{err}");
     assert_eq!(err.exit_code(), 51);
+}
+
+#[test]
+fn the_embed_example_runs() {
+    embed::main().unwrap();
 }

@@ -16,6 +16,7 @@ pub mod jwt;
 pub mod kms;
 pub mod opaque;
 pub mod pgp;
+#[cfg(any(feature = "aws", feature = "http"))]
 pub mod ratelimit;
 pub mod service;
 pub mod shamir;

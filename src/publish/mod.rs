@@ -39,6 +39,7 @@ pub enum Destination {
 }
 
 /// What is sent.
+#[cfg_attr(not(any(feature = "s3", feature = "http")), allow(dead_code))]
 pub enum Payload {
     /// The encrypted file (S3, GCS).
     File(Vec<u8>),

@@ -205,6 +205,7 @@ fn unsupported() -> Error {
 }
 
 /// The `enc` field of a key's metadata entry (empty when it has none).
+#[cfg_attr(not(feature = "keyservice"), allow(dead_code))] // and by the unit tests
 pub fn enc_of(key: &dyn MasterKey) -> String {
     crate::tree::get(&key.to_map(), "enc")
         .and_then(Node::as_str)
