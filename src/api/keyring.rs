@@ -44,7 +44,9 @@ impl Keyring {
     /// Adds age identities given as text: the contents of an age keys file (one
     /// `AGE-SECRET-KEY-1…` or `AGE-PLUGIN-…` identity per line, `#` comments and blank
     /// lines skipped; several identities on one line are accepted, as in `SOPS_AGE_KEY`).
-    /// Returns how many were added. The error never quotes the text.
+    /// Returns how many were added. The error never quotes the text. As on the command
+    /// line, a plugin identity (`AGE-PLUGIN-…`) runs its plugin, which may talk to the user
+    /// on the terminal.
     ///
     /// ```
     /// let mut keyring = secret::Keyring::new();
@@ -80,5 +82,31 @@ impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never the identities themselves.
         f.debug_struct("Keyring").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyrings_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Keyring>();
+    }
+
+    #[test]
+    fn adding_to_a_clone_leaves_the_original_alone() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/keys/age12.txt"
+        ))
+        .unwrap();
+        let empty = Keyring::new();
+        let mut full = empty.clone();
+        assert_eq!(full.add_age_identities(&text).unwrap(), 2);
+        let described = |k: &Keyring| k.shared().age_identities().unwrap().describe();
+        assert!(described(&empty).is_empty());
+        assert_eq!(described(&full).len(), 1, "{:?}", described(&full));
     }
 }
