@@ -8,7 +8,7 @@ use super::IoArgs;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
-use crate::format::Loaded;
+use crate::format::{Format, Loaded, Store};
 use crate::keys::age::AgeMasterKey;
 use crate::keys::azure::{AzureKeyRef, AzureMasterKey};
 use crate::keys::gcp::{self, GcpKmsMasterKey};
@@ -17,7 +17,7 @@ use crate::keys::kms::{self, EncryptionContext, KmsMasterKey};
 use crate::keys::pgp::PgpMasterKey;
 use crate::keys::vault::{self, VaultMasterKey};
 use crate::keys::KeyGroup;
-use crate::sopsfile::{self, SealPlan};
+use crate::sopsfile::{self, Opened, SealPlan};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -319,15 +319,58 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     refuse_encrypted(&loaded, &label)?;
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
     let out_store = ctx.output_store(files.output_format)?;
-    let mut docs = loaded.docs;
-    out_store.normalize(&mut docs);
-    let (docs, metadata) =
-        sopsfile::seal_new(docs, plan, ctx.key_services()).map_err(|e| e.context(&label))?;
-    let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
-    let out = out_store
-        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
-        .map_err(|e| e.context(&label))?;
+    let out = seal_plain(
+        ctx,
+        loaded,
+        Seal::New(plan),
+        &*out_store,
+        files.output_format,
+        &label,
+    )?;
     Destination::of(&args.io).write(&out, 0o644)
+}
+
+/// Under which metadata [`seal_plain`] encrypts.
+pub(super) enum Seal<'a> {
+    /// A new file: a fresh data key wrapped by the plan's master keys.
+    New(SealPlan),
+    /// Into an existing file, opened to be rewritten: its data key and metadata are kept,
+    /// and so is the ciphertext of every value that is the same at the same place.
+    Into(&'a mut Opened),
+}
+
+/// Encrypts a loaded plaintext file and writes it as `format` with `store` (in the
+/// plaintext's layout where the store keeps layout). Errors name `label`.
+pub(super) fn seal_plain(
+    ctx: &Context,
+    loaded: Loaded,
+    seal: Seal,
+    store: &dyn Store,
+    format: Format,
+    label: &str,
+) -> Result<Vec<u8>> {
+    let mut docs = loaded.docs;
+    store.normalize(&mut docs);
+    let (docs, meta_tree) = match seal {
+        Seal::New(plan) => {
+            let (docs, metadata) =
+                sopsfile::seal_new(docs, plan, ctx.key_services()).map_err(|e| e.context(label))?;
+            (docs, sopsfile::metadata_tree(&metadata, format))
+        }
+        Seal::Into(opened) => {
+            sopsfile::reseal(
+                &mut docs,
+                &mut opened.metadata,
+                &opened.data_key,
+                &mut opened.nonces,
+            )
+            .map_err(|e| e.context(label))?;
+            (docs, sopsfile::metadata_tree(&opened.metadata, format))
+        }
+    };
+    store
+        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
+        .map_err(|e| e.context(label))
 }
 
 /// Refuses plaintext input that is already a sops file (exit 203).
@@ -388,18 +431,17 @@ fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
     };
     let loaded = plain_files.load(ctx)?;
     refuse_encrypted(&loaded, &plain_files.label())?;
-    let opened = existing.open(ctx, false, Purpose::Rewrite)?;
+    let mut opened = existing.open(ctx, false, Purpose::Rewrite)?;
     ctx.verbose(|| format!("encrypting {} into {label}", plain_files.label()));
 
     let out_store = existing.output_format.store(&ctx.store_options()?);
-    let mut docs = loaded.docs;
-    out_store.normalize(&mut docs);
-    let (mut metadata, mut nonces) = (opened.metadata, opened.nonces);
-    sopsfile::reseal(&mut docs, &mut metadata, &opened.data_key, &mut nonces)
-        .map_err(|e| e.context(&label))?;
-    let meta_tree = sopsfile::metadata_tree(&metadata, existing.output_format);
-    let out = out_store
-        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
-        .map_err(|e| e.context(&label))?;
+    let out = seal_plain(
+        ctx,
+        loaded,
+        Seal::Into(&mut opened),
+        &*out_store,
+        existing.output_format,
+        &label,
+    )?;
     destination.write(&out, 0o644)
 }

@@ -1,0 +1,373 @@
+//! Transparent git mode (`secret git-setup --filter`): plaintext in the work tree, sops files
+//! in the index and history, through real git's clean/smudge filter. The real sops decrypts
+//! what git stores.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Output};
+
+const CONFIG: &str = "creation_rules:\n  - path_regex: ^secrets/.*\\.yaml$\n    age: \
+     age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman\n";
+
+const APP: &str = "db:\n    user: admin\n    password: hunter2\napi_key: k3y\n";
+
+/// One clone, used by someone who has the age key or not. Every clone lives in the same
+/// sandbox, whose empty HOME holds no key.
+struct Clone<'a> {
+    sb: &'a Sandbox,
+    dir: PathBuf,
+    has_key: bool,
+}
+
+impl<'a> Clone<'a> {
+    /// A new repository with the `.sops.yaml` and the filter set up.
+    fn init(sb: &'a Sandbox) -> Clone<'a> {
+        let c = Clone {
+            sb,
+            dir: sb.path().join("origin"),
+            has_key: true,
+        };
+        std::fs::create_dir_all(c.dir.join("secrets")).unwrap();
+        c.git(&["init", "-q", "-b", "main"]);
+        c.write(".sops.yaml", CONFIG);
+        c.setup();
+        c
+    }
+
+    /// A clone of `self` in `name`, set up for the filter.
+    fn clone_as(&self, name: &str, has_key: bool) -> (Clone<'a>, String) {
+        let c = Clone {
+            sb: self.sb,
+            dir: self.sb.path().join(name),
+            has_key,
+        };
+        let out = self.git_in(
+            self.sb.path(),
+            &["clone", "-q", self.dir.to_str().unwrap(), name],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = c.setup();
+        (c, stderr)
+    }
+
+    /// Runs `secret git-setup --filter` and returns its stderr.
+    fn setup(&self) -> String {
+        let out = self.secret(&["git-setup", "--filter"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn env(&self, cmd: &mut StdCommand) {
+        cmd.env("HOME", self.sb.path())
+            .env("XDG_CONFIG_HOME", self.sb.path().join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env_remove("SOPS_AGE_KEY")
+            .env_remove("SOPS_CONFIG")
+            .env_remove("SOPS_AGE_KEY_FILE");
+        if self.has_key {
+            cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"));
+        }
+    }
+
+    fn git_in(&self, dir: &Path, args: &[&str]) -> Output {
+        let mut cmd = StdCommand::new("git");
+        self.env(&mut cmd);
+        cmd.args(args).current_dir(dir).output().unwrap()
+    }
+
+    fn git_output(&self, args: &[&str]) -> Output {
+        self.git_in(&self.dir, args)
+    }
+
+    /// Runs git; asserts success and returns stdout.
+    fn git(&self, args: &[&str]) -> String {
+        let out = self.git_output(args);
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn secret(&self, args: &[&str]) -> Output {
+        let mut cmd = self.sb.secret_std();
+        self.env(&mut cmd);
+        cmd.args(args).current_dir(&self.dir).output().unwrap()
+    }
+
+    fn write(&self, file: &str, text: &str) {
+        std::fs::write(self.dir.join(file), text).unwrap();
+    }
+
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.join(file)).unwrap()
+    }
+
+    /// The file as committed in `rev`, decrypted by the real sops.
+    fn sops_decrypt_committed(&self, rev: &str, file: &str) -> String {
+        let blob = self.git(&["cat-file", "blob", &format!("{rev}:{file}")]);
+        assert_encrypted(&blob);
+        let path = self.sb.write("committed.yaml", blob);
+        self.sb.sops_decrypt(&path)
+    }
+}
+
+fn assert_encrypted(text: &str) {
+    assert!(
+        text.contains("ENC[AES256_GCM") && text.contains("sops") && !text.contains("hunter"),
+        "not encrypted:\n{text}"
+    );
+}
+
+/// The origin with `secrets/app.yaml` committed through the filter.
+fn origin(sb: &Sandbox) -> Clone<'_> {
+    let repo = Clone::init(sb);
+    repo.write("secrets/app.yaml", APP);
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "init"]);
+    repo
+}
+
+/// The `+`/`-` lines of a diff, without the file headers.
+fn changed_lines(diff: &str) -> Vec<&str> {
+    diff.lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect()
+}
+
+#[test]
+fn setup_writes_patterns_from_the_rules_and_is_idempotent() {
+    let sb = Sandbox::new();
+    let repo = Clone::init(&sb);
+    let attributes = repo.read(".gitattributes");
+    assert_eq!(
+        attributes,
+        "/secrets/**/*.yaml filter=secret diff=secret merge=secret\n"
+    );
+    let config = |key: &str| repo.git(&["config", "--local", key]);
+    assert!(config("filter.secret.clean").ends_with(" git-filter clean %f\n"));
+    assert!(config("filter.secret.smudge").ends_with(" git-filter smudge %f\n"));
+    assert_eq!(config("filter.secret.required"), "true\n");
+    let before = repo.git(&["config", "--local", "--list"]);
+    let stderr = repo.setup();
+    assert!(stderr.contains("(0 new line(s))"), "{stderr}");
+    assert_eq!(repo.read(".gitattributes"), attributes);
+    assert_eq!(repo.git(&["config", "--local", "--list"]), before);
+}
+
+#[test]
+fn a_regex_without_a_pattern_lists_its_files_and_diff_driver_lines_are_upgraded() {
+    let sb = Sandbox::new();
+    let repo = Clone::init(&sb);
+    repo.write(
+        ".sops.yaml",
+        &format!(
+            "creation_rules:\n  - path_regex: ^conf/[a-z]+\\.json$\n    age: {AGE1}\n  \
+             - path_regex: \\.ya?ml$\n    age: {AGE1}\n  - age: {AGE1}\n"
+        ),
+    );
+    std::fs::create_dir(repo.dir.join("conf")).unwrap();
+    repo.write("conf/app.json", "{\"a\": 1}\n");
+    repo.write("conf/x1.json", "{\"a\": 1}\n");
+    repo.write(
+        ".gitattributes",
+        "/conf/app.json diff=secret merge=secret\n",
+    );
+    let stderr = repo.setup();
+    assert!(
+        stderr.contains(
+            "warning: creation_rules[0] (path_regex: '^conf/[a-z]+\\.json$'): the regex cannot \
+             be written as gitattributes patterns"
+        ) && stderr.contains("warning: creation_rules[2] (no path_regex"),
+        "{stderr}"
+    );
+    assert_eq!(
+        repo.read(".gitattributes"),
+        "/conf/app.json filter=secret diff=secret merge=secret\n\
+         *.yaml filter=secret diff=secret merge=secret\n\
+         *.yml filter=secret diff=secret merge=secret\n"
+    );
+    // The config and git's own files are never encrypted, though `*.yaml` matches it.
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "init"]);
+    assert!(repo
+        .git(&["cat-file", "blob", "HEAD:.sops.yaml"])
+        .contains("path_regex"));
+    assert_encrypted(&repo.git(&["cat-file", "blob", "HEAD:conf/app.json"]));
+    assert_eq!(
+        repo.git(&["cat-file", "blob", "HEAD:conf/x1.json"]),
+        "{\"a\": 1}\n"
+    );
+}
+
+#[test]
+fn add_commit_stores_ciphertext_and_the_work_tree_stays_plaintext() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    assert_eq!(repo.read("secrets/app.yaml"), APP);
+    assert_eq!(repo.sops_decrypt_committed("HEAD", "secrets/app.yaml"), APP);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    // Saving the same content again changes nothing: the committed bytes come back.
+    let blob = repo.git(&["rev-parse", "HEAD:secrets/app.yaml"]);
+    std::fs::remove_file(repo.dir.join("secrets/app.yaml")).unwrap();
+    repo.write("secrets/app.yaml", APP);
+    repo.git(&["add", "-A"]);
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    assert_eq!(repo.git(&["rev-parse", ":secrets/app.yaml"]), blob);
+
+    // One value changed: `git diff` is readable, and the commit changes only that value's
+    // ciphertext and the metadata's date and MAC.
+    repo.write("secrets/app.yaml", &APP.replace("hunter2", "hunter3"));
+    let diff = repo.git(&["diff"]);
+    assert_eq!(
+        changed_lines(&diff),
+        ["-    password: hunter2", "+    password: hunter3"],
+        "{diff}"
+    );
+    repo.git(&["commit", "-qam", "password"]);
+    let stored = repo.git(&["show", "--no-textconv", "--format=", "HEAD"]);
+    let changed = changed_lines(&stored);
+    assert_eq!(changed.len(), 6, "{stored}");
+    for line in changed {
+        let t = line[1..].trim_start();
+        assert!(
+            t.starts_with("password: ENC[")
+                || t.starts_with("lastmodified: ")
+                || t.starts_with("mac: ENC["),
+            "{stored}"
+        );
+    }
+    assert_eq!(
+        repo.sops_decrypt_committed("HEAD", "secrets/app.yaml"),
+        APP.replace("hunter2", "hunter3")
+    );
+}
+
+#[test]
+fn a_clone_without_the_key_keeps_ciphertext_and_can_still_commit() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    let (bob, stderr) = repo.clone_as("bob", false);
+    assert!(
+        stderr.contains(
+            "warning: secrets/app.yaml: cannot decrypt, left encrypted in the work tree:"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("cannot decrypt").count(), 1, "{stderr}");
+    let text = bob.read("secrets/app.yaml");
+    assert_encrypted(&text);
+    assert_eq!(
+        text,
+        repo.git(&["cat-file", "blob", "HEAD:secrets/app.yaml"])
+    );
+    bob.write("notes.txt", "hello\n");
+    bob.git(&["add", "-A"]);
+    bob.git(&["commit", "-qm", "notes"]);
+    assert_eq!(bob.git(&["status", "--porcelain"]), "");
+    assert_eq!(
+        bob.git(&["rev-parse", "HEAD:secrets/app.yaml"]),
+        repo.git(&["rev-parse", "HEAD:secrets/app.yaml"])
+    );
+
+    let (alice, _) = repo.clone_as("alice", true);
+    assert_eq!(alice.read("secrets/app.yaml"), APP);
+    assert_eq!(alice.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn branches_editing_different_values_merge_and_rebase_cleanly() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    repo.git(&["checkout", "-qb", "feature"]);
+    repo.write("secrets/app.yaml", &APP.replace("k3y", "k4y"));
+    repo.git(&["commit", "-qam", "feature"]);
+    repo.git(&["checkout", "-q", "main"]);
+    assert_eq!(repo.read("secrets/app.yaml"), APP);
+    repo.write("secrets/app.yaml", &APP.replace("admin", "root"));
+    repo.git(&["commit", "-qam", "main"]);
+    repo.git(&["branch", "-q", "before-merge"]);
+
+    repo.git(&["merge", "-q", "feature", "-m", "merge"]);
+    let both = APP.replace("k3y", "k4y").replace("admin", "root");
+    assert_eq!(repo.read("secrets/app.yaml"), both);
+    assert_eq!(
+        repo.sops_decrypt_committed("HEAD", "secrets/app.yaml"),
+        both
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["rebase", "-q", "before-merge"]);
+    assert_eq!(repo.read("secrets/app.yaml"), both);
+    assert_eq!(
+        repo.sops_decrypt_committed("HEAD", "secrets/app.yaml"),
+        both
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn stash_keeps_ciphertext_and_pop_brings_the_plaintext_back() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    let changed = APP.replace("hunter2", "hunter3");
+    repo.write("secrets/app.yaml", &changed);
+    repo.git(&["stash", "-q"]);
+    assert_eq!(repo.read("secrets/app.yaml"), APP);
+    assert_eq!(
+        repo.sops_decrypt_committed("stash@{0}", "secrets/app.yaml"),
+        changed
+    );
+    repo.git(&["stash", "pop", "-q"]);
+    assert_eq!(repo.read("secrets/app.yaml"), changed);
+}
+
+#[test]
+fn a_failing_clean_refuses_to_stage_plaintext() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    let refused = |file: &str, why: &str| {
+        let out = repo.git_output(&["add", file]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{file} was staged");
+        assert!(stderr.contains(file) && stderr.contains(why), "{stderr}");
+        assert_eq!(repo.git(&["ls-files", "--", file]), "");
+        // Not even as a loose object.
+        let id = repo.git(&["hash-object", "--no-filters", file]);
+        assert!(!repo
+            .git_output(&["cat-file", "-e", id.trim()])
+            .status
+            .success());
+    };
+    repo.write("secrets/broken.yaml", "password: [hunter2\n");
+    refused("secrets/broken.yaml", "secrets/broken.yaml");
+    // A rule without recipients.
+    repo.write(
+        ".sops.yaml",
+        "creation_rules:\n  - path_regex: ^secrets/\n    key_groups: [{}]\n",
+    );
+    repo.write("secrets/new.yaml", "password: hunter2\n");
+    refused("secrets/new.yaml", "empty key group");
+}
