@@ -167,6 +167,7 @@ fn setup_writes_patterns_from_the_rules_and_is_idempotent() {
     let config = |key: &str| repo.git(&["config", "--local", key]);
     assert!(config("filter.secret.clean").ends_with(" git-filter clean %f\n"));
     assert!(config("filter.secret.smudge").ends_with(" git-filter smudge %f\n"));
+    assert!(config("filter.secret.process").ends_with(" git-filter process\n"));
     assert_eq!(config("filter.secret.required"), "true\n");
     let before = repo.git(&["config", "--local", "--list"]);
     let stderr = repo.setup();
@@ -370,4 +371,52 @@ fn a_failing_clean_refuses_to_stage_plaintext() {
     );
     repo.write("secrets/new.yaml", "password: hunter2\n");
     refused("secrets/new.yaml", "empty key group");
+}
+
+#[test]
+fn one_process_filters_a_whole_checkout_and_per_file_commands_work_without_it() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    let files = ["secrets/app.yaml", "secrets/s1.yaml", "secrets/s2.yaml"];
+    repo.write(files[1], "token: one\n");
+    repo.write(files[2], "token: two\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-qm", "more"]);
+    // How many times git started each filter command for a fresh checkout of the files.
+    let checkout_counts = || {
+        for f in files {
+            std::fs::remove_file(repo.dir.join(f)).unwrap();
+        }
+        let mut cmd = StdCommand::new("git");
+        repo.env(&mut cmd);
+        let out = cmd
+            .args(["checkout", "--", "secrets"])
+            .env("GIT_TRACE", "1")
+            .current_dir(&repo.dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(repo.read(files[1]), "token: one\n");
+        let trace = String::from_utf8_lossy(&out.stderr).into_owned();
+        let count = |what: &str| {
+            trace
+                .lines()
+                .filter(|l| l.contains("run_command:") && l.contains(what))
+                .count()
+        };
+        (count("git-filter process"), count("git-filter smudge"))
+    };
+    assert_eq!(checkout_counts(), (1, 0));
+    assert_eq!(repo.read(files[0]), APP);
+
+    repo.git(&["config", "--unset", "filter.secret.process"]);
+    assert_eq!(checkout_counts(), (0, 3));
+    assert_eq!(repo.read(files[0]), APP);
+    repo.write(files[1], "token: three\n");
+    repo.git(&["commit", "-qam", "three"]);
+    assert_eq!(
+        repo.sops_decrypt_committed("HEAD", files[1]),
+        "token: three\n"
+    );
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
 }

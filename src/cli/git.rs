@@ -140,6 +140,12 @@ pub fn setup(ctx: &Context, args: SetupArgs) -> Result<()> {
                 &format!("{command} git-filter {mode} %f"),
             )?;
         }
+        // One process for every file of a checkout or `git add` (git 2.11+; older git
+        // ignores it and runs clean/smudge per file).
+        set(
+            &format!("filter.{DRIVER}.process"),
+            &format!("{command} git-filter process"),
+        )?;
         // A failing clean must stop `git add`, never stage the plaintext.
         set(&format!("filter.{DRIVER}.required"), "true")?;
         what = "clean/smudge filter, diff and merge drivers";

@@ -4,8 +4,9 @@
 
 use super::encrypt::{self, NewFileArgs, Seal};
 use super::git::{self, load, open};
+use super::gitfilter_process;
 use super::io::{read_stdin, Context, Destination};
-use crate::error::Result;
+use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
 use crate::sopsfile::Opened;
 use clap::{Args, ValueEnum};
@@ -14,10 +15,12 @@ use std::path::{Path, PathBuf};
 /// Options of `secret git-filter`.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
-    /// clean: plaintext on stdin, encrypted on stdout; smudge: the other way
+    /// clean: plaintext on stdin, encrypted on stdout; smudge: the other way; process: git's
+    /// long-running filter protocol on stdin/stdout
     pub mode: Mode,
-    /// The file's path in the repository (git's %f): picks the format and the creation rule
-    pub path: PathBuf,
+    /// The file's path in the repository (git's %f): picks the format and the creation
+    /// rule (clean and smudge)
+    pub path: Option<PathBuf>,
 }
 
 /// Which way the filter runs.
@@ -27,15 +30,31 @@ pub enum Mode {
     Clean,
     /// Index to work tree: decrypt
     Smudge,
+    /// Both, for every file git sends (`filter.<driver>.process`)
+    Process,
 }
 
-/// Runs `secret git-filter MODE PATH` (git starts it in the top directory of the work tree).
+/// Runs `secret git-filter MODE [PATH]` (git starts it in the top directory of the work
+/// tree).
 pub fn run(ctx: &Context, args: FilterArgs) -> Result<()> {
     let top = git::toplevel(&ctx.cwd)?;
+    let path = match (args.mode, args.path) {
+        (Mode::Process, _) => {
+            let output = std::io::BufWriter::new(std::io::stdout().lock());
+            return gitfilter_process::serve(ctx, &top, std::io::stdin().lock(), output);
+        }
+        (_, Some(path)) => path,
+        (_, None) => {
+            return Err(Error::new(
+                Code::ConflictingParameters,
+                "git-filter clean and smudge need the file's path (git's %f)",
+            ))
+        }
+    };
     let input = read_stdin()?;
     let out = match args.mode {
-        Mode::Clean => clean(ctx, &top, &args.path, input)?,
-        Mode::Smudge => smudge(ctx, &top, &args.path, input),
+        Mode::Clean => clean(ctx, &top, &path, input)?,
+        _ => smudge(ctx, &top, &path, input),
     };
     Destination::Stdout.write(&out, 0o644)
 }

@@ -13,6 +13,7 @@ mod filestatus;
 mod git;
 mod gitfilter;
 mod gitfilter_glob;
+mod gitfilter_process;
 mod groups;
 mod init;
 mod inplace;
@@ -122,7 +123,8 @@ pub enum Command {
     /// git merge driver: merge three versions of an encrypted file
     #[command(hide = true)]
     MergeDriver(git::MergeArgs),
-    /// git clean/smudge filter: encrypt (clean) or decrypt (smudge) stdin for PATH
+    /// git clean/smudge filter: encrypt (clean) or decrypt (smudge) stdin for PATH; process:
+    /// git's long-running filter protocol
     #[command(hide = true)]
     GitFilter(gitfilter::FilterArgs),
 }
