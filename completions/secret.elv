@@ -480,6 +480,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
             cand --filter 'Transparent mode: plaintext in the work tree, encrypted in the index and history (a clean/smudge filter); patterns made from the creation rules'' path_regex'
+            cand --uninstall 'Leave the filter mode in this clone: remove the filter from .git/config and check the files under it out encrypted'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
             cand -h 'Print help'
             cand --help 'Print help'

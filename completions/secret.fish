@@ -478,6 +478,7 @@ complete -c secret -n "__fish_secret_using_subcommand git-setup" -l config -d 'P
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l filter -d 'Transparent mode: plaintext in the work tree, encrypted in the index and history (a clean/smudge filter); patterns made from the creation rules\' path_regex'
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l uninstall -d 'Leave the filter mode in this clone: remove the filter from .git/config and check the files under it out encrypted'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'

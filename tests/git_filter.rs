@@ -420,3 +420,42 @@ fn one_process_filters_a_whole_checkout_and_per_file_commands_work_without_it() 
     );
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
 }
+
+#[test]
+fn uninstall_puts_the_encrypted_files_back_and_refuses_to_lose_changes() {
+    let sb = Sandbox::new();
+    let repo = origin(&sb);
+    repo.write("secrets/app.yaml", &APP.replace("hunter2", "hunter3"));
+    let out = repo.secret(&["git-setup", "--uninstall"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("secret: secrets/app.yaml: changes not staged"),
+        "{stderr}"
+    );
+    assert!(repo
+        .git_output(&["config", "filter.secret.clean"])
+        .status
+        .success());
+
+    repo.git(&["checkout", "--", "secrets/app.yaml"]);
+    let out = repo.secret(&["git-setup", "--uninstall"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        repo.read("secrets/app.yaml"),
+        repo.git(&["cat-file", "blob", "HEAD:secrets/app.yaml"])
+    );
+    assert_encrypted(&repo.read("secrets/app.yaml"));
+    assert!(!repo
+        .git_output(&["config", "--get-regexp", "^filter\\."])
+        .status
+        .success());
+    assert_eq!(repo.git(&["status", "--porcelain"]), "");
+
+    repo.setup();
+    assert_eq!(repo.read("secrets/app.yaml"), APP);
+}

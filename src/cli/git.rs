@@ -30,6 +30,10 @@ pub struct SetupArgs {
     /// (a clean/smudge filter); patterns made from the creation rules' path_regex
     #[arg(long)]
     pub filter: bool,
+    /// Leave the filter mode in this clone: remove the filter from .git/config and check the
+    /// files under it out encrypted
+    #[arg(long, conflicts_with_all = ["filter", "patterns", "command"])]
+    pub uninstall: bool,
 }
 
 /// Options of `secret git-textconv`.
@@ -99,6 +103,9 @@ fn sh_quote(s: &str) -> String {
 /// Runs `secret git-setup`.
 pub fn setup(ctx: &Context, args: SetupArgs) -> Result<()> {
     let top = toplevel(&ctx.cwd)?;
+    if args.uninstall {
+        return uninstall(&top);
+    }
     let patterns = match (args.patterns.is_empty(), args.filter) {
         (false, _) => args.patterns.clone(),
         (true, true) => rule_patterns(ctx, &top)?,
@@ -283,10 +290,9 @@ fn write_attributes(attributes: &Path, patterns: &[String], filter: bool) -> Res
     Ok(added)
 }
 
-/// Checks out again the tracked files under the filter that have no local change, so that
-/// files committed encrypted turn plaintext now (smudge) rather than at their next checkout.
-/// Returns how many.
-fn refresh(top: &Path) -> Result<usize> {
+/// The tracked files under the filter, split into those with changes in the work tree and
+/// those without.
+fn files_under_filter(top: &Path) -> Result<(Vec<String>, Vec<String>)> {
     let under = format!(":(attr:filter={DRIVER})");
     let list = |args: &[&str]| -> Result<Vec<String>> {
         Ok(git(args, top)?
@@ -296,10 +302,25 @@ fn refresh(top: &Path) -> Result<usize> {
             .collect())
     };
     let changed = list(&["diff", "--name-only", "-z", "--", &under])?;
-    let files: Vec<String> = list(&["ls-files", "-z", "--", &under])?
+    let unchanged = list(&["ls-files", "-z", "--", &under])?
         .into_iter()
         .filter(|f| !changed.contains(f))
         .collect();
+    Ok((changed, unchanged))
+}
+
+/// Checks out again the tracked files under the filter that have no local change, so that
+/// files committed encrypted turn plaintext now (smudge) rather than at their next checkout.
+/// Returns how many.
+fn refresh(top: &Path) -> Result<usize> {
+    let (_, unchanged) = files_under_filter(top)?;
+    check_out_again(top, &unchanged)?;
+    Ok(unchanged.len())
+}
+
+/// Writes `files` (without local changes) from the index again, through the filter in
+/// force.
+fn check_out_again(top: &Path, files: &[String]) -> Result<()> {
     for chunk in files.chunks(100) {
         for f in chunk {
             // Unchanged, so the index holds it: git would skip a file whose stat is clean.
@@ -320,7 +341,52 @@ fn refresh(top: &Path) -> Result<usize> {
             ));
         }
     }
-    Ok(files.len())
+    Ok(())
+}
+
+/// `git-setup --uninstall`: this clone stops filtering. The filter's config goes and the
+/// files under it are checked out again as git stores them (encrypted). Refused while one
+/// of them has changes that are not staged, which would be lost. `.gitattributes` and the
+/// diff and merge drivers stay: other clones may still use the filter.
+fn uninstall(top: &Path) -> Result<()> {
+    let (changed, unchanged) = files_under_filter(top)?;
+    if !changed.is_empty() {
+        return Err(Error::new(
+            Code::Generic,
+            format!(
+                "{}: changes not staged: stage or stash them before leaving the filter mode \
+                 (the work tree is about to get the encrypted versions)",
+                changed.join(", ")
+            ),
+        ));
+    }
+    if git(
+        &[
+            "config",
+            "--local",
+            "--get-regexp",
+            &format!("^filter\\.{DRIVER}\\."),
+        ],
+        top,
+    )
+    .is_ok()
+    {
+        git(
+            &[
+                "config",
+                "--local",
+                "--remove-section",
+                &format!("filter.{DRIVER}"),
+            ],
+            top,
+        )?;
+    }
+    check_out_again(top, &unchanged)?;
+    eprintln!(
+        "secret: filter removed from .git/config; {} file(s) checked out encrypted",
+        unchanged.len()
+    );
+    Ok(())
 }
 
 /// Parses `bytes` as `format`; errors name `label`.
