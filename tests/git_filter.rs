@@ -47,11 +47,7 @@ impl<'a> Clone<'a> {
             self.sb.path(),
             &["clone", "-q", self.dir.to_str().unwrap(), name],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         let stderr = c.setup();
         (c, stderr)
     }
@@ -59,11 +55,7 @@ impl<'a> Clone<'a> {
     /// Runs `secret git-setup --filter` and returns its stderr.
     fn setup(&self) -> String {
         let out = self.secret(&["git-setup", "--filter"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         String::from_utf8(out.stderr).unwrap()
     }
 
@@ -97,11 +89,7 @@ impl<'a> Clone<'a> {
     /// Runs git; asserts success and returns stdout.
     fn git(&self, args: &[&str]) -> String {
         let out = self.git_output(args);
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -126,6 +114,16 @@ impl<'a> Clone<'a> {
         let path = self.sb.write("committed.yaml", blob);
         self.sb.sops_decrypt(&path)
     }
+}
+
+/// Asserts that a command succeeded, showing its stderr when not.
+fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn assert_encrypted(text: &str) {
@@ -395,7 +393,7 @@ fn one_process_filters_a_whole_checkout_and_per_file_commands_work_without_it() 
             .current_dir(&repo.dir)
             .output()
             .unwrap();
-        assert!(out.status.success());
+        assert_ok(&out);
         assert_eq!(repo.read(files[1]), "token: one\n");
         let trace = String::from_utf8_lossy(&out.stderr).into_owned();
         let count = |what: &str| {
@@ -440,11 +438,7 @@ fn uninstall_puts_the_encrypted_files_back_and_refuses_to_lose_changes() {
 
     repo.git(&["checkout", "--", "secrets/app.yaml"]);
     let out = repo.secret(&["git-setup", "--uninstall"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_eq!(
         repo.read("secrets/app.yaml"),
         repo.git(&["cat-file", "blob", "HEAD:secrets/app.yaml"])

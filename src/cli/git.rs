@@ -81,6 +81,29 @@ pub fn git_bytes(args: &[&str], cwd: &Path) -> Result<Vec<u8>> {
     Ok(out.stdout)
 }
 
+/// The paths a NUL-separated git listing (`ls-files -z`, `diff --name-only -z`) prints.
+pub fn git_list(args: &[&str], cwd: &Path) -> Result<Vec<String>> {
+    Ok(git(args, cwd)?
+        .split('\0')
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+/// What `git status` sees in the work tree: tracked files, and untracked ones not ignored.
+pub fn work_tree_files(top: &Path) -> Result<Vec<String>> {
+    git_list(
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+        top,
+    )
+}
+
 /// The top directory of the git work tree holding `cwd`.
 pub fn toplevel(cwd: &Path) -> Result<PathBuf> {
     Ok(PathBuf::from(
@@ -185,19 +208,8 @@ fn files_under_rules(
     config: &Config,
     keep: impl Fn(&CreationRule) -> bool,
 ) -> Result<Vec<String>> {
-    let listed = git(
-        &[
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ],
-        top,
-    )?;
-    Ok(listed
-        .split('\0')
-        .filter(|f| !f.is_empty())
+    Ok(work_tree_files(top)?
+        .into_iter()
         .filter(|f| {
             matches!(config.rule_for(&top.join(f), top),
                 Ok(Some(rule)) if rule.path_regex().is_some() && keep(rule))
@@ -294,15 +306,8 @@ fn write_attributes(attributes: &Path, patterns: &[String], filter: bool) -> Res
 /// those without.
 fn files_under_filter(top: &Path) -> Result<(Vec<String>, Vec<String>)> {
     let under = format!(":(attr:filter={DRIVER})");
-    let list = |args: &[&str]| -> Result<Vec<String>> {
-        Ok(git(args, top)?
-            .split('\0')
-            .filter(|f| !f.is_empty())
-            .map(String::from)
-            .collect())
-    };
-    let changed = list(&["diff", "--name-only", "-z", "--", &under])?;
-    let unchanged = list(&["ls-files", "-z", "--", &under])?
+    let changed = git_list(&["diff", "--name-only", "-z", "--", &under], top)?;
+    let unchanged = git_list(&["ls-files", "-z", "--", &under], top)?
         .into_iter()
         .filter(|f| !changed.contains(f))
         .collect();
