@@ -453,3 +453,38 @@ fn uninstall_puts_the_encrypted_files_back_and_refuses_to_lose_changes() {
     repo.setup();
     assert_eq!(repo.read("secrets/app.yaml"), APP);
 }
+
+#[test]
+fn a_config_in_a_subdirectory_gives_patterns_under_it_and_is_used_for_its_files() {
+    let sb = Sandbox::new();
+    let top = Clone {
+        sb: &sb,
+        dir: sb.path().join("origin"),
+        has_key: true,
+    };
+    std::fs::create_dir_all(top.dir.join("app/secrets")).unwrap();
+    top.git(&["init", "-q", "-b", "main"]);
+    let app = Clone {
+        sb: &sb,
+        dir: top.dir.join("app"),
+        has_key: true,
+    };
+    app.write(
+        ".sops.yaml",
+        &CONFIG.replace("^secrets/.*\\.yaml$", "\\.enc\\.yaml$"),
+    );
+    app.setup();
+    assert_eq!(
+        top.read(".gitattributes"),
+        "/app/**/*.enc.yaml filter=secret diff=secret merge=secret\n"
+    );
+    app.write("secrets/db.enc.yaml", APP);
+    // From the top, as git runs the filter: app/.sops.yaml is found from the file's directory.
+    top.git(&["add", "-A"]);
+    top.git(&["commit", "-qm", "init"]);
+    assert_eq!(
+        top.sops_decrypt_committed("HEAD", "app/secrets/db.enc.yaml"),
+        APP
+    );
+    assert_eq!(app.read("secrets/db.enc.yaml"), APP);
+}

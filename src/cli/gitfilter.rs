@@ -74,7 +74,7 @@ fn file_context(ctx: &Context, top: &Path, path: &Path) -> Context {
 /// for every clone.
 fn exempt(ctx: &Context, abs: &Path) -> Result<bool> {
     let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if name.starts_with(".git") {
+    if [".gitattributes", ".gitignore", ".gitmodules"].contains(&name) {
         return Ok(true);
     }
     Ok(ctx

@@ -14,6 +14,7 @@ mod git;
 mod gitfilter;
 mod gitfilter_glob;
 mod gitfilter_process;
+mod gitfilter_setup;
 mod groups;
 mod init;
 mod inplace;
