@@ -24,6 +24,11 @@ struct Clone<'a> {
 impl<'a> Clone<'a> {
     /// A new repository with the `.sops.yaml` and the filter set up.
     fn init(sb: &'a Sandbox) -> Clone<'a> {
+        Clone::init_with(sb, CONFIG)
+    }
+
+    /// [`Clone::init`] with another `.sops.yaml`.
+    fn init_with(sb: &'a Sandbox, config: &str) -> Clone<'a> {
         let c = Clone {
             sb,
             dir: sb.path().join("origin"),
@@ -31,7 +36,7 @@ impl<'a> Clone<'a> {
         };
         std::fs::create_dir_all(c.dir.join("secrets")).unwrap();
         c.git(&["init", "-q", "-b", "main"]);
-        c.write(".sops.yaml", CONFIG);
+        c.write(".sops.yaml", config);
         c.setup();
         c
     }
@@ -200,9 +205,8 @@ fn setup_writes_patterns_from_the_rules_and_is_idempotent() {
 #[test]
 fn a_regex_without_a_pattern_lists_its_files_and_diff_driver_lines_are_upgraded() {
     let sb = Sandbox::new();
-    let repo = Clone::init(&sb);
-    repo.write(
-        ".sops.yaml",
+    let repo = Clone::init_with(
+        &sb,
         &format!(
             "creation_rules:\n  - path_regex: ^conf/[a-z]+\\.json$\n    age: {AGE1}\n  \
              - path_regex: \\.ya?ml$\n    age: {AGE1}\n  - age: {AGE1}\n"
@@ -504,12 +508,7 @@ fn a_config_in_a_subdirectory_gives_patterns_under_it_and_is_used_for_its_files(
 #[test]
 fn every_format_goes_through_the_filter_and_sops_reads_what_is_stored() {
     let sb = Sandbox::new();
-    let repo = Clone::init(&sb);
-    repo.write(
-        ".sops.yaml",
-        &CONFIG.replace("^secrets/.*\\.yaml$", "^secrets/"),
-    );
-    repo.setup();
+    let repo = Clone::init_with(&sb, &CONFIG.replace("^secrets/.*\\.yaml$", "^secrets/"));
     let files = [
         (
             "secrets/app.json",
