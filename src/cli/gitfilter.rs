@@ -70,16 +70,22 @@ fn file_context(ctx: &Context, top: &Path, path: &Path) -> Context {
 }
 
 /// Files the filter never changes, whatever the attributes say: git's own and the config
-/// itself (a `path_regex` such as `\.yaml$` matches `.sops.yaml`), which must stay readable
-/// for every clone.
-fn exempt(ctx: &Context, abs: &Path) -> Result<bool> {
+/// (a `path_regex` such as `\.yaml$` matches `.sops.yaml`), which must stay readable for
+/// every clone. By name, so that a broken config can still be fixed and committed.
+fn exempt(ctx: &Context, abs: &Path) -> bool {
     let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if [".gitattributes", ".gitignore", ".gitmodules"].contains(&name) {
-        return Ok(true);
-    }
-    Ok(ctx
-        .config()?
-        .is_some_and(|c| crate::config::absolute(&ctx.cwd, &c.file) == abs))
+    [
+        ".gitattributes",
+        ".gitignore",
+        ".gitmodules",
+        crate::config::CONFIG_NAME,
+    ]
+    .contains(&name)
+        || ctx
+            .global
+            .config
+            .as_ref()
+            .is_some_and(|c| crate::config::absolute(&ctx.cwd, c) == abs)
 }
 
 /// clean: the plaintext of the work tree encrypted for the index. Already encrypted input
@@ -92,9 +98,12 @@ pub fn clean(ctx: &Context, top: &Path, path: &Path, input: Vec<u8>) -> Result<V
     let ctx = &file_context(ctx, top, path);
     let label = path.display().to_string();
     let abs = top.join(path);
+    if exempt(ctx, &abs) {
+        return Ok(input);
+    }
     let format = Format::from_path(path);
     let loaded = load(ctx, &input, format, &label)?;
-    if loaded.metadata.is_some() || exempt(ctx, &abs)? {
+    if loaded.metadata.is_some() {
         return Ok(input);
     }
     let store = ctx.output_store(format)?;
