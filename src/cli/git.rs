@@ -389,7 +389,8 @@ pub fn merge_driver(ctx: &Context, args: MergeArgs) -> Result<()> {
                 Code::Generic,
                 format!(
                     "{label}: {} conflicting key path(s); the file keeps the current \
-                     branch's version: resolve by hand (decrypt, edit, encrypt again)",
+                     branch's version: resolve by hand (decrypt, edit, encrypt again; under \
+                     `git-setup --filter`, edit the plaintext in the work tree and `git add`)",
                     paths.len()
                 ),
             ));
