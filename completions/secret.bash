@@ -885,7 +885,7 @@ _secret() {
             return 0
             ;;
         secret__subcmd__git__subcmd__setup)
-            opts="-h --command --config --verbose --decryption-order --indent --help"
+            opts="-h --command --filter --uninstall --config --verbose --decryption-order --indent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

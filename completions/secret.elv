@@ -98,7 +98,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand publish 'Upload encrypted files where the .sops.yaml destination_rules say (S3, Vault KV)'
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
-            cand git-setup 'Set up git diff and merge drivers for encrypted files'
+            cand git-setup 'Set up git diff and merge drivers for encrypted files (--filter: plaintext work tree)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;encrypt'= {
@@ -479,6 +479,8 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand --config 'Path to the .sops.yaml to use instead of searching up from the working directory'
             cand --decryption-order 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)'
             cand --indent 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml''s stores settings'
+            cand --filter 'Transparent mode: plaintext in the work tree, encrypted in the index and history (a clean/smudge filter); patterns made from the creation rules'' path_regex'
+            cand --uninstall 'Leave the filter mode in this clone: remove the filter from .git/config and check the files under it out encrypted'
             cand --verbose 'Say what is happening on stderr (never prints secrets)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -501,7 +503,7 @@ set edit:completion:arg-completer[secret] = {|@words|
             cand publish 'Upload encrypted files where the .sops.yaml destination_rules say (S3, Vault KV)'
             cand explain 'Show which .sops.yaml, rule, recipients and selector apply to a file'
             cand check 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
-            cand git-setup 'Set up git diff and merge drivers for encrypted files'
+            cand git-setup 'Set up git diff and merge drivers for encrypted files (--filter: plaintext work tree)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'secret;help;encrypt'= {

@@ -104,7 +104,7 @@ complete -c secret -n "__fish_secret_needs_command" -a "keyservice" -d 'Serve th
 complete -c secret -n "__fish_secret_needs_command" -a "publish" -d 'Upload encrypted files where the .sops.yaml destination_rules say (S3, Vault KV)'
 complete -c secret -n "__fish_secret_needs_command" -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
 complete -c secret -n "__fish_secret_needs_command" -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
-complete -c secret -n "__fish_secret_needs_command" -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
+complete -c secret -n "__fish_secret_needs_command" -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files (--filter: plaintext work tree)'
 complete -c secret -n "__fish_secret_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l output -d 'Write the result to PATH instead of stdout' -r -F
 complete -c secret -n "__fish_secret_using_subcommand encrypt" -l input-type -d 'Input format (default: from the file name)' -r -f -a "yaml\t''
@@ -477,6 +477,8 @@ complete -c secret -n "__fish_secret_using_subcommand git-setup" -l command -d '
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l config -d 'Path to the .sops.yaml to use instead of searching up from the working directory' -r -F
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l decryption-order -d 'Comma-separated key types to try first when decrypting (e.g. age,pgp,kms)' -r
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l indent -d 'Indentation of YAML and JSON output (YAML: 0 = 4 spaces; JSON: -1 = tab), overriding .sops.yaml\'s stores settings' -r
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l filter -d 'Transparent mode: plaintext in the work tree, encrypted in the index and history (a clean/smudge filter); patterns made from the creation rules\' path_regex'
+complete -c secret -n "__fish_secret_using_subcommand git-setup" -l uninstall -d 'Leave the filter mode in this clone: remove the filter from .git/config and check the files under it out encrypted'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -l verbose -d 'Say what is happening on stderr (never prints secrets)'
 complete -c secret -n "__fish_secret_using_subcommand git-setup" -s h -l help -d 'Print help'
 complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "encrypt" -d 'Encrypt a file (stdout by default)'
@@ -496,7 +498,7 @@ complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_
 complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "publish" -d 'Upload encrypted files where the .sops.yaml destination_rules say (S3, Vault KV)'
 complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "explain" -d 'Show which .sops.yaml, rule, recipients and selector apply to a file'
 complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "check" -d 'Fail when secrets are committed: unencrypted files under a rule, keys, tokens'
-complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files'
+complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "git-setup" -d 'Set up git diff and merge drivers for encrypted files (--filter: plaintext work tree)'
 complete -c secret -n "__fish_secret_using_subcommand help; and not __fish_seen_subcommand_from encrypt decrypt rotate updatekeys groups filestatus edit exec-env exec-file set unset completion init keyservice publish explain check git-setup help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "add" -d 'Add a key group to a file (stdout by default)'
 complete -c secret -n "__fish_secret_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "delete" -d 'Delete the key group at INDEX (0-based, as sops) from a file (stdout by default)'

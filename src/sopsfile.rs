@@ -175,20 +175,41 @@ pub fn refuse_encrypted(loaded: &Loaded) -> Result<()> {
     }
 }
 
-/// A new sops file: the loaded plaintext encrypted with a fresh data key for the plan's
-/// master keys, written by `store` (the store of `format`) in the plaintext's layout where
-/// the format keeps layout.
-pub fn encrypt_new(
+/// Under which metadata [`seal_plain`] encrypts.
+pub enum Seal<'a> {
+    /// A new file: a fresh data key wrapped by the plan's master keys.
+    New(SealPlan),
+    /// Into an existing file, opened to be rewritten: its data key and metadata are kept,
+    /// and so is the ciphertext of every value that is the same at the same place.
+    Into(&'a mut Opened),
+}
+
+/// Encrypts a loaded plaintext file and writes it as `format` with `store` (the store of
+/// `format`), in the plaintext's layout where the store keeps layout.
+pub fn seal_plain(
     loaded: Loaded,
-    plan: SealPlan,
+    seal: Seal,
     store: &dyn Store,
     format: Format,
     services: &KeyServices,
 ) -> Result<Vec<u8>> {
     let mut docs = loaded.docs;
     store.normalize(&mut docs);
-    let (docs, metadata) = seal_new(docs, plan, services)?;
-    let meta_tree = metadata_tree(&metadata, format);
+    let (docs, meta_tree) = match seal {
+        Seal::New(plan) => {
+            let (docs, metadata) = seal_new(docs, plan, services)?;
+            (docs, metadata_tree(&metadata, format))
+        }
+        Seal::Into(opened) => {
+            reseal(
+                &mut docs,
+                &mut opened.metadata,
+                &opened.data_key,
+                &mut opened.nonces,
+            )?;
+            (docs, metadata_tree(&opened.metadata, format))
+        }
+    };
     store.emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
 }
 

@@ -79,5 +79,11 @@ pub fn encrypt(plaintext: &[u8], format: Format, options: &EncryptOptions) -> Re
     let plan = crate::plan::plan_new_file(None, options.explicit(), "the input")?;
     // Wrapping needs no identities: an empty keyring keeps the environment out of it.
     let services = KeyServices::new(Some(Keyring::new().shared()), &[]);
-    sopsfile::encrypt_new(loaded, plan, &*store, format, &services)
+    sopsfile::seal_plain(
+        loaded,
+        sopsfile::Seal::New(plan),
+        &*store,
+        format,
+        &services,
+    )
 }

@@ -268,19 +268,8 @@ fn under_rule(ctx: &Context, path: &Path, want: Want) -> bool {
 /// The files git sees in the work tree at `top`: tracked, and untracked but not ignored
 /// (what `git status` would show), existing on disk.
 fn git_files(top: &Path) -> Result<Vec<PathBuf>> {
-    let names = super::git::git(
-        &[
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ],
-        top,
-    )?;
-    let mut files: Vec<PathBuf> = names
-        .split('\0')
-        .filter(|n| !n.is_empty())
+    let mut files: Vec<PathBuf> = super::git::work_tree_files(top)?
+        .into_iter()
         .map(|n| top.join(n))
         // deleted in the work tree but still in the index
         .filter(|p| p.symlink_metadata().is_ok_and(|m| !m.is_dir()))

@@ -7,7 +7,9 @@ use super::plan::{plan_for, NewFileArgs};
 use super::proc::EditLock;
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
+use crate::format::{Format, Loaded, Store};
 use crate::sopsfile;
+pub(super) use crate::sopsfile::Seal;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -55,15 +57,28 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     sopsfile::refuse_encrypted(&loaded).map_err(|e| e.context(&label))?;
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
     let out_store = ctx.output_store(files.output_format)?;
-    let out = sopsfile::encrypt_new(
+    let out = seal_plain(
+        ctx,
         loaded,
-        plan,
+        Seal::New(plan),
         &*out_store,
         files.output_format,
-        ctx.key_services(),
-    )
-    .map_err(|e| e.context(&label))?;
+        &label,
+    )?;
     Destination::of(&args.io).write(&out, 0o644)
+}
+
+/// [`sopsfile::seal_plain`] with the command's key services; errors name `label`.
+pub(super) fn seal_plain(
+    ctx: &Context,
+    loaded: Loaded,
+    seal: Seal,
+    store: &dyn Store,
+    format: Format,
+    label: &str,
+) -> Result<Vec<u8>> {
+    sopsfile::seal_plain(loaded, seal, store, format, ctx.key_services())
+        .map_err(|e| e.context(label))
 }
 
 /// `encrypt --to EXISTING`: the plaintext encrypted under EXISTING's metadata and data key.
@@ -113,18 +128,17 @@ fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
     };
     let loaded = plain_files.load(ctx)?;
     sopsfile::refuse_encrypted(&loaded).map_err(|e| e.context(plain_files.label()))?;
-    let opened = existing.open(ctx, false, Purpose::Rewrite)?;
+    let mut opened = existing.open(ctx, false, Purpose::Rewrite)?;
     ctx.verbose(|| format!("encrypting {} into {label}", plain_files.label()));
 
     let out_store = existing.output_format.store(&ctx.store_options()?);
-    let mut docs = loaded.docs;
-    out_store.normalize(&mut docs);
-    let (mut metadata, mut nonces) = (opened.metadata, opened.nonces);
-    sopsfile::reseal(&mut docs, &mut metadata, &opened.data_key, &mut nonces)
-        .map_err(|e| e.context(&label))?;
-    let meta_tree = sopsfile::metadata_tree(&metadata, existing.output_format);
-    let out = out_store
-        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
-        .map_err(|e| e.context(&label))?;
+    let out = seal_plain(
+        ctx,
+        loaded,
+        Seal::Into(&mut opened),
+        &*out_store,
+        existing.output_format,
+        &label,
+    )?;
     destination.write(&out, 0o644)
 }

@@ -1,7 +1,10 @@
 //! git integration: `secret git-setup` (attributes and local config), the diff driver
-//! `secret git-textconv FILE` and the merge driver `secret merge-driver %O %A %B %P`.
+//! `secret git-textconv FILE` and the merge driver `secret merge-driver %O %A %B %P`; the
+//! clean/smudge filter of `git-setup --filter` is in `gitfilter.rs`.
 
+use super::gitfilter_setup;
 use super::io::{write_atomic, Context};
+use crate::config::{Config, CreationRule};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded};
 use crate::mask::{mask_docs, MaskOptions, MASK};
@@ -23,6 +26,14 @@ pub struct SetupArgs {
     /// How git should call secret (default: the absolute path of this binary)
     #[arg(long, value_name = "CMD")]
     pub command: Option<String>,
+    /// Transparent mode: plaintext in the work tree, encrypted in the index and history
+    /// (a clean/smudge filter); patterns made from the creation rules' path_regex
+    #[arg(long)]
+    pub filter: bool,
+    /// Leave the filter mode in this clone: remove the filter from .git/config and check the
+    /// files under it out encrypted
+    #[arg(long, conflicts_with_all = ["filter", "patterns", "command"])]
+    pub uninstall: bool,
 }
 
 /// Options of `secret git-textconv`.
@@ -47,6 +58,11 @@ pub struct MergeArgs {
 
 /// Runs git in `cwd` and returns its stdout; a failure names the git command and says why.
 pub fn git(args: &[&str], cwd: &Path) -> Result<String> {
+    git_bytes(args, cwd).map(|out| String::from_utf8_lossy(&out).into_owned())
+}
+
+/// [`git`] with stdout as bytes (blobs need not be UTF-8).
+pub fn git_bytes(args: &[&str], cwd: &Path) -> Result<Vec<u8>> {
     let out = Command::new("git")
         .args(args)
         .current_dir(cwd)
@@ -62,7 +78,30 @@ pub fn git(args: &[&str], cwd: &Path) -> Result<String> {
             ),
         ));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(out.stdout)
+}
+
+/// The paths a NUL-separated git listing (`ls-files -z`, `diff --name-only -z`) prints.
+pub fn git_list(args: &[&str], cwd: &Path) -> Result<Vec<String>> {
+    Ok(git(args, cwd)?
+        .split('\0')
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+/// What `git status` sees in the work tree: tracked files, and untracked ones not ignored.
+pub fn work_tree_files(top: &Path) -> Result<Vec<String>> {
+    git_list(
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+        top,
+    )
 }
 
 /// The top directory of the git work tree holding `cwd`.
@@ -87,58 +126,23 @@ fn sh_quote(s: &str) -> String {
 /// Runs `secret git-setup`.
 pub fn setup(ctx: &Context, args: SetupArgs) -> Result<()> {
     let top = toplevel(&ctx.cwd)?;
-    let mut patterns = args.patterns.clone();
+    if args.uninstall {
+        return gitfilter_setup::uninstall(&top);
+    }
+    let patterns = match (args.patterns.is_empty(), args.filter) {
+        (false, _) => args.patterns.clone(),
+        (true, true) => gitfilter_setup::rule_patterns(ctx, &top)?,
+        (true, false) => files_under_rules(&top, need_config(ctx)?, |_| true)?,
+    };
     if patterns.is_empty() {
-        let config = ctx.config()?.ok_or_else(|| {
-            Error::new(
-                Code::Generic,
-                "no .sops.yaml found: give gitattributes patterns, e.g. `secret git-setup 'secrets/**'`",
-            )
-        })?;
-        let listed = git(
-            &[
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            &top,
-        )?;
-        for file in listed.split('\0').filter(|f| !f.is_empty()) {
-            if matches!(config.rule_for(&top.join(file), &ctx.cwd),
-                Ok(Some(rule)) if rule.path_regex().is_some())
-            {
-                patterns.push(format!("/{file}"));
-            }
-        }
-        if patterns.is_empty() {
-            return Err(Error::new(
-                Code::Generic,
-                "no file in the repository matches a creation rule's path_regex: give \
-                 gitattributes patterns, e.g. `secret git-setup 'secrets/**'`",
-            ));
-        }
+        return Err(Error::new(
+            Code::Generic,
+            "no file in the repository matches a creation rule's path_regex: give \
+             gitattributes patterns, e.g. `secret git-setup 'secrets/**'`",
+        ));
     }
     let attributes = top.join(".gitattributes");
-    let existing = std::fs::read_to_string(&attributes).unwrap_or_default();
-    let mut text = existing.clone();
-    let mut added = 0;
-    for p in &patterns {
-        let line = format!("{p} diff={DRIVER} merge={DRIVER}");
-        if existing.lines().any(|l| l.trim() == line) {
-            continue;
-        }
-        if !text.is_empty() && !text.ends_with('\n') {
-            text.push('\n');
-        }
-        text.push_str(&line);
-        text.push('\n');
-        added += 1;
-    }
-    if added > 0 {
-        write_atomic(&attributes, text.as_bytes(), 0o644)?;
-    }
+    let added = write_attributes(&attributes, &patterns, args.filter)?;
     let command = match args.command {
         Some(c) => c,
         None => std::env::current_exe()
@@ -158,21 +162,91 @@ pub fn setup(ctx: &Context, args: SetupArgs) -> Result<()> {
         &format!("merge.{DRIVER}.driver"),
         &format!("{command} merge-driver %O %A %B %P"),
     )?;
+    let mut what = "diff and merge drivers";
+    if args.filter {
+        gitfilter_setup::install(&set, &command)?;
+        what = "clean/smudge filter, diff and merge drivers";
+    }
     eprintln!(
-        "secret: {} ({added} new line(s)); diff and merge drivers set in .git/config",
+        "secret: {} ({added} new line(s)); {what} set in .git/config",
         attributes.display()
     );
+    if args.filter {
+        let n = gitfilter_setup::refresh(&top)?;
+        eprintln!("secret: {n} unchanged file(s) under the filter checked out again");
+    }
     Ok(())
 }
 
-fn load(ctx: &Context, bytes: &[u8], format: Format, label: &str) -> Result<Loaded> {
+/// The `.sops.yaml` in force, which `git-setup` without patterns needs.
+pub(super) fn need_config(ctx: &Context) -> Result<&Config> {
+    ctx.config()?.ok_or_else(|| {
+        Error::new(
+            Code::Generic,
+            "no .sops.yaml found: give gitattributes patterns, e.g. `secret git-setup 'secrets/**'`",
+        )
+    })
+}
+
+/// `/FILE` patterns for the files of the work tree (tracked, and untracked but not ignored)
+/// whose creation rule has a `path_regex` and passes `keep`.
+pub(super) fn files_under_rules(
+    top: &Path,
+    config: &Config,
+    keep: impl Fn(&CreationRule) -> bool,
+) -> Result<Vec<String>> {
+    Ok(work_tree_files(top)?
+        .into_iter()
+        .filter(|f| {
+            matches!(config.rule_for(&top.join(f), top),
+                Ok(Some(rule)) if rule.path_regex().is_some() && keep(rule))
+        })
+        .map(|f| format!("/{f}"))
+        .collect())
+}
+
+/// Adds a `PATTERN ATTRIBUTES` line to `.gitattributes` for each pattern that has none yet
+/// and returns how many lines changed. In filter mode, a diff-driver line written earlier
+/// for the same pattern is replaced rather than left to be overridden.
+fn write_attributes(attributes: &Path, patterns: &[String], filter: bool) -> Result<usize> {
+    let drivers = format!("diff={DRIVER} merge={DRIVER}");
+    let existing = std::fs::read_to_string(attributes).unwrap_or_default();
+    let mut lines: Vec<String> = existing.lines().map(String::from).collect();
+    let mut added = 0;
+    for p in patterns {
+        let line = match filter {
+            true => format!("{p} filter={DRIVER} {drivers}"),
+            false => format!("{p} {drivers}"),
+        };
+        if lines.iter().any(|l| l.trim() == line) {
+            continue;
+        }
+        let older = format!("{p} {drivers}");
+        match lines.iter().position(|l| filter && l.trim() == older) {
+            Some(i) => lines[i] = line,
+            None => lines.push(line),
+        }
+        added += 1;
+    }
+    if added > 0 {
+        let mut text = lines.join("\n");
+        text.push('\n');
+        write_atomic(attributes, text.as_bytes(), 0o644)?;
+    }
+    Ok(added)
+}
+
+/// Parses `bytes` as `format`; errors name `label`.
+pub(super) fn load(ctx: &Context, bytes: &[u8], format: Format, label: &str) -> Result<Loaded> {
     format
         .store(&ctx.store_options()?)
         .load(bytes)
         .map_err(|e| e.context(label))
 }
 
-fn open(ctx: &Context, loaded: Loaded, label: &str) -> Result<Opened> {
+/// Decrypts a loaded sops file, remembering nonces so that it can be written back with
+/// minimal changes; errors name `label`.
+pub(super) fn open(ctx: &Context, loaded: Loaded, label: &str) -> Result<Opened> {
     let options = OpenOptions {
         ignore_mac: false,
         decryption_order: ctx.decryption_order()?,
@@ -256,8 +330,7 @@ pub fn textconv(ctx: &Context, args: TextconvArgs) -> Result<()> {
         Err(e) => {
             // Without the path: git names the file, and for the old side it is a temp file,
             // which would make the same reason a changed line.
-            let prefix = format!("{}: ", args.file.display());
-            let why = e.message.strip_prefix(&prefix).unwrap_or(&e.message);
+            let why = reason(&e, &args.file.display().to_string());
             let mut out =
                 format!("secret: cannot decrypt for the diff, showing the file as it is: {why}\n")
                     .into_bytes();
@@ -266,6 +339,15 @@ pub fn textconv(ctx: &Context, args: TextconvArgs) -> Result<()> {
         }
     };
     super::io::Destination::Stdout.write(&out, 0o644)
+}
+
+/// An error's message without the `label: ` it starts with, for messages that name the file
+/// themselves.
+pub(super) fn reason<'a>(e: &'a Error, label: &str) -> &'a str {
+    e.message
+        .strip_prefix(label)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(&e.message)
 }
 
 /// Runs the merge driver. On a conflict nothing is written, the conflicting key paths go
@@ -307,7 +389,8 @@ pub fn merge_driver(ctx: &Context, args: MergeArgs) -> Result<()> {
                 Code::Generic,
                 format!(
                     "{label}: {} conflicting key path(s); the file keeps the current \
-                     branch's version: resolve by hand (decrypt, edit, encrypt again)",
+                     branch's version: resolve by hand (decrypt, edit, encrypt again; under \
+                     `git-setup --filter`, edit the plaintext in the work tree and `git add`)",
                     paths.len()
                 ),
             ));

@@ -11,6 +11,10 @@ mod exec;
 mod explain;
 mod filestatus;
 mod git;
+mod gitfilter;
+mod gitfilter_glob;
+mod gitfilter_process;
+mod gitfilter_setup;
 mod groups;
 mod init;
 mod inplace;
@@ -113,7 +117,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Fail when secrets are committed: unencrypted files under a rule, keys, tokens
     Check(check::CheckArgs),
-    /// Set up git diff and merge drivers for encrypted files
+    /// Set up git diff and merge drivers for encrypted files (--filter: plaintext work tree)
     GitSetup(git::SetupArgs),
     /// git diff driver: print an encrypted file decrypted, values masked
     #[command(hide = true)]
@@ -121,6 +125,10 @@ pub enum Command {
     /// git merge driver: merge three versions of an encrypted file
     #[command(hide = true)]
     MergeDriver(git::MergeArgs),
+    /// git clean/smudge filter: encrypt (clean) or decrypt (smudge) stdin for PATH; process:
+    /// git's long-running filter protocol
+    #[command(hide = true)]
+    GitFilter(gitfilter::FilterArgs),
 }
 
 impl Command {
@@ -267,6 +275,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         Command::GitSetup(args) => git::setup(&ctx, args).map(|()| 0),
         Command::GitTextconv(args) => git::textconv(&ctx, args).map(|()| 0),
         Command::MergeDriver(args) => git::merge_driver(&ctx, args).map(|()| 0),
+        Command::GitFilter(args) => gitfilter::run(&ctx, args).map(|()| 0),
     }
 }
 
