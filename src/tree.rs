@@ -132,18 +132,30 @@ pub fn keep_float_types(new: &mut Map, old: &Map) {
 /// maps are laid over each other key by key; new keys are added at the end; comments of
 /// `top` are dropped. (Several files read as one, the later winning.)
 pub fn overlay(base: &mut Map, top: Map) {
+    // Where each key of `base` is (its first pair): looking keys up one by one would cost
+    // n²/2 key comparisons, 12 million for an exec-env of 5,000 variables.
+    let mut index: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(base.len());
+    for (i, item) in base.iter().enumerate() {
+        if let Item::Pair(k, _) = item {
+            index.entry(k.clone()).or_insert(i);
+        }
+    }
     for item in top {
         let Item::Pair(key, value) = item else {
             continue;
         };
-        let slot = base.iter_mut().find_map(|i| match i {
-            Item::Pair(k, v) if *k == key => Some(v),
+        let slot = index.get(&key).and_then(|&i| match base.get_mut(i) {
+            Some(Item::Pair(_, v)) => Some(v),
             _ => None,
         });
         match (slot, value) {
             (Some(Node::Map(inner)), Node::Map(over)) => overlay(inner, over),
             (Some(slot), value) => *slot = value,
-            (None, value) => base.push(Item::Pair(key, value)),
+            (None, value) => {
+                index.insert(key.clone(), base.len());
+                base.push(Item::Pair(key, value));
+            }
         }
     }
 }

@@ -148,16 +148,18 @@ fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Prefetched {
             }
         }
     }
-    let threads = cores().min(8);
-    if threads < 2 {
-        return Prefetched::default();
-    }
     let mut jobs = Vec::new();
     let (mut path, mut arena) = (String::new(), String::new());
     for doc in docs {
         collect_map(doc, &mut path, &mut arena, &mut jobs);
     }
+    // Small files first: counting their values is cheaper than asking for the cores (cgroup
+    // files), and they never use threads.
     if jobs.iter().flatten().count() < PARALLEL_MIN {
+        return Prefetched::default();
+    }
+    let threads = cores().min(8);
+    if threads < 2 {
         return Prefetched::default();
     }
     let arena = arena.as_str();

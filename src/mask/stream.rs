@@ -8,26 +8,32 @@
 //! longest). A read may end inside a secret, so the masker holds back the end of what it has
 //! seen while that end could still begin a secret (at most the longest form's length minus
 //! one bytes), and passes everything else on at once, which keeps interactive output live.
+//!
+//! With a thousand secrets nearly every byte can begin some form, so an unanchored automaton
+//! has no byte it can skip and pays a transition per byte through a table of megabytes.
+//! Instead bit tables over hashes of pieces of every form ([`StartFilter`]) rule out whole
+//! blocks of positions with one look-up and nearly every remaining position with another,
+//! and only the rest are tried with an anchored search; scanning positions left to right and taking the longest form at
+//! the first position that has one is exactly leftmost-longest matching.
 
 use super::MASK;
 use crate::error::{Code, Error, Result};
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, StartKind};
 use base64::Engine;
 use std::io::{self, Read, Write};
+use std::ops::Range;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// Values shorter than this are not masked: they would mask ordinary words and numbers.
 pub const MIN_SECRET_LEN: usize = 4;
 
-/// Up to this many bytes of forms are searched with a DFA, whose table takes 4 bytes per
-/// distinct byte class per form byte (some 30 MB for 1,000 secrets with all their forms);
-/// more, with the automaton's own choice (an NFA: a third slower, a fraction of the memory).
-const DFA_MAX_BYTES: usize = 256 * 1024;
-
 /// The forms of the secret values to look for, compiled once and shared by every stream.
 pub struct Secrets {
+    /// Anchored only: which form, if any, begins at a position the filter let through.
     automaton: AhoCorasick,
+    /// Rules out nearly every position where no form begins.
+    filter: StartFilter,
     /// The forms, sorted and without repeats: finds whether bytes begin some form.
     sorted: Vec<Zeroizing<Vec<u8>>>,
     /// Which bytes begin some form (a quick no for most positions).
@@ -52,12 +58,11 @@ impl Secrets {
         forms.dedup_by(|a, b| a.as_slice() == b.as_slice());
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            // A DFA (one table lookup per byte) searches faster than the default NFA, but
-            // takes a table row per pattern byte: only for value sets of ordinary size.
-            .kind(
-                (forms.iter().map(|f| f.len()).sum::<usize>() <= DFA_MAX_BYTES)
-                    .then_some(AhoCorasickKind::DFA),
-            )
+            // Only anchored searches: the automaton is the trie of the forms, with no failure
+            // transitions to compute. A contiguous NFA builds in a fraction of a DFA's time
+            // (paid by every run) and the filter leaves it few positions to try.
+            .start_kind(StartKind::Anchored)
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(forms.iter().map(|f| f.as_slice()))
             .map_err(|e| {
                 Error::new(
@@ -71,6 +76,7 @@ impl Secrets {
         }
         Ok(Secrets {
             automaton,
+            filter: StartFilter::new(&forms),
             longest: forms.iter().map(|f| f.len()).max().unwrap_or(0),
             sorted: forms,
             starts,
@@ -90,12 +96,38 @@ impl Secrets {
     /// `input` with every secret masked, all at once (what a stream gives in the end).
     pub fn mask_all(&self, input: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(input.len());
-        self.automaton
-            .replace_all_with_bytes(input, &mut out, |_, _, out| {
-                out.extend_from_slice(MASK.as_bytes());
-                true
-            });
+        let mut done = 0;
+        for m in self.find_iter(input) {
+            out.extend_from_slice(&input[done..m.start]);
+            out.extend_from_slice(MASK.as_bytes());
+            done = m.end;
+        }
+        out.extend_from_slice(&input[done..]);
         out
+    }
+
+    /// Where forms occur in `haystack`, leftmost-longest and without overlaps.
+    fn find_iter<'a>(&'a self, haystack: &'a [u8]) -> impl Iterator<Item = Range<usize>> + 'a {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let m = self.find_at(haystack, at)?;
+            at = m.end;
+            Some(m)
+        })
+    }
+
+    /// The leftmost-longest form in `haystack` at or after `from`.
+    fn find_at(&self, haystack: &[u8], from: usize) -> Option<Range<usize>> {
+        let mut at = from;
+        while let Some(p) = self.filter.next_candidate(haystack, at) {
+            let input = Input::new(haystack).range(p..).anchored(Anchored::Yes);
+            // Cannot fail: the automaton was built for anchored searches.
+            if let Ok(Some(m)) = self.automaton.try_find(input) {
+                return Some(m.range());
+            }
+            at = p + 1;
+        }
+        None
     }
 
     /// Whether `rest` (the end of what was read) is the beginning of a longer form, so that
@@ -111,6 +143,134 @@ impl Secrets {
             _ => at,
         };
         self.sorted.get(at).is_some_and(|f| f.starts_with(rest))
+    }
+}
+
+/// Where forms may begin, in two stages. Every form is at least `shortest` bytes long.
+///
+/// - `starts` holds the first `window` bytes of every form (`window` = `shortest`, at most
+///   8): a position whose next `window` bytes are not in it begins no form.
+/// - When forms are long enough, `grams` holds the [`GRAM`]-byte pieces of every form at
+///   offsets `0..stride` (`stride` = `shortest - GRAM + 1`, at most [`MAX_STRIDE`]). A form
+///   beginning in `x..x + stride` covers the piece at `x + stride - 1` at one of those
+///   offsets, so a block of `stride` positions whose last piece is not in `grams` begins no
+///   form: one look-up rules out a whole block, and only the rare block that passes is
+///   checked position by position.
+struct StartFilter {
+    window: usize,
+    starts: HashBits,
+    stride: usize,
+    grams: HashBits,
+}
+
+/// The length of the pieces of the block stage.
+const GRAM: usize = 4;
+/// The longest block: its table takes `MAX_STRIDE` entries per form.
+const MAX_STRIDE: usize = 8;
+
+impl StartFilter {
+    /// The filter for `forms` (each at least [`MIN_SECRET_LEN`] bytes long).
+    fn new(forms: &[Zeroizing<Vec<u8>>]) -> StartFilter {
+        let shortest = forms.iter().map(|f| f.len()).min().unwrap_or(8);
+        let window = shortest.min(8);
+        let stride = (shortest + 1).saturating_sub(GRAM).clamp(1, MAX_STRIDE);
+        let mut starts = HashBits::new(forms.len());
+        // One stage is enough when a block is a single position.
+        let mut grams = HashBits::new(if stride > 1 { forms.len() * stride } else { 0 });
+        for form in forms {
+            starts.insert(load(form, 0, window));
+            if stride > 1 {
+                (0..stride).for_each(|at| grams.insert(load(form, at, GRAM)));
+            }
+        }
+        StartFilter {
+            window,
+            starts,
+            stride,
+            grams,
+        }
+    }
+
+    #[inline(always)]
+    fn may_start(&self, h: &[u8], p: usize) -> bool {
+        self.starts.contains(load(h, p, self.window))
+    }
+
+    /// The first position at or after `from` where a form may begin.
+    fn next_candidate(&self, h: &[u8], from: usize) -> Option<usize> {
+        // Where a form could still fit (forms are at least `window` bytes long).
+        let last = h.len().checked_sub(self.window)?;
+        let mut at = from;
+        if self.stride > 1 {
+            // Whole blocks whose last piece fits in `h`.
+            while at + self.stride - 1 + GRAM <= h.len() {
+                let end = at + self.stride;
+                if self.grams.contains(load(h, end - 1, GRAM)) {
+                    if let Some(p) = (at..end).find(|&p| p <= last && self.may_start(h, p)) {
+                        return Some(p);
+                    }
+                }
+                at = end;
+            }
+        }
+        (at..=last).find(|&p| self.may_start(h, p))
+    }
+}
+
+/// The `n` bytes (at most 8) of `h` at `p` as a number; `p + n` must be within `h`.
+#[inline(always)]
+fn load(h: &[u8], p: usize, n: usize) -> u64 {
+    let keep = u64::MAX >> (64 - 8 * n);
+    match h.get(p..p + 8) {
+        Some(eight) => u64::from_le_bytes(eight.try_into().expect("8 bytes")) & keep,
+        None => {
+            let mut eight = [0u8; 8];
+            eight[..n].copy_from_slice(&h[p..p + n]);
+            u64::from_le_bytes(eight)
+        }
+    }
+}
+
+/// A set of numbers as bits of a table indexed by a multiplicative hash: no false
+/// negatives; with 64 bits per entry, about 1 in 60 other numbers is taken for a member.
+struct HashBits {
+    /// `64 - log2(table bits)`: the index is the top bits of the hash.
+    shift: u32,
+    bits: Vec<u64>,
+}
+
+/// Table bits per entry, and the table's bounds (512 bytes to 512 KiB).
+const BITS_PER_ENTRY: usize = 64;
+const MIN_LOG2: u32 = 12;
+const MAX_LOG2: u32 = 22;
+
+impl HashBits {
+    /// A table sized for `entries` numbers.
+    fn new(entries: usize) -> HashBits {
+        let log2 = (entries * BITS_PER_ENTRY)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(MIN_LOG2, MAX_LOG2);
+        HashBits {
+            shift: 64 - log2,
+            bits: vec![0; (1 << log2) / 64],
+        }
+    }
+
+    #[inline(always)]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn insert(&mut self, key: u64) {
+        let slot = self.slot(key);
+        self.bits[slot / 64] |= 1 << (slot % 64);
+    }
+
+    #[inline(always)]
+    fn contains(&self, key: u64) -> bool {
+        let slot = self.slot(key);
+        self.bits[slot / 64] & (1 << (slot % 64)) != 0
     }
 }
 
@@ -186,15 +346,15 @@ impl StreamMasker {
             self.undecided()
         };
         let mut done = 0;
-        for m in self.secrets.automaton.find_iter(self.pending.as_slice()) {
+        for m in self.secrets.find_iter(self.pending.as_slice()) {
             // A match before `cut` is final: every form that could start there fits in what
             // was read, so none longer can start there later.
-            if m.start() >= cut {
+            if m.start >= cut {
                 break;
             }
-            out.extend_from_slice(&self.pending[done..m.start()]);
+            out.extend_from_slice(&self.pending[done..m.start]);
             out.extend_from_slice(MASK.as_bytes());
-            done = m.end();
+            done = m.end;
         }
         let given = cut.max(done);
         out.extend_from_slice(&self.pending[done..given]);
@@ -354,6 +514,21 @@ mod tests {
     }
 
     #[test]
+    fn forms_at_the_very_end_and_of_every_length_are_found() {
+        // Window 4 (the shortest form), longer forms, a form ending at the last byte and one
+        // shorter than 8 bytes in a haystack shorter than 8 bytes.
+        let s = secrets(&["abcd", "0123456789abcdef"]);
+        assert_eq!(s.mask_all(b"abcd"), b"*****");
+        assert_eq!(s.mask_all(b"xabc"), b"xabc");
+        assert_eq!(s.mask_all(b"x0123456789abcdef"), b"x*****");
+        assert_eq!(s.mask_all(b"0123456789abcXabcd"), b"0123456789abcX*****");
+        let long = secrets(&["0123456789abcdef"]);
+        assert_eq!(long.filter.window, 8);
+        assert_eq!(long.mask_all(b"..0123456789abcdef"), b"..*****");
+        assert_eq!(long.mask_all(b"..0123456789abcde"), b"..0123456789abcde");
+    }
+
+    #[test]
     fn github_commands_escape_and_split_lines() {
         let out = github_add_mask(&[b"a%b\r\nline-two\n", b"abc"]);
         assert_eq!(out, b"::add-mask::a%25b\n::add-mask::line-two\n");
@@ -368,7 +543,34 @@ mod tests {
         assert_eq!(out, b"a ***** b topsec");
     }
 
+    /// The filtered anchored search finds what a plain leftmost-longest search does.
+    fn assert_found_like_a_plain_search(s: &Secrets, input: &[u8]) {
+        let reference = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(s.sorted.iter().map(|f| f.as_slice()))
+            .unwrap();
+        let expected: Vec<Range<usize>> = reference.find_iter(input).map(|m| m.range()).collect();
+        assert_eq!(s.find_iter(input).collect::<Vec<_>>(), expected);
+    }
+
     proptest! {
+        #[test]
+        fn long_forms_are_found_block_by_block(
+            values in prop::collection::vec("[ab/+ =]{6,16}", 1..6),
+            input in prop::collection::vec(prop::sample::select(b"ab/+ =%2FYW".to_vec()), 0..300),
+        ) {
+            let s = Secrets::new(values.iter().map(|v| v.as_bytes())).unwrap();
+            prop_assert!(s.filter.stride > 1);
+            // Every value once at the start, in the middle and at the very end.
+            let mut text = input.clone();
+            for v in &values {
+                text.splice(0..0, v.bytes());
+                text.splice(text.len() / 2..text.len() / 2, v.bytes());
+                text.extend_from_slice(v.as_bytes());
+            }
+            assert_found_like_a_plain_search(&s, &text);
+        }
+
         #[test]
         fn any_chunking_gives_the_same_output(
             values in prop::collection::vec("[ab/+ =]{1,9}", 1..6),
@@ -378,6 +580,7 @@ mod tests {
             let s = Arc::new(Secrets::new(values.iter().map(|v| v.as_bytes())).unwrap());
             let (out, steps) = streamed(&s, &input, &sizes);
             prop_assert_eq!(&out, &s.mask_all(&input));
+            assert_found_like_a_plain_search(&s, &input);
             // What was given back is never taken back: no byte of a secret went out before
             // it was known not to be one.
             for step in &steps {
