@@ -8,11 +8,10 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use secret::crypt::cipher::{self, DataKey, Leaf, ValueCipher};
-use secret::crypt::select::Selector;
-use secret::crypt::walk::{self, NonceMemory};
-use secret::format::{Format, StoreOptions};
-use secret::tree::{Map, Node, Scalar};
+use secret::internals::cipher::{self, DataKey, Leaf, ValueCipher};
+use secret::internals::walk::{self, NonceMemory};
+use secret::internals::{FormatStore, Item, Map, Node, Scalar, Selector, StoreOptions};
+use secret::Format;
 use sha2::Digest;
 use std::io::Write;
 
@@ -43,7 +42,7 @@ fn scalars(docs: &[Map]) -> Vec<(String, &Scalar)> {
         match node {
             Node::Map(map) => {
                 for item in map {
-                    if let secret::tree::Item::Pair(k, v) = item {
+                    if let Item::Pair(k, v) = item {
                         walk(v, &format!("{path}{k}:"), out);
                     }
                 }
@@ -56,7 +55,7 @@ fn scalars(docs: &[Map]) -> Vec<(String, &Scalar)> {
     let mut out = Vec::new();
     for doc in docs {
         for item in doc {
-            if let secret::tree::Item::Pair(k, v) = item {
+            if let Item::Pair(k, v) = item {
                 walk(v, &format!("{k}:"), &mut out);
             }
         }
