@@ -324,10 +324,11 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let (docs, metadata) =
         sopsfile::seal_new(docs, plan, ctx.key_services()).map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, files.output_format);
-    let out = out_store
-        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
-        .map_err(|e| e.context(&label))?;
-    Destination::of(&args.io).write(&out, 0o644)
+    Destination::of(&args.io).write_with(0o644, |out| {
+        out_store
+            .write_over(&docs, Some(&meta_tree), loaded.source.as_deref(), out)
+            .map_err(|e| e.context(&label))
+    })
 }
 
 /// Refuses plaintext input that is already a sops file (exit 203).
@@ -398,8 +399,9 @@ fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
     sopsfile::reseal(&mut docs, &mut metadata, &opened.data_key, &mut nonces)
         .map_err(|e| e.context(&label))?;
     let meta_tree = sopsfile::metadata_tree(&metadata, existing.output_format);
-    let out = out_store
-        .emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
-        .map_err(|e| e.context(&label))?;
-    destination.write(&out, 0o644)
+    destination.write_with(0o644, |out| {
+        out_store
+            .write_over(&docs, Some(&meta_tree), loaded.source.as_deref(), out)
+            .map_err(|e| e.context(&label))
+    })
 }
