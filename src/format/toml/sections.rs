@@ -11,7 +11,7 @@
 //! same result or error as before.
 
 /// Below this size the whole text is read at once (splitting would gain nothing).
-const MIN_SPLIT: usize = if cfg!(test) { 1 } else { 1 << 20 };
+const MIN_SPLIT: usize = if cfg!(test) { 1 } else { 64 << 10 };
 
 /// One piece of the text: everything before the first header (`name` `None`), or one
 /// section from its header line up to the next header line.
