@@ -46,16 +46,13 @@ elif fmt == "json":
         f'"service_{s}": ' + json.dumps(dict(pairs), indent=4) for s, pairs in sections()
     )
     out.append("{\n" + body + "\n}")
-elif fmt == "toml":
+elif fmt in ("toml", "ini"):
+    # TOML quotes strings; INI takes every value as text.
+    mark, show = ("#", json.dumps) if fmt == "toml" else (";", text)
     for s, pairs in sections():
-        out.append(f"# service {s}")
+        out.append(f"{mark} service {s}")
         out.append(f"[service_{s}]")
-        out.extend(f"{k} = {json.dumps(v)}" for k, v in pairs)
-elif fmt == "ini":
-    for s, pairs in sections():
-        out.append(f"; service {s}")
-        out.append(f"[service_{s}]")
-        out.extend(f"{k} = {text(v)}" for k, v in pairs)
+        out.extend(f"{k} = {show(v)}" for k, v in pairs)
 elif fmt == "dotenv":
     for i in range(n):
         if i % 100 == 0:
