@@ -197,8 +197,45 @@ impl<'a, 'w> Writer<'a, 'w> {
         p
     }
 
+    /// Hands the text made so far to the sink once there is at least `chunk` of it.
+    fn flush(&mut self, chunk: usize) -> Result<(), EmitFail> {
+        if let Some(sink) = self.sink.as_mut() {
+            if self.out.len() >= chunk {
+                if let Err(e) = sink.write_all(&self.out) {
+                    let cause = e.to_string();
+                    self.sink_error = Some(e);
+                    return Err(EmitFail {
+                        path: self.path(),
+                        cause,
+                    });
+                }
+                self.out.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// A string longer than a chunk (a binary file's data), written to the sink a chunk at
+    /// a time rather than escaped whole into the buffer first.
+    fn long_str(&mut self, s: &str) -> Result<(), EmitFail> {
+        self.out.push(b'"');
+        let mut rest = s;
+        while !rest.is_empty() {
+            let mut end = OUT_CHUNK.min(rest.len());
+            while !rest.is_char_boundary(end) {
+                end += 1;
+            }
+            write_str_body(&mut self.out, &rest[..end]);
+            rest = &rest[end..];
+            self.flush(OUT_CHUNK)?;
+        }
+        self.out.push(b'"');
+        Ok(())
+    }
+
     fn scalar(&mut self, s: &Scalar) -> Result<(), EmitFail> {
         match s {
+            Scalar::Str(s) if self.sink.is_some() && s.len() > OUT_CHUNK => self.long_str(s)?,
             Scalar::Str(s) | Scalar::Time(s) => write_str(&mut self.out, s),
             Scalar::Bytes(b) => write_bytes(&mut self.out, b),
             Scalar::Int(i) => self.out.extend_from_slice(i.to_string().as_bytes()),
@@ -261,19 +298,7 @@ impl<'a, 'w> Writer<'a, 'w> {
     /// Writes until every open container is closed.
     fn run(&mut self) -> Result<(), EmitFail> {
         loop {
-            if let Some(sink) = self.sink.as_mut() {
-                if self.out.len() >= OUT_CHUNK {
-                    if let Err(e) = sink.write_all(&self.out) {
-                        let cause = e.to_string();
-                        self.sink_error = Some(e);
-                        return Err(EmitFail {
-                            path: self.path(),
-                            cause,
-                        });
-                    }
-                    self.out.clear();
-                }
-            }
+            self.flush(OUT_CHUNK)?;
             let depth = self.stack.len();
             let step = match self.stack.last_mut() {
                 None => return Ok(()),
