@@ -184,15 +184,41 @@ pub enum Seal<'a> {
     Into(&'a mut Opened),
 }
 
-/// Encrypts a loaded plaintext file and writes it as `format` with `store` (the store of
-/// `format`), in the plaintext's layout where the store keeps layout.
+/// Encrypted documents with the metadata they are written with, ready to be printed.
+pub struct Sealed {
+    docs: Vec<Map>,
+    meta_tree: Map,
+    /// The plaintext's text, for stores that write in its layout.
+    source: Option<Vec<u8>>,
+}
+
+impl Sealed {
+    /// Prints the file with `store` (the store of the format it was sealed for) to `out`, as
+    /// the store prints: streamed where printing cannot fail half way.
+    pub fn write(&self, store: &dyn Store, out: &mut dyn std::io::Write) -> Result<()> {
+        store.write_over(
+            &self.docs,
+            Some(&self.meta_tree),
+            self.source.as_deref(),
+            out,
+        )
+    }
+
+    /// The whole file as bytes.
+    pub fn to_bytes(&self, store: &dyn Store) -> Result<Vec<u8>> {
+        store.emit_over(&self.docs, Some(&self.meta_tree), self.source.as_deref())
+    }
+}
+
+/// Encrypts a loaded plaintext file for `format`, whose store is `store` (it puts the
+/// documents in the order it writes them, so the MAC matches what is read back).
 pub fn seal_plain(
     loaded: Loaded,
     seal: Seal,
     store: &dyn Store,
     format: Format,
     services: &KeyServices,
-) -> Result<Vec<u8>> {
+) -> Result<Sealed> {
     let mut docs = loaded.docs;
     store.normalize(&mut docs);
     let (docs, meta_tree) = match seal {
@@ -210,7 +236,11 @@ pub fn seal_plain(
             (docs, metadata_tree(&opened.metadata, format))
         }
     };
-    store.emit_over(&docs, Some(&meta_tree), loaded.source.as_deref())
+    Ok(Sealed {
+        docs,
+        meta_tree,
+        source: loaded.source,
+    })
 }
 
 /// An opened file sealed again under its own data key, as `edit` and `set` save it: values

@@ -85,5 +85,6 @@ pub fn encrypt(plaintext: &[u8], format: Format, options: &EncryptOptions) -> Re
         &*store,
         format,
         &services,
-    )
+    )?
+    .to_bytes(&*store)
 }

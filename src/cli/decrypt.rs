@@ -110,8 +110,15 @@ fn emit(
 ) -> Result<()> {
     let label = files.label();
     let store = ctx.output_store(files.output_format)?;
+    let destination = Destination::of(io);
     let out = match extract {
-        None => store.emit_over(&docs, None, source),
+        None => {
+            return destination.write_with(0o600, |out| {
+                store
+                    .write_over(&docs, None, source, out)
+                    .map_err(|e| e.context(&label))
+            })
+        }
         Some(path) => {
             let root = Node::Map(docs.into_iter().next().unwrap_or_default());
             match treepath::get(&root, &path).map_err(|e| e.context(&label))? {
@@ -123,5 +130,5 @@ fn emit(
         }
     }
     .map_err(|e| e.context(&label))?;
-    Destination::of(io).write(&out, 0o600)
+    destination.write(&out, 0o600)
 }

@@ -10,6 +10,7 @@ use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, Store};
 use crate::sopsfile;
 pub(super) use crate::sopsfile::Seal;
+use crate::sopsfile::Sealed;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -57,7 +58,7 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     sopsfile::refuse_encrypted(&loaded).map_err(|e| e.context(&label))?;
     let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
     let out_store = ctx.output_store(files.output_format)?;
-    let out = seal_plain(
+    let sealed = seal_plain(
         ctx,
         loaded,
         Seal::New(plan),
@@ -65,7 +66,11 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
         files.output_format,
         &label,
     )?;
-    Destination::of(&args.io).write(&out, 0o644)
+    Destination::of(&args.io).write_with(0o644, |out| {
+        sealed
+            .write(&*out_store, out)
+            .map_err(|e| e.context(&label))
+    })
 }
 
 /// [`sopsfile::seal_plain`] with the command's key services; errors name `label`.
@@ -76,7 +81,7 @@ pub(super) fn seal_plain(
     store: &dyn Store,
     format: Format,
     label: &str,
-) -> Result<Vec<u8>> {
+) -> Result<Sealed> {
     sopsfile::seal_plain(loaded, seal, store, format, ctx.key_services())
         .map_err(|e| e.context(label))
 }
@@ -132,7 +137,7 @@ fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
     ctx.verbose(|| format!("encrypting {} into {label}", plain_files.label()));
 
     let out_store = existing.output_format.store(&ctx.store_options()?);
-    let out = seal_plain(
+    let sealed = seal_plain(
         ctx,
         loaded,
         Seal::Into(&mut opened),
@@ -140,5 +145,9 @@ fn run_into(ctx: &Context, args: &EncryptArgs, to: &Path) -> Result<()> {
         existing.output_format,
         &label,
     )?;
-    destination.write(&out, 0o644)
+    destination.write_with(0o644, |out| {
+        sealed
+            .write(&*out_store, out)
+            .map_err(|e| e.context(&label))
+    })
 }

@@ -123,11 +123,13 @@ pub fn clean(ctx: &Context, top: &Path, path: &Path, input: Vec<u8>) -> Result<V
                 &*store,
                 format,
                 &label,
-            );
+            )?
+            .to_bytes(&*store)
+            .map_err(|e| e.context(&label));
         }
     }
     let plan = plan_for(ctx, &abs, &NewFileArgs::default(), &label)?;
-    encrypt::seal_plain(ctx, loaded, Seal::New(plan), &*store, format, &label)
+    encrypt::seal_plain(ctx, loaded, Seal::New(plan), &*store, format, &label)?.to_bytes(&*store)
 }
 
 /// The file's encrypted version in the index (stage 0), else in HEAD; `None` for a new

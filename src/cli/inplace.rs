@@ -54,6 +54,21 @@ pub fn resolve_links(path: &Path) -> Result<PathBuf> {
 ///   shell redirection would;
 /// - a new file gets `new_mode`.
 pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+    write_with(path, new_mode, |out| {
+        out.write_all(bytes)
+            .map_err(|e| Error::new(Code::CouldNotWriteOutputFile, e.to_string()))
+    })
+}
+
+/// [`write`] of the bytes `emit` writes, streamed into the new file where the file is
+/// replaced (so the whole output need not be held in memory); a hard-linked file still gets
+/// its new content complete in memory first (see [`overwrite`]). When `emit` fails the
+/// target is left as it was (the temporary file is removed).
+pub fn write_with(
+    path: &Path,
+    new_mode: u32,
+    emit: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let fail = |e: std::io::Error| {
         Error::new(
             Code::CouldNotWriteOutputFile,
@@ -62,50 +77,121 @@ pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
     };
     // Asked of the kernel, which also follows the magic links of /dev/stdout -> /proc/self/fd.
     if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return write_plain(path, bytes).map_err(fail);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(fail)?;
+        return stream(file, emit, fail).map(drop);
     }
     let target = resolve_links(path)?;
     match std::fs::metadata(&target) {
-        Ok(m) if m.nlink() > 1 => overwrite(&target, bytes).map_err(fail),
-        Ok(m) => replace(&target, bytes, Some(&m), new_mode).map_err(fail),
-        Err(_) => replace(&target, bytes, None, new_mode).map_err(fail),
+        Ok(m) if m.nlink() > 1 => {
+            let mut bytes = Vec::new();
+            emit(&mut bytes)?;
+            overwrite(&target, &bytes).map_err(fail)
+        }
+        Ok(m) => replace(&target, Some(&m), new_mode, emit, fail),
+        Err(_) => replace(&target, None, new_mode, emit, fail),
     }
 }
 
-/// Writes into something that is not a regular file.
-fn write_plain(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().write(true).open(target)?;
-    f.write_all(bytes)?;
-    f.flush()
+/// A writer that keeps the first error of the one it wraps, so that a failed write is
+/// reported with the destination's own words rather than those of whoever was writing.
+pub struct Tracked<W: Write> {
+    inner: W,
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: Write> Tracked<W> {
+    pub fn new(inner: W) -> Self {
+        Tracked { inner, error: None }
+    }
+
+    /// Runs `emit` over this writer and flushes: `Ok` with the inner writer, or the error
+    /// (a write error as `fail` words it).
+    pub fn run(
+        mut self,
+        emit: impl FnOnce(&mut dyn Write) -> Result<()>,
+        fail: impl Fn(std::io::Error) -> Error,
+    ) -> Result<W> {
+        let emitted = emit(&mut self);
+        let flushed = self.flush();
+        match (self.error.take(), emitted, flushed) {
+            (Some(e), _, _) => Err(fail(e)),
+            (None, Err(e), _) => Err(e),
+            (None, Ok(()), Err(e)) => Err(fail(e)),
+            (None, Ok(()), Ok(())) => Ok(self.inner),
+        }
+    }
+}
+
+impl<W: Write> Write for Tracked<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| {
+            self.error
+                .get_or_insert_with(|| std::io::Error::new(e.kind(), e.to_string()));
+        })
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes what `emit` writes into `file` through a buffer.
+fn stream(
+    file: File,
+    emit: impl FnOnce(&mut dyn Write) -> Result<()>,
+    fail: impl Fn(std::io::Error) -> Error,
+) -> Result<File> {
+    let buffered =
+        Tracked::new(std::io::BufWriter::with_capacity(64 * 1024, file)).run(emit, &fail)?;
+    buffered.into_inner().map_err(|e| fail(e.into_error()))
 }
 
 /// The atomic replacement of a file with one name (or a new file).
 fn replace(
     target: &Path,
-    bytes: &[u8],
     old: Option<&Metadata>,
     new_mode: u32,
-) -> std::io::Result<()> {
+    emit: impl FnOnce(&mut dyn Write) -> Result<()>,
+    fail: impl Fn(std::io::Error) -> Error,
+) -> Result<()> {
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".secret-")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+        .tempfile_in(dir)
+        .map_err(&fail)?;
+    let (file, tmp_path) = tmp.into_parts();
+    // On any error `tmp_path` is dropped, which removes the temporary file.
+    let file = stream(file, emit, &fail)?;
+    finish_replace(file, tmp_path, target, dir, old, new_mode).map_err(fail)
+}
+
+/// Gives the written temporary file its mode and owner, syncs it and renames it over
+/// `target`.
+fn finish_replace(
+    file: File,
+    tmp_path: tempfile::TempPath,
+    target: &Path,
+    dir: &Path,
+    old: Option<&Metadata>,
+    new_mode: u32,
+) -> std::io::Result<()> {
     let mode = match old {
         Some(m) => {
-            keep_owner(tmp.as_file(), m)?;
+            keep_owner(&file, m)?;
             m.permissions().mode() & 0o7777
         }
         None => new_mode,
     };
     // After chown, which clears set-id bits.
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(target).map_err(|e| e.error)?;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    file.sync_all()?;
+    tmp_path.persist(target).map_err(|e| e.error)?;
     // The rename itself is durable only once the directory is.
     File::open(dir)?.sync_all()
 }

@@ -335,18 +335,37 @@ impl<'a> Destination<'a> {
     /// Writes `bytes`. Files are replaced as [`write_atomic`] does; a new file gets
     /// `new_mode`.
     pub fn write(&self, bytes: &[u8], new_mode: u32) -> Result<()> {
+        self.write_with(new_mode, |out| {
+            out.write_all(bytes)
+                .map_err(|e| Error::new(Code::CouldNotWriteOutputFile, e.to_string()))
+        })
+    }
+
+    /// Writes what `emit` writes, as it writes it: big output is never held whole in
+    /// memory (see [`super::inplace::write_with`] for files). A closed stdout (broken pipe)
+    /// is not an error.
+    pub fn write_with(
+        &self,
+        new_mode: u32,
+        emit: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
         match self {
             Destination::Stdout => {
-                let mut out = std::io::stdout().lock();
-                match out.write_all(bytes).and_then(|_| out.flush()) {
-                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::new(
+                let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                let broken_pipe = std::cell::Cell::new(false);
+                let written = super::inplace::Tracked::new(out).run(emit, |e| {
+                    broken_pipe.set(e.kind() == std::io::ErrorKind::BrokenPipe);
+                    Error::new(
                         Code::CouldNotWriteOutputFile,
                         format!("cannot write to stdout: {e}"),
-                    )),
-                    _ => Ok(()),
+                    )
+                });
+                match written {
+                    Err(_) if broken_pipe.get() => Ok(()),
+                    other => other.map(drop),
                 }
             }
-            Destination::File(path) => write_atomic(path, bytes, new_mode),
+            Destination::File(path) => super::inplace::write_with(path, new_mode, emit),
         }
     }
 }

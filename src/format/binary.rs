@@ -40,6 +40,27 @@ fn looks_like_object(input: &[u8]) -> bool {
         .is_some_and(|&b| b == b'{')
 }
 
+/// The bytes of the single `data` leaf of a plaintext tree.
+fn data(docs: &[Map]) -> Result<&[u8]> {
+    let [doc] = docs else {
+        return Err(emit_error("there must be exactly one tree branch"));
+    };
+    for item in doc {
+        if let Item::Pair(k, v) = item {
+            if k == "data" {
+                return match v {
+                    Node::Scalar(Scalar::Str(s)) => Ok(s.as_bytes()),
+                    Node::Scalar(Scalar::Bytes(b)) => Ok(b),
+                    _ => Err(emit_error(
+                        "'data' key in tree does not have a string value",
+                    )),
+                };
+            }
+        }
+    }
+    Err(emit_error("no binary data found in tree"))
+}
+
 impl Store for BinaryStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
         if looks_like_object(input) {
@@ -61,26 +82,24 @@ impl Store for BinaryStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        if metadata.is_some() {
-            return self.json().emit(docs, metadata);
+        match metadata {
+            Some(_) => self.json().emit(docs, metadata),
+            None => data(docs).map(<[u8]>::to_vec),
         }
-        let [doc] = docs else {
-            return Err(emit_error("there must be exactly one tree branch"));
-        };
-        for item in doc {
-            if let Item::Pair(k, v) = item {
-                if k == "data" {
-                    return match v {
-                        Node::Scalar(Scalar::Str(s)) => Ok(s.as_bytes().to_vec()),
-                        Node::Scalar(Scalar::Bytes(b)) => Ok(b.clone()),
-                        _ => Err(emit_error(
-                            "'data' key in tree does not have a string value",
-                        )),
-                    };
-                }
-            }
+    }
+
+    fn write_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        source: Option<&[u8]>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        match metadata {
+            Some(_) => self.json().write_over(docs, metadata, source, out),
+            // Straight from the tree: a big file is not copied once more.
+            None => out.write_all(data(docs)?).map_err(super::write_error),
         }
-        Err(emit_error("no binary data found in tree"))
     }
 
     fn emit_value(&self, _value: &Node) -> Result<Vec<u8>> {

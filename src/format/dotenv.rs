@@ -72,34 +72,36 @@ impl Store for DotenvStore {
         let mut out = String::with_capacity(
             docs.first().map_or(0, |d| d.len() * 48) + metadata.map_or(0, |_| 2048),
         );
-        // sops writes the first document only (a dotenv file holds one).
-        if let Some(doc) = docs.first() {
-            for item in doc {
-                match item {
-                    Item::Comment(text) => {
-                        out.push('#');
-                        out.push_str(text);
-                    }
-                    Item::Pair(key, value) => {
-                        check_key(key)?;
-                        out.push_str(key);
-                        out.push('=');
-                        out.push_str(&value_text(key, value)?);
-                    }
-                }
-                out.push('\n');
-            }
-        }
-        if let Some(meta) = metadata {
-            for (key, value) in flatten(meta) {
-                out.push_str(SOPS_PREFIX);
-                out.push_str(&key);
-                out.push('=');
-                out.push_str(&value);
-                out.push('\n');
-            }
-        }
+        print(docs, metadata, &mut out, &mut |_| Ok(()))?;
         Ok(out.into_bytes())
+    }
+
+    fn write_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        _source: Option<&[u8]>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        // Every key and value is checked first, so what cannot be written fails before the
+        // first byte is written.
+        for item in docs.first().into_iter().flatten() {
+            if let Item::Pair(key, value) = item {
+                check_key(key)?;
+                if !matches!(value, Node::Scalar(_)) {
+                    value_text(key, value)?;
+                }
+            }
+        }
+        let mut text = String::with_capacity(OUT_CHUNK + 1024);
+        print(docs, metadata, &mut text, &mut |text: &mut String| {
+            if text.len() >= OUT_CHUNK {
+                out.write_all(text.as_bytes()).map_err(super::write_error)?;
+                text.clear();
+            }
+            Ok(())
+        })?;
+        out.write_all(text.as_bytes()).map_err(super::write_error)
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {
@@ -114,6 +116,46 @@ impl Store for DotenvStore {
             )),
         }
     }
+}
+
+/// Text made before it goes to the writer (tiny in tests, so they write many chunks).
+const OUT_CHUNK: usize = if cfg!(test) { 5 } else { 64 * 1024 };
+
+/// Prints the first document (sops writes only that one: a dotenv file holds one) and the
+/// metadata as `sops_` lines into `out`, calling `flush` after each line.
+fn print(
+    docs: &[Map],
+    metadata: Option<&Map>,
+    out: &mut String,
+    flush: &mut dyn FnMut(&mut String) -> Result<()>,
+) -> Result<()> {
+    for item in docs.first().into_iter().flatten() {
+        match item {
+            Item::Comment(text) => {
+                out.push('#');
+                out.push_str(text);
+            }
+            Item::Pair(key, value) => {
+                check_key(key)?;
+                out.push_str(key);
+                out.push('=');
+                out.push_str(&value_text(key, value)?);
+            }
+        }
+        out.push('\n');
+        flush(out)?;
+    }
+    if let Some(meta) = metadata {
+        for (key, value) in flatten(meta) {
+            out.push_str(SOPS_PREFIX);
+            out.push_str(&key);
+            out.push('=');
+            out.push_str(&value);
+            out.push('\n');
+            flush(out)?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a key that would not read back as itself: one holding `=` or a line break, or
@@ -367,6 +409,20 @@ mod tests {
         ]
     }
 
+    #[test]
+    fn a_key_that_cannot_be_written_fails_before_any_output() {
+        let mut doc: Map = (0..50)
+            .map(|i| Item::Pair(format!("K{i}"), Node::str("value")))
+            .collect();
+        doc.push(Item::Pair("A=B".into(), Node::str("x")));
+        let mut out = Vec::new();
+        let err = DotenvStore
+            .write_over(&[doc], None, None, &mut out)
+            .unwrap_err();
+        assert_eq!(err.code, Code::ErrorDumpingTree);
+        assert!(out.is_empty(), "wrote {} bytes", out.len());
+    }
+
     proptest! {
         #[test]
         fn dotenv_trees_round_trip(doc in prop::collection::vec(item_strategy(), 0..12)) {
@@ -374,7 +430,10 @@ mod tests {
             let loaded = DotenvStore.load(&bytes).unwrap();
             prop_assert_eq!(&loaded.docs[0], &doc);
             prop_assert_eq!(loaded.metadata, None);
-            prop_assert_eq!(DotenvStore.emit(&loaded.docs, None).unwrap(), bytes);
+            prop_assert_eq!(&DotenvStore.emit(&loaded.docs, None).unwrap(), &bytes);
+            let mut streamed = Vec::new();
+            DotenvStore.write_over(&loaded.docs, None, None, &mut streamed).unwrap();
+            prop_assert_eq!(streamed, bytes);
         }
 
         #[test]

@@ -56,20 +56,28 @@ impl Store for IniStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        let mut sections = Vec::new();
-        for doc in docs {
-            for item in doc {
-                match item {
-                    Item::Comment(_) => {}
-                    Item::Pair(name, Node::Map(items)) => {
-                        sections.push(write::Section::from_items(name, items)?)
-                    }
-                    Item::Pair(..) => {
-                        return Err(Error::new(
-                            Code::ErrorDumpingTree,
-                            "Error encoding section: Section values should always be TreeBranches",
-                        ))
-                    }
+        let sections = docs.iter().flatten();
+        let count = sections
+            .clone()
+            .filter(|i| matches!(i, Item::Pair(..)))
+            .count()
+            + usize::from(metadata.is_some());
+        // Each section is built and written in turn, so only one is held beside the text.
+        let mut out = String::new();
+        let mut index = 0;
+        let mut put = |section: write::Section| {
+            index += 1;
+            write::write_section(&mut out, &section, index - 1, index < count);
+        };
+        for item in sections {
+            match item {
+                Item::Comment(_) => {}
+                Item::Pair(name, Node::Map(items)) => put(write::Section::from_items(name, items)?),
+                Item::Pair(..) => {
+                    return Err(Error::new(
+                        Code::ErrorDumpingTree,
+                        "Error encoding section: Section values should always be TreeBranches",
+                    ))
                 }
             }
         }
@@ -78,9 +86,9 @@ impl Store for IniStore {
             for (key, value) in flatten(meta) {
                 section.add_key(key, value)?;
             }
-            sections.push(section);
+            put(section);
         }
-        Ok(write::write(&sections).into_bytes())
+        Ok(out.into_bytes())
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

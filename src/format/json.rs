@@ -47,6 +47,17 @@ fn dump_error(fail: emit::EmitFail) -> Error {
     )
 }
 
+/// The document a JSON file holds: sops writes the first only (a multi-document YAML stream
+/// loses the rest).
+fn first(docs: &[Map]) -> Result<&Map> {
+    docs.first().ok_or_else(|| {
+        Error::new(
+            Code::ErrorDumpingTree,
+            "Error marshaling to json: no document to write",
+        )
+    })
+}
+
 impl JsonStore {
     /// Parses a JSON document into one map, keeping every top-level key (`sops` included).
     pub fn parse(input: &[u8]) -> Result<Map> {
@@ -90,16 +101,21 @@ impl Store for JsonStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        // sops writes the first document only (a multi-document YAML stream loses the rest).
-        let doc = docs.first().ok_or_else(|| {
-            Error::new(
-                Code::ErrorDumpingTree,
-                "Error marshaling to json: no document to write",
-            )
-        })?;
-        let mut out = emit::document(doc, metadata, self.indent).map_err(dump_error)?;
+        let mut out = emit::document(first(docs)?, metadata, self.indent).map_err(dump_error)?;
         out.push(b'\n');
         Ok(out)
+    }
+
+    fn write_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        _source: Option<&[u8]>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        emit::document_to(first(docs)?, metadata, self.indent, out)
+            .map_err(dump_error)?
+            .map_err(super::write_error)
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

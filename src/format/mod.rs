@@ -16,6 +16,11 @@ use crate::error::Result;
 use crate::tree::{Map, Node};
 use std::path::Path;
 
+/// A failed write of a store's output (the caller names the destination).
+pub fn write_error(e: std::io::Error) -> crate::error::Error {
+    crate::error::Error::new(crate::error::Code::CouldNotWriteOutputFile, e.to_string())
+}
+
 /// The file formats sops knows, plus TOML.
 ///
 /// ```
@@ -171,6 +176,20 @@ pub trait Store {
         _source: Option<&[u8]>,
     ) -> Result<Vec<u8>> {
         self.emit(docs, metadata)
+    }
+
+    /// [`Store::emit_over`] written to `out`. By default the text is made whole first, so
+    /// a store that fails half way has written nothing; a store whose printing cannot fail
+    /// writes as it prints, so that big output is never held whole in memory.
+    fn write_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        source: Option<&[u8]>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        let bytes = self.emit_over(docs, metadata, source)?;
+        out.write_all(&bytes).map_err(write_error)
     }
 
     /// Writes one value that is not a map, as `--extract` prints it.

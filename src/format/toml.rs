@@ -10,6 +10,7 @@
 mod emit;
 mod layout;
 mod load;
+mod sections;
 #[cfg(test)]
 mod tests;
 

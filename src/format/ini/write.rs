@@ -114,59 +114,52 @@ fn value_text(value: &Node) -> String {
     }
 }
 
-/// Writes the sections: index 0 named `DEFAULT` (any case) gets no header and is skipped
-/// when it has no keys; a blank line separates sections.
-pub fn write(sections: &[Section]) -> String {
-    let mut out = String::new();
-    for (i, section) in sections.iter().enumerate() {
-        if !section.comment.is_empty() {
-            for line in section.comment.split('\n') {
-                if line.starts_with(['#', ';']) {
-                    out.push_str(&line[..1]);
-                    out.push(' ');
-                    out.push_str(line[1..].trim());
-                } else {
-                    out.push_str("; ");
-                    out.push_str(line);
-                }
-                out.push('\n');
-            }
-        }
-        if i > 0 || section.name.to_uppercase() != DEFAULT_SECTION {
-            out.push('[');
-            out.push_str(&section.name);
-            out.push_str("]\n");
-        } else if section.keys.is_empty() {
-            continue;
-        }
-
-        let names: Vec<String> = section.keys.iter().map(|k| quote_key(&k.name)).collect();
-        let align = names.iter().map(String::len).max().unwrap_or(0);
-        for (key, name) in section.keys.iter().zip(&names) {
-            if !key.comment.is_empty() {
-                for line in key.comment.split('\n') {
-                    if line.starts_with(['#', ';']) {
-                        out.push_str(&line[..1]);
-                        out.push(' ');
-                        out.push_str(line[1..].trim());
-                    } else {
-                        out.push_str("; ");
-                        out.push_str(line.trim());
-                    }
-                    out.push('\n');
-                }
-            }
-            out.push_str(name);
-            out.push_str(&" ".repeat(align - name.len()));
-            out.push_str(" = ");
-            out.push_str(&quote_value(&key.value));
-            out.push('\n');
-        }
-        if i + 1 < sections.len() {
-            out.push('\n');
-        }
+/// Writes a comment's lines: one that starts with `#` or `;` keeps it (then one space and
+/// the trimmed rest), others get `; ` and `plain` of the line (go-ini trims a key's comment
+/// lines but not a section's).
+fn write_comment(out: &mut String, comment: &str, plain: fn(&str) -> &str) {
+    if comment.is_empty() {
+        return;
     }
-    out
+    for line in comment.split('\n') {
+        if line.starts_with(['#', ';']) {
+            out.push_str(&line[..1]);
+            out.push(' ');
+            out.push_str(line[1..].trim());
+        } else {
+            out.push_str("; ");
+            out.push_str(plain(line));
+        }
+        out.push('\n');
+    }
+}
+
+/// Writes section number `index` of a file; `more` when others follow it. Index 0 named
+/// `DEFAULT` (any case) gets no header and is skipped when it has no keys; a blank line
+/// separates sections.
+pub fn write_section(out: &mut String, section: &Section, index: usize, more: bool) {
+    write_comment(out, &section.comment, |line| line);
+    if index > 0 || section.name.to_uppercase() != DEFAULT_SECTION {
+        out.push('[');
+        out.push_str(&section.name);
+        out.push_str("]\n");
+    } else if section.keys.is_empty() {
+        return;
+    }
+
+    let names: Vec<String> = section.keys.iter().map(|k| quote_key(&k.name)).collect();
+    let align = names.iter().map(String::len).max().unwrap_or(0);
+    for (key, name) in section.keys.iter().zip(&names) {
+        write_comment(out, &key.comment, str::trim);
+        out.push_str(name);
+        out.push_str(&" ".repeat(align - name.len()));
+        out.push_str(" = ");
+        out.push_str(&quote_value(&key.value));
+        out.push('\n');
+    }
+    if more {
+        out.push('\n');
+    }
 }
 
 /// Keys holding a quote or a delimiter go in backticks; keys holding a backtick in `"""`.

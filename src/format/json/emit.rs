@@ -146,13 +146,30 @@ enum Step<'a> {
     Close(bool, u8),
 }
 
-struct Writer<'a> {
+struct Writer<'a, 'w> {
     out: Vec<u8>,
     unit: &'a [u8],
     stack: Vec<Frame<'a>>,
+    /// Where the text goes in chunks as it is made; `None` keeps all of it in `out`.
+    sink: Option<&'w mut dyn std::io::Write>,
+    /// The sink's error, which stopped the writing.
+    sink_error: Option<std::io::Error>,
 }
 
-impl<'a> Writer<'a> {
+/// Text made before it goes to the writer.
+const OUT_CHUNK: usize = if cfg!(test) { 5 } else { 64 * 1024 };
+
+impl<'a, 'w> Writer<'a, 'w> {
+    fn new(unit: &'a [u8], out: Vec<u8>, sink: Option<&'w mut dyn std::io::Write>) -> Self {
+        Writer {
+            out,
+            unit,
+            stack: Vec::new(),
+            sink,
+            sink_error: None,
+        }
+    }
+
     fn newline(&mut self, depth: usize) {
         self.out.push(b'\n');
         for _ in 0..depth {
@@ -180,8 +197,45 @@ impl<'a> Writer<'a> {
         p
     }
 
+    /// Hands the text made so far to the sink once there is at least `chunk` of it.
+    fn flush(&mut self, chunk: usize) -> Result<(), EmitFail> {
+        if let Some(sink) = self.sink.as_mut() {
+            if self.out.len() >= chunk {
+                if let Err(e) = sink.write_all(&self.out) {
+                    let cause = e.to_string();
+                    self.sink_error = Some(e);
+                    return Err(EmitFail {
+                        path: self.path(),
+                        cause,
+                    });
+                }
+                self.out.clear();
+            }
+        }
+        Ok(())
+    }
+
+    /// A string longer than a chunk (a binary file's data), written to the sink a chunk at
+    /// a time rather than escaped whole into the buffer first.
+    fn long_str(&mut self, s: &str) -> Result<(), EmitFail> {
+        self.out.push(b'"');
+        let mut rest = s;
+        while !rest.is_empty() {
+            let mut end = OUT_CHUNK.min(rest.len());
+            while !rest.is_char_boundary(end) {
+                end += 1;
+            }
+            write_str_body(&mut self.out, &rest[..end]);
+            rest = &rest[end..];
+            self.flush(OUT_CHUNK)?;
+        }
+        self.out.push(b'"');
+        Ok(())
+    }
+
     fn scalar(&mut self, s: &Scalar) -> Result<(), EmitFail> {
         match s {
+            Scalar::Str(s) if self.sink.is_some() && s.len() > OUT_CHUNK => self.long_str(s)?,
             Scalar::Str(s) | Scalar::Time(s) => write_str(&mut self.out, s),
             Scalar::Bytes(b) => write_bytes(&mut self.out, b),
             Scalar::Int(i) => self.out.extend_from_slice(i.to_string().as_bytes()),
@@ -244,6 +298,7 @@ impl<'a> Writer<'a> {
     /// Writes until every open container is closed.
     fn run(&mut self) -> Result<(), EmitFail> {
         loop {
+            self.flush(OUT_CHUNK)?;
             let depth = self.stack.len();
             let step = match self.stack.last_mut() {
                 None => return Ok(()),
@@ -362,24 +417,61 @@ pub fn document(
 ) -> Result<Vec<u8>, EmitFail> {
     let unit = indent_unit(indent);
     let size = estimate(doc, unit.len()) + metadata.map_or(0, |m| estimate(m, unit.len()) + 16);
-    let mut w = Writer {
-        out: Vec::with_capacity(size),
-        unit: &unit,
-        stack: Vec::new(),
-    };
+    let mut w = Writer::new(&unit, Vec::with_capacity(size), None);
     w.open_map(doc, metadata);
     w.run()?;
     Ok(w.out)
 }
 
+/// [`document`] with a final newline, written to `sink` in chunks as it is made. A document
+/// that cannot be written (a float JSON has no word for) fails before anything is written.
+pub fn document_to(
+    doc: &Map,
+    metadata: Option<&Map>,
+    indent: Option<usize>,
+    sink: &mut dyn std::io::Write,
+) -> Result<std::io::Result<()>, EmitFail> {
+    if !writable(doc) || !metadata.is_none_or(writable) {
+        // Made whole, so that the failure comes before any output.
+        document(doc, metadata, indent)?;
+    }
+    let unit = indent_unit(indent);
+    let mut w = Writer::new(
+        &unit,
+        Vec::with_capacity(OUT_CHUNK + 1024),
+        Some(&mut *sink),
+    );
+    w.open_map(doc, metadata);
+    let run = w.run();
+    if let Some(e) = w.sink_error.take() {
+        return Ok(Err(e));
+    }
+    run?;
+    let mut rest = w.out;
+    rest.push(b'\n');
+    Ok(sink.write_all(&rest))
+}
+
+/// Whether every value of `map` can be written (JSON has no infinities or NaN).
+fn writable(map: &Map) -> bool {
+    fn node(n: &Node) -> bool {
+        match n {
+            Node::Map(m) => writable(m),
+            Node::List(l) => l.iter().all(node),
+            Node::Scalar(Scalar::Float(f)) => f.is_finite(),
+            Node::Scalar(_) | Node::Comment(_) => true,
+        }
+    }
+    map.iter().all(|item| match item {
+        Item::Pair(_, v) => node(v),
+        Item::Comment(_) => true,
+    })
+}
+
 /// Writes one value as sops' JSON `EmitValue` does: indented, no final newline.
 pub fn value(v: &Node, indent: Option<usize>) -> Result<Vec<u8>, EmitFail> {
     let unit = indent_unit(indent);
-    let mut w = Writer {
-        out: Vec::with_capacity(64),
-        unit: &unit,
-        stack: Vec::new(),
-    };
+    let mut w = Writer::new(&unit, Vec::with_capacity(64), None);
     w.value(v)?;
     w.run()?;
     Ok(w.out)

@@ -69,6 +69,11 @@ fn sops_files_round_trip_byte_for_byte() {
         let out = store().emit(&loaded.docs, Some(meta)).unwrap();
         assert_eq!(text(&out), text(&file), "{}", path.display());
         assert_eq!(out, file, "{}", path.display());
+        let mut streamed = Vec::new();
+        store()
+            .write_over(&loaded.docs, Some(meta), None, &mut streamed)
+            .unwrap();
+        assert_eq!(streamed, file, "{} written in chunks", path.display());
         seen += 1;
     }
     assert!(seen >= 3, "only {seen} JSON vectors found");
@@ -302,6 +307,16 @@ fn non_finite_floats_cannot_be_written() {
     let meta = vec![pair("x", float(f64::INFINITY))];
     let err = store().emit(&[vec![]], Some(&meta)).unwrap_err();
     assert!(err.message.contains("sops.x"), "{}", err.message);
+    // Written in chunks, the failure still comes before the first byte.
+    let big = (0..100)
+        .map(|i| pair(&format!("k{i}"), int(i)))
+        .collect::<Map>();
+    let mut out = Vec::new();
+    let err = store()
+        .write_over(&[big], Some(&meta), None, &mut out)
+        .unwrap_err();
+    assert!(err.message.contains("sops.x"), "{}", err.message);
+    assert!(out.is_empty(), "wrote {} bytes", out.len());
 }
 
 #[test]
@@ -574,7 +589,10 @@ proptest! {
         prop_assert!(loaded.metadata.is_none());
         prop_assert_eq!(&loaded.docs, &vec![doc]);
         // Emitting again is stable.
-        prop_assert_eq!(s.emit(&loaded.docs, None).unwrap(), out);
+        prop_assert_eq!(&s.emit(&loaded.docs, None).unwrap(), &out);
+        let mut streamed = Vec::new();
+        s.write_over(&loaded.docs, None, None, &mut streamed).unwrap();
+        prop_assert_eq!(streamed, out);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! removed, a list of another length, a comment more or less), [`rewrite`] gives up and the
 //! store writes its fixed layout instead.
 
-use super::{emit, load};
+use super::{emit, load, sections};
 use crate::tree::{Item, Map, Node, Scalar};
 use toml_edit::{Array, ArrayOfTables, Decor, DocumentMut, InlineTable, RawString, Table, Value};
 
@@ -16,6 +16,70 @@ use toml_edit::{Array, ArrayOfTables, Decor, DocumentMut, InlineTable, RawString
 /// when `doc` does not have the source's shape.
 pub(super) fn rewrite(source: &str, doc: &Map) -> Option<String> {
     let body = source.strip_prefix('\u{feff}').unwrap_or(source);
+    match sections::split(body).and_then(|pieces| by_sections(&pieces, doc)) {
+        Some(text) => Some(text),
+        None => whole(body, doc),
+    }
+}
+
+/// [`rewrite`] one section at a time (see [`sections`]), so that only one section's
+/// `toml_edit` document is held: the same text, or `None` when the pieces cannot be
+/// rewritten apart (the caller then rewrites the whole text, which gives up where this did).
+fn by_sections(pieces: &[sections::Piece], doc: &Map) -> Option<String> {
+    let (body, sops) = match pieces.split_last()? {
+        (last, body) if last.name == Some("sops") => (body, Some(last)),
+        _ => (pieces, None),
+    };
+    if body.iter().any(|p| p.name == Some("sops")) {
+        // Read whole, its comments would move to the end.
+        return None;
+    }
+    let mut out = String::with_capacity(body.iter().map(|p| p.text.len()).sum());
+    let mut rest = doc.as_slice();
+    for (i, piece) in body.iter().enumerate() {
+        let mut parsed: DocumentMut = piece.text.parse().ok()?;
+        // This piece's part of the tree: its pairs (with the comments in front of them) and
+        // the comment lines closing its text, which the tree has in front of the next
+        // section's pair.
+        let pairs = parsed.iter().filter(|(_, item)| !item.is_none()).count();
+        let closing = raw_comment_lines(Some(parsed.trailing()));
+        let end = match i + 1 == body.len() {
+            true => rest.len(),
+            false => after_pairs(rest, pairs)? + closing,
+        };
+        if end > rest.len() {
+            return None;
+        }
+        let (part, next) = rest.split_at(end);
+        rest = next;
+        if let (true, Some(sops)) = (i + 1 == body.len(), sops) {
+            let sops_doc: DocumentMut = sops.text.parse().ok()?;
+            let prefix = parsed.trailing().as_str().unwrap_or("");
+            let prefix = prefix.strip_suffix('\n').unwrap_or(prefix);
+            let trailing = format!("{prefix}{}", sops_doc.trailing().as_str().unwrap_or(""));
+            parsed.set_trailing(trailing);
+        }
+        body_of(&mut parsed, part)?;
+        out.push_str(&parsed.to_string());
+    }
+    rest.is_empty().then_some(out)
+}
+
+/// The index just after the first `n` pairs of `items`.
+fn after_pairs(items: &[Item], n: usize) -> Option<usize> {
+    if n == 0 {
+        return Some(0);
+    }
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| matches!(item, Item::Pair(..)))
+        .nth(n - 1)
+        .map(|(i, _)| i + 1)
+}
+
+/// [`rewrite`] of the whole text as one `toml_edit` document.
+fn whole(body: &str, doc: &Map) -> Option<String> {
     let mut parsed: DocumentMut = body.parse().ok()?;
     if let Some(sops) = parsed.remove("sops") {
         // The body's closing comments were read as the prefix of the `[sops]` header; they stay,
@@ -29,6 +93,12 @@ pub(super) fn rewrite(source: &str, doc: &Map) -> Option<String> {
         let trailing = parsed.trailing().as_str().unwrap_or("").to_string();
         parsed.set_trailing(format!("{prefix}{trailing}"));
     }
+    body_of(&mut parsed, doc)?;
+    Some(parsed.to_string())
+}
+
+/// Puts the values and comments of `doc` into `parsed` (its `sops` table taken out).
+fn body_of(parsed: &mut DocumentMut, doc: &[Item]) -> Option<()> {
     let (pairs, closing) = split_closing(doc);
     table(parsed.as_table_mut(), pairs)?;
     let mut slots = Slots::of(closing);
@@ -37,11 +107,11 @@ pub(super) fn rewrite(source: &str, doc: &Map) -> Option<String> {
     if let Some(text) = trailing {
         parsed.set_trailing(text);
     }
-    Some(parsed.to_string())
+    Some(())
 }
 
 /// A map's pairs (with the comments in front of them) and the comments after its last pair.
-fn split_closing(map: &Map) -> (&[Item], &[Item]) {
+fn split_closing(map: &[Item]) -> (&[Item], &[Item]) {
     let end = map
         .iter()
         .rposition(|i| matches!(i, Item::Pair(..)))
@@ -49,17 +119,35 @@ fn split_closing(map: &Map) -> (&[Item], &[Item]) {
     map.split_at(end)
 }
 
-/// The node of `key` in `map` and the comment texts right in front of it.
-fn entry<'a>(map: &'a [Item], key: &str) -> Option<(Vec<&'a str>, &'a Node)> {
-    let mut comments = Vec::new();
-    for item in map {
-        match item {
-            Item::Comment(c) => comments.push(c.as_str()),
-            Item::Pair(k, node) if k == key => return Some((comments, node)),
-            Item::Pair(..) => comments.clear(),
+/// The pairs of a map by key, each with the comment texts right in front of it: the source
+/// meets them by key, in its own order, so each is found once without a scan of the map.
+struct Entries<'a> {
+    by_key: std::collections::HashMap<&'a str, (Vec<&'a str>, &'a Node)>,
+}
+
+impl<'a> Entries<'a> {
+    fn of(map: &'a [Item]) -> Entries<'a> {
+        let mut by_key = std::collections::HashMap::with_capacity(map.len());
+        let mut comments = Vec::new();
+        for item in map {
+            match item {
+                Item::Comment(c) => comments.push(c.as_str()),
+                Item::Pair(k, node) => {
+                    // The first of equal keys, as a scan would find.
+                    by_key
+                        .entry(k.as_str())
+                        .or_insert((std::mem::take(&mut comments), node));
+                    comments.clear();
+                }
+            }
         }
+        Entries { by_key }
     }
-    None
+
+    /// The node of `key` and the comment texts right in front of it.
+    fn take(&mut self, key: &str) -> Option<(Vec<&'a str>, &'a Node)> {
+        self.by_key.remove(key)
+    }
 }
 
 fn pair_count(map: &[Item]) -> usize {
@@ -138,11 +226,12 @@ fn table(t: &mut Table, map: &[Item]) -> Option<()> {
     if present != pair_count(map) {
         return None;
     }
+    let mut entries = Entries::of(map);
     for (mut key, item) in t.iter_mut() {
         if item.is_none() {
             continue;
         }
-        let (comments, node) = entry(map, key.get())?;
+        let (comments, node) = entries.take(key.get())?;
         let mut slots = Slots::new(comments);
         if let toml_edit::Item::ArrayOfTables(aot) = item {
             // The comments in front of `[[k]]` are the list's first elements (see
@@ -292,8 +381,9 @@ fn inline_table(t: &mut InlineTable, map: &Map) -> Option<()> {
     if t.len() != pair_count(pairs) {
         return None;
     }
+    let mut entries = Entries::of(pairs);
     for (mut key, v) in t.iter_mut() {
-        let (comments, node) = entry(pairs, key.get())?;
+        let (comments, node) = entries.take(key.get())?;
         let mut slots = Slots::new(comments);
         decor(key.leaf_decor_mut(), &mut slots)?;
         decor(key.dotted_decor_mut(), &mut slots)?;
@@ -305,4 +395,39 @@ fn inline_table(t: &mut InlineTable, map: &Map) -> Option<()> {
         t.set_trailing(text);
     }
     slots.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every string value and comment changed, as encryption changes them.
+    fn changed(items: &mut [Item]) {
+        fn node(n: &mut Node) {
+            match n {
+                Node::Map(m) => changed(m),
+                Node::List(l) => l.iter_mut().for_each(node),
+                Node::Scalar(Scalar::Str(s)) | Node::Comment(s) => s.push_str("-new"),
+                Node::Scalar(_) => {}
+            }
+        }
+        for item in items {
+            match item {
+                Item::Pair(_, v) => node(v),
+                Item::Comment(c) => c.push_str(" new"),
+            }
+        }
+    }
+
+    #[test]
+    fn sections_rewrite_as_the_whole_text() {
+        for text in sections::TEXTS {
+            let mut doc = load::document(text).ok().unwrap();
+            crate::tree::remove(&mut doc, "sops");
+            changed(&mut doc);
+            let pieces = sections::split(text).unwrap();
+            let by = by_sections(&pieces, &doc).expect("rewritten one by one");
+            assert_eq!(Some(by), whole(text, &doc), "{text}");
+        }
+    }
 }

@@ -6,22 +6,57 @@
 //! ([`canonical_order`]), so that what is encrypted (and MAC'd) in one order is read back in
 //! the same order.
 
-use super::{canonical_order, Fail};
+use super::{canonical_order, sections, Fail};
 use crate::tree::{Item, Map, Node, Scalar};
 use toml_edit::{Array, Decor, DocumentMut, InlineTable, Key, RawString, Table, Value};
 
 /// Parses a whole file. Errors carry the byte offset of the problem.
 pub(super) fn document(text: &str) -> Result<Map, Fail> {
+    match sections::split(text).and_then(by_sections) {
+        Some(map) => Ok(map),
+        None => whole(text),
+    }
+}
+
+/// [`document`] from one `toml_edit` document of the whole text.
+fn whole(text: &str) -> Result<Map, Fail> {
     let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| Fail {
         offset: e.span().map_or(0, |s| s.start),
         end: e.span().map_or(0, |s| s.end),
         cause: e.message().trim().to_string(),
     })?;
-    let mut map = table(doc.as_table());
+    Ok(with_trailing(&doc, Map::new()))
+}
+
+/// The tree of `doc` (its trailing comments last) appended to `map`.
+fn with_trailing(doc: &DocumentMut, mut map: Map) -> Map {
+    map.extend(table(doc.as_table()));
     for c in raw_comments(Some(doc.trailing())) {
         map.push(Item::Comment(c));
     }
-    Ok(map)
+    map
+}
+
+/// [`document`] read one section at a time (see [`sections`]): the same tree, or `None` when
+/// a piece does not parse alone or names a key another piece also has.
+fn by_sections(pieces: Vec<sections::Piece>) -> Option<Map> {
+    let mut map = Map::new();
+    let mut keys = std::collections::HashSet::new();
+    for piece in &pieces {
+        let doc: DocumentMut = piece.text.parse().ok()?;
+        // Two pieces with the same top-level key would be one table (or an error) read
+        // whole: an indented header, a dotted key, a second array of tables.
+        for (key, _) in doc.iter() {
+            if !keys.insert(key.to_string()) {
+                return None;
+            }
+        }
+        map = with_trailing(&doc, map);
+    }
+    // Each piece's map is in order already; the comments closing one piece stand in front
+    // of the next piece's section, where reading the whole text puts them.
+    canonical_order(&mut map);
+    Some(map)
 }
 
 /// The comment lines in a stretch of whitespace and comments: the text after each `#`.
@@ -139,4 +174,46 @@ pub(super) fn datetime_text(mut d: toml_edit::Datetime) -> String {
         }
     }
     d.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_read_as_the_whole_text() {
+        let mut texts: Vec<String> = sections::TEXTS.iter().map(|t| t.to_string()).collect();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+        for sub in ["plain", "sops", "expected"] {
+            for entry in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "toml") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        let mut split = 0;
+        for text in &texts {
+            let Some(pieces) = sections::split(text) else {
+                continue;
+            };
+            split += 1;
+            let by = by_sections(pieces).expect("plain sections read one by one");
+            assert_eq!(by, whole(text).ok().unwrap(), "{text}");
+        }
+        assert!(
+            split >= sections::TEXTS.len(),
+            "only {split} texts were split"
+        );
+    }
+
+    #[test]
+    fn sections_that_share_a_key_are_read_whole() {
+        // Read whole, `[s1]` then `  [s3]` (indented) then `[s3]` is an error.
+        let text = "[s1]\n  [s3]\nk = 1\n[s2]\n[s3]\nj = 2\n";
+        assert!(by_sections(sections::split(text).unwrap()).is_none());
+        assert!(document(text).is_err());
+        let text = "s3.k = 1\n[s1]\n[s2]\n[s3]\nj = 2\n";
+        assert!(by_sections(sections::split(text).unwrap()).is_none());
+    }
 }

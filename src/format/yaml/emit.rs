@@ -24,10 +24,22 @@ enum Style {
 enum Ev<'a> {
     DocStart,
     DocEnd,
-    MapStart { head: String },
-    MapEnd { tail: String, foot: String },
-    SeqStart { head: String },
-    SeqEnd { foot: String },
+    /// `outer`: head comments from the enclosing list, printed before the collection's own.
+    MapStart {
+        head: String,
+        outer: String,
+    },
+    MapEnd {
+        tail: String,
+        foot: String,
+    },
+    SeqStart {
+        head: String,
+        outer: String,
+    },
+    SeqEnd {
+        foot: String,
+    },
     Scalar(ScalarEv<'a>),
 }
 
@@ -305,13 +317,106 @@ fn add_foot(existing: &mut String, comments: &[&str]) {
     }
 }
 
+/// Events held back before the oldest are run through the emitter: the builder still changes
+/// the last two (a collection's start when its first key arrives, a key's head, the last
+/// item's foot), and the emitter looks one event ahead.
+const KEEP: usize = 4;
+
+/// Events gathered before a batch is run through the emitter (in tests one, so that every
+/// printing test runs the emitter as close behind the builder as it can be).
+const BATCH: usize = if cfg!(test) { 1 } else { 1024 };
+
+/// Printed text gathered before it goes to the writer (tiny in tests, for the same reason).
+const OUT_CHUNK: usize = if cfg!(test) { 7 } else { 64 * 1024 };
+
 /// Builds go-yaml events from the tree the way sops' store builds nodes and go-yaml's
-/// encoder walks them.
-struct EventBuilder<'a> {
+/// encoder walks them, and runs them through the emitter as it goes: only a few events and
+/// (with a writer) a chunk of text are held at a time, not a copy of the whole document.
+struct EventBuilder<'a, 'w> {
+    /// Events not yet emitted; `events[0]` is event number `base` of the stream.
     events: Vec<Ev<'a>>,
+    base: usize,
+    /// Head comments from the enclosing list for the next node's first event.
+    outer: String,
+    emitter: Emitter,
+    /// Where printed text goes; `None` keeps all of it in the emitter's buffer.
+    sink: Option<&'w mut dyn std::io::Write>,
+    /// The writer's first error: nothing more is written after it.
+    error: Option<std::io::Error>,
 }
 
-impl<'a> EventBuilder<'a> {
+impl<'a, 'w> EventBuilder<'a, 'w> {
+    fn new(indent: usize, sink: Option<&'w mut dyn std::io::Write>) -> Self {
+        EventBuilder {
+            events: Vec::with_capacity(BATCH + KEEP),
+            base: 0,
+            outer: String::new(),
+            emitter: Emitter::new(indent),
+            sink,
+            error: None,
+        }
+    }
+
+    /// The number the next event gets.
+    fn next_index(&self) -> usize {
+        self.base + self.events.len()
+    }
+
+    /// Event number `i`, if it is still held.
+    fn at(&mut self, i: usize) -> Option<&mut Ev<'a>> {
+        self.events.get_mut(i.checked_sub(self.base)?)
+    }
+
+    fn push(&mut self, mut ev: Ev<'a>) {
+        if !self.outer.is_empty() {
+            match &mut ev {
+                Ev::Scalar(s) => s.head = std::mem::take(&mut self.outer),
+                Ev::MapStart { outer, .. } | Ev::SeqStart { outer, .. } => {
+                    *outer = std::mem::take(&mut self.outer)
+                }
+                _ => {}
+            }
+        }
+        self.events.push(ev);
+        if self.events.len() >= BATCH + KEEP {
+            self.emit_held(KEEP);
+        }
+    }
+
+    /// Runs all held events but the last `keep` through the emitter.
+    fn emit_held(&mut self, keep: usize) {
+        let n = self.events.len().saturating_sub(keep);
+        for i in 0..n {
+            self.emitter.analyze_event(&self.events[i]);
+            self.emitter.step(&self.events, i);
+        }
+        self.events.drain(..n);
+        self.base += n;
+        self.write_out(false);
+    }
+
+    /// Hands the printed text to the writer once there is a chunk of it (or `all` of it).
+    fn write_out(&mut self, all: bool) {
+        if let Some(sink) = self.sink.as_mut() {
+            if all || self.emitter.out.len() >= OUT_CHUNK {
+                if self.error.is_none() {
+                    self.error = sink.write_all(self.emitter.out.as_bytes()).err();
+                }
+                self.emitter.out.clear();
+            }
+        }
+    }
+
+    /// Emits what is held; the text not yet written.
+    fn finish(mut self) -> std::io::Result<String> {
+        self.emit_held(0);
+        self.write_out(true);
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(std::mem::take(&mut self.emitter.out)),
+        }
+    }
+
     fn scalar(&mut self, s: &'a Scalar) {
         let value: Cow<'a, str> = match s {
             Scalar::Str(v) => return self.string(v),
@@ -347,7 +452,7 @@ impl<'a> EventBuilder<'a> {
     }
 
     fn push_scalar(&mut self, value: Cow<'a, str>, analysis: Analysis, style: Style, merge: bool) {
-        self.events.push(Ev::Scalar(ScalarEv {
+        self.push(Ev::Scalar(ScalarEv {
             value,
             analysis,
             style,
@@ -357,9 +462,8 @@ impl<'a> EventBuilder<'a> {
         }));
     }
 
-    /// Emits a node; returns the index of its first event so callers can attach head comments.
-    fn node(&mut self, n: &'a Node) -> usize {
-        let start = self.events.len();
+    /// Emits a node.
+    fn node(&mut self, n: &'a Node) {
         match n {
             Node::Map(m) => self.map(m, None),
             Node::List(l) => self.list(l),
@@ -367,26 +471,26 @@ impl<'a> EventBuilder<'a> {
             // A comment where a value belongs: print its text as a string.
             Node::Comment(c) => self.string(c),
         }
-        start
     }
 
     fn map(&mut self, m: &'a Map, extra: Option<(&'a str, &'a Map)>) {
         let mut comments: Vec<&str> = Vec::new();
-        let start = self.events.len();
-        self.events.push(Ev::MapStart {
+        let start = self.next_index();
+        self.push(Ev::MapStart {
             head: String::new(),
+            outer: String::new(),
         });
         let mut beginning = true;
         let mut last_key: Option<usize> = None;
         let mut pair = |this: &mut Self, comments: &mut Vec<&'a str>, key_ev: usize| {
             if beginning {
-                if let Ev::MapStart { head } = &mut this.events[start] {
+                if let Some(Ev::MapStart { head, .. }) = this.at(start) {
                     add_head(head, comments);
                 }
                 comments.clear();
                 beginning = false;
             }
-            if let Ev::Scalar(k) = &mut this.events[key_ev] {
+            if let Some(Ev::Scalar(k)) = this.at(key_ev) {
                 add_head(&mut k.head, comments);
             }
             comments.clear();
@@ -395,7 +499,7 @@ impl<'a> EventBuilder<'a> {
             match item {
                 Item::Comment(c) => comments.push(c),
                 Item::Pair(k, v) => {
-                    let key_ev = self.events.len();
+                    let key_ev = self.next_index();
                     self.string(k);
                     pair(self, &mut comments, key_ev);
                     last_key = Some(key_ev);
@@ -404,7 +508,7 @@ impl<'a> EventBuilder<'a> {
             }
         }
         if let Some((k, meta)) = extra {
-            let key_ev = self.events.len();
+            let key_ev = self.next_index();
             self.string(k);
             pair(self, &mut comments, key_ev);
             last_key = Some(key_ev);
@@ -415,14 +519,14 @@ impl<'a> EventBuilder<'a> {
         let mut tail = String::new();
         if !comments.is_empty() {
             if beginning {
-                if let Ev::MapStart { head } = &mut self.events[start] {
+                if let Some(Ev::MapStart { head, .. }) = self.at(start) {
                     add_head(head, &comments);
                 }
             } else if last_key.is_some() {
                 add_foot(&mut tail, &comments);
             }
         }
-        self.events.push(Ev::MapEnd {
+        self.push(Ev::MapEnd {
             tail,
             foot: String::new(),
         });
@@ -430,51 +534,48 @@ impl<'a> EventBuilder<'a> {
 
     fn list(&mut self, l: &'a [Node]) {
         let mut comments: Vec<&str> = Vec::new();
-        let start = self.events.len();
-        self.events.push(Ev::SeqStart {
+        let start = self.next_index();
+        self.push(Ev::SeqStart {
             head: String::new(),
+            outer: String::new(),
         });
         let mut beginning = true;
-        let mut last_item: Option<usize> = None;
         for item in l {
             if let Node::Comment(c) = item {
                 comments.push(c);
                 continue;
             }
             if beginning {
-                if let Ev::SeqStart { head } = &mut self.events[start] {
+                if let Some(Ev::SeqStart { head, .. }) = self.at(start) {
                     add_head(head, &comments);
                 }
                 comments.clear();
                 beginning = false;
             }
-            let ev = self.node(item);
-            match &mut self.events[ev] {
-                Ev::Scalar(s) => add_head(&mut s.head, &comments),
-                Ev::MapStart { head } | Ev::SeqStart { head } => add_head(head, &comments),
-                _ => {}
-            }
+            // The item's head, given to its first event as it is made (the item may be
+            // emitted before it is complete).
+            add_head(&mut self.outer, &comments);
             comments.clear();
-            last_item = Some(ev);
+            self.node(item);
         }
         if !comments.is_empty() {
             if beginning {
-                if let Ev::SeqStart { head } = &mut self.events[start] {
+                if let Some(Ev::SeqStart { head, .. }) = self.at(start) {
                     add_head(head, &comments);
                 }
-            } else if let Some(ev) = last_item {
-                // The last item's foot: on a scalar itself, on a collection its end event.
-                let end = self.events.len() - 1;
-                match &mut self.events[ev] {
-                    Ev::Scalar(s) => add_foot(&mut s.foot, &comments),
-                    _ => match &mut self.events[end] {
-                        Ev::MapEnd { foot, .. } | Ev::SeqEnd { foot } => add_foot(foot, &comments),
-                        _ => {}
-                    },
+            } else {
+                // The last item's foot: on a scalar itself, on a collection its end event;
+                // either way the last event made.
+                match self.events.last_mut() {
+                    Some(Ev::Scalar(s)) => add_foot(&mut s.foot, &comments),
+                    Some(Ev::MapEnd { foot, .. } | Ev::SeqEnd { foot }) => {
+                        add_foot(foot, &comments)
+                    }
+                    _ => {}
                 }
             }
         }
-        self.events.push(Ev::SeqEnd {
+        self.push(Ev::SeqEnd {
             foot: String::new(),
         });
     }
@@ -498,9 +599,9 @@ enum State {
     End,
 }
 
-/// The emitter proper: go-yaml's `yaml_emitter_t` state, writing into one `String`.
-struct Emitter<'o> {
-    out: &'o mut String,
+/// The emitter proper: go-yaml's `yaml_emitter_t` state, printing into `out`.
+struct Emitter {
+    out: String,
     best_indent: i32,
     state: State,
     states: Vec<State>,
@@ -521,15 +622,15 @@ struct Emitter<'o> {
     style: Style,
 }
 
-impl<'o> Emitter<'o> {
-    fn new(out: &'o mut String, indent: usize) -> Self {
+impl Emitter {
+    fn new(indent: usize) -> Self {
         let best_indent = if (2..=9).contains(&indent) {
             indent as i32
         } else {
             2
         };
         Emitter {
-            out,
+            out: String::new(),
             best_indent,
             state: State::StreamStart,
             states: Vec::with_capacity(16),
@@ -690,7 +791,15 @@ impl<'o> Emitter<'o> {
 
     fn analyze_event(&mut self, ev: &Ev) {
         let (head, tail, foot): (&str, &str, &str) = match ev {
-            Ev::MapStart { head } | Ev::SeqStart { head } => (head, "", ""),
+            Ev::MapStart { head, outer } | Ev::SeqStart { head, outer } if !outer.is_empty() => {
+                // As sops' `addCommentsHead` puts the list's comments before the node's own.
+                self.head_comment = match head.is_empty() {
+                    true => outer.clone(),
+                    false => format!("{outer}\n{head}"),
+                };
+                return;
+            }
+            Ev::MapStart { head, .. } | Ev::SeqStart { head, .. } => (head, "", ""),
             Ev::MapEnd { tail, foot } => ("", tail, foot),
             Ev::SeqEnd { foot } => ("", "", foot),
             Ev::Scalar(s) => (&s.head, "", &s.foot),
@@ -707,13 +816,6 @@ impl<'o> Emitter<'o> {
         }
         if let Ev::Scalar(s) = ev {
             self.analysis = s.analysis;
-        }
-    }
-
-    fn run(&mut self, events: &[Ev]) {
-        for i in 0..events.len() {
-            self.analyze_event(&events[i]);
-            self.step(events, i);
         }
     }
 
@@ -1068,53 +1170,39 @@ fn estimate(m: &Map) -> usize {
         .sum()
 }
 
-/// At least as many events as [`EventBuilder`] makes for `m`, so the event list is allocated
-/// once (a 50 000-value file has 100 000 events of about 100 bytes).
-fn event_bound(m: &Map) -> usize {
-    fn node(n: &Node) -> usize {
-        match n {
-            Node::Map(m) => 2 + event_bound(m),
-            Node::List(l) => 2 + l.iter().map(node).sum::<usize>(),
-            Node::Scalar(_) | Node::Comment(_) => 1,
-        }
-    }
-    m.iter()
-        .map(|i| match i {
-            Item::Pair(_, v) => 1 + node(v),
-            Item::Comment(_) => 1,
-        })
-        .sum()
-}
-
 /// Prints documents as sops does; `metadata` becomes a final `sops` key in every document.
-pub fn emit_docs(docs: &[Map], metadata: Option<&Map>, indent: usize) -> String {
-    let size: usize = docs.iter().map(estimate).sum::<usize>()
-        + metadata.map_or(0, |m| (estimate(m) + 16) * docs.len());
-    let mut out = String::with_capacity(size + 64);
-    let events = docs.iter().map(event_bound).sum::<usize>()
-        + docs.len() * (4 + metadata.map_or(0, |m| 3 + event_bound(m)));
-    let mut b = EventBuilder {
-        events: Vec::with_capacity(events),
+/// With a writer the text goes there in chunks and the result is empty; without one the
+/// whole text is returned.
+pub fn emit_docs(
+    docs: &[Map],
+    metadata: Option<&Map>,
+    indent: usize,
+    sink: Option<&mut dyn std::io::Write>,
+) -> std::io::Result<String> {
+    let size = match sink {
+        Some(_) => OUT_CHUNK,
+        None => {
+            docs.iter().map(estimate).sum::<usize>()
+                + metadata.map_or(0, |m| (estimate(m) + 16) * docs.len())
+        }
     };
+    let mut b = EventBuilder::new(indent, sink);
+    // Room for one chunk more than is written at once, so the buffer grows once.
+    b.emitter.out.reserve(size + 1024);
     for doc in docs {
-        b.events.push(Ev::DocStart);
+        b.push(Ev::DocStart);
         b.map(doc, metadata.map(|m| ("sops", m)));
-        b.events.push(Ev::DocEnd);
+        b.push(Ev::DocEnd);
     }
-    let mut e = Emitter::new(&mut out, indent);
-    e.run(&b.events);
-    out
+    b.finish()
 }
 
 /// Prints one value as go-yaml's `Marshal` prints a lone node (sops' `EmitValue`).
 pub fn emit_value(value: &Node) -> String {
-    let mut out = String::new();
-    let mut b = EventBuilder { events: Vec::new() };
-    b.events.push(Ev::DocStart);
-    b.node(value);
-    b.events.push(Ev::DocEnd);
     // yaml.Marshal always uses go-yaml's default indentation of 4.
-    let mut e = Emitter::new(&mut out, 4);
-    e.run(&b.events);
-    out
+    let mut b = EventBuilder::new(4, None);
+    b.push(Ev::DocStart);
+    b.node(value);
+    b.push(Ev::DocEnd);
+    b.finish().unwrap_or_default()
 }

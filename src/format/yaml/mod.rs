@@ -53,7 +53,21 @@ impl Store for YamlStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        Ok(emit::emit_docs(docs, metadata, self.indent).into_bytes())
+        emit::emit_docs(docs, metadata, self.indent, None)
+            .map(String::into_bytes)
+            .map_err(super::write_error)
+    }
+
+    fn write_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        _source: Option<&[u8]>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        emit::emit_docs(docs, metadata, self.indent, Some(out))
+            .map(drop)
+            .map_err(super::write_error)
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

@@ -65,6 +65,28 @@ fn sops_files_round_trip_byte_for_byte() {
     assert!(n >= 8, "only {n} sops vectors found");
 }
 
+#[test]
+fn sops_files_stream_to_a_writer_as_they_print() {
+    for entry in std::fs::read_dir(vectors().join("sops")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let loaded = store().load(&std::fs::read(&path).unwrap()).unwrap();
+        let meta = loaded.metadata.as_ref();
+        let whole = emit::emit_docs(&loaded.docs, meta, 4, None).unwrap();
+        let mut streamed = Vec::new();
+        let rest = emit::emit_docs(&loaded.docs, meta, 4, Some(&mut streamed)).unwrap();
+        assert_eq!(rest, "", "{}", path.display());
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            whole,
+            "{}",
+            path.display()
+        );
+    }
+}
+
 /// A small JSON reader for the test corpus (sops' JSON store reads every number as a float).
 fn json_value(s: &mut std::iter::Peekable<std::str::Chars>) -> Node {
     use crate::tree::{Item, Scalar};
