@@ -20,12 +20,19 @@ fn main() {
     // nesting as deep as sops does (10,000 levels, twice that for YAML's flow inside block),
     // which needs more than the main thread's 8 MiB; the stack is only reserved, pages are
     // touched as deep input needs them.
+    //
+    // The worker exits the process itself once the command is done (its values dropped, its
+    // temporary files removed): tearing down a thread with a 128 MiB stack and handing its
+    // allocator pages back costs more than a small file's whole decryption.
     let worker = std::thread::Builder::new()
         .name("main".into())
         .stack_size(STACK_SIZE)
-        .spawn(move || secret::run_cli(args));
+        .spawn(move || -> std::convert::Infallible { std::process::exit(secret::run_cli(args)) });
     let code = match worker {
-        Ok(handle) => handle.join().unwrap_or(PANIC_EXIT_CODE),
+        // Reached only when the command panicked (the panic message is already printed).
+        Ok(handle) => handle
+            .join()
+            .map_or(PANIC_EXIT_CODE, |never| match never {}),
         Err(e) => {
             eprintln!("secret: cannot start: {e}");
             PANIC_EXIT_CODE
