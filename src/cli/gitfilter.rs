@@ -103,16 +103,16 @@ pub fn clean(ctx: &Context, top: &Path, path: &Path, input: Vec<u8>) -> Result<V
         return Ok(input);
     }
     let format = Format::from_path(path);
-    let loaded = load(ctx, &input, format, &label)?;
+    let mut loaded = load(ctx, &input, format, &label)?;
     if loaded.metadata.is_some() {
         return Ok(input);
     }
     let store = ctx.output_store(format)?;
     if let Some(committed) = committed_version(top, path) {
         if let Some(mut opened) = open_committed(ctx, &committed, format, &label) {
-            let mut docs = loaded.docs.clone();
-            store.normalize(&mut docs);
-            if docs == opened.docs {
+            // In the order the committed file was read back in (sealing keeps it).
+            store.normalize(&mut loaded.docs);
+            if loaded.docs == opened.docs {
                 return Ok(committed);
             }
             ctx.verbose(|| format!("{label}: encrypting with the committed version's data key"));
