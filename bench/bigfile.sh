@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Memory and time on big input: for each store, encrypts and decrypts generated files of
-# about 25 MB and 100 MB with the release build and prints input size, wall time and peak
-# RSS as a multiple of the input size (the target is <= 4x, and time linear in size).
+# about 25 MB and 100 MB with the release build and prints input size, wall and CPU time and
+# peak RSS as a multiple of the input size (the target is <= 4x, and time linear in size).
 # Usage: bench/bigfile.sh [SIZES_MB...]   (default: 25 100)
 # Env: FORMATS="yaml json toml ini dotenv binary"; SECRET_BIN to time another build.
 set -euo pipefail
@@ -30,12 +30,12 @@ gen() {
   python3 bench/gen.py "$fmt" "$n" > "$file"
 }
 
-# row OP FILE SIZE CMD...: one line with wall time (best of 1 run) and peak RSS.
+# row OP FILE SIZE CMD...: one line with wall and CPU time (best of 1 run) and peak RSS.
 row() {
   local op=$1 file=$2 size=$3; shift 3
-  read -r secs kib <<< "$(python3 bench/run.py 1 "$@")"
-  awk -v op="$op" -v f="$(basename "$file")" -v size="$size" -v s="$secs" -v k="$kib" 'BEGIN{
-    printf "%-8s %-14s %8.1f MB %8.2f s %9.1f MB RSS %6.2fx input\n", op, f, size/1e6, s, k*1024/1e6, k*1024/size }'
+  read -r secs cpu kib <<< "$(python3 bench/run.py 1 "$@")"
+  awk -v op="$op" -v f="$(basename "$file")" -v size="$size" -v s="$secs" -v c="$cpu" -v k="$kib" 'BEGIN{
+    printf "%-8s %-14s %8.1f MB %7.2f s %7.2f s CPU %9.1f MB RSS %6.2fx input\n", op, f, size/1e6, s, c, k*1024/1e6, k*1024/size }'
 }
 
 echo "secret: $SECRET_BIN"

@@ -159,9 +159,26 @@ pub fn reseal(
         metadata.mac_only_encrypted,
         nonces,
     )?;
+    stamp(metadata, data_key, &mac)
+}
+
+/// Renews `lastmodified` and seals the MAC (uppercase hex) under it.
+fn stamp(metadata: &mut Metadata, data_key: &DataKey, mac: &str) -> Result<()> {
     metadata.lastmodified = timefmt::now_utc();
-    metadata.mac = walk::seal_mac(data_key, &mac, &metadata.lastmodified)?;
+    metadata.mac = walk::seal_mac(data_key, mac, &metadata.lastmodified)?;
     Ok(())
+}
+
+/// Computes the MAC of plaintext documents about to be sealed as they are written, and
+/// renews `lastmodified` and the MAC of `metadata` with it.
+fn stamp_plaintext(docs: &mut [Map], metadata: &mut Metadata, data_key: &DataKey) -> Result<()> {
+    let mac = walk::plaintext_mac(
+        docs,
+        data_key,
+        &metadata.selector,
+        metadata.mac_only_encrypted,
+    )?;
+    stamp(metadata, data_key, &mac)
 }
 
 /// Refuses plaintext input that is already a sops file (exit 203).
@@ -184,30 +201,54 @@ pub enum Seal<'a> {
     Into(&'a mut Opened),
 }
 
-/// Encrypted documents with the metadata they are written with, ready to be printed.
+/// Plaintext documents with the metadata they are sealed under, ready to be printed: each
+/// value is encrypted as the store prints it, so the encrypted documents are never held
+/// whole.
 pub struct Sealed {
     docs: Vec<Map>,
     meta_tree: Map,
     /// The plaintext's text, for stores that write in its layout.
     source: Option<Vec<u8>>,
+    data_key: DataKey,
+    selector: Selector,
+    /// Nonces of the values of the file sealed into, so unchanged values keep their
+    /// ciphertext.
+    nonces: NonceMemory,
 }
 
 impl Sealed {
     /// Prints the file with `store` (the store of the format it was sealed for) to `out`, as
     /// the store prints: streamed where printing cannot fail half way.
-    pub fn write(&self, store: &dyn Store, out: &mut dyn std::io::Write) -> Result<()> {
-        store.write_over(
-            &self.docs,
-            Some(&self.meta_tree),
+    pub fn write(mut self, store: &dyn Store, out: &mut dyn std::io::Write) -> Result<()> {
+        write_sealed(
+            store,
+            &mut self.docs,
+            &self.meta_tree,
             self.source.as_deref(),
+            walk::Sealer::new(&self.data_key, &self.selector, &self.nonces),
             out,
         )
     }
 
     /// The whole file as bytes.
-    pub fn to_bytes(&self, store: &dyn Store) -> Result<Vec<u8>> {
-        store.emit_over(&self.docs, Some(&self.meta_tree), self.source.as_deref())
+    pub fn into_bytes(self, store: &dyn Store) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.write(store, &mut out)?;
+        Ok(out)
     }
+}
+
+/// Prints plaintext `docs` with `store`, each value encrypted by `sealer` as it is printed.
+fn write_sealed(
+    store: &dyn Store,
+    docs: &mut [Map],
+    meta_tree: &Map,
+    source: Option<&[u8]>,
+    mut sealer: walk::Sealer,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    store.write_sealed(docs, meta_tree, source, &mut sealer, out)?;
+    sealer.finish()
 }
 
 /// Encrypts a loaded plaintext file for `format`, whose store is `store` (it puts the
@@ -221,25 +262,30 @@ pub fn seal_plain(
 ) -> Result<Sealed> {
     let mut docs = loaded.docs;
     store.normalize(&mut docs);
-    let (docs, meta_tree) = match seal {
+    let (meta_tree, data_key, selector, nonces) = match seal {
         Seal::New(plan) => {
-            let (docs, metadata) = seal_new(docs, plan, services)?;
-            (docs, metadata_tree(&metadata, format))
+            let (mut metadata, data_key) = new_metadata(plan, services)?;
+            stamp_plaintext(&mut docs, &mut metadata, &data_key)?;
+            let meta_tree = metadata_tree(&metadata, format);
+            (meta_tree, data_key, metadata.selector, NonceMemory::off())
         }
         Seal::Into(opened) => {
-            reseal(
-                &mut docs,
-                &mut opened.metadata,
-                &opened.data_key,
-                &mut opened.nonces,
-            )?;
-            (docs, metadata_tree(&opened.metadata, format))
+            stamp_plaintext(&mut docs, &mut opened.metadata, &opened.data_key)?;
+            (
+                metadata_tree(&opened.metadata, format),
+                opened.data_key.clone(),
+                opened.metadata.selector.clone(),
+                std::mem::take(&mut opened.nonces),
+            )
         }
     };
     Ok(Sealed {
         docs,
         meta_tree,
         source: loaded.source,
+        data_key,
+        selector,
+        nonces,
     })
 }
 
@@ -250,14 +296,18 @@ pub fn seal_opened(opened: &mut Opened, store: &dyn Store, format: Format) -> Re
     // A new key goes last in its map; TOML writes it before the map's sections, and the MAC
     // must cover the values in the order they are read back.
     store.normalize(&mut opened.docs);
-    reseal(
-        &mut opened.docs,
-        &mut opened.metadata,
-        &opened.data_key,
-        &mut opened.nonces,
-    )?;
+    stamp_plaintext(&mut opened.docs, &mut opened.metadata, &opened.data_key)?;
     let meta_tree = metadata_tree(&opened.metadata, format);
-    store.emit_over(&opened.docs, Some(&meta_tree), opened.source.as_deref())
+    let mut out = Vec::new();
+    write_sealed(
+        store,
+        &mut opened.docs,
+        &meta_tree,
+        opened.source.as_deref(),
+        walk::Sealer::new(&opened.data_key, &opened.metadata.selector, &opened.nonces),
+        &mut out,
+    )?;
+    Ok(out)
 }
 
 /// The metadata as the given output format writes it.

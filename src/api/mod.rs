@@ -86,5 +86,5 @@ pub fn encrypt(plaintext: &[u8], format: Format, options: &EncryptOptions) -> Re
         format,
         &services,
     )?
-    .to_bytes(&*store)
+    .into_bytes(&*store)
 }

@@ -124,12 +124,12 @@ pub fn clean(ctx: &Context, top: &Path, path: &Path, input: Vec<u8>) -> Result<V
                 format,
                 &label,
             )?
-            .to_bytes(&*store)
+            .into_bytes(&*store)
             .map_err(|e| e.context(&label));
         }
     }
     let plan = plan_for(ctx, &abs, &NewFileArgs::default(), &label)?;
-    encrypt::seal_plain(ctx, loaded, Seal::New(plan), &*store, format, &label)?.to_bytes(&*store)
+    encrypt::seal_plain(ctx, loaded, Seal::New(plan), &*store, format, &label)?.into_bytes(&*store)
 }
 
 /// The file's encrypted version in the index (stage 0), else in HEAD; `None` for a new

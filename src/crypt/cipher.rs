@@ -19,6 +19,10 @@ pub const NONCE_LEN: usize = 32;
 const TAG_LEN: usize = 16;
 const PREFIX: &str = "ENC[AES256_GCM,data:";
 
+/// The longest plaintext AES-GCM encrypts (64 GiB): [`ValueCipher::encrypt`] fails only
+/// above it, so a file whose values are all shorter cannot fail half way through sealing.
+pub const MAX_PLAINTEXT: u64 = 1 << 36;
+
 /// A leaf as the cipher sees it: a typed scalar or a comment.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Leaf {
@@ -27,11 +31,50 @@ pub enum Leaf {
 }
 
 impl Leaf {
+    /// The leaf borrowed, as the cipher reads it.
+    pub fn as_ref(&self) -> LeafRef<'_> {
+        match self {
+            Leaf::Scalar(s) => LeafRef::Scalar(s),
+            Leaf::Comment(c) => LeafRef::Comment(c),
+        }
+    }
+
     /// The `type:` tag sops writes for this leaf.
     pub fn type_tag(&self) -> &'static str {
+        self.as_ref().type_tag()
+    }
+
+    /// The bytes sops encrypts and feeds to the MAC for this leaf (`sops.ToBytes`).
+    pub fn plaintext(&self) -> std::borrow::Cow<'_, [u8]> {
+        self.as_ref().plaintext()
+    }
+
+    /// Empty strings and comments are never encrypted.
+    pub fn is_empty(&self) -> bool {
+        self.as_ref().is_empty()
+    }
+}
+
+/// A leaf borrowed from a tree that is being written: what the cipher needs of it, without
+/// a copy of the value.
+#[derive(Debug, Clone, Copy)]
+pub enum LeafRef<'a> {
+    Scalar(&'a Scalar),
+    Comment(&'a str),
+}
+
+impl<'a> From<&'a Leaf> for LeafRef<'a> {
+    fn from(leaf: &'a Leaf) -> Self {
+        leaf.as_ref()
+    }
+}
+
+impl<'a> LeafRef<'a> {
+    /// The `type:` tag sops writes for this leaf.
+    pub fn type_tag(self) -> &'static str {
         match self {
-            Leaf::Comment(_) => "comment",
-            Leaf::Scalar(s) => match s {
+            LeafRef::Comment(_) => "comment",
+            LeafRef::Scalar(s) => match s {
                 // Binary data is written as `str` by sops; `bytes` is only ever read.
                 Scalar::Str(_) | Scalar::Bytes(_) => "str",
                 Scalar::Int(_) => "int",
@@ -44,11 +87,11 @@ impl Leaf {
     }
 
     /// The bytes sops encrypts and feeds to the MAC for this leaf (`sops.ToBytes`).
-    pub fn plaintext(&self) -> std::borrow::Cow<'_, [u8]> {
+    pub fn plaintext(self) -> std::borrow::Cow<'a, [u8]> {
         use std::borrow::Cow;
         match self {
-            Leaf::Comment(c) => Cow::Borrowed(c.as_bytes()),
-            Leaf::Scalar(s) => match s {
+            LeafRef::Comment(c) => Cow::Borrowed(c.as_bytes()),
+            LeafRef::Scalar(s) => match s {
                 Scalar::Str(v) | Scalar::Time(v) => Cow::Borrowed(v.as_bytes()),
                 Scalar::Bytes(v) => Cow::Borrowed(v),
                 Scalar::Int(v) => Cow::Owned(v.to_string().into_bytes()),
@@ -61,8 +104,12 @@ impl Leaf {
     }
 
     /// Empty strings and comments are never encrypted.
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Leaf::Comment(c) | Leaf::Scalar(Scalar::Str(c)) if c.is_empty())
+    pub fn is_empty(self) -> bool {
+        match self {
+            LeafRef::Comment(c) => c.is_empty(),
+            LeafRef::Scalar(Scalar::Str(s)) => s.is_empty(),
+            LeafRef::Scalar(_) => false,
+        }
     }
 }
 
@@ -124,7 +171,13 @@ impl ValueCipher {
     }
 
     /// Encrypts `leaf` under `aad` with the given nonce. Empty leaves stay `""`.
-    pub fn encrypt(&self, leaf: &Leaf, aad: &str, iv: &[u8; NONCE_LEN]) -> Result<String> {
+    pub fn encrypt<'l>(
+        &self,
+        leaf: impl Into<LeafRef<'l>>,
+        aad: &str,
+        iv: &[u8; NONCE_LEN],
+    ) -> Result<String> {
+        let leaf = leaf.into();
         if leaf.is_empty() {
             return Ok(String::new());
         }

@@ -1,9 +1,10 @@
 //! The walk over a document tree that encrypts or decrypts the selected leaves and feeds
 //! the MAC, in sops' order (documents in order, depth first, items in file order).
 
-use super::cipher::{self, DataKey, Leaf, ValueCipher, NONCE_LEN};
+use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
+use crate::format::seal::{seal_in_place, LeafSeal};
 use crate::tree::{Item, Map, Node, Scalar};
 use sha2::{Digest, Sha512};
 use std::collections::HashMap;
@@ -63,7 +64,7 @@ impl NonceMemory {
         }
     }
 
-    fn nonce_for(&self, aad: &str, leaf: &Leaf) -> [u8; NONCE_LEN] {
+    fn nonce_for(&self, aad: &str, leaf: LeafRef) -> [u8; NONCE_LEN] {
         if self.seen.is_empty() {
             return cipher::random_nonce();
         }
@@ -81,10 +82,6 @@ impl NonceMemory {
 
 /// Below this many encrypted values, decrypting in one thread is faster than starting more.
 const PARALLEL_MIN: usize = 2048;
-
-/// From this many bytes on, a value is hashed for the MAC on its own thread while it is
-/// encrypted.
-const PARALLEL_HASH_MIN: usize = 256 * 1024;
 
 /// Values decrypted ahead of the walk, in walk order of the string leaves, as each thread
 /// produced them: kept in the threads' own parts so no thread's output is copied again.
@@ -205,26 +202,19 @@ fn leaf_aad(aad: &str) -> &str {
     }
 }
 
-/// One step of the path to the current node.
+/// One step of the path to the current node, with whether a key on the path up to it
+/// matched a key selector.
 enum Step {
-    Key(std::ops::Range<usize>),
-    Index(usize),
+    Key(std::ops::Range<usize>, bool),
+    Index(usize, bool),
 }
 
-/// What the walk does with the selected leaves.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Encrypt,
-    Decrypt,
-}
-
-struct Walker<'a> {
-    mode: Mode,
-    cipher: ValueCipher,
+/// Where a walk over a tree is and what the selector decides there: the path (as AAD, and
+/// for messages), whether a key on it matched, and the comments in force. The recursive
+/// [`Walker`] and the [`Sealer`] a store drives as it writes move it the same way, so both
+/// authenticate and select every leaf alike.
+struct Cursor<'a> {
     selector: &'a Selector,
-    mac_only_encrypted: bool,
-    hasher: Sha512,
-    nonces: &'a mut NonceMemory,
     /// The AAD of the current container: every key on the path followed by `:`.
     aad: String,
     /// The path for error messages, built only when one is needed: keys as byte ranges of
@@ -233,6 +223,135 @@ struct Walker<'a> {
     /// Comments in force, one list per nesting level (only kept for comment selectors).
     comments: Vec<Vec<String>>,
     track_comments: bool,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(selector: &'a Selector) -> Self {
+        Cursor {
+            selector,
+            aad: String::new(),
+            display: Vec::new(),
+            comments: Vec::new(),
+            track_comments: selector.kind.on_comments(),
+        }
+    }
+
+    /// A map or list starts: its comments are a new level.
+    fn open(&mut self) {
+        self.comments.push(Vec::new());
+    }
+
+    /// The map or list last opened ends.
+    fn close(&mut self) {
+        self.comments.pop();
+    }
+
+    /// Whether a key on the path matched the selector.
+    fn matched(&self) -> bool {
+        match self.display.last() {
+            Some(Step::Key(_, matched) | Step::Index(_, matched)) => *matched,
+            None => false,
+        }
+    }
+
+    fn enter_key(&mut self, key: &str) {
+        let matched = self.matched() || self.selector.key_matches(key);
+        let len = self.aad.len();
+        self.aad.push_str(key);
+        self.aad.push(':');
+        self.display.push(Step::Key(len..len + key.len(), matched));
+    }
+
+    /// After a key's value: the comments above it no longer apply.
+    fn leave_key(&mut self) {
+        if let Some(Step::Key(range, _)) = self.display.pop() {
+            self.aad.truncate(range.start);
+        }
+        self.clear_level();
+    }
+
+    fn enter_index(&mut self, index: usize) {
+        let matched = self.matched();
+        self.display.push(Step::Index(index, matched));
+    }
+
+    /// After a list element: the comments above it no longer apply, unless it was itself
+    /// a comment (then they all apply to the next element).
+    fn leave_index(&mut self, was_comment: bool) {
+        self.display.pop();
+        if !was_comment {
+            self.clear_level();
+        }
+    }
+
+    /// A comment: from here on in force for the comment selectors. Whether it is encrypted.
+    fn comment(&mut self, text: &str) -> bool {
+        if self.track_comments {
+            if let Some(level) = self.comments.last_mut() {
+                level.push(text.to_string());
+            }
+        }
+        self.selector
+            .should_encrypt(self.matched(), &self.comments, true)
+    }
+
+    /// Whether the value here is encrypted.
+    fn value(&self) -> bool {
+        self.selector
+            .should_encrypt(self.matched(), &self.comments, false)
+    }
+
+    fn clear_level(&mut self) {
+        if self.track_comments {
+            if let Some(level) = self.comments.last_mut() {
+                level.clear();
+            }
+        }
+    }
+
+    /// The AAD of a leaf here.
+    fn leaf_aad(&self) -> &str {
+        leaf_aad(&self.aad)
+    }
+
+    fn where_(&self) -> String {
+        if self.display.is_empty() {
+            return "the document root".into();
+        }
+        self.display
+            .iter()
+            .map(|step| match step {
+                Step::Key(range, _) => format!("[{:?}]", &self.aad[range.clone()]),
+                Step::Index(i, _) => format!("[{i}]"),
+            })
+            .collect()
+    }
+
+    /// Seals `leaf` here, with the nonce `nonces` remembers for it (else a fresh one).
+    fn seal(&self, cipher: &ValueCipher, nonces: &NonceMemory, leaf: LeafRef) -> Result<String> {
+        let iv = nonces.nonce_for(self.leaf_aad(), leaf);
+        cipher
+            .encrypt(leaf, self.leaf_aad(), &iv)
+            .map_err(|e| e.context(format!("at {}", self.where_())))
+    }
+}
+
+/// What the recursive walk does with the selected leaves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Only feed the MAC (plaintext that is about to be sealed), and check that every
+    /// selected leaf can be encrypted.
+    Hash,
+    Decrypt,
+}
+
+struct Walker<'a> {
+    mode: Mode,
+    cipher: ValueCipher,
+    at: Cursor<'a>,
+    mac_only_encrypted: bool,
+    hasher: Sha512,
+    nonces: &'a mut NonceMemory,
     warnings: Vec<String>,
     /// Values decrypted ahead in parallel, by string-leaf index in walk order (decrypt only).
     prefetched: Prefetched,
@@ -248,9 +367,26 @@ pub fn encrypt(
     mac_only_encrypted: bool,
     nonces: &mut NonceMemory,
 ) -> Result<String> {
-    let mut w = Walker::new(Mode::Encrypt, key, selector, mac_only_encrypted, nonces);
+    let mac = plaintext_mac(docs, key, selector, mac_only_encrypted)?;
+    let mut sealer = Sealer::new(key, selector, nonces);
+    seal_in_place(docs, &mut sealer);
+    sealer.finish()?;
+    Ok(mac)
+}
+
+/// The MAC (uppercase hex) of plaintext `docs` as they will be encrypted, which leaves them
+/// as they are. Fails if a value selected for encryption cannot be encrypted, so that once
+/// this passed, a [`Sealer`] cannot fail half way through the writing.
+pub fn plaintext_mac(
+    docs: &mut [Map],
+    key: &DataKey,
+    selector: &Selector,
+    mac_only_encrypted: bool,
+) -> Result<String> {
+    let mut nonces = NonceMemory::off();
+    let mut w = Walker::new(Mode::Hash, key, selector, mac_only_encrypted, &mut nonces);
     for doc in docs.iter_mut() {
-        w.map(doc, false)?;
+        w.map(doc)?;
     }
     Ok(w.finish())
 }
@@ -267,7 +403,7 @@ pub fn decrypt(
     let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
     w.prefetched = prefetch(docs, &w.cipher);
     for doc in docs.iter_mut() {
-        w.map(doc, false)?;
+        w.map(doc)?;
     }
     let warnings = std::mem::take(&mut w.warnings);
     Ok((w.finish(), warnings))
@@ -288,14 +424,10 @@ impl<'a> Walker<'a> {
         Walker {
             mode,
             cipher: ValueCipher::new(key),
-            selector,
+            at: Cursor::new(selector),
             mac_only_encrypted,
             hasher,
             nonces,
-            aad: String::new(),
-            display: Vec::new(),
-            comments: Vec::new(),
-            track_comments: selector.kind.on_comments(),
             warnings: Vec::new(),
             prefetched: Prefetched::default(),
             next_leaf: 0,
@@ -311,144 +443,74 @@ impl<'a> Walker<'a> {
         hex
     }
 
-    fn leaf_aad(&self) -> &str {
-        leaf_aad(&self.aad)
-    }
-
-    fn where_(&self) -> String {
-        if self.display.is_empty() {
-            return "the document root".into();
-        }
-        self.display
-            .iter()
-            .map(|step| match step {
-                Step::Key(range) => format!("[{:?}]", &self.aad[range.clone()]),
-                Step::Index(i) => format!("[{i}]"),
-            })
-            .collect()
-    }
-
-    fn push_comment(&mut self, text: &str) {
-        if self.track_comments {
-            if let Some(level) = self.comments.last_mut() {
-                level.push(text.to_string());
-            }
-        }
-    }
-
-    fn clear_level(&mut self) {
-        if self.track_comments {
-            if let Some(level) = self.comments.last_mut() {
-                level.clear();
-            }
-        }
-    }
-
-    fn decide(&self, path_matched: bool, is_comment: bool) -> bool {
-        self.selector
-            .should_encrypt(path_matched, &self.comments, is_comment)
-    }
-
-    fn hash(&mut self, leaf: &Leaf, encrypted: bool) {
-        if !matches!(leaf, Leaf::Comment(_)) && (!self.mac_only_encrypted || encrypted) {
+    fn hash(&mut self, leaf: LeafRef, encrypted: bool) {
+        if !matches!(leaf, LeafRef::Comment(_)) && (!self.mac_only_encrypted || encrypted) {
             self.hasher.update(leaf.plaintext());
         }
     }
 
-    /// Hashes a leaf that is being encrypted while `seal` encrypts it: for a large value
-    /// (a binary file) SHA-512 costs more than AES-GCM, so the two run on separate cores.
-    /// The hash, the longer job, stays on this thread, so it starts without waiting for the
-    /// new thread to be scheduled.
-    fn hash_alongside<R: Send>(
-        &mut self,
-        leaf: &Leaf,
-        seal: impl Fn(&ValueCipher, &str) -> R + Sync,
-    ) -> R {
-        if matches!(leaf, Leaf::Comment(_)) {
-            // Comments are not part of the MAC.
-            return seal(&self.cipher, leaf_aad(&self.aad));
+    /// Refuses a leaf to be encrypted that AES-GCM would refuse.
+    fn check_sealable(&self, leaf: LeafRef) -> Result<()> {
+        if leaf.plaintext().len() as u64 > cipher::MAX_PLAINTEXT {
+            return Err(Error::new(
+                Code::ErrorEncryptingTree,
+                format!(
+                    "the value at {} is too long to encrypt (AES-GCM takes at most 64 GiB)",
+                    self.at.where_()
+                ),
+            ));
         }
-        // Computed once: for numbers and bools this is a new string.
-        let plain = leaf.plaintext();
-        if plain.len() < PARALLEL_HASH_MIN || cores() < 2 {
-            self.hasher.update(&plain[..]);
-            return seal(&self.cipher, leaf_aad(&self.aad));
-        }
-        let (cipher, aad) = (&self.cipher, leaf_aad(&self.aad));
-        let seal = &seal;
-        std::thread::scope(|scope| {
-            let sealing =
-                std::thread::Builder::new().spawn_scoped(scope, move || seal(cipher, aad));
-            self.hasher.update(&plain[..]);
-            match sealing.map(|handle| handle.join()) {
-                Ok(Ok(sealed)) => sealed,
-                // No thread to be had: seal here (the nonce is fixed, so same result).
-                _ => seal(cipher, aad),
-            }
-        })
+        Ok(())
     }
 
-    fn map(&mut self, map: &mut Map, path_matched: bool) -> Result<()> {
-        self.comments.push(Vec::new());
+    fn map(&mut self, map: &mut Map) -> Result<()> {
+        self.at.open();
         for item in map.iter_mut() {
             match item {
                 Item::Comment(text) => {
-                    self.push_comment(text);
-                    if let Some(new) = self.comment(text, path_matched)? {
+                    let encrypt = self.at.comment(text);
+                    if let Some(new) = self.comment(text, encrypt)? {
                         *text = new;
                     }
                 }
                 Item::Pair(key, value) => {
-                    let matched = path_matched || self.selector.key_matches(key);
-                    let aad_len = self.aad.len();
-                    self.aad.push_str(key);
-                    self.aad.push(':');
-                    self.display.push(Step::Key(aad_len..aad_len + key.len()));
-                    self.value(value, matched)?;
-                    self.display.pop();
-                    self.aad.truncate(aad_len);
-                    self.clear_level();
+                    self.at.enter_key(key);
+                    self.value(value)?;
+                    self.at.leave_key();
                 }
             }
         }
-        self.comments.pop();
+        self.at.close();
         Ok(())
     }
 
-    fn list(&mut self, list: &mut [Node], path_matched: bool) -> Result<()> {
-        self.comments.push(Vec::new());
+    fn list(&mut self, list: &mut [Node]) -> Result<()> {
+        self.at.open();
         for (i, node) in list.iter_mut().enumerate() {
             let is_comment = matches!(node, Node::Comment(_));
-            if let Node::Comment(text) = node {
-                let text = text.clone();
-                self.push_comment(&text);
-            }
-            self.display.push(Step::Index(i));
-            self.value(node, path_matched)?;
-            self.display.pop();
-            if !is_comment {
-                self.clear_level();
-            }
+            self.at.enter_index(i);
+            self.value(node)?;
+            self.at.leave_index(is_comment);
         }
-        self.comments.pop();
+        self.at.close();
         Ok(())
     }
 
-    /// A comment leaf; returns its new text when it changes.
-    fn comment(&mut self, text: &str, path_matched: bool) -> Result<Option<String>> {
-        if !self.decide(path_matched, true) {
+    /// A comment leaf (`encrypt`: the selector's decision); returns its new text when it
+    /// changes.
+    fn comment(&mut self, text: &str, encrypt: bool) -> Result<Option<String>> {
+        if !encrypt {
             return Ok(None);
         }
         match self.mode {
-            Mode::Encrypt => {
-                let leaf = Leaf::Comment(text.to_string());
-                let iv = self.nonces.nonce_for(self.leaf_aad(), &leaf);
-                Ok(Some(self.cipher.encrypt(&leaf, self.leaf_aad(), &iv)?))
+            Mode::Hash => {
+                self.check_sealable(LeafRef::Comment(text))?;
+                Ok(None)
             }
-            Mode::Decrypt => match self.cipher.decrypt(text, self.leaf_aad()) {
+            Mode::Decrypt => match self.cipher.decrypt(text, self.at.leaf_aad()) {
                 Ok(opened) => {
                     self.nonces
-                        .remember(leaf_aad(&self.aad), &opened.leaf, opened.iv);
+                        .remember(self.at.leaf_aad(), &opened.leaf, opened.iv);
                     Ok(Some(match opened.leaf {
                         Leaf::Comment(c) => c,
                         _ => return Ok(None),
@@ -458,7 +520,7 @@ impl<'a> Walker<'a> {
                     // sops assumes such a comment was never encrypted and keeps it.
                     self.warnings.push(format!(
                         "a comment at {} is not encrypted; kept as it is",
-                        self.where_()
+                        self.at.where_()
                     ));
                     Ok(None)
                 }
@@ -466,19 +528,14 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn value(&mut self, node: &mut Node, path_matched: bool) -> Result<()> {
+    fn value(&mut self, node: &mut Node) -> Result<()> {
         match node {
-            Node::Map(m) => self.map(m, path_matched),
-            Node::List(l) => self.list(l, path_matched),
+            Node::Map(m) => self.map(m),
+            Node::List(l) => self.list(l),
             Node::Comment(text) => {
-                let encrypt = self.decide(path_matched, true);
-                match self.comment(text, path_matched)? {
-                    // Encrypted comments inside lists become list elements (as in sops).
-                    Some(new) if self.mode == Mode::Encrypt && encrypt && !new.is_empty() => {
-                        *node = Node::Scalar(Scalar::Str(new))
-                    }
-                    Some(new) => *text = new,
-                    None => {}
+                let encrypt = self.at.comment(text);
+                if let Some(new) = self.comment(text, encrypt)? {
+                    *text = new;
                 }
                 Ok(())
             }
@@ -488,26 +545,8 @@ impl<'a> Walker<'a> {
                 if matches!(scalar, Scalar::Str(_)) {
                     self.next_leaf += 1;
                 }
-                let encrypt = self.decide(path_matched, false);
+                let encrypt = self.at.value();
                 match self.mode {
-                    Mode::Encrypt => {
-                        let leaf = Leaf::Scalar(std::mem::replace(scalar, Scalar::Null));
-                        if encrypt {
-                            let iv = self.nonces.nonce_for(self.leaf_aad(), &leaf);
-                            let text = self
-                                .hash_alongside(&leaf, |cipher, aad| {
-                                    cipher.encrypt(&leaf, aad, &iv)
-                                })
-                                .map_err(|e| e.context(format!("at {}", self.where_())))?;
-                            *node = Node::Scalar(Scalar::Str(text));
-                        } else {
-                            self.hash(&leaf, false);
-                            if let Leaf::Scalar(s) = leaf {
-                                *scalar = s;
-                            }
-                        }
-                        Ok(())
-                    }
                     Mode::Decrypt if encrypt => {
                         let text = match scalar {
                             Scalar::Str(s) => s,
@@ -516,7 +555,7 @@ impl<'a> Walker<'a> {
                                     Code::ErrorDecryptingTree,
                                     format!(
                                         "could not decrypt value at {}: it is not encrypted",
-                                        self.where_()
+                                        self.at.where_()
                                     ),
                                 ))
                             }
@@ -524,34 +563,114 @@ impl<'a> Walker<'a> {
                         let prefetched = self.prefetched.take(leaf_index);
                         let opened = match prefetched {
                             Some(result) => result,
-                            None => self.cipher.decrypt(text, self.leaf_aad()),
+                            None => self.cipher.decrypt(text, self.at.leaf_aad()),
                         }
                         .map_err(|e| {
                             Error::new(
                                 e.code,
-                                format!("could not decrypt value at {}: {}", self.where_(), e),
+                                format!("could not decrypt value at {}: {}", self.at.where_(), e),
                             )
                         })?;
                         self.nonces
-                            .remember(leaf_aad(&self.aad), &opened.leaf, opened.iv);
-                        self.hash(&opened.leaf, true);
+                            .remember(self.at.leaf_aad(), &opened.leaf, opened.iv);
+                        self.hash((&opened.leaf).into(), true);
                         *node = match opened.leaf {
                             Leaf::Scalar(s) => Node::Scalar(s),
                             Leaf::Comment(c) => Node::Comment(c),
                         };
                         Ok(())
                     }
-                    Mode::Decrypt => {
-                        let leaf = Leaf::Scalar(std::mem::replace(scalar, Scalar::Null));
-                        self.hash(&leaf, false);
-                        if let Leaf::Scalar(s) = leaf {
-                            *scalar = s;
+                    Mode::Hash | Mode::Decrypt => {
+                        let leaf = LeafRef::Scalar(scalar);
+                        if encrypt {
+                            self.check_sealable(leaf)?;
                         }
+                        self.hash(leaf, encrypt);
                         Ok(())
                     }
                 }
             }
         }
+    }
+}
+
+/// Encrypts the leaves of plaintext documents as a store writes them ([`LeafSeal`]), in the
+/// walk's order and with its decisions; the MAC was computed before ([`plaintext_mac`]).
+pub struct Sealer<'a> {
+    at: Cursor<'a>,
+    cipher: ValueCipher,
+    nonces: &'a NonceMemory,
+    /// The first encryption error: never expected once [`plaintext_mac`] checked every
+    /// value, and still reported by [`Sealer::finish`] if it happens.
+    error: Option<Error>,
+}
+
+impl<'a> Sealer<'a> {
+    /// A sealer for the data key and selector of a file; values that `nonces` remembers at
+    /// the same place keep their ciphertext.
+    pub fn new(key: &DataKey, selector: &'a Selector, nonces: &'a NonceMemory) -> Sealer<'a> {
+        Sealer {
+            at: Cursor::new(selector),
+            cipher: ValueCipher::new(key),
+            nonces,
+            error: None,
+        }
+    }
+
+    /// After the writing: the error of a leaf that could not be encrypted, if any (the
+    /// written text is then not to be used).
+    pub fn finish(self) -> Result<()> {
+        self.error.map_or(Ok(()), Err)
+    }
+
+    fn seal(&mut self, leaf: LeafRef) -> String {
+        match self.at.seal(&self.cipher, self.nonces, leaf) {
+            Ok(text) => text,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                String::new()
+            }
+        }
+    }
+}
+
+impl LeafSeal for Sealer<'_> {
+    fn open(&mut self) {
+        self.at.open();
+    }
+
+    fn close(&mut self) {
+        self.at.close();
+    }
+
+    fn enter_key(&mut self, key: &str) {
+        self.at.enter_key(key);
+    }
+
+    fn leave_key(&mut self) {
+        self.at.leave_key();
+    }
+
+    fn enter_index(&mut self, index: usize) {
+        self.at.enter_index(index);
+    }
+
+    fn leave_index(&mut self) {
+        self.at.leave_index(false);
+    }
+
+    fn scalar(&mut self, value: &Scalar) -> Option<String> {
+        if matches!(value, Scalar::Null) || !self.at.value() {
+            return None;
+        }
+        Some(self.seal(LeafRef::Scalar(value)))
+    }
+
+    fn comment(&mut self, text: &str) -> Option<String> {
+        if !self.at.comment(text) {
+            return None;
+        }
+        Some(self.seal(LeafRef::Comment(text)))
     }
 }
 
@@ -794,33 +913,31 @@ mod tests {
     }
 
     #[test]
-    fn large_values_hashed_alongside_give_the_same_mac() {
-        // Values around PARALLEL_HASH_MIN, between small ones, with and without
-        // mac_only_encrypted: the MAC from encryption (big values hashed on a second thread)
-        // equals the one decryption recomputes in order, and equals a plain SHA-512.
+    fn large_values_give_the_same_mac() {
+        // Big values between small ones, with and without mac_only_encrypted: the MAC from
+        // encryption equals the one decryption recomputes in order, and equals a plain
+        // SHA-512.
+        const BIG: usize = 256 * 1024;
         let big = |n: usize| "x".repeat(n);
         let doc: Map = vec![
             Item::Pair("a".into(), Node::str("small")),
-            Item::Pair("big".into(), Node::str(big(PARALLEL_HASH_MIN))),
+            Item::Pair("big".into(), Node::str(big(BIG))),
             Item::Pair("b".into(), Node::Scalar(Scalar::Int(7))),
             Item::Pair(
                 "blob".into(),
-                Node::Scalar(Scalar::Bytes(vec![0xFF; PARALLEL_HASH_MIN + 1])),
+                Node::Scalar(Scalar::Bytes(vec![0xFF; BIG + 1])),
             ),
-            Item::Pair("under".into(), Node::str(big(PARALLEL_HASH_MIN - 1))),
-            Item::Pair(
-                "big_unencrypted".into(),
-                Node::str(big(PARALLEL_HASH_MIN * 2)),
-            ),
+            Item::Pair("under".into(), Node::str(big(BIG - 1))),
+            Item::Pair("big_unencrypted".into(), Node::str(big(BIG * 2))),
         ];
         let mut expected = Sha512::new();
         for part in [
             b"small".as_slice(),
-            big(PARALLEL_HASH_MIN).as_bytes(),
+            big(BIG).as_bytes(),
             b"7",
-            &[0xFF; PARALLEL_HASH_MIN + 1],
-            big(PARALLEL_HASH_MIN - 1).as_bytes(),
-            big(PARALLEL_HASH_MIN * 2).as_bytes(),
+            &[0xFF; BIG + 1],
+            big(BIG - 1).as_bytes(),
+            big(BIG * 2).as_bytes(),
         ] {
             expected.update(part);
         }

@@ -7,6 +7,7 @@
 //! writing without it gives back the exact bytes of `data`.
 
 use super::json::JsonStore;
+use super::seal::LeafSeal;
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
@@ -100,6 +101,17 @@ impl Store for BinaryStore {
             // Straight from the tree: a big file is not copied once more.
             None => out.write_all(data(docs)?).map_err(super::write_error),
         }
+    }
+
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        source: Option<&[u8]>,
+        seal: &mut dyn LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        self.json().write_sealed(docs, metadata, source, seal, out)
     }
 
     fn emit_value(&self, _value: &Node) -> Result<Vec<u8>> {

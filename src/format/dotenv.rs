@@ -8,6 +8,7 @@
 //! flattened metadata.
 
 use super::flatten::{flatten, scalar_text, unflatten};
+use super::seal::LeafSeal;
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
@@ -72,7 +73,7 @@ impl Store for DotenvStore {
         let mut out = String::with_capacity(
             docs.first().map_or(0, |d| d.len() * 48) + metadata.map_or(0, |_| 2048),
         );
-        print(docs, metadata, &mut out, &mut |_| Ok(()))?;
+        print(docs, metadata, &mut out, &mut |_| Ok(()), None)?;
         Ok(out.into_bytes())
     }
 
@@ -83,25 +84,18 @@ impl Store for DotenvStore {
         _source: Option<&[u8]>,
         out: &mut dyn std::io::Write,
     ) -> Result<()> {
-        // Every key and value is checked first, so what cannot be written fails before the
-        // first byte is written.
-        for item in docs.first().into_iter().flatten() {
-            if let Item::Pair(key, value) = item {
-                check_key(key)?;
-                if !matches!(value, Node::Scalar(_)) {
-                    value_text(key, value)?;
-                }
-            }
-        }
-        let mut text = String::with_capacity(OUT_CHUNK + 1024);
-        print(docs, metadata, &mut text, &mut |text: &mut String| {
-            if text.len() >= OUT_CHUNK {
-                out.write_all(text.as_bytes()).map_err(super::write_error)?;
-                text.clear();
-            }
-            Ok(())
-        })?;
-        out.write_all(text.as_bytes()).map_err(super::write_error)
+        write(docs, metadata, out, None)
+    }
+
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        _source: Option<&[u8]>,
+        seal: &mut dyn LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        write(docs, Some(metadata), out, Some(seal))
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {
@@ -118,32 +112,90 @@ impl Store for DotenvStore {
     }
 }
 
+/// Writes the file to `out` as it is printed, each leaf as `seal` gives it, if given.
+fn write(
+    docs: &[Map],
+    metadata: Option<&Map>,
+    out: &mut dyn std::io::Write,
+    seal: Option<&mut dyn LeafSeal>,
+) -> Result<()> {
+    // Every key and value is checked first, so what cannot be written fails before the
+    // first byte is written.
+    for item in docs.first().into_iter().flatten() {
+        if let Item::Pair(key, value) = item {
+            check_key(key)?;
+            if !matches!(value, Node::Scalar(_)) {
+                value_text(key, value)?;
+            }
+        }
+    }
+    let mut text = String::with_capacity(OUT_CHUNK + 1024);
+    print(
+        docs,
+        metadata,
+        &mut text,
+        &mut |text: &mut String| {
+            if text.len() >= OUT_CHUNK {
+                out.write_all(text.as_bytes()).map_err(super::write_error)?;
+                text.clear();
+            }
+            Ok(())
+        },
+        seal,
+    )?;
+    out.write_all(text.as_bytes()).map_err(super::write_error)
+}
+
 /// Text made before it goes to the writer (tiny in tests, so they write many chunks).
 const OUT_CHUNK: usize = if cfg!(test) { 5 } else { 64 * 1024 };
 
 /// Prints the first document (sops writes only that one: a dotenv file holds one) and the
-/// metadata as `sops_` lines into `out`, calling `flush` after each line.
+/// metadata as `sops_` lines into `out`, calling `flush` after each line. With `seal`, each
+/// value and comment is printed as it gives it.
 fn print(
     docs: &[Map],
     metadata: Option<&Map>,
     out: &mut String,
     flush: &mut dyn FnMut(&mut String) -> Result<()>,
+    mut seal: Option<&mut dyn LeafSeal>,
 ) -> Result<()> {
+    if let Some(seal) = seal.as_deref_mut() {
+        seal.open();
+    }
     for item in docs.first().into_iter().flatten() {
         match item {
             Item::Comment(text) => {
                 out.push('#');
-                out.push_str(text);
+                match seal.as_deref_mut().and_then(|seal| seal.comment(text)) {
+                    Some(sealed) => out.push_str(&sealed),
+                    None => out.push_str(text),
+                }
             }
             Item::Pair(key, value) => {
                 check_key(key)?;
                 out.push_str(key);
                 out.push('=');
-                out.push_str(&value_text(key, value)?);
+                let sealed = match (seal.as_deref_mut(), value) {
+                    (Some(seal), Node::Scalar(scalar)) => {
+                        seal.enter_key(key);
+                        let sealed = seal.scalar(scalar);
+                        seal.leave_key();
+                        sealed
+                    }
+                    _ => None,
+                };
+                match sealed {
+                    // `ENC[...]` text: nothing to escape.
+                    Some(sealed) => out.push_str(&sealed),
+                    None => out.push_str(&value_text(key, value)?),
+                }
             }
         }
         out.push('\n');
         flush(out)?;
+    }
+    if let Some(seal) = seal {
+        seal.close();
     }
     if let Some(meta) = metadata {
         for (key, value) in flatten(meta) {

@@ -14,6 +14,7 @@ mod words;
 #[cfg(test)]
 use parse::MAX_DEPTH;
 
+use super::seal::LeafSeal;
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node};
@@ -113,7 +114,20 @@ impl Store for JsonStore {
         _source: Option<&[u8]>,
         out: &mut dyn std::io::Write,
     ) -> Result<()> {
-        emit::document_to(first(docs)?, metadata, self.indent, out)
+        emit::document_to(first(docs)?, metadata, self.indent, out, None)
+            .map_err(dump_error)?
+            .map_err(super::write_error)
+    }
+
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        _source: Option<&[u8]>,
+        seal: &mut dyn LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        emit::document_to(first(docs)?, Some(metadata), self.indent, out, Some(seal))
             .map_err(dump_error)?
             .map_err(super::write_error)
     }

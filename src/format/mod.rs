@@ -9,6 +9,7 @@ pub mod dotenv;
 pub mod flatten;
 pub mod ini;
 pub mod json;
+pub mod seal;
 pub mod toml;
 pub mod yaml;
 
@@ -190,6 +191,23 @@ pub trait Store {
     ) -> Result<()> {
         let bytes = self.emit_over(docs, metadata, source)?;
         out.write_all(&bytes).map_err(write_error)
+    }
+
+    /// Writes plaintext documents as a sops file: each leaf is printed as `seal` gives it
+    /// ([`seal::LeafSeal`]) and `metadata` as it is, in the layout [`Store::write_over`]
+    /// gives. Stores that print the leaves one by one seal them as they print, so the
+    /// encrypted documents are never held whole (`docs` is left as it is); the others
+    /// (by default) seal `docs` in place first.
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        source: Option<&[u8]>,
+        seal: &mut dyn seal::LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        seal::seal_in_place(docs, seal);
+        self.write_over(docs, Some(metadata), source, out)
     }
 
     /// Writes one value that is not a map, as `--extract` prints it.

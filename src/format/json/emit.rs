@@ -5,6 +5,7 @@
 //! encoder skips them. The writer is iterative, so deep trees cost heap, not call stack.
 
 use super::words::plain_chunks;
+use crate::format::seal::LeafSeal;
 use crate::numfmt;
 use crate::tree::{Item, Map, Node, Scalar};
 
@@ -124,6 +125,8 @@ enum Frame<'a> {
         key: &'a str,
         /// The `sops` block, written after the last item (top level only).
         extra: Option<&'a Map>,
+        /// This is the `sops` block (never sealed).
+        metadata: bool,
     },
     List {
         items: std::iter::Enumerate<std::slice::Iter<'a, Node>>,
@@ -134,14 +137,17 @@ enum Frame<'a> {
 
 enum Target<'a> {
     Node(&'a Node),
-    Map(&'a Map),
+    /// The `sops` block.
+    Metadata(&'a Map),
+    /// A list comment that was encrypted: a string element.
+    Sealed(String),
 }
 
 enum Step<'a> {
     /// A map entry: whether a comma comes first, the key, the value.
     Pair(bool, &'a str, Target<'a>),
     /// A list element: whether a comma comes first, the value.
-    Elem(bool, &'a Node),
+    Elem(bool, Target<'a>),
     /// The end of a container: whether it had entries, the closing bracket.
     Close(bool, u8),
 }
@@ -154,6 +160,10 @@ struct Writer<'a, 'w> {
     sink: Option<&'w mut dyn std::io::Write>,
     /// The sink's error, which stopped the writing.
     sink_error: Option<std::io::Error>,
+    /// Gives the text of each leaf as it is written (encryption), if any.
+    seal: Option<&'w mut dyn LeafSeal>,
+    /// The sealer while the `sops` block is written.
+    parked: Option<&'w mut dyn LeafSeal>,
 }
 
 /// Text made before it goes to the writer.
@@ -167,6 +177,34 @@ impl<'a, 'w> Writer<'a, 'w> {
             stack: Vec::new(),
             sink,
             sink_error: None,
+            seal: None,
+            parked: None,
+        }
+    }
+
+    /// Tells the sealer, if any, where the writing is.
+    fn tell(&mut self, f: impl FnOnce(&mut (dyn LeafSeal + 'w))) {
+        if let Some(seal) = self.seal.as_deref_mut() {
+            f(seal);
+        }
+    }
+
+    /// Tells the sealer that the value of the innermost open container's entry is done.
+    fn leave(&mut self) {
+        match self.stack.last() {
+            Some(Frame::Map { .. }) => self.tell(|seal| seal.leave_key()),
+            Some(Frame::List { .. }) => self.tell(|seal| seal.leave_index()),
+            None => {}
+        }
+    }
+
+    /// A string value: long ones go to the sink in chunks.
+    fn string(&mut self, s: &str) -> Result<(), EmitFail> {
+        if self.sink.is_some() && s.len() > OUT_CHUNK {
+            self.long_str(s)
+        } else {
+            write_str(&mut self.out, s);
+            Ok(())
         }
     }
 
@@ -235,8 +273,8 @@ impl<'a, 'w> Writer<'a, 'w> {
 
     fn scalar(&mut self, s: &Scalar) -> Result<(), EmitFail> {
         match s {
-            Scalar::Str(s) if self.sink.is_some() && s.len() > OUT_CHUNK => self.long_str(s)?,
-            Scalar::Str(s) | Scalar::Time(s) => write_str(&mut self.out, s),
+            Scalar::Str(s) => self.string(s)?,
+            Scalar::Time(s) => write_str(&mut self.out, s),
             Scalar::Bytes(b) => write_bytes(&mut self.out, b),
             Scalar::Int(i) => self.out.extend_from_slice(i.to_string().as_bytes()),
             Scalar::Float(f) => match numfmt::json_float(*f) {
@@ -258,41 +296,70 @@ impl<'a, 'w> Writer<'a, 'w> {
         Ok(())
     }
 
-    fn open_map(&mut self, m: &'a Map, extra: Option<&'a Map>) {
+    fn open_map(&mut self, m: &'a Map, extra: Option<&'a Map>, metadata: bool) {
+        self.tell(|seal| seal.open());
         self.out.push(b'{');
         self.stack.push(Frame::Map {
             items: m.iter(),
             any: false,
             key: "",
             extra,
+            metadata,
         });
     }
 
     /// Starts a value: scalars are written whole, containers are opened.
-    fn value(&mut self, v: &'a Node) -> Result<(), EmitFail> {
+    fn value(&mut self, v: Target<'a>) -> Result<(), EmitFail> {
+        let v = match v {
+            Target::Node(v) => v,
+            Target::Metadata(m) => {
+                // The `sops` block is written as it is.
+                self.parked = self.seal.take();
+                self.open_map(m, None, true);
+                return Ok(());
+            }
+            Target::Sealed(text) => {
+                self.string(&text)?;
+                return Ok(());
+            }
+        };
         match v {
-            Node::Map(m) => self.open_map(m, None),
+            Node::Map(m) => {
+                self.open_map(m, None, false);
+                return Ok(());
+            }
             Node::List(l) => {
+                self.tell(|seal| seal.open());
                 self.out.push(b'[');
                 self.stack.push(Frame::List {
                     items: l.iter().enumerate(),
                     any: false,
                     index: 0,
                 });
+                return Ok(());
             }
-            Node::Scalar(s) => self.scalar(s)?,
+            Node::Scalar(s) => match self.seal.as_deref_mut().and_then(|seal| seal.scalar(s)) {
+                Some(sealed) => self.string(&sealed)?,
+                None => self.scalar(s)?,
+            },
             // A lone comment value: Go marshals sops' `Comment` struct.
-            Node::Comment(c) => {
-                let depth = self.stack.len();
-                self.out.push(b'{');
-                self.newline(depth + 1);
-                self.out.extend_from_slice(b"\"Value\": ");
-                write_str(&mut self.out, c);
-                self.newline(depth);
-                self.out.push(b'}');
-            }
+            Node::Comment(c) => match self.seal.as_deref_mut().and_then(|seal| seal.comment(c)) {
+                Some(sealed) if !sealed.is_empty() => self.string(&sealed)?,
+                sealed => self.comment_value(sealed.as_deref().unwrap_or(c)),
+            },
         }
+        self.leave();
         Ok(())
+    }
+
+    fn comment_value(&mut self, c: &str) {
+        let depth = self.stack.len();
+        self.out.push(b'{');
+        self.newline(depth + 1);
+        self.out.extend_from_slice(b"\"Value\": ");
+        write_str(&mut self.out, c);
+        self.newline(depth);
+        self.out.push(b'}');
     }
 
     /// Writes until every open container is closed.
@@ -300,6 +367,7 @@ impl<'a, 'w> Writer<'a, 'w> {
         loop {
             self.flush(OUT_CHUNK)?;
             let depth = self.stack.len();
+            let seal = &mut self.seal;
             let step = match self.stack.last_mut() {
                 None => return Ok(()),
                 Some(Frame::Map {
@@ -307,13 +375,20 @@ impl<'a, 'w> Writer<'a, 'w> {
                     any,
                     key,
                     extra,
+                    ..
                 }) => {
                     let next = items
                         .find_map(|it| match it {
                             Item::Pair(k, v) => Some((k.as_str(), Target::Node(v))),
-                            Item::Comment(_) => None,
+                            Item::Comment(c) => {
+                                // Not written, but a comment selector counts it.
+                                if let Some(seal) = seal.as_deref_mut() {
+                                    seal.comment(c);
+                                }
+                                None
+                            }
                         })
-                        .or_else(|| extra.take().map(|m| ("sops", Target::Map(m))));
+                        .or_else(|| extra.take().map(|m| ("sops", Target::Metadata(m))));
                     match next {
                         Some((k, v)) => {
                             let comma = std::mem::replace(any, true);
@@ -324,7 +399,15 @@ impl<'a, 'w> Writer<'a, 'w> {
                     }
                 }
                 Some(Frame::List { items, any, index }) => {
-                    match items.find(|(_, n)| !matches!(n, Node::Comment(_))) {
+                    // Comments are skipped, unless they were encrypted (then an element).
+                    let next = items.find_map(|(i, n)| match n {
+                        Node::Comment(c) => match seal.as_deref_mut()?.comment(c) {
+                            Some(sealed) if !sealed.is_empty() => Some((i, Target::Sealed(sealed))),
+                            _ => None,
+                        },
+                        _ => Some((i, Target::Node(n))),
+                    });
+                    match next {
                         Some((i, v)) => {
                             *index = i;
                             Step::Elem(std::mem::replace(any, true), v)
@@ -341,24 +424,36 @@ impl<'a, 'w> Writer<'a, 'w> {
                     self.newline(depth);
                     write_str(&mut self.out, k);
                     self.out.extend_from_slice(b": ");
-                    match v {
-                        Target::Node(v) => self.value(v)?,
-                        Target::Map(m) => self.open_map(m, None),
+                    if let Target::Node(_) = v {
+                        self.tell(|seal| seal.enter_key(k));
                     }
+                    self.value(v)?;
                 }
                 Step::Elem(comma, v) => {
                     if comma {
                         self.out.push(b',');
                     }
                     self.newline(depth);
+                    if let (Target::Node(_), Some(Frame::List { index, .. })) =
+                        (&v, self.stack.last())
+                    {
+                        let index = *index;
+                        self.tell(|seal| seal.enter_index(index));
+                    }
                     self.value(v)?;
                 }
                 Step::Close(any, bracket) => {
-                    self.stack.pop();
+                    let closed = self.stack.pop();
                     if any {
                         self.newline(depth - 1);
                     }
                     self.out.push(bracket);
+                    self.tell(|seal| seal.close());
+                    if let Some(Frame::Map { metadata: true, .. }) = closed {
+                        self.seal = self.parked.take();
+                    } else {
+                        self.leave();
+                    }
                 }
             }
         }
@@ -415,25 +510,43 @@ pub fn document(
     metadata: Option<&Map>,
     indent: Option<usize>,
 ) -> Result<Vec<u8>, EmitFail> {
+    whole(doc, metadata, indent, None)
+}
+
+/// [`document`], each leaf written as `seal` gives it, if given.
+fn whole(
+    doc: &Map,
+    metadata: Option<&Map>,
+    indent: Option<usize>,
+    seal: Option<&mut dyn LeafSeal>,
+) -> Result<Vec<u8>, EmitFail> {
     let unit = indent_unit(indent);
     let size = estimate(doc, unit.len()) + metadata.map_or(0, |m| estimate(m, unit.len()) + 16);
     let mut w = Writer::new(&unit, Vec::with_capacity(size), None);
-    w.open_map(doc, metadata);
+    if let Some(seal) = seal {
+        w.seal = Some(seal);
+    }
+    w.open_map(doc, metadata, false);
     w.run()?;
     Ok(w.out)
 }
 
-/// [`document`] with a final newline, written to `sink` in chunks as it is made. A document
-/// that cannot be written (a float JSON has no word for) fails before anything is written.
+/// [`document`] with a final newline, written to `sink` in chunks as it is made, each leaf
+/// written as `seal` gives it, if given. A document that cannot be written (a float JSON
+/// has no word for) fails before anything is written.
 pub fn document_to(
     doc: &Map,
     metadata: Option<&Map>,
     indent: Option<usize>,
     sink: &mut dyn std::io::Write,
+    seal: Option<&mut dyn LeafSeal>,
 ) -> Result<std::io::Result<()>, EmitFail> {
     if !writable(doc) || !metadata.is_none_or(writable) {
-        // Made whole, so that the failure comes before any output.
-        document(doc, metadata, indent)?;
+        // Made whole, so that the failure comes before any output (a sealed value may be
+        // one such float, now a string).
+        let mut text = whole(doc, metadata, indent, seal)?;
+        text.push(b'\n');
+        return Ok(sink.write_all(&text));
     }
     let unit = indent_unit(indent);
     let mut w = Writer::new(
@@ -441,7 +554,10 @@ pub fn document_to(
         Vec::with_capacity(OUT_CHUNK + 1024),
         Some(&mut *sink),
     );
-    w.open_map(doc, metadata);
+    if let Some(seal) = seal {
+        w.seal = Some(seal);
+    }
+    w.open_map(doc, metadata, false);
     let run = w.run();
     if let Some(e) = w.sink_error.take() {
         return Ok(Err(e));
@@ -472,7 +588,7 @@ fn writable(map: &Map) -> bool {
 pub fn value(v: &Node, indent: Option<usize>) -> Result<Vec<u8>, EmitFail> {
     let unit = indent_unit(indent);
     let mut w = Writer::new(&unit, Vec::with_capacity(64), None);
-    w.value(v)?;
+    w.value(Target::Node(v))?;
     w.run()?;
     Ok(w.out)
 }

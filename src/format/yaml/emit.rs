@@ -7,6 +7,7 @@
 //! same (sometimes surprising) rules.
 
 use super::resolve::can_use_plain;
+use crate::format::seal::LeafSeal;
 use crate::numfmt::yaml_float;
 use crate::tree::{Item, Map, Node, Scalar};
 use std::borrow::Cow;
@@ -278,7 +279,7 @@ fn string_node_style(s: &str, a: &Analysis) -> Style {
     select_style(requested, a, s.is_empty(), false, 0)
 }
 
-fn join_comments(comments: &[&str]) -> String {
+fn join_comments(comments: &[Cow<str>]) -> String {
     let mut s = String::new();
     for (i, c) in comments.iter().enumerate() {
         if i > 0 {
@@ -291,7 +292,7 @@ fn join_comments(comments: &[&str]) -> String {
 }
 
 /// Prepends `comments` to an existing head comment (sops' `addCommentsHead`).
-fn add_head(existing: &mut String, comments: &[&str]) {
+fn add_head(existing: &mut String, comments: &[Cow<str>]) {
     if comments.is_empty() {
         return;
     }
@@ -304,7 +305,7 @@ fn add_head(existing: &mut String, comments: &[&str]) {
 }
 
 /// Appends `comments` to an existing foot comment (sops' `addCommentsFoot`).
-fn add_foot(existing: &mut String, comments: &[&str]) {
+fn add_foot(existing: &mut String, comments: &[Cow<str>]) {
     if comments.is_empty() {
         return;
     }
@@ -343,6 +344,8 @@ struct EventBuilder<'a, 'w> {
     sink: Option<&'w mut dyn std::io::Write>,
     /// The writer's first error: nothing more is written after it.
     error: Option<std::io::Error>,
+    /// Gives the text of each leaf as it is printed (encryption), if any.
+    seal: Option<&'w mut dyn LeafSeal>,
 }
 
 impl<'a, 'w> EventBuilder<'a, 'w> {
@@ -354,7 +357,23 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
             emitter: Emitter::new(indent),
             sink,
             error: None,
+            seal: None,
         }
+    }
+
+    /// Tells the sealer, if any, where the printing is.
+    fn tell(&mut self, f: impl FnOnce(&mut (dyn LeafSeal + 'w))) {
+        if let Some(seal) = self.seal.as_deref_mut() {
+            f(seal);
+        }
+    }
+
+    /// The sealer's text for a leaf (`None`: no sealer, or the leaf stays as it is).
+    fn ask(
+        &mut self,
+        f: impl FnOnce(&mut (dyn LeafSeal + 'w)) -> Option<String>,
+    ) -> Option<String> {
+        self.seal.as_deref_mut().and_then(f)
     }
 
     /// The number the next event gets.
@@ -418,6 +437,9 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
     }
 
     fn scalar(&mut self, s: &'a Scalar) {
+        if let Some(sealed) = self.ask(|seal| seal.scalar(s)) {
+            return self.text(Cow::Owned(sealed));
+        }
         let value: Cow<'a, str> = match s {
             Scalar::Str(v) => return self.string(v),
             Scalar::Bytes(b) => String::from_utf8_lossy(b),
@@ -462,6 +484,14 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
         }));
     }
 
+    /// A comment's text as it is printed: the sealer's, if it gives one.
+    fn comment(&mut self, c: &'a str) -> Cow<'a, str> {
+        match self.ask(|seal| seal.comment(c)) {
+            Some(sealed) => Cow::Owned(sealed),
+            None => Cow::Borrowed(c),
+        }
+    }
+
     /// Emits a node.
     fn node(&mut self, n: &'a Node) {
         match n {
@@ -469,12 +499,16 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
             Node::List(l) => self.list(l),
             Node::Scalar(s) => self.scalar(s),
             // A comment where a value belongs: print its text as a string.
-            Node::Comment(c) => self.string(c),
+            Node::Comment(c) => match self.ask(|seal| seal.comment(c)) {
+                Some(sealed) => self.text(Cow::Owned(sealed)),
+                None => self.string(c),
+            },
         }
     }
 
     fn map(&mut self, m: &'a Map, extra: Option<(&'a str, &'a Map)>) {
-        let mut comments: Vec<&str> = Vec::new();
+        let mut comments: Vec<Cow<'a, str>> = Vec::new();
+        self.tell(|seal| seal.open());
         let start = self.next_index();
         self.push(Ev::MapStart {
             head: String::new(),
@@ -482,7 +516,7 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
         });
         let mut beginning = true;
         let mut last_key: Option<usize> = None;
-        let mut pair = |this: &mut Self, comments: &mut Vec<&'a str>, key_ev: usize| {
+        let mut pair = |this: &mut Self, comments: &mut Vec<Cow<'a, str>>, key_ev: usize| {
             if beginning {
                 if let Some(Ev::MapStart { head, .. }) = this.at(start) {
                     add_head(head, comments);
@@ -497,22 +531,28 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
         };
         for item in m {
             match item {
-                Item::Comment(c) => comments.push(c),
+                Item::Comment(c) => comments.push(self.comment(c)),
                 Item::Pair(k, v) => {
                     let key_ev = self.next_index();
                     self.string(k);
                     pair(self, &mut comments, key_ev);
                     last_key = Some(key_ev);
+                    self.tell(|seal| seal.enter_key(k));
                     self.node(v);
+                    self.tell(|seal| seal.leave_key());
                 }
             }
         }
+        self.tell(|seal| seal.close());
         if let Some((k, meta)) = extra {
             let key_ev = self.next_index();
             self.string(k);
             pair(self, &mut comments, key_ev);
             last_key = Some(key_ev);
+            // The metadata is printed as it is.
+            let seal = self.seal.take();
             self.map(meta, None);
+            self.seal = seal;
         }
         // Trailing comments: the mapping's head if it has no keys, else the last key's foot,
         // which go-yaml's encoder hands to the mapping end as its tail.
@@ -533,17 +573,25 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
     }
 
     fn list(&mut self, l: &'a [Node]) {
-        let mut comments: Vec<&str> = Vec::new();
+        let mut comments: Vec<Cow<'a, str>> = Vec::new();
+        self.tell(|seal| seal.open());
         let start = self.next_index();
         self.push(Ev::SeqStart {
             head: String::new(),
             outer: String::new(),
         });
         let mut beginning = true;
-        for item in l {
+        for (i, item) in l.iter().enumerate() {
+            // An encrypted comment is an element (as in sops).
+            let mut sealed_comment = None;
             if let Node::Comment(c) = item {
-                comments.push(c);
-                continue;
+                match self.comment(c) {
+                    Cow::Owned(sealed) if !sealed.is_empty() => sealed_comment = Some(sealed),
+                    c => {
+                        comments.push(c);
+                        continue;
+                    }
+                }
             }
             if beginning {
                 if let Some(Ev::SeqStart { head, .. }) = self.at(start) {
@@ -556,8 +604,16 @@ impl<'a, 'w> EventBuilder<'a, 'w> {
             // emitted before it is complete).
             add_head(&mut self.outer, &comments);
             comments.clear();
-            self.node(item);
+            match sealed_comment {
+                Some(sealed) => self.text(Cow::Owned(sealed)),
+                None => {
+                    self.tell(|seal| seal.enter_index(i));
+                    self.node(item);
+                    self.tell(|seal| seal.leave_index());
+                }
+            }
         }
+        self.tell(|seal| seal.close());
         if !comments.is_empty() {
             if beginning {
                 if let Some(Ev::SeqStart { head, .. }) = self.at(start) {
@@ -1172,12 +1228,13 @@ fn estimate(m: &Map) -> usize {
 
 /// Prints documents as sops does; `metadata` becomes a final `sops` key in every document.
 /// With a writer the text goes there in chunks and the result is empty; without one the
-/// whole text is returned.
-pub fn emit_docs(
+/// whole text is returned. With `seal`, each leaf is printed as it gives it.
+pub fn emit_docs<'w>(
     docs: &[Map],
     metadata: Option<&Map>,
     indent: usize,
-    sink: Option<&mut dyn std::io::Write>,
+    sink: Option<&'w mut dyn std::io::Write>,
+    seal: Option<&'w mut dyn LeafSeal>,
 ) -> std::io::Result<String> {
     let size = match sink {
         Some(_) => OUT_CHUNK,
@@ -1187,6 +1244,7 @@ pub fn emit_docs(
         }
     };
     let mut b = EventBuilder::new(indent, sink);
+    b.seal = seal;
     // Room for one chunk more than is written at once, so the buffer grows once.
     b.emitter.out.reserve(size + 1024);
     for doc in docs {

@@ -9,6 +9,7 @@ mod limits;
 mod parse;
 mod resolve;
 
+use super::seal::LeafSeal;
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{self, Map, Node};
@@ -53,7 +54,7 @@ impl Store for YamlStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        emit::emit_docs(docs, metadata, self.indent, None)
+        emit::emit_docs(docs, metadata, self.indent, None, None)
             .map(String::into_bytes)
             .map_err(super::write_error)
     }
@@ -65,7 +66,20 @@ impl Store for YamlStore {
         _source: Option<&[u8]>,
         out: &mut dyn std::io::Write,
     ) -> Result<()> {
-        emit::emit_docs(docs, metadata, self.indent, Some(out))
+        emit::emit_docs(docs, metadata, self.indent, Some(out), None)
+            .map(drop)
+            .map_err(super::write_error)
+    }
+
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        _source: Option<&[u8]>,
+        seal: &mut dyn LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        emit::emit_docs(docs, Some(metadata), self.indent, Some(out), Some(seal))
             .map(drop)
             .map_err(super::write_error)
     }

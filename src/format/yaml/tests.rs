@@ -74,9 +74,9 @@ fn sops_files_stream_to_a_writer_as_they_print() {
         }
         let loaded = store().load(&std::fs::read(&path).unwrap()).unwrap();
         let meta = loaded.metadata.as_ref();
-        let whole = emit::emit_docs(&loaded.docs, meta, 4, None).unwrap();
+        let whole = emit::emit_docs(&loaded.docs, meta, 4, None, None).unwrap();
         let mut streamed = Vec::new();
-        let rest = emit::emit_docs(&loaded.docs, meta, 4, Some(&mut streamed)).unwrap();
+        let rest = emit::emit_docs(&loaded.docs, meta, 4, Some(&mut streamed), None).unwrap();
         assert_eq!(rest, "", "{}", path.display());
         assert_eq!(
             String::from_utf8(streamed).unwrap(),

@@ -1,0 +1,241 @@
+//! Encryption as a store writes: the store asks, leaf by leaf in the order it prints them,
+//! for the text to print instead. Stores know nothing of keys or ciphers; the crypt side
+//! implements [`LeafSeal`] (`crypt::walk::Sealer`), so an encrypted copy of the documents is
+//! never held whole.
+
+use crate::tree::{Item, Map, Node, Scalar};
+
+/// What a store tells, and asks, while it writes plaintext documents as a sops file.
+///
+/// The store reports where it is (maps and lists opened and closed, keys and list
+/// positions entered and left) and asks for every scalar and comment, all in the tree's
+/// order (documents in order, depth first, items in file order: the order the MAC was
+/// computed in). It prints the text it gets back in place of the leaf, as a string; `None`
+/// means the leaf is printed as it is. The `sops` metadata is not reported.
+pub trait LeafSeal {
+    /// A map or a list starts (a document is a map).
+    fn open(&mut self);
+    /// The map or list last opened ends.
+    fn close(&mut self);
+    /// The value of `key` follows.
+    fn enter_key(&mut self, key: &str);
+    /// The value of the key last entered is done.
+    fn leave_key(&mut self);
+    /// The list element at `index` (comment elements count) follows; not for comments.
+    fn enter_index(&mut self, index: usize);
+    /// The list element last entered is done.
+    fn leave_index(&mut self);
+    /// The text to print for a scalar (a null is asked too and is never sealed).
+    fn scalar(&mut self, value: &Scalar) -> Option<String>;
+    /// The text of a comment, a map item or a list element. In a list, text that is not
+    /// empty is printed as a string element, as sops prints an encrypted comment there.
+    fn comment(&mut self, text: &str) -> Option<String>;
+}
+
+/// Seals the leaves of `docs` in place, driving `seal` as a store writing them would: the
+/// encrypted documents as a whole, for commands that go on working on them.
+pub fn seal_in_place(docs: &mut [Map], seal: &mut dyn LeafSeal) {
+    for doc in docs {
+        map(doc, seal);
+    }
+}
+
+fn map(map: &mut Map, seal: &mut dyn LeafSeal) {
+    seal.open();
+    for item in map.iter_mut() {
+        match item {
+            Item::Comment(text) => {
+                if let Some(new) = seal.comment(text) {
+                    *text = new;
+                }
+            }
+            Item::Pair(key, value) => {
+                seal.enter_key(key);
+                node(value, seal);
+                seal.leave_key();
+            }
+        }
+    }
+    seal.close();
+}
+
+fn node(value: &mut Node, seal: &mut dyn LeafSeal) {
+    match value {
+        Node::Map(m) => map(m, seal),
+        Node::List(list) => {
+            seal.open();
+            for (i, element) in list.iter_mut().enumerate() {
+                if matches!(element, Node::Comment(_)) {
+                    node(element, seal);
+                } else {
+                    seal.enter_index(i);
+                    node(element, seal);
+                    seal.leave_index();
+                }
+            }
+            seal.close();
+        }
+        Node::Comment(text) => match seal.comment(text) {
+            Some(new) if !new.is_empty() => *value = Node::Scalar(Scalar::Str(new)),
+            Some(new) => *text = new,
+            None => {}
+        },
+        Node::Scalar(scalar) => {
+            if let Some(new) = seal.scalar(scalar) {
+                *scalar = Scalar::Str(new);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypt::cipher::DataKey;
+    use crate::crypt::select::{Selector, SelectorKind};
+    use crate::crypt::walk::{self, NonceMemory, Sealer};
+    use crate::format::{Format, StoreOptions};
+
+    /// Every kind of leaf: nested maps, lists with comments (first, between, last, alone),
+    /// comments that comment selectors look for, keys that key selectors look for, every
+    /// scalar type, empty values.
+    const YAML: &str = r#"# top comment
+password: hunter2
+port: 5432
+ratio: 0.5
+enabled: true
+nothing: null
+empty: ""
+when: 2024-01-02T03:04:05Z
+host_unencrypted: db.local
+token_secret: abc
+# sops:enc
+marked: yes please
+# sops:plain
+unmarked: left alone
+db:
+    # inner comment
+    user: admin
+    password: "s3cret"
+    nested:
+        deep: [1, 2]
+list:
+    # first in list
+    - one
+    # sops:enc
+    - two
+    - nested_unencrypted: x
+      password: y
+    # sops:plain
+    - three
+    # trailing
+only_comments:
+    # lonely
+    - 1
+---
+second: document
+list:
+    - a
+    # between
+    - b
+"#;
+
+    fn selectors() -> Vec<Selector> {
+        let kinds = [
+            (SelectorKind::EncryptedRegex, "^(password|list)$"),
+            (SelectorKind::UnencryptedRegex, "^db$"),
+            (SelectorKind::EncryptedSuffix, "_secret"),
+            (SelectorKind::EncryptedCommentRegex, "sops:enc"),
+            (SelectorKind::UnencryptedCommentRegex, "sops:plain"),
+        ];
+        let mut all = vec![Selector::default()];
+        all.extend(kinds.map(|(kind, pattern)| Selector::new(kind, pattern).unwrap()));
+        all
+    }
+
+    /// For every selector, with and without `mac_only_encrypted`: `format`'s store writing
+    /// the plaintext `docs` sealed as it writes gives the very bytes of sealing them in
+    /// place first and writing the result, when both reuse the same nonces; the plaintext
+    /// is left as it is.
+    fn same_as_in_place(format: Format, docs: &[Map]) {
+        let store = format.store(&StoreOptions::default());
+        let metadata: Map = vec![Item::Pair("version".into(), Node::str("3.11.0"))];
+        let mut sealed_any = false;
+        for selector in selectors() {
+            for mac_only_encrypted in [false, true] {
+                let key = DataKey::generate();
+                // Every value's nonce from an earlier encryption, so that both ways below
+                // seal each value alike.
+                let mut earlier = docs.to_vec();
+                let fresh = &mut NonceMemory::off();
+                walk::encrypt(&mut earlier, &key, &selector, mac_only_encrypted, fresh).unwrap();
+                let mut nonces = NonceMemory::default();
+                walk::decrypt(
+                    &mut earlier,
+                    &key,
+                    &selector,
+                    mac_only_encrypted,
+                    &mut nonces,
+                )
+                .unwrap();
+
+                let mut in_place = docs.to_vec();
+                walk::encrypt(
+                    &mut in_place,
+                    &key,
+                    &selector,
+                    mac_only_encrypted,
+                    &mut nonces,
+                )
+                .unwrap();
+                let expected =
+                    String::from_utf8(store.emit(&in_place, Some(&metadata)).unwrap()).unwrap();
+
+                let mut plain = docs.to_vec();
+                let mut sealer = Sealer::new(&key, &selector, &nonces);
+                let mut out = Vec::new();
+                store
+                    .write_sealed(&mut plain, &metadata, None, &mut sealer, &mut out)
+                    .unwrap();
+                sealer.finish().unwrap();
+                let what = format!("{format:?}, {selector:?}, {mac_only_encrypted}");
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{what}");
+                assert_eq!(plain, docs, "{what}: the plaintext was changed");
+                sealed_any |= expected.contains("ENC[AES256_GCM");
+            }
+        }
+        assert!(sealed_any, "{format:?}: nothing was encrypted");
+    }
+
+    fn load(format: Format, text: &str) -> Vec<Map> {
+        let store = format.store(&StoreOptions::default());
+        store.load(text.as_bytes()).unwrap().docs
+    }
+
+    #[test]
+    fn yaml_sealed_as_written_is_sealed_in_place() {
+        same_as_in_place(Format::Yaml, &load(Format::Yaml, YAML));
+    }
+
+    #[test]
+    fn json_sealed_as_written_is_sealed_in_place() {
+        // From YAML, so that comments (skipped by JSON unless encrypted in a list) are there.
+        let docs = load(Format::Yaml, YAML);
+        same_as_in_place(Format::Json, &docs[..1]);
+        same_as_in_place(
+            Format::Json,
+            &load(Format::Json, r#"{"a": [1, {"b": null}], "password": "x"}"#),
+        );
+    }
+
+    #[test]
+    fn dotenv_sealed_as_written_is_sealed_in_place() {
+        let text = "# top\nPASSWORD=hunter2\n# sops:enc\nMARKED=yes\n# sops:plain\nTOKEN_secret=abc\nEMPTY=\nHOST_unencrypted=db\nMULTI=a\\nb\n";
+        same_as_in_place(Format::Dotenv, &load(Format::Dotenv, text));
+    }
+
+    #[test]
+    fn binary_sealed_as_written_is_sealed_in_place() {
+        same_as_in_place(Format::Binary, &load(Format::Binary, "any text\nat all\n"));
+    }
+}
