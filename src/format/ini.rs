@@ -17,6 +17,7 @@ mod write;
 pub(crate) use write::json_string;
 
 use super::flatten::{flatten, unflatten};
+use super::seal::{LeafSeal, Unsealed};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
@@ -30,10 +31,9 @@ pub struct IniStore;
 
 impl Store for IniStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        let sections = parse::parse(input)?;
         let mut metadata = None;
         let mut doc = Map::new();
-        for section in sections {
+        parse::parse(input, &mut |section| {
             if section.name == SOPS_SECTION {
                 // sops reads the first [sops] section and drops them all from the data.
                 if metadata.is_none() {
@@ -44,10 +44,11 @@ impl Store for IniStore {
                         .collect();
                     metadata = Some(unflatten(&pairs)?);
                 }
-                continue;
+            } else {
+                doc.push(section.into_item());
             }
-            doc.push(section.into_item());
-        }
+            Ok(())
+        })?;
         Ok(Loaded {
             docs: vec![doc],
             metadata,
@@ -56,39 +57,30 @@ impl Store for IniStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
-        let sections = docs.iter().flatten();
-        let count = sections
-            .clone()
-            .filter(|i| matches!(i, Item::Pair(..)))
-            .count()
-            + usize::from(metadata.is_some());
-        // Each section is built and written in turn, so only one is held beside the text.
         let mut out = String::new();
-        let mut index = 0;
-        let mut put = |section: write::Section| {
-            index += 1;
-            write::write_section(&mut out, &section, index - 1, index < count);
-        };
-        for item in sections {
-            match item {
-                Item::Comment(_) => {}
-                Item::Pair(name, Node::Map(items)) => put(write::Section::from_items(name, items)?),
-                Item::Pair(..) => {
-                    return Err(Error::new(
-                        Code::ErrorDumpingTree,
-                        "Error encoding section: Section values should always be TreeBranches",
-                    ))
-                }
-            }
-        }
-        if let Some(meta) = metadata {
-            let mut section = write::Section::new(SOPS_SECTION)?;
-            for (key, value) in flatten(meta) {
-                section.add_key(key, value)?;
-            }
-            put(section);
-        }
+        print(docs, metadata, &mut out, &mut |_| Ok(()), &mut Unsealed)?;
         Ok(out.into_bytes())
+    }
+
+    fn write_over(
+        &self,
+        docs: &[Map],
+        metadata: Option<&Map>,
+        _source: Option<&[u8]>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        write(docs, metadata, out, &mut Unsealed)
+    }
+
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        _source: Option<&[u8]>,
+        seal: &mut dyn LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        write(docs, Some(metadata), out, seal)
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {
@@ -99,6 +91,96 @@ impl Store for IniStore {
             other => write::go_json(other).map(String::into_bytes),
         }
     }
+}
+
+/// Text made before it goes to the writer (tiny in tests, so they write many chunks).
+const OUT_CHUNK: usize = if cfg!(test) { 5 } else { 64 * 1024 };
+
+/// Writes the file to `out` a section at a time, each leaf as `seal` gives it. Every
+/// section is checked first, so what cannot be written fails before the first byte is.
+fn write(
+    docs: &[Map],
+    metadata: Option<&Map>,
+    out: &mut dyn std::io::Write,
+    seal: &mut dyn LeafSeal,
+) -> Result<()> {
+    for item in docs.iter().flatten() {
+        if let Item::Pair(name, node) = item {
+            write::Section::from_items(name, section_items(node)?)?;
+        }
+    }
+    let mut text = String::with_capacity(OUT_CHUNK + 1024);
+    let mut flush = |text: &mut String| {
+        if text.len() >= OUT_CHUNK {
+            out.write_all(text.as_bytes()).map_err(super::write_error)?;
+            text.clear();
+        }
+        Ok(())
+    };
+    print(docs, metadata, &mut text, &mut flush, seal)?;
+    out.write_all(text.as_bytes()).map_err(super::write_error)
+}
+
+/// The items of a section's value: sections are maps.
+fn section_items(node: &Node) -> Result<&Map> {
+    match node {
+        Node::Map(items) => Ok(items),
+        _ => Err(Error::new(
+            Code::ErrorDumpingTree,
+            "Error encoding section: Section values should always be TreeBranches",
+        )),
+    }
+}
+
+/// Prints the sections of `docs` and then the metadata as a `[sops]` section into `out`,
+/// calling `flush` after each section; each leaf as `seal` gives it. Each section is built
+/// and written in turn, so only one is held beside the text.
+fn print(
+    docs: &[Map],
+    metadata: Option<&Map>,
+    out: &mut String,
+    flush: &mut dyn FnMut(&mut String) -> Result<()>,
+    seal: &mut dyn LeafSeal,
+) -> Result<()> {
+    let count = docs
+        .iter()
+        .flatten()
+        .filter(|i| matches!(i, Item::Pair(..)))
+        .count()
+        + usize::from(metadata.is_some());
+    let mut index = 0;
+    let mut put = |section: write::Section, out: &mut String| {
+        index += 1;
+        write::write_section(out, &section, index - 1, index < count);
+        flush(out)
+    };
+    for doc in docs {
+        seal.open();
+        for item in doc {
+            match item {
+                Item::Comment(text) => {
+                    // Not written, but a comment selector counts it.
+                    seal.comment(text);
+                }
+                Item::Pair(name, node) => {
+                    seal.enter_key(name);
+                    let section =
+                        write::Section::sealed_from_items(name, section_items(node)?, seal)?;
+                    seal.leave_key();
+                    put(section, out)?;
+                }
+            }
+        }
+        seal.close();
+    }
+    if let Some(meta) = metadata {
+        let mut section = write::Section::new(SOPS_SECTION)?;
+        for (key, value) in flatten(meta) {
+            section.add_key(key, value)?;
+        }
+        put(section, out)?;
+    }
+    Ok(())
 }
 
 /// sops' `stripCommentChar`: drop the leading run of `;`+spaces or `#`+spaces.

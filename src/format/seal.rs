@@ -32,6 +32,24 @@ pub trait LeafSeal {
     fn comment(&mut self, text: &str) -> Option<String>;
 }
 
+/// The sealer of plaintext output: every leaf is printed as it is.
+pub struct Unsealed;
+
+impl LeafSeal for Unsealed {
+    fn open(&mut self) {}
+    fn close(&mut self) {}
+    fn enter_key(&mut self, _key: &str) {}
+    fn leave_key(&mut self) {}
+    fn enter_index(&mut self, _index: usize) {}
+    fn leave_index(&mut self) {}
+    fn scalar(&mut self, _value: &Scalar) -> Option<String> {
+        None
+    }
+    fn comment(&mut self, _text: &str) -> Option<String> {
+        None
+    }
+}
+
 /// Seals the leaves of `docs` in place, driving `seal` as a store writing them would: the
 /// encrypted documents as a whole, for commands that go on working on them.
 pub fn seal_in_place(docs: &mut [Map], seal: &mut dyn LeafSeal) {
@@ -51,7 +69,7 @@ fn map(map: &mut Map, seal: &mut dyn LeafSeal) {
             }
             Item::Pair(key, value) => {
                 seal.enter_key(key);
-                node(value, seal);
+                seal_node(value, seal);
                 seal.leave_key();
             }
         }
@@ -59,17 +77,19 @@ fn map(map: &mut Map, seal: &mut dyn LeafSeal) {
     seal.close();
 }
 
-fn node(value: &mut Node, seal: &mut dyn LeafSeal) {
+/// Seals the leaves of one value in place (see [`seal_in_place`]), for a store that prints
+/// a nested value whole.
+pub fn seal_node(value: &mut Node, seal: &mut dyn LeafSeal) {
     match value {
         Node::Map(m) => map(m, seal),
         Node::List(list) => {
             seal.open();
             for (i, element) in list.iter_mut().enumerate() {
                 if matches!(element, Node::Comment(_)) {
-                    node(element, seal);
+                    seal_node(element, seal);
                 } else {
                     seal.enter_index(i);
-                    node(element, seal);
+                    seal_node(element, seal);
                     seal.leave_index();
                 }
             }
@@ -232,6 +252,15 @@ list:
     fn dotenv_sealed_as_written_is_sealed_in_place() {
         let text = "# top\nPASSWORD=hunter2\n# sops:enc\nMARKED=yes\n# sops:plain\nTOKEN_secret=abc\nEMPTY=\nHOST_unencrypted=db\nMULTI=a\\nb\n";
         same_as_in_place(Format::Dotenv, &load(Format::Dotenv, text));
+    }
+
+    #[test]
+    fn ini_sealed_as_written_is_sealed_in_place() {
+        let text = "top = level\n; sops:enc\n[db]\n; about the password\npassword = hunter2\nport = 5432\n; sops:plain\nhost_unencrypted = db.local\nempty =\n\n[token_secret]\nvalue = abc ; inline\n";
+        same_as_in_place(Format::Ini, &load(Format::Ini, text));
+        // Values of any depth, from YAML.
+        let yaml = "# top\ndb:\n    password: x\n    nested: {a: 1, b: [1, 2]}\n    # sops:enc\n    list: [x, y]\nother_unencrypted:\n    k: v\n";
+        same_as_in_place(Format::Ini, &load(Format::Yaml, yaml));
     }
 
     #[test]

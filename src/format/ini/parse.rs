@@ -39,7 +39,10 @@ impl Section {
 
     /// The tree item sops makes of this section (`treeItemFromSection`).
     pub fn into_item(self) -> Item {
-        let mut items = Vec::new();
+        // Exactly as many as it will hold: the tree of a big file is most of its memory.
+        let comments = self.keys.iter().filter(|k| !k.comment.is_empty()).count();
+        let mut items =
+            Vec::with_capacity(self.keys.len() + comments + usize::from(!self.comment.is_empty()));
         if !self.comment.is_empty() {
             items.push(Item::Comment(strip_comment_char(&self.comment)));
         }
@@ -78,13 +81,13 @@ fn error(line: usize, message: impl std::fmt::Display) -> Error {
 
 /// Lines with their `\n` kept, as `bufio.Reader.ReadBytes('\n')` returns them.
 struct Lines<'a> {
-    lines: Vec<&'a str>,
+    lines: std::str::SplitInclusive<'a, char>,
     next: usize,
 }
 
 impl<'a> Lines<'a> {
     fn next_line(&mut self) -> Option<&'a str> {
-        let line = self.lines.get(self.next).copied();
+        let line = self.lines.next();
         if line.is_some() {
             self.next += 1;
         }
@@ -97,8 +100,9 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// Parses a whole INI file into its sections, `DEFAULT` first.
-pub fn parse(input: &[u8]) -> Result<Vec<Section>> {
+/// Parses a whole INI file into its sections, `DEFAULT` first, handing each to `take` as
+/// soon as it is complete (so that only one is held in this form).
+pub fn parse(input: &[u8], take: &mut dyn FnMut(Section) -> Result<()>) -> Result<()> {
     let input = strip_bom(input);
     let text = std::str::from_utf8(input).map_err(|e| {
         let line = input[..e.valid_up_to()]
@@ -109,10 +113,10 @@ pub fn parse(input: &[u8]) -> Result<Vec<Section>> {
         error(line, "invalid UTF-8")
     })?;
     let mut lines = Lines {
-        lines: text.split_inclusive('\n').collect(),
+        lines: text.split_inclusive('\n'),
         next: 0,
     };
-    let mut sections = vec![Section::new(DEFAULT_SECTION.to_string())];
+    let mut current = Section::new(DEFAULT_SECTION.to_string());
     let mut comment = String::new();
     let mut auto_count = 1;
 
@@ -145,7 +149,7 @@ pub fn parse(input: &[u8]) -> Result<Vec<Section>> {
             section.comment = comment.trim().to_string();
             comment.clear();
             auto_count = 1;
-            sections.push(section);
+            take(std::mem::replace(&mut current, section))?;
             continue;
         }
 
@@ -164,11 +168,10 @@ pub fn parse(input: &[u8]) -> Result<Vec<Section>> {
         }
         let key_comment = comment.trim().to_string();
         comment.clear();
-        let section = sections.last_mut().expect("DEFAULT is always there");
-        section.set_key(name, value, key_comment);
+        current.set_key(name, value, key_comment);
     }
     // A comment block at the end of the file belongs to nothing and is dropped.
-    Ok(sections)
+    take(current)
 }
 
 /// go-ini skips a UTF-8 byte-order mark (and the two bytes of a UTF-16 one).

@@ -5,6 +5,7 @@ use super::parse::DEFAULT_SECTION;
 use super::KeyIndex;
 use crate::error::{Code, Error, Result};
 use crate::format::flatten::{scalar_text, split_zone};
+use crate::format::seal::{seal_node, LeafSeal, Unsealed};
 use crate::numfmt;
 use crate::tree::{Item, Node, Scalar};
 
@@ -49,25 +50,38 @@ impl Section {
     /// the section's comment; a later comment becomes the comment of the key before it (the
     /// last one wins; one before any key is lost); values become text.
     pub fn from_items(name: &str, items: &[Item]) -> Result<Section> {
+        Section::sealed_from_items(name, items, &mut Unsealed)
+    }
+
+    /// [`Section::from_items`] with each value and comment as `seal` gives it (`seal` is
+    /// told of the section's map opening and closing, not of its key).
+    pub fn sealed_from_items(
+        name: &str,
+        items: &[Item],
+        seal: &mut dyn LeafSeal,
+    ) -> Result<Section> {
         let mut section = Section::new(name)?;
-        let mut rest = items;
-        if let Some((Item::Comment(text), tail)) = items.split_first() {
-            section.comment = text.clone();
-            rest = tail;
-        }
+        seal.open();
         let mut last: Option<usize> = None;
-        for item in rest {
+        for (i, item) in items.iter().enumerate() {
             match item {
                 Item::Comment(text) => {
-                    if let Some(i) = last {
-                        section.keys[i].comment = text.clone();
+                    let text = seal.comment(text).unwrap_or_else(|| text.clone());
+                    if i == 0 {
+                        section.comment = text;
+                    } else if let Some(i) = last {
+                        section.keys[i].comment = text;
                     }
                 }
                 Item::Pair(key, value) => {
-                    last = Some(section.add_key(key.clone(), value_text(value))?)
+                    seal.enter_key(key);
+                    let text = value_text(value, seal);
+                    seal.leave_key();
+                    last = Some(section.add_key(key.clone(), text)?)
                 }
             }
         }
+        seal.close();
         Ok(section)
     }
 
@@ -106,11 +120,15 @@ fn unwritable(what: &str, name: &str, why: &str) -> Error {
 }
 
 /// A value as sops turns it into INI text: strings verbatim, other scalars by
-/// `ValToString`, maps and lists as Go's `%v` prints them.
-fn value_text(value: &Node) -> String {
+/// `ValToString`, maps and lists as Go's `%v` prints them; each leaf as `seal` gives it.
+fn value_text(value: &Node, seal: &mut dyn LeafSeal) -> String {
     match value {
-        Node::Scalar(scalar) => scalar_text(scalar),
-        other => go_dump(other),
+        Node::Scalar(scalar) => seal.scalar(scalar).unwrap_or_else(|| scalar_text(scalar)),
+        other => {
+            let mut sealed = other.clone();
+            seal_node(&mut sealed, seal);
+            go_dump(&sealed)
+        }
     }
 }
 
