@@ -14,6 +14,7 @@ mod sections;
 #[cfg(test)]
 mod tests;
 
+use super::seal::{seal_in_place, LeafSeal};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
@@ -171,6 +172,24 @@ fn without_nulls(map: &Map) -> Map {
         .collect()
 }
 
+/// The `[sops]` table as it is written after a body whose last character is `last` (`None`:
+/// an empty body): after a blank line, as the fixed layout writes sections.
+fn sops_after(last: Option<char>, metadata: &Map) -> Result<String> {
+    let mut out = String::new();
+    if let Some(last) = last {
+        if last != '\n' {
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    let sops = vec![Item::Pair(
+        "sops".into(),
+        Node::Map(without_nulls(metadata)),
+    )];
+    out.push_str(&emit::document(&sops).map_err(dump_error)?);
+    Ok(out)
+}
+
 impl TomlStore {
     /// Parses a TOML document into one map, keeping every top-level key (`sops` included).
     pub fn parse(input: &[u8]) -> Result<Map> {
@@ -259,17 +278,36 @@ impl Store for TomlStore {
             return self.emit(docs, metadata);
         };
         if let Some(meta) = metadata {
-            // After a blank line, as the fixed layout writes sections.
-            if !out.is_empty() && !out.ends_with('\n') {
-                out.push('\n');
-            }
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            let sops = vec![Item::Pair("sops".into(), Node::Map(without_nulls(meta)))];
-            out.push_str(&emit::document(&sops).map_err(dump_error)?);
+            out.push_str(&sops_after(out.chars().last(), meta)?);
         }
         Ok(out.into_bytes())
+    }
+
+    fn write_sealed(
+        &self,
+        docs: &mut [Map],
+        metadata: &Map,
+        source: Option<&[u8]>,
+        seal: &mut dyn LeafSeal,
+        out: &mut dyn std::io::Write,
+    ) -> Result<()> {
+        if let (Some(Ok(text)), Some(doc)) = (source.map(std::str::from_utf8), docs.first()) {
+            // The last character written, for the blank line before `[sops]`.
+            let mut last = None;
+            let mut write = |text: &str| {
+                last = text.chars().last().or(last);
+                out.write_all(text.as_bytes()).map_err(super::write_error)
+            };
+            if layout::write_sealed(text, doc, seal, &mut write)? {
+                let sops = sops_after(last, metadata)?;
+                return out.write_all(sops.as_bytes()).map_err(super::write_error);
+            }
+        }
+        // Not in sections: made whole (sealed in place first), so that a failure writes
+        // nothing.
+        seal_in_place(docs, seal);
+        let text = self.emit_over(docs, Some(metadata), source)?;
+        out.write_all(&text).map_err(super::write_error)
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

@@ -9,60 +9,133 @@
 //! store writes its fixed layout instead.
 
 use super::{emit, load, sections};
+use crate::error::{Code, Error, Result};
+use crate::format::seal::{seal_items, LeafSeal};
 use crate::tree::{Item, Map, Node, Scalar};
 use toml_edit::{Array, ArrayOfTables, Decor, DocumentMut, InlineTable, RawString, Table, Value};
+
+/// Where the text goes, a piece at a time.
+type Write<'w> = dyn FnMut(&str) -> Result<()> + 'w;
 
 /// The body (no `sops` table) of `source` with the values and comments of `doc`, or `None`
 /// when `doc` does not have the source's shape.
 pub(super) fn rewrite(source: &str, doc: &Map) -> Option<String> {
     let body = source.strip_prefix('\u{feff}').unwrap_or(source);
-    match sections::split(body).and_then(|pieces| by_sections(&pieces, doc)) {
+    let by_sections = sections::split(body).and_then(|pieces| {
+        let mut out = String::with_capacity(body.len());
+        let mut push = |text: &str| {
+            out.push_str(text);
+            Ok(())
+        };
+        by_sections(&pieces, doc, Some(&mut push), None).ok()??;
+        Some(out)
+    });
+    match by_sections {
         Some(text) => Some(text),
         None => whole(body, doc),
     }
 }
 
+/// Writes the body of `source` with the values and comments of `doc` to `write` a section
+/// at a time, each leaf as `seal` gives it: `Ok(false)` (nothing written) when that cannot
+/// be done section by section (see [`by_sections`]), so the caller must write it whole.
+pub(super) fn write_sealed(
+    source: &str,
+    doc: &Map,
+    seal: &mut dyn LeafSeal,
+    write: &mut Write,
+) -> Result<bool> {
+    let body = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let Some(pieces) = sections::split(body) else {
+        return Ok(false);
+    };
+    // Tried on the plaintext first (sealing changes no shape), so that nothing is written
+    // when the layout cannot be kept.
+    if by_sections(&pieces, doc, None, None)? != Some(()) {
+        return Ok(false);
+    }
+    match by_sections(&pieces, doc, Some(write), Some(seal))? {
+        Some(()) => Ok(true),
+        None => Err(Error::new(
+            Code::ErrorDumpingTree,
+            "Error marshaling to toml: the sealed document lost the layout of its source",
+        )),
+    }
+}
+
 /// [`rewrite`] one section at a time (see [`sections`]), so that only one section's
-/// `toml_edit` document is held: the same text, or `None` when the pieces cannot be
-/// rewritten apart (the caller then rewrites the whole text, which gives up where this did).
-fn by_sections(pieces: &[sections::Piece], doc: &Map) -> Option<String> {
-    let (body, sops) = match pieces.split_last()? {
-        (last, body) if last.name == Some("sops") => (body, Some(last)),
-        _ => (pieces, None),
+/// `toml_edit` document is held: each section's text goes to `write` (none: only check that
+/// it can be made), each leaf as `seal` gives it (none: as it is). `None` when the pieces
+/// cannot be rewritten apart (the caller then rewrites the whole text, which gives up
+/// where this did); an error only from `write`.
+fn by_sections(
+    pieces: &[sections::Piece],
+    doc: &Map,
+    mut write: Option<&mut Write>,
+    mut seal: Option<&mut dyn LeafSeal>,
+) -> Result<Option<()>> {
+    let (body, sops) = match pieces.split_last() {
+        Some((last, body)) if last.name == Some("sops") => (body, Some(last)),
+        Some(_) => (pieces, None),
+        None => return Ok(None),
     };
     if body.iter().any(|p| p.name == Some("sops")) {
         // Read whole, its comments would move to the end.
-        return None;
+        return Ok(None);
     }
-    let mut out = String::with_capacity(body.iter().map(|p| p.text.len()).sum());
+    if let Some(seal) = seal.as_deref_mut() {
+        seal.open();
+    }
     let mut rest = doc.as_slice();
     for (i, piece) in body.iter().enumerate() {
-        let mut parsed: DocumentMut = piece.text.parse().ok()?;
+        let Ok(mut parsed) = piece.text.parse::<DocumentMut>() else {
+            return Ok(None);
+        };
         // This piece's part of the tree: its pairs (with the comments in front of them) and
         // the comment lines closing its text, which the tree has in front of the next
         // section's pair.
         let pairs = parsed.iter().filter(|(_, item)| !item.is_none()).count();
         let closing = raw_comment_lines(Some(parsed.trailing()));
         let end = match i + 1 == body.len() {
-            true => rest.len(),
-            false => after_pairs(rest, pairs)? + closing,
+            true => Some(rest.len()),
+            false => after_pairs(rest, pairs).map(|end| end + closing),
         };
-        if end > rest.len() {
-            return None;
-        }
+        let Some(end) = end.filter(|&end| end <= rest.len()) else {
+            return Ok(None);
+        };
         let (part, next) = rest.split_at(end);
         rest = next;
         if let (true, Some(sops)) = (i + 1 == body.len(), sops) {
-            let sops_doc: DocumentMut = sops.text.parse().ok()?;
+            let Ok(sops_doc) = sops.text.parse::<DocumentMut>() else {
+                return Ok(None);
+            };
             let prefix = parsed.trailing().as_str().unwrap_or("");
             let prefix = prefix.strip_suffix('\n').unwrap_or(prefix);
             let trailing = format!("{prefix}{}", sops_doc.trailing().as_str().unwrap_or(""));
             parsed.set_trailing(trailing);
         }
-        body_of(&mut parsed, part)?;
-        out.push_str(&parsed.to_string());
+        // Only this part is held sealed.
+        let sealed;
+        let part = match seal.as_deref_mut() {
+            Some(seal) => {
+                let mut copy = part.to_vec();
+                seal_items(&mut copy, seal);
+                sealed = copy;
+                &sealed[..]
+            }
+            None => part,
+        };
+        if body_of(&mut parsed, part).is_none() {
+            return Ok(None);
+        }
+        if let Some(write) = write.as_deref_mut() {
+            write(&parsed.to_string())?;
+        }
     }
-    rest.is_empty().then_some(out)
+    if let Some(seal) = seal {
+        seal.close();
+    }
+    Ok(rest.is_empty().then_some(()))
 }
 
 /// The index just after the first `n` pairs of `items`.
@@ -426,7 +499,13 @@ mod tests {
             crate::tree::remove(&mut doc, "sops");
             changed(&mut doc);
             let pieces = sections::split(text).unwrap();
-            let by = by_sections(&pieces, &doc).expect("rewritten one by one");
+            let mut by = String::new();
+            let mut push = |text: &str| {
+                by.push_str(text);
+                Ok(())
+            };
+            let done = by_sections(&pieces, &doc, Some(&mut push), None).unwrap();
+            assert_eq!(done, Some(()), "rewritten one by one: {text}");
             assert_eq!(Some(by), whole(text, &doc), "{text}");
         }
     }
