@@ -95,6 +95,18 @@ pub fn string_map(
     }
 }
 
+/// Moves the items of a map or list that a reader has finished into an allocation of
+/// exactly their number: the tree of a big file is most of the memory a run takes, a vector
+/// grown by doubling is a quarter empty on average, and the allocator keeps a vector that
+/// is shrunk by less than half in the block it has.
+pub fn fit<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        let mut exact = Vec::with_capacity(items.len());
+        exact.append(items);
+        *items = exact;
+    }
+}
+
 /// Looks up `key` among the pairs of `map`.
 pub fn get<'a>(map: &'a Map, key: &str) -> Option<&'a Node> {
     map.iter().find_map(|item| match item {

@@ -235,14 +235,14 @@ impl Files {
     /// Reads the input and parses it with the input store; errors name the file.
     pub fn load(&self, ctx: &Context) -> Result<Loaded> {
         let input = self.read()?;
-        self.parse(ctx, &input)
+        self.parse(ctx, input)
     }
 
     /// Parses `input` with the input store; errors name the file.
-    fn parse(&self, ctx: &Context, input: &[u8]) -> Result<Loaded> {
+    fn parse(&self, ctx: &Context, input: Vec<u8>) -> Result<Loaded> {
         self.input_format
             .store(&ctx.store_options()?)
-            .load(input)
+            .load_owned(input)
             .map_err(|e| e.context(self.label()))
     }
 
@@ -251,7 +251,7 @@ impl Files {
     /// passes the store's error on without an exit code of its own).
     pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
         let input = self.read()?;
-        self.parse(ctx, &input).map_err(|e| Error {
+        self.parse(ctx, input).map_err(|e| Error {
             code: Code::Generic,
             ..e
         })

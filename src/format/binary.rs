@@ -64,16 +64,21 @@ fn data(docs: &[Map]) -> Result<&[u8]> {
 
 impl Store for BinaryStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        if looks_like_object(input) {
-            if let Ok(loaded) = self.json().load(input) {
+        self.load_owned(input.to_vec())
+    }
+
+    fn load_owned(&self, input: Vec<u8>) -> Result<Loaded> {
+        if looks_like_object(&input) {
+            if let Ok(loaded) = self.json().load(&input) {
                 if loaded.metadata.is_some() {
                     return Ok(loaded);
                 }
             }
         }
-        let data = match std::str::from_utf8(input) {
-            Ok(s) => Scalar::Str(s.to_owned()),
-            Err(_) => Scalar::Bytes(input.to_vec()),
+        // The bytes become the value as they are, without a copy.
+        let data = match String::from_utf8(input) {
+            Ok(s) => Scalar::Str(s),
+            Err(e) => Scalar::Bytes(e.into_bytes()),
         };
         Ok(Loaded {
             docs: vec![vec![Item::Pair("data".to_string(), Node::Scalar(data))]],

@@ -164,6 +164,13 @@ pub trait Store {
     /// Parses a whole file. Errors carry the line (and path) where that helps.
     fn load(&self, input: &[u8]) -> Result<Loaded>;
 
+    /// [`Store::load`] of input that is not needed afterwards: a store that keeps the text
+    /// (or all of it as a value) takes it over rather than copying it, so a big file is not
+    /// held twice.
+    fn load_owned(&self, input: Vec<u8>) -> Result<Loaded> {
+        self.load(&input)
+    }
+
     /// Writes documents; `metadata` (a nested map) is written where the format keeps it.
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>>;
 

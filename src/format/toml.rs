@@ -219,7 +219,11 @@ impl TomlStore {
 
 impl Store for TomlStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        let mut doc = Self::parse(input)?;
+        self.load_owned(input.to_vec())
+    }
+
+    fn load_owned(&self, input: Vec<u8>) -> Result<Loaded> {
+        let mut doc = Self::parse(&input)?;
         let metadata = match crate::tree::remove(&mut doc, "sops") {
             None => None,
             Some(Node::Map(m)) => Some(m),
@@ -233,7 +237,7 @@ impl Store for TomlStore {
         Ok(Loaded {
             docs: vec![doc],
             metadata,
-            source: Some(input.to_vec()),
+            source: Some(input),
         })
     }
 

@@ -271,8 +271,14 @@ impl Parser<'_> {
             };
             if closed {
                 let node = match stack.pop() {
-                    Some(Frame::Obj(map, _)) => Node::Map(map),
-                    Some(Frame::Arr(list)) => Node::List(list),
+                    Some(Frame::Obj(mut map, _)) => {
+                        crate::tree::fit(&mut map);
+                        Node::Map(map)
+                    }
+                    Some(Frame::Arr(mut list)) => {
+                        crate::tree::fit(&mut list);
+                        Node::List(list)
+                    }
                     None => unreachable!("a frame is open while reading"),
                 };
                 if stack.is_empty() {

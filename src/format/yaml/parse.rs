@@ -535,7 +535,11 @@ impl<'s> Loader<'s> {
 
     /// Closes the innermost collection.
     fn close(&mut self) -> Option<Frame> {
-        let frame = self.stack.pop()?;
+        let mut frame = self.stack.pop()?;
+        match &mut frame {
+            Frame::Map { items, .. } => crate::tree::fit(items),
+            Frame::Seq { items, .. } => crate::tree::fit(items),
+        }
         if frame.is_flow() {
             self.flow_depth -= 1;
         } else if Self::indents(&frame, self.stack.last()) {
