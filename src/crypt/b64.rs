@@ -1,20 +1,48 @@
-//! Base64 decoding of the parts of an `ENC[...]` value, as sops reads them with Go's
-//! `base64.StdEncoding`: padded standard alphabet, `\r` and `\n` skipped anywhere, and the
-//! unused low bits of the last character not checked (Go's decoder is not strict).
+//! Base64 of the parts of an `ENC[...]` value, as sops writes and reads them with Go's
+//! `base64.StdEncoding`: padded standard alphabet; when reading, `\r` and `\n` are skipped
+//! anywhere and the unused low bits of the last character are not checked (Go's decoder is
+//! not strict).
 //!
-//! A short value is decoded several times per file line, so this is table-driven and decodes
-//! four characters per step.
+//! Every value of a file is encoded or decoded three times (data, nonce, tag), mostly a few
+//! dozen bytes each, so both directions are table-driven, a group of three bytes per step.
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Appends the padded standard base64 of `bytes` to `out`.
+pub fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
+    let char_of = |bits: u32| ALPHABET[(bits & 0x3F) as usize];
+    let start = out.len();
+    out.resize(start + bytes.len().div_ceil(3) * 4, b'=');
+    let out = &mut out[start..];
+    let groups = bytes.chunks_exact(3);
+    let rest = groups.remainder();
+    for (group, chars) in groups.zip(out.chunks_exact_mut(4)) {
+        let bits = u32::from(group[0]) << 16 | u32::from(group[1]) << 8 | u32::from(group[2]);
+        chars[0] = char_of(bits >> 18);
+        chars[1] = char_of(bits >> 12);
+        chars[2] = char_of(bits >> 6);
+        chars[3] = char_of(bits);
+    }
+    // The last one or two bytes: their characters, then the padding already in place.
+    if let (Some(&a), Some(chars)) = (rest.first(), out.last_chunk_mut::<4>()) {
+        let bits = u32::from(a) << 16 | rest.get(1).map_or(0, |&b| u32::from(b) << 8);
+        chars[0] = char_of(bits >> 18);
+        chars[1] = char_of(bits >> 12);
+        if rest.len() == 2 {
+            chars[2] = char_of(bits >> 6);
+        }
+    }
+}
 
 /// The 6-bit value of every byte; `INVALID` for bytes outside the alphabet (`=` included).
 static VALUES: [u8; 256] = values();
 const INVALID: u8 = 0xFF;
 
 const fn values() -> [u8; 256] {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut table = [INVALID; 256];
     let mut i = 0;
     while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
+        table[ALPHABET[i] as usize] = i as u8;
         i += 1;
     }
     table
@@ -166,6 +194,14 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn encodes_as_base64_does(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let mut out = b"x".to_vec();
+            encode_into(&bytes, &mut out);
+            let want = STANDARD.encode(&bytes);
+            prop_assert_eq!(&out[1..], want.as_bytes());
+        }
+
         #[test]
         fn decodes_what_base64_encodes(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             prop_assert_eq!(decode(&STANDARD.encode(&bytes)).unwrap(), bytes);

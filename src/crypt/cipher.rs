@@ -10,8 +10,6 @@ use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::aes::Aes256;
 use aes_gcm::AesGcm;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use rand::RngCore;
 use zeroize::Zeroizing;
 
@@ -134,17 +132,19 @@ impl ValueCipher {
             .aead
             .encrypt_in_place_detached(GenericArray::from_slice(iv), aad.as_bytes(), &mut buffer)
             .map_err(|_| Error::new(Code::ErrorEncryptingTree, "AES-GCM encryption failed"))?;
-        let mut out = String::with_capacity(PREFIX.len() + buffer.len().div_ceil(3) * 4 + 100);
-        out.push_str(PREFIX);
-        B64.encode_string(&buffer[..], &mut out);
-        out.push_str(",iv:");
-        B64.encode_string(iv, &mut out);
-        out.push_str(",tag:");
-        B64.encode_string(tag, &mut out);
-        out.push_str(",type:");
-        out.push_str(leaf.type_tag());
-        out.push(']');
-        Ok(out)
+        let mut out = Vec::with_capacity(PREFIX.len() + buffer.len().div_ceil(3) * 4 + 100);
+        out.extend_from_slice(PREFIX.as_bytes());
+        b64::encode_into(&buffer[..], &mut out);
+        out.extend_from_slice(b",iv:");
+        b64::encode_into(iv, &mut out);
+        out.extend_from_slice(b",tag:");
+        b64::encode_into(&tag, &mut out);
+        out.extend_from_slice(b",type:");
+        out.extend_from_slice(leaf.type_tag().as_bytes());
+        out.push(b']');
+        // All ASCII, so this cannot fail.
+        String::from_utf8(out)
+            .map_err(|_| Error::new(Code::ErrorEncryptingTree, "ENC value is not text"))
     }
 
     /// Decrypts an `ENC[...]` string under `aad`. An empty string decrypts to `""`.
