@@ -27,6 +27,8 @@ pub(super) enum Halt {
     /// libyaml-safer panicked (it can run past the end of some inputs); the loader knows
     /// where it was and reports it.
     Panicked,
+    /// The fast scanner met something outside its subset: read the input with libyaml.
+    Unsupported,
 }
 
 /// A stream of parse events; the first is `StreamStart`, the last `StreamEnd`.
@@ -89,4 +91,13 @@ impl EventSource for Libyaml<'_> {
             end: end_mark,
         })
     }
+}
+
+/// A mark at byte `index`, 0-based `line` and `column` (in characters).
+pub(super) fn mark(index: usize, line: u64, column: u64) -> Mark {
+    let mut m = Mark::default();
+    m.index = index as u64;
+    m.line = line;
+    m.column = column;
+    m
 }

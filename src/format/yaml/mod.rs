@@ -6,6 +6,7 @@
 
 mod emit;
 mod events;
+mod fast;
 mod limits;
 mod parse;
 mod resolve;

@@ -7,11 +7,13 @@
 //! the block they close (the rules were measured against sops 3.11, see `place_run`).
 
 use super::events::{read_err, EventSource, Halt, Libyaml};
+use super::fast::Fast;
 use super::limits::{self, Budget, Cost, MAX_DEPTH, MAX_TREE_DEPTH};
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
 use libyaml_safer::{EventData, MappingStyle, ScalarStyle, SequenceStyle};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 const STR_TAG: &str = "tag:yaml.org,2002:str";
@@ -616,6 +618,32 @@ impl<'s> Loader<'s> {
 
 /// Loads every document of a YAML stream; each must be a mapping (an empty one is `{}`).
 pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
+    let src = normalize(input)?;
+    let mut line_starts = vec![0];
+    line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
+    let parsed = with_final_break(&src);
+    let text = Text {
+        src: &src,
+        line_starts: &line_starts,
+        input_len: input.len(),
+        ends_open: parsed.len() > src.len(),
+    };
+    // The fast scanner reads the block YAML that sops writes. What it does not read, and any
+    // input that then fails to load, is read again by libyaml-safer: errors and odd input
+    // are libyaml's.
+    if let Ok(docs) = run(&text, &mut Fast::new(&parsed)) {
+        return Ok(docs);
+    }
+    // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
+    // into a buffer of `char`s, four bytes per input byte.
+    let mut bytes = parsed.as_bytes();
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
+    run(&text, &mut Libyaml::new(&mut reader))
+}
+
+/// The text of a YAML input as the loader reads it: UTF-8 checked, a leading byte order
+/// mark dropped, CRLF line breaks made LF.
+pub(super) fn normalize(input: &[u8]) -> Result<Cow<'_, str>> {
     let src = std::str::from_utf8(input).map_err(|e| {
         let upto = &input[..e.valid_up_to()];
         let line = upto.iter().filter(|&&b| b == b'\n').count() as u64;
@@ -627,35 +655,22 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     // A CRLF is one line break (go-yaml reads it so), but libyaml-safer reads one inside a
     // block scalar as two. Reading the text with LF breaks gives go-yaml's values and keeps
     // line numbers.
-    let lf_only;
-    let src = if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
-        lf_only = src.replace("\r\n", "\n");
-        lf_only.as_str()
+    Ok(if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
+        Cow::Owned(src.replace("\r\n", "\n"))
     } else {
-        src
-    };
-    let mut line_starts = vec![0];
-    line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
-    // libyaml-safer can run past the end of input that lacks a final line break (and panic);
-    // parse with one added, then give block scalars ending there back their missing break.
-    let ends_open = !src.is_empty() && !src.ends_with(['\n', '\r']);
-    let padded;
-    let mut bytes: &[u8] = if ends_open {
-        padded = format!("{src}\n");
-        padded.as_bytes()
+        Cow::Borrowed(src)
+    })
+}
+
+/// The text the event sources parse: libyaml-safer can run past the end of input that lacks
+/// a final line break (and panic), so one is added (the loader gives block scalars ending
+/// there back their missing break).
+pub(super) fn with_final_break(src: &str) -> Cow<'_, str> {
+    if src.is_empty() || src.ends_with(['\n', '\r']) {
+        Cow::Borrowed(src)
     } else {
-        src.as_bytes()
-    };
-    let text = Text {
-        src,
-        line_starts: &line_starts,
-        input_len: input.len(),
-        ends_open,
-    };
-    // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
-    // into a buffer of `char`s, four bytes per input byte.
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
-    run(&text, &mut Libyaml::new(&mut reader))
+        Cow::Owned(format!("{src}\n"))
+    }
 }
 
 /// The text being loaded, as `load_docs` prepared it.
@@ -703,6 +718,13 @@ fn run(text: &Text, events: &mut impl EventSource) -> Result<Vec<Map>> {
             Err(Halt::Error(e)) => return Err(e),
             Err(Halt::Panicked) => {
                 return Err(read_err(ld.line_of(prev_end), 0, "unexpected end of input"))
+            }
+            // Never shown: the caller reads the input again with libyaml.
+            Err(Halt::Unsupported) => {
+                return Err(Error::new(
+                    Code::CouldNotReadInputFile,
+                    "outside the fast YAML reader's subset",
+                ))
             }
         };
         if ends_open {
