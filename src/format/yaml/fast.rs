@@ -100,17 +100,6 @@ pub(super) struct Fast<'a> {
     queue: VecDeque<Event>,
 }
 
-/// Bytes that end a run of plain scalar characters.
-static PLAIN_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b':' as usize] = true;
-    t[0] = true;
-    t
-};
-
 impl<'a> Fast<'a> {
     /// A scanner of `text`, which must end with a line break unless it is empty.
     pub fn new(text: &'a str) -> Fast<'a> {
@@ -140,11 +129,13 @@ impl<'a> Fast<'a> {
 
     /// Characters between two byte positions of the current line.
     fn chars(&self, from: usize, to: usize) -> u64 {
-        let continuation = self.b[from..to]
-            .iter()
-            .filter(|&&c| c & 0xC0 == 0x80)
-            .count();
-        (to - from - continuation) as u64
+        let bytes = &self.b[from..to];
+        // Mostly ASCII: `is_ascii` checks a word at a time.
+        if bytes.is_ascii() {
+            return bytes.len() as u64;
+        }
+        let continuation = bytes.iter().filter(|&&c| c & 0xC0 == 0x80).count();
+        (bytes.len() - continuation) as u64
     }
 
     /// The token at byte `pos` of the current line.
@@ -543,39 +534,37 @@ impl<'a> Fast<'a> {
     /// A plain scalar on one line: runs of characters separated by blanks, up to the line's
     /// end, a `#` after a blank, or a `:` before a blank.
     fn plain(&mut self, t: Tok) -> Scalar {
+        let eol = memchr::memchr(b'\n', &self.b[t.pos..]).map_or(self.b.len(), |e| t.pos + e);
+        // `p` is inside a run; `end` is where the last run ended, `after` where the scan stops.
         let mut p = t.pos;
-        let mut end = p;
-        loop {
-            while !PLAIN_STOP[self.at(p) as usize] {
-                p += 1;
-            }
-            if self.at(p) == b':' && !self.blankz(p + 1) {
-                p += 1;
+        let (end, after) = loop {
+            let Some(i) = memchr::memchr3(b' ', b'\t', b':', &self.b[p..eol]) else {
+                break (eol, eol);
+            };
+            let stop = p + i;
+            if self.b[stop] == b':' {
+                if self.blankz(stop + 1) {
+                    break (stop, stop);
+                }
+                p = stop + 1;
                 continue;
             }
-            if p > end {
-                end = p;
-            }
-            if self.at(p) == b':' {
-                break;
-            }
-            let mut q = p;
+            let mut q = stop;
             while matches!(self.at(q), b' ' | b'\t') {
                 q += 1;
             }
-            p = q;
             match self.at(q) {
-                b'\n' | b'#' | 0 => break,
-                b':' if self.blankz(q + 1) => break,
-                _ => {}
+                b'\n' | b'#' | 0 => break (stop, q),
+                b':' if self.blankz(q + 1) => break (stop, q),
+                _ => p = q,
             }
-        }
+        };
         Scalar {
             value: self.text[t.pos..end].to_owned(),
             style: ScalarStyle::Plain,
             start: t.mark(),
             end: mark(end, t.line, t.col + self.chars(t.pos, end)),
-            after: p,
+            after,
         }
     }
 

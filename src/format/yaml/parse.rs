@@ -172,14 +172,14 @@ impl<'s> Loader<'s> {
         let mut out = Vec::new();
         let gap = &self.src[from..to];
         let mut search = 0;
-        while let Some(pos) = gap[search..].find('#') {
+        // memchr: this runs between every two events, mostly over a few spaces.
+        while let Some(pos) = memchr::memchr(b'#', &gap.as_bytes()[search..]) {
             let at = from + search + pos;
             let line = self.line_of(at);
             let line_start = self.line_starts[line as usize];
             let before = &self.src[line_start..at];
             let prev_ok = before.is_empty() || before.ends_with([' ', '\t']);
-            let line_end = self.src[at..]
-                .find(['\n', '\r'])
+            let line_end = memchr::memchr2(b'\n', b'\r', &self.src.as_bytes()[at..])
                 .map_or(self.src.len(), |e| at + e);
             if prev_ok {
                 out.push(Comment {
