@@ -2,11 +2,11 @@
 //!
 //! libyaml-safer decodes its input one `char` at a time through a buffer, which is most of the
 //! cost of loading a big file. Secrets files use a small part of YAML: block mappings and
-//! sequences, one-line plain and quoted scalars, literal block scalars, comments and `---`.
+//! sequences, one-line plain and quoted scalars, block scalars, comments and `---`.
 //! This scanner reads that part straight from the bytes and gives the same events, with the
-//! same marks, as libyaml-safer. On anything else (flow collections, anchors, aliases, tags,
-//! multi-line plain or quoted scalars, folded scalars, `?` keys, directives, `...`, tabs
-//! between tokens, characters libyaml refuses, and every syntax error) it stops with
+//! same marks, as libyaml-safer. On anything else (flow collections other than `[]` and `{}`,
+//! anchors, aliases, tags, multi-line plain or quoted scalars, `?` keys, directives, `...`,
+//! tabs between tokens, characters libyaml refuses, and every syntax error) it stops with
 //! [`Halt::Unsupported`] and the caller reads the whole input again with libyaml-safer, so odd
 //! input and its errors are exactly what they were.
 
@@ -465,13 +465,7 @@ impl<'a> Fast<'a> {
                 self.awaiting = Some(Awaiting::Value(colon_end));
                 Some(())
             }
-            b'|' => self.literal(p),
-            _ => {
-                let s = self.scalar_at(self.tok(p))?;
-                self.line_ends(s.after)?;
-                self.emit_scalar(s);
-                Some(())
-            }
+            _ => self.node_on_line(self.tok(p), false),
         }
     }
 
@@ -488,12 +482,11 @@ impl<'a> Fast<'a> {
                     self.awaiting = Some(Awaiting::Item(t.next_mark()));
                     return Some(());
                 }
-                b'|' => return self.literal(p),
                 _ => {}
             }
             let item = self.tok(p);
             if !self.is_dash(item) {
-                return self.item_on_line(item);
+                return self.node_on_line(item, true);
             }
             // `- - x`: a sequence in the item.
             self.open(Kind::Seq, item);
@@ -501,11 +494,20 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// A sequence item on the line of its `-`: a scalar, or the first key of a mapping.
-    fn item_on_line(&mut self, t: Tok) -> Step {
+    /// A value on the line of its `key:` or `-` at `t`: a block scalar, an empty flow
+    /// collection, a scalar, or (for a sequence item, `may_be_key`) the first key of a
+    /// mapping.
+    fn node_on_line(&mut self, t: Tok, may_be_key: bool) -> Step {
+        match (self.at(t.pos), self.at(t.pos + 1)) {
+            (b'|', _) => return self.block_scalar(t.pos, true),
+            (b'>', _) => return self.block_scalar(t.pos, false),
+            (b'[', b']') => return self.empty_flow(t, false),
+            (b'{', b'}') => return self.empty_flow(t, true),
+            _ => {}
+        }
         let s = self.scalar_at(t)?;
         match self.colon_after(s.after) {
-            Some(colon) if colon - t.pos <= MAX_KEY_SPAN => {
+            Some(colon) if may_be_key && colon - t.pos <= MAX_KEY_SPAN => {
                 self.open(Kind::Map, t);
                 self.emit_scalar(s);
                 self.value(colon)
@@ -517,6 +519,36 @@ impl<'a> Fast<'a> {
                 Some(())
             }
         }
+    }
+
+    /// `[]` or `{}` at `t` (sops writes `hc_vault: []` in key groups).
+    fn empty_flow(&mut self, t: Tok, map: bool) -> Step {
+        let (open, close) = if map {
+            (
+                EventData::MappingStart {
+                    anchor: None,
+                    tag: None,
+                    implicit: true,
+                    style: MappingStyle::Flow,
+                },
+                EventData::MappingEnd,
+            )
+        } else {
+            (
+                EventData::SequenceStart {
+                    anchor: None,
+                    tag: None,
+                    implicit: true,
+                    style: SequenceStyle::Flow,
+                },
+                EventData::SequenceEnd,
+            )
+        };
+        self.line_ends(t.pos + 2)?;
+        let close_at = mark(t.pos + 1, t.line, t.col + 1);
+        self.emit(open, t.mark(), close_at);
+        self.emit(close, close_at, mark(t.pos + 2, t.line, t.col + 2));
+        Some(())
     }
 
     /// A one-line plain, single- or double-quoted scalar at `t`.
@@ -652,8 +684,9 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// A literal block scalar whose `|` is at `p`, read as libyaml's `scan_block_scalar`.
-    fn literal(&mut self, p: usize) -> Step {
+    /// A literal (`|`) or folded (`>`) block scalar whose indicator is at `p`, read as
+    /// libyaml's `scan_block_scalar`.
+    fn block_scalar(&mut self, p: usize, literal: bool) -> Step {
         let t = self.tok(p);
         let parent = self.indent();
         let mut p = p + 1;
@@ -682,12 +715,21 @@ impl<'a> Fast<'a> {
         };
         let mut value = String::new();
         let mut leading_break = false;
+        // Whether the previous content line started with a blank (folding keeps its break).
+        let mut leading_blank = false;
         let mut trailing = 0usize;
         let mut end = self.breaks(&mut indent, parent, &mut trailing)?;
         while (self.pos - self.line_start) as i64 == indent && self.pos < self.b.len() {
-            if leading_break {
+            let blank = matches!(self.at(self.pos), b' ' | b'\t');
+            if !literal && leading_break && !leading_blank && !blank {
+                // Folded: a single break between two lines of text is a space.
+                if trailing == 0 {
+                    value.push(' ');
+                }
+            } else if leading_break {
                 value.push('\n');
             }
+            leading_blank = blank;
             push_breaks(&mut value, trailing);
             trailing = 0;
             let start = self.pos;
@@ -709,7 +751,11 @@ impl<'a> Fast<'a> {
         }
         self.emit_scalar(Scalar {
             value,
-            style: ScalarStyle::Literal,
+            style: if literal {
+                ScalarStyle::Literal
+            } else {
+                ScalarStyle::Folded
+            },
             start: t.mark(),
             end,
             after: self.pos,

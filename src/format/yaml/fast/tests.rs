@@ -97,6 +97,8 @@ fn every_yaml_file_in_the_tests_reads_as_libyaml_reads_it() {
     for name in [
         "vectors/sops/app.age1.yaml",
         "vectors/sops/app.age12.yaml",
+        "vectors/sops/app.shamir.yaml",
+        "vectors/plain/app.yaml",
         "vectors/sops/multi.age1.yaml",
         "vectors/expected/app.age1.yaml",
     ] {
@@ -144,6 +146,19 @@ fn the_subset_is_read_fast() {
         "é: ü\n\"ключ\": значение # c\n",
         "  a: 1\n  b: 2\n",
         "a:   \n\n\nb:\n",
+        "k: >\n  folded\n  text\n\n  more\n   indented\n  end\n",
+        "k: >-\n\n  a\n  b\n\n\n",
+        "a: []\nb: {} # empty\nc:\n- []\n- {}\n",
+        "'a' : 1\n\"b\"  : 2\nc  : 3\nd: \"x\"#c\n",
+        "l:\n- # c\n  a: 1\n-\n  - x\n",
+        "---\n    a: 1\n---\n---\n",
+        "a: 1\n---\n",
+        "a: |\n  x",
+        "a: >+\n  x\n\n",
+        "s:\n  - |2\n     x\n  - >1-\n     y\n",
+        "a:\n  - b\n  -\n  - c: |\n      lit\n    d: e\n",
+        "a: x\ty  \t # c\nb: |\n  x\n  \ty\n",
+        "a: 'x' # c\nb: \"\"\nc: ''\n",
     ] {
         assert!(compare(yaml.as_bytes()), "not read fast:\n{yaml}");
     }
@@ -158,7 +173,9 @@ fn the_rest_is_left_to_libyaml() {
         "a: !!str 1\n",
         "a: multi\n  line\n",
         "a: 'multi\n  line'\n",
-        "a: >\n  folded\n",
+        "a: [ ]\n",
+        "a: []x\n",
+        "[]: 1\n",
         "? a\n: b\n",
         "%YAML 1.1\n---\na: 1\n",
         "a:\t1\n",
@@ -277,6 +294,7 @@ impl Gen {
             }
             3 => format!("{w} {}", self.word()),
             4 => String::new(),
+            5 => ["[]", "{}"][self.rng.gen_range(0..2)].to_string(),
             _ => w,
         }
     }
@@ -284,7 +302,7 @@ impl Gen {
     /// A key: a scalar that may not be empty.
     fn key(&mut self) -> String {
         match self.scalar() {
-            k if k.is_empty() => "k".into(),
+            k if k.is_empty() || k.starts_with(['[', '{']) => "k".into(),
             k => k,
         }
     }
@@ -319,7 +337,7 @@ impl Gen {
 
     /// A block scalar after its indicator's line, content at `col`.
     fn block(&mut self, col: usize) {
-        let style = if self.chance(95) { "|" } else { ">" };
+        let style = if self.chance(70) { "|" } else { ">" };
         let chomp = ["", "-", "+", "2", "-1", "+2"][self.rng.gen_range(0..6)];
         self.out.push_str(&format!(" {style}{chomp}"));
         self.end_line();
