@@ -323,17 +323,22 @@ impl<'a> Fast<'a> {
         if self.closes(next) {
             // An empty document: libyaml's empty scalar, then its end.
             self.emit_empty(next.mark());
-            self.emit(
-                EventData::DocumentEnd { implicit: true },
-                next.mark(),
-                next.mark(),
-            );
-            self.peeked = Some(next);
-            self.state = State::Document { first: false };
+            self.end_document(next);
             Some(())
         } else {
             self.root(next)
         }
+    }
+
+    /// The document ends (implicitly) before `t`, the next document's `---` or the end.
+    fn end_document(&mut self, t: Tok) {
+        self.emit(
+            EventData::DocumentEnd { implicit: true },
+            t.mark(),
+            t.mark(),
+        );
+        self.peeked = Some(t);
+        self.state = State::Document { first: false };
     }
 
     /// A document's root node, which must be a block mapping (the loader refuses others).
@@ -353,13 +358,7 @@ impl<'a> Fast<'a> {
                 if !self.closes(t) {
                     return None;
                 }
-                self.emit(
-                    EventData::DocumentEnd { implicit: true },
-                    t.mark(),
-                    t.mark(),
-                );
-                self.peeked = Some(t);
-                self.state = State::Document { first: false };
+                self.end_document(t);
                 return Some(());
             };
             let (kind, col) = (top.kind, top.col);
