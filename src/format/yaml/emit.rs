@@ -139,11 +139,9 @@ fn analyze(value: &str) -> Analysis {
 fn analyze_chars(value: &str) -> Analysis {
     if value.is_empty() {
         return Analysis {
-            multiline: false,
-            flow_plain_allowed: false,
             block_plain_allowed: true,
             single_quoted_allowed: true,
-            block_allowed: false,
+            ..Analysis::default()
         };
     }
     let (mut block_ind, mut flow_ind) = (false, false);
