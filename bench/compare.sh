@@ -54,7 +54,7 @@ done
 if [ -n "$ROPS_CMD" ]; then
   # rops decrypts the files it wrote (its metadata differs from sops').
   for f in big.yaml small.yaml; do
-    "$ROPS_CMD" encrypt --age "$RCPT" "$WORK/$f" > "$WORK/rops.$f"
+    "$ROPS_CMD" encrypt --age "$RCPT" -f yaml < "$WORK/$f" > "$WORK/rops.$f"
   done
 fi
 
@@ -106,15 +106,15 @@ header
 row "encrypt yaml ($N values)" 25,3,-,30 "$RUNS" \
   "$SECRET" encrypt --age "$RCPT" "$WORK/big.yaml" -- \
   "$SOPS" encrypt --age "$RCPT" "$WORK/big.yaml" -- \
-  "$ROPS_CMD" encrypt --age "$RCPT" "$WORK/big.yaml"
+  --stdin "$WORK/big.yaml" "$ROPS_CMD" encrypt --age "$RCPT" -f yaml
 row "decrypt yaml ($N values)" 25,3,-,30 "$RUNS" \
   "$SECRET" decrypt "$WORK/enc.big.yaml" -- \
   "$SOPS" decrypt "$WORK/enc.big.yaml" -- \
-  "$ROPS_CMD" decrypt "$WORK/rops.big.yaml"
+  --stdin "$WORK/rops.big.yaml" "$ROPS_CMD" decrypt -f yaml
 row "decrypt yaml (40 values)" -,1,0.003,- "$RUNS" \
   "$SECRET" decrypt "$WORK/enc.small.yaml" -- \
   "$SOPS" decrypt "$WORK/enc.small.yaml" -- \
-  "$ROPS_CMD" decrypt "$WORK/rops.small.yaml"
+  --stdin "$WORK/rops.small.yaml" "$ROPS_CMD" decrypt -f yaml
 row "decrypt dotenv ($N values)" 25,-,-,- "$RUNS" \
   "$SECRET" decrypt "$WORK/enc.big.env" -- \
   "$SOPS" decrypt "$WORK/enc.big.env" -- skip

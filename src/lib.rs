@@ -27,6 +27,7 @@
 //! library" for what the version number promises.
 #![warn(missing_docs)]
 
+mod allocator;
 mod api;
 pub(crate) mod cli;
 // Partly re-exported by `internals` (unstable, undocumented there).

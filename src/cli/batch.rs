@@ -20,7 +20,7 @@ pub const DEFAULT_JOBS: usize = 8;
 /// The stack of a worker: as the main thread's, since files may nest as deeply.
 const WORKER_STACK: usize = 128 << 20;
 
-/// The options that select several files, shared by the commands that take them.
+// The options that select several files, shared by the commands that take them.
 #[derive(Debug, Args, Clone, Default)]
 pub struct BatchArgs {
     /// Walk the directories among the paths (symbolic links are not followed)
@@ -42,8 +42,8 @@ impl BatchArgs {
     }
 }
 
-/// More files for the commands whose first FILE is [`super::IoArgs`]' (`encrypt`,
-/// `decrypt`, `rotate`): with several, each is worked on in place (`-i`).
+// More files for the commands whose first FILE is [`super::IoArgs`]' (`encrypt`,
+// `decrypt`, `rotate`): with several, each is worked on in place (`-i`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct ManyArgs {
     /// More files (or, with -r, directories) to work on in place

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// The allow-list's file name, looked for in the repository's top directory.
 pub const ALLOW_FILE: &str = ".secretallow";
 
-/// Options of `secret check`.
+// Options of `secret check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Files to check (default: the files staged for commit, as staged)

@@ -7,7 +7,7 @@ use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 use std::path::{Path, PathBuf};
 
-/// Options of `secret completion`.
+// Options of `secret completion`.
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
     /// The shell: bash, zsh, fish, elvish or powershell
@@ -27,12 +27,26 @@ fn command() -> clap::Command {
 /// hidden ones too, offering internal commands (`git-textconv`) to users. (Hidden options
 /// stay: other options refer to them, e.g. `required_unless_present`.)
 fn visible(cmd: &clap::Command) -> clap::Command {
+    // Subcommands are defined lazily (see `Command` in cli/mod.rs), when built.
+    let mut built = cmd.clone();
+    built.build();
+    unbuilt(&built, true)
+}
+
+/// A copy of a built command without its hidden subcommands and what building it added, which
+/// the generators add again in their usual order: `--help`, the `help` subcommand, and below
+/// the top the global options.
+fn unbuilt(cmd: &clap::Command, top: bool) -> clap::Command {
     let mut out = clap::Command::new(cmd.get_name().to_string())
-        .args(cmd.get_arguments().cloned())
+        .args(
+            cmd.get_arguments()
+                .filter(|a| a.get_id() != "help" && (top || !a.is_global_set()))
+                .cloned(),
+        )
         .subcommands(
             cmd.get_subcommands()
-                .filter(|s| !s.is_hide_set())
-                .map(visible),
+                .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+                .map(|s| unbuilt(s, false)),
         );
     if let Some(about) = cmd.get_about() {
         out = out.about(about.clone());

@@ -222,7 +222,7 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>
             }
         }
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity(vars.len());
     for (key, value) in &vars {
         if key.is_empty() || key.contains('=') || key.contains('\0') {
             return Err(Error::new(

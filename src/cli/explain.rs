@@ -14,7 +14,7 @@ use clap::Args;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// Options of `secret explain`.
+// Options of `secret explain`.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
     /// The file (it need not exist yet)

@@ -11,7 +11,7 @@ use crate::tree::{self, Map, Node, Scalar};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-/// Options of `secret filestatus`.
+// Options of `secret filestatus`.
 #[derive(Debug, Args)]
 pub struct FileStatusArgs {
     /// The file to check

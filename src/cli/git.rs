@@ -17,7 +17,7 @@ use std::process::Command;
 /// The attribute value (`diff=secret merge=secret`) and the git config driver name.
 pub const DRIVER: &str = "secret";
 
-/// Options of `secret git-setup`.
+// Options of `secret git-setup`.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// gitattributes patterns to set up (default: the files the creation rules match)
@@ -36,14 +36,14 @@ pub struct SetupArgs {
     pub uninstall: bool,
 }
 
-/// Options of `secret git-textconv`.
+// Options of `secret git-textconv`.
 #[derive(Debug, Args)]
 pub struct TextconvArgs {
     /// The file git gives the driver
     pub file: PathBuf,
 }
 
-/// Options of `secret merge-driver` (git's `%O %A %B %P`).
+// Options of `secret merge-driver` (git's `%O %A %B %P`).
 #[derive(Debug, Args)]
 pub struct MergeArgs {
     /// The common ancestor's version (%O)

@@ -13,7 +13,7 @@ use crate::sopsfile::Opened;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
-/// Options of `secret git-filter`.
+// Options of `secret git-filter`.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
     /// clean: plaintext on stdin, encrypted on stdout; smudge: the other way; process: git's

@@ -15,14 +15,14 @@ use crate::plan::build_group;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
-/// `secret groups …`
+// `secret groups …`
 #[derive(Debug, Args)]
 pub struct GroupsArgs {
     #[command(subcommand)]
     pub command: GroupsCommand,
 }
 
-/// The `groups` subcommands.
+// The `groups` subcommands (no doc comment: it would replace the `groups` help text).
 #[derive(Debug, Subcommand)]
 pub enum GroupsCommand {
     /// Add a key group to a file (stdout by default)
@@ -31,7 +31,7 @@ pub enum GroupsCommand {
     Delete(DeleteArgs),
 }
 
-/// Options both `groups` subcommands take.
+// Options both `groups` subcommands take.
 #[derive(Debug, Args)]
 pub struct GroupFileArgs {
     /// The encrypted file
@@ -47,7 +47,7 @@ pub struct GroupFileArgs {
     pub keyservice: KeyServiceArgs,
 }
 
-/// Options of `secret groups add`.
+// Options of `secret groups add`.
 #[derive(Debug, Args)]
 pub struct AddArgs {
     #[command(flatten)]
@@ -81,7 +81,7 @@ pub struct AddArgs {
     pub encryption_context: Option<String>,
 }
 
-/// Options of `secret groups delete`.
+// Options of `secret groups delete`.
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]

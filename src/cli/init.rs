@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// The creation rule's `path_regex` when none is given.
 pub const DEFAULT_PATH_REGEX: &str = r"(^|/)secrets/";
 
-/// Options of `secret init`.
+// Options of `secret init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Ask nothing: take the flags and the defaults

@@ -213,6 +213,12 @@ impl Files {
 
     /// Reads the input: the file, or all of stdin.
     pub fn read(&self) -> Result<Vec<u8>> {
+        let input = self.read_raw()?;
+        crate::allocator::input_read(input.len());
+        Ok(input)
+    }
+
+    fn read_raw(&self) -> Result<Vec<u8>> {
         match &self.input {
             Some(path) => {
                 if !path.exists() {

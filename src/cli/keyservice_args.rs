@@ -3,7 +3,7 @@
 
 use clap::{ArgAction, Args};
 
-/// Which key services a command may ask to wrap and unwrap data keys.
+// Which key services a command may ask to wrap and unwrap data keys.
 #[derive(Debug, Args, Clone, PartialEq, Eq)]
 pub struct KeyServiceArgs {
     /// A key service to use in addition to the local one, e.g. tcp://host:5000 or

@@ -15,7 +15,7 @@ use crate::error::{Code, Error, Result};
 use clap::{ArgAction, Args};
 use std::path::PathBuf;
 
-/// The flags of sops' top level (before a subcommand, or without one).
+// The flags of sops' top level (before a subcommand, or without one).
 #[derive(Debug, Args, Clone, Default)]
 pub struct LegacyArgs {
     /// Legacy form: decrypt FILE (as `decrypt`)

@@ -12,8 +12,8 @@ use crate::sopsfile::SealPlan;
 use clap::Args;
 use std::path::Path;
 
-/// What decides the keys and the selector of a new file: shared by `encrypt` and by `edit`
-/// of a file that does not exist yet.
+// What decides the keys and the selector of a new file: shared by `encrypt` and by `edit`
+// of a file that does not exist yet.
 #[derive(Debug, Args, Clone, Default)]
 pub struct NewFileArgs {
     /// age recipients, comma-separated (replaces the creation rule's keys)
@@ -64,7 +64,7 @@ pub struct NewFileArgs {
     pub shamir_secret_sharing_threshold: Option<usize>,
 }
 
-/// The flags that choose which values are encrypted (at most one).
+// The flags that choose which values are encrypted (at most one).
 #[derive(Debug, Args, Clone, Default)]
 pub struct SelectorArgs {
     /// Leave values plain when a key on their path ends with SUFFIX

@@ -14,7 +14,7 @@ use crate::sopsfile::{self, SealPlan};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-/// Options of `secret publish`.
+// Options of `secret publish`.
 #[derive(Debug, Args)]
 pub struct PublishArgs {
     /// The encrypted file, or with --recursive a directory

@@ -22,7 +22,7 @@ use crate::plan::split_list;
 use crate::sopsfile;
 use clap::Args;
 
-/// Options of `secret rotate`.
+// Options of `secret rotate`.
 #[derive(Debug, Args, Clone)]
 pub struct RotateArgs {
     #[command(flatten)]
@@ -44,8 +44,8 @@ pub struct RotateArgs {
     pub many: super::batch::ManyArgs,
 }
 
-/// The master keys to add to the first group or remove from every group (shared by
-/// `rotate` and sops' legacy `-r`).
+// The master keys to add to the first group or remove from every group (shared by
+// `rotate` and sops' legacy `-r`).
 #[derive(Debug, Args, Clone, Default)]
 pub struct KeyChangeArgs {
     /// Add these age recipients (comma-separated) to the first key group

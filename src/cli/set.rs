@@ -13,7 +13,7 @@ use crate::treepath::{self, Step};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
-/// Options set and unset share.
+// Options set and unset share.
 #[derive(Debug, Args)]
 pub struct ChangeArgs {
     /// Input format (default: from the file name)

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-/// Options of `secret updatekeys`.
+// Options of `secret updatekeys`.
 #[derive(Debug, Args)]
 pub struct UpdateKeysArgs {
     /// The encrypted files (or, with -r, directories) to update

@@ -1,6 +1,7 @@
 //! sops' value cipher (`aes/cipher.go`): AES-256-GCM with a 32-byte nonce, the tree path as
 //! additional data, and the `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` text form.
 
+use super::b64;
 use crate::error::{Code, Error, Result};
 use crate::numfmt;
 use crate::tree::Scalar;
@@ -9,8 +10,6 @@ use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::aes::Aes256;
 use aes_gcm::AesGcm;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use rand::RngCore;
 use zeroize::Zeroizing;
 
@@ -186,17 +185,19 @@ impl ValueCipher {
             .aead
             .encrypt_in_place_detached(GenericArray::from_slice(iv), aad.as_bytes(), &mut buffer)
             .map_err(|_| Error::new(Code::ErrorEncryptingTree, "AES-GCM encryption failed"))?;
-        let mut out = String::with_capacity(PREFIX.len() + buffer.len().div_ceil(3) * 4 + 100);
-        out.push_str(PREFIX);
-        B64.encode_string(&buffer[..], &mut out);
-        out.push_str(",iv:");
-        B64.encode_string(iv, &mut out);
-        out.push_str(",tag:");
-        B64.encode_string(tag, &mut out);
-        out.push_str(",type:");
-        out.push_str(leaf.type_tag());
-        out.push(']');
-        Ok(out)
+        let mut out = Vec::with_capacity(PREFIX.len() + buffer.len().div_ceil(3) * 4 + 100);
+        out.extend_from_slice(PREFIX.as_bytes());
+        b64::encode_into(&buffer[..], &mut out);
+        out.extend_from_slice(b",iv:");
+        b64::encode_into(iv, &mut out);
+        out.extend_from_slice(b",tag:");
+        b64::encode_into(&tag, &mut out);
+        out.extend_from_slice(b",type:");
+        out.extend_from_slice(leaf.type_tag().as_bytes());
+        out.push(b']');
+        // All ASCII, so this cannot fail.
+        String::from_utf8(out)
+            .map_err(|_| Error::new(Code::ErrorEncryptingTree, "ENC value is not text"))
     }
 
     /// Decrypts an `ENC[...]` string under `aad`. An empty string decrypts to `""`.
@@ -212,16 +213,14 @@ impl ValueCipher {
         let invalid = |what: &str| bad(&format!("invalid base64 in the {what} of an ENC value"));
         // Not `Zeroizing`: AES-GCM checks the tag before decrypting, so on failure this still
         // holds ciphertext, and on success the plaintext moves into the leaf.
-        let mut buffer = B64.decode(sealed.data).map_err(|_| invalid("data"))?;
+        let mut buffer = Vec::new();
+        b64::decode_into(sealed.data.as_bytes(), &mut buffer).map_err(|_| invalid("data"))?;
         // Nonce and tag are small: decode them on the stack.
-        // Room for base64's length estimate (it rounds up to whole 3-byte groups).
-        let mut iv = [0u8; NONCE_LEN + 3];
-        let iv_len = B64
-            .decode_slice(sealed.iv, &mut iv)
-            .map_err(|_| invalid("iv"))?;
-        let mut tag = [0u8; TAG_LEN + 3];
-        let tag_len = B64
-            .decode_slice(sealed.tag, &mut tag)
+        let mut iv = [0u8; NONCE_LEN];
+        let iv_len =
+            b64::decode_to_slice(sealed.iv.as_bytes(), &mut iv).map_err(|_| invalid("iv"))?;
+        let mut tag = [0u8; TAG_LEN];
+        let tag_len = b64::decode_to_slice(sealed.tag.as_bytes(), &mut tag)
             .map_err(|_| bad("the tag of an ENC value is not 16 bytes of base64"))?;
         if tag_len != TAG_LEN {
             return Err(bad("the tag of an ENC value is not 16 bytes"));
@@ -271,12 +270,18 @@ struct Sealed<'a> {
 /// Base64 has no commas, so for any value that can decrypt, splitting at the commas from the
 /// left finds the same parts as the regex; it is just faster.
 fn parse(text: &str) -> Option<Sealed<'_>> {
+    // A plain byte loop: the parts are a few dozen bytes, too short for a vectorized search
+    // to pay for its set-up, and this runs for every value of every file read.
+    fn until_comma(s: &str) -> Option<(&str, &str)> {
+        let at = s.bytes().position(|b| b == b',')?;
+        Some((&s[..at], &s[at + 1..]))
+    }
     let rest = text.strip_prefix(PREFIX)?;
-    let (data, rest) = rest.split_once(',')?;
-    let (iv, rest) = rest.strip_prefix("iv:")?.split_once(',')?;
-    let (tag, rest) = rest.strip_prefix("tag:")?.split_once(',')?;
+    let (data, rest) = until_comma(rest)?;
+    let (iv, rest) = until_comma(rest.strip_prefix("iv:")?)?;
+    let (tag, rest) = until_comma(rest.strip_prefix("tag:")?)?;
     let rest = rest.strip_prefix("type:")?;
-    let type_tag = &rest[..rest.rfind(']')?];
+    let type_tag = &rest[..rest.bytes().rposition(|b| b == b']')?];
     if [data, iv, tag, type_tag].iter().any(|s| s.is_empty()) {
         return None;
     }

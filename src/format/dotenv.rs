@@ -31,7 +31,12 @@ impl Store for DotenvStore {
         })?;
         let mut doc = Map::with_capacity(memchr::memchr_iter(b'\n', input).count() + 1);
         let mut meta = Vec::new();
-        for (index, line) in text.split('\n').enumerate() {
+        // Line ends found by one vectorized pass over the whole text.
+        let ends = memchr::memchr_iter(b'\n', input).chain([input.len()]);
+        let mut start = 0;
+        for (index, end) in ends.enumerate() {
+            let line = &text[start..end];
+            start = end + 1;
             if line.is_empty() {
                 continue;
             }
@@ -40,14 +45,16 @@ impl Store for DotenvStore {
                 doc.push(Item::Comment(comment.to_string()));
                 continue;
             }
-            let Some((key, value)) = line.split_once('=') else {
+            let Some((key, value)) =
+                memchr::memchr(b'=', line.as_bytes()).map(|at| (&line[..at], &line[at + 1..]))
+            else {
                 return Err(Error::new(
                     Code::CouldNotReadInputFile,
                     format!("invalid dotenv input line {number}: {line}"),
                 ));
             };
             // Most values hold no escape: skip the copy-and-search of `replace` for them.
-            let value = if value.contains('\\') {
+            let value = if memchr::memchr(b'\\', value.as_bytes()).is_some() {
                 value.replace("\\n", "\n")
             } else {
                 value.to_string()
@@ -125,7 +132,7 @@ fn write(
         if let Item::Pair(key, value) = item {
             check_key(key)?;
             if !matches!(value, Node::Scalar(_)) {
-                value_text(key, value)?;
+                push_value_text(&mut String::new(), key, value)?;
             }
         }
     }
@@ -187,7 +194,7 @@ fn print(
                 match sealed {
                     // `ENC[...]` text: nothing to escape.
                     Some(sealed) => out.push_str(&sealed),
-                    None => out.push_str(&value_text(key, value)?),
+                    None => push_value_text(out, key, value)?,
                 }
             }
         }
@@ -213,6 +220,10 @@ fn print(
 /// Refuses a key that would not read back as itself: one holding `=` or a line break, or
 /// starting with `#` (sops writes those as they are, giving a different or broken file).
 fn check_key(key: &str) -> Result<()> {
+    // A plain loop: keys are short, too short for a vectorized search to pay.
+    if !key.starts_with('#') && !key.bytes().any(|b| b == b'\n' || b == b'=') {
+        return Ok(());
+    }
     let why = if key.contains('\n') {
         "it holds a line break"
     } else if key.contains('=') {
@@ -228,11 +239,24 @@ fn check_key(key: &str) -> Result<()> {
     ))
 }
 
-/// The text after `key=`: strings with newlines escaped, other scalars via `ValToString`.
-fn value_text(key: &str, value: &Node) -> Result<String> {
+/// Appends the text after `key=`: strings with newlines escaped, other scalars via
+/// `ValToString`.
+fn push_value_text(out: &mut String, key: &str, value: &Node) -> Result<()> {
     match value {
-        Node::Scalar(Scalar::Str(s)) => Ok(s.replace('\n', "\\n")),
-        Node::Scalar(scalar) => Ok(scalar_text(scalar)),
+        Node::Scalar(Scalar::Str(s)) => {
+            let mut rest = s.as_str();
+            while let Some(at) = memchr::memchr(b'\n', rest.as_bytes()) {
+                out.push_str(&rest[..at]);
+                out.push_str("\\n");
+                rest = &rest[at + 1..];
+            }
+            out.push_str(rest);
+            Ok(())
+        }
+        Node::Scalar(scalar) => {
+            out.push_str(&scalar_text(scalar));
+            Ok(())
+        }
         Node::Map(_) | Node::List(_) | Node::Comment(_) => Err(Error::new(
             Code::ErrorDumpingTree,
             format!("cannot use complex value in dotenv file; offending key {key}"),

@@ -5,6 +5,8 @@
 //! shared by both, `limits` what a document may cost to load (aliases, nesting).
 
 mod emit;
+mod events;
+mod fast;
 mod limits;
 mod parse;
 mod resolve;

@@ -6,26 +6,18 @@
 //! before the entry of their line, comment lines either before the next entry or at the end of
 //! the block they close (the rules were measured against sops 3.11, see `place_run`).
 
+use super::events::{read_err, EventSource, Halt, Libyaml};
+use super::fast::Fast;
 use super::limits::{self, Budget, Cost, MAX_DEPTH, MAX_TREE_DEPTH};
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
-use libyaml_safer::{EventData, MappingStyle, Parser, ScalarStyle, SequenceStyle};
+use libyaml_safer::{EventData, MappingStyle, ScalarStyle, SequenceStyle};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 const STR_TAG: &str = "tag:yaml.org,2002:str";
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
-
-fn read_err(line: u64, col: u64, msg: impl std::fmt::Display) -> Error {
-    Error::new(
-        Code::CouldNotReadInputFile,
-        format!(
-            "Error unmarshaling input YAML: yaml: line {}, column {}: {msg}",
-            line + 1,
-            col + 1
-        ),
-    )
-}
 
 /// An open collection being filled.
 enum Frame {
@@ -106,7 +98,7 @@ struct Comment {
 struct Loader<'s> {
     src: &'s str,
     /// Byte offset of the start of every line.
-    line_starts: Vec<usize>,
+    line_starts: &'s [usize],
     stack: Vec<Frame>,
     anchors: HashMap<String, (Node, Cost)>,
     budget: Budget,
@@ -180,14 +172,14 @@ impl<'s> Loader<'s> {
         let mut out = Vec::new();
         let gap = &self.src[from..to];
         let mut search = 0;
-        while let Some(pos) = gap[search..].find('#') {
+        // memchr: this runs between every two events, mostly over a few spaces.
+        while let Some(pos) = memchr::memchr(b'#', &gap.as_bytes()[search..]) {
             let at = from + search + pos;
             let line = self.line_of(at);
             let line_start = self.line_starts[line as usize];
             let before = &self.src[line_start..at];
             let prev_ok = before.is_empty() || before.ends_with([' ', '\t']);
-            let line_end = self.src[at..]
-                .find(['\n', '\r'])
+            let line_end = memchr::memchr2(b'\n', b'\r', &self.src.as_bytes()[at..])
                 .map_or(self.src.len(), |e| at + e);
             if prev_ok {
                 out.push(Comment {
@@ -630,6 +622,32 @@ impl<'s> Loader<'s> {
 
 /// Loads every document of a YAML stream; each must be a mapping (an empty one is `{}`).
 pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
+    let src = normalize(input)?;
+    let mut line_starts = vec![0];
+    line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
+    let parsed = with_final_break(&src);
+    let text = Text {
+        src: &src,
+        line_starts: &line_starts,
+        input_len: input.len(),
+        ends_open: parsed.len() > src.len(),
+    };
+    // The fast scanner reads the block YAML that sops writes. What it does not read, and any
+    // input that then fails to load, is read again by libyaml-safer: errors and odd input
+    // are libyaml's.
+    if let Ok(docs) = run(&text, &mut Fast::new(&parsed)) {
+        return Ok(docs);
+    }
+    // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
+    // into a buffer of `char`s, four bytes per input byte.
+    let mut bytes = parsed.as_bytes();
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
+    run(&text, &mut Libyaml::new(&mut reader))
+}
+
+/// The text of a YAML input as the loader reads it: UTF-8 checked, a leading byte order
+/// mark dropped, CRLF line breaks made LF.
+pub(super) fn normalize(input: &[u8]) -> Result<Cow<'_, str>> {
     let src = std::str::from_utf8(input).map_err(|e| {
         let upto = &input[..e.valid_up_to()];
         let line = upto.iter().filter(|&&b| b == b'\n').count() as u64;
@@ -641,25 +659,46 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     // A CRLF is one line break (go-yaml reads it so), but libyaml-safer reads one inside a
     // block scalar as two. Reading the text with LF breaks gives go-yaml's values and keeps
     // line numbers.
-    let lf_only;
-    let src = if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
-        lf_only = src.replace("\r\n", "\n");
-        lf_only.as_str()
+    Ok(if memchr::memmem::find(src.as_bytes(), b"\r\n").is_some() {
+        Cow::Owned(src.replace("\r\n", "\n"))
     } else {
-        src
-    };
-    let mut line_starts = vec![0];
-    for (i, b) in src.bytes().enumerate() {
-        if b == b'\n' {
-            line_starts.push(i + 1);
-        }
+        Cow::Borrowed(src)
+    })
+}
+
+/// The text the event sources parse: libyaml-safer can run past the end of input that lacks
+/// a final line break (and panic), so one is added (the loader gives block scalars ending
+/// there back their missing break).
+pub(super) fn with_final_break(src: &str) -> Cow<'_, str> {
+    if src.is_empty() || src.ends_with(['\n', '\r']) {
+        Cow::Borrowed(src)
+    } else {
+        Cow::Owned(format!("{src}\n"))
     }
+}
+
+/// The text being loaded, as `load_docs` prepared it.
+struct Text<'s> {
+    /// UTF-8, LF line breaks, no byte order mark.
+    src: &'s str,
+    /// Byte offset of the start of every line.
+    line_starts: &'s [usize],
+    /// Size of the input as given (for the alias budget).
+    input_len: usize,
+    /// Whether `src` lacks a final line break (the sources read it with one added).
+    ends_open: bool,
+}
+
+/// Loads the documents of `text` from its parse `events`.
+fn run(text: &Text, events: &mut impl EventSource) -> Result<Vec<Map>> {
+    let src = text.src;
+    let ends_open = text.ends_open;
     let mut ld = Loader {
         src,
-        line_starts,
+        line_starts: text.line_starts,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        budget: Budget::new(input.len()),
+        budget: Budget::new(text.input_len),
         flow_depth: 0,
         block_depth: 0,
         pending: Vec::new(),
@@ -673,49 +712,35 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         after_first: Vec::new(),
         previous_foot: 0,
     };
-    // libyaml-safer can run past the end of input that lacks a final line break (and panic);
-    // parse with one added, then give block scalars ending there back their missing break.
-    let ends_open = !src.is_empty() && !src.ends_with(['\n', '\r']);
-    let padded;
-    let mut bytes: &[u8] = if ends_open {
-        padded = format!("{src}\n");
-        padded.as_bytes()
-    } else {
-        src.as_bytes()
-    };
-    let mut parser = Parser::new();
-    // The input is known to be UTF-8; libyaml-safer's own sniffing misreads any text that
-    // starts with byte 0xEF (e.g. U+FFFC) as a broken byte order mark.
-    parser.set_encoding(libyaml_safer::Encoding::Utf8);
-    // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
-    // into a buffer of `char`s, four bytes per input byte.
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
-    parser.set_input(&mut reader);
     let mut docs: Vec<Map> = Vec::new();
     let mut last_run: Vec<String> = Vec::new();
     let mut root: Option<Node> = None;
     let mut prev_end = 0usize;
     loop {
-        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse()))
-            .map_err(|_| read_err(ld.line_of(prev_end), 0, "unexpected end of input"))?;
-        let mut ev = parsed.map_err(|e| {
-            let m = e.problem_mark().unwrap_or_default();
-            let msg = match e.context() {
-                Some(c) if !c.is_empty() => format!("{} {}", e.problem(), c),
-                _ => e.problem().to_string(),
-            };
-            read_err(m.line, m.column, msg)
-        })?;
+        let mut ev = match events.next_event() {
+            Ok(ev) => ev,
+            Err(Halt::Error(e)) => return Err(e),
+            Err(Halt::Panicked) => {
+                return Err(read_err(ld.line_of(prev_end), 0, "unexpected end of input"))
+            }
+            // Never shown: the caller reads the input again with libyaml.
+            Err(Halt::Unsupported) => {
+                return Err(Error::new(
+                    Code::CouldNotReadInputFile,
+                    "outside the fast YAML reader's subset",
+                ))
+            }
+        };
         if ends_open {
             if let EventData::Scalar { style, value, .. } = &mut ev.data {
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
-                if block && ev.end_mark.index as usize > src.len() && value.ends_with('\n') {
+                if block && ev.end.index as usize > src.len() && value.ends_with('\n') {
                     value.pop();
                 }
             }
         }
-        let start = (ev.start_mark.index as usize).min(src.len());
-        let (line, col) = (ev.start_mark.line, ev.start_mark.column);
+        let start = (ev.start.index as usize).min(src.len());
+        let (line, col) = (ev.start.line, ev.start.column);
         // The run of full-line comments since the last content: at a document's end, its foot.
         let closes = matches!(
             ev.data,
@@ -775,12 +800,12 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
         // (between an anchor on the key's line and the first entry).
         let owns_text = matches!(ev.data, EventData::Scalar { .. } | EventData::Alias { .. });
         let end = if owns_text {
-            (ev.end_mark.index as usize).min(src.len())
+            (ev.end.index as usize).min(src.len())
         } else {
             start
         };
         prev_end = prev_end.max(end);
-        let block_col = ev.end_mark.column;
+        let block_col = ev.end.column;
         let closed_flow = ld.last_flow.take();
         match ev.data {
             EventData::StreamStart { .. } => {}

@@ -92,6 +92,10 @@ pub struct AgeIdentities {
     key_cmd: Option<String>,
     default_file: DefaultFile,
     descriptions: Vec<String>,
+    /// Sources that gave keys, described only when asked (by their place in `descriptions`):
+    /// naming an X25519 key means computing its public key, a scalar multiplication, and
+    /// most runs never print the descriptions.
+    described_later: Vec<(usize, String, Source)>,
     /// Identities given by the program (library keyrings), tried before all others.
     memory: Vec<Entry>,
     /// Whether the sources above were loaded from the environment; without it only
@@ -169,8 +173,7 @@ impl AgeIdentities {
                     // sops 3.12+: the variable may hold several keys on a line.
                     parsed: parse_keys(SOPS_AGE_KEY, &text, true),
                 };
-                ids.descriptions
-                    .push(describe_source(SOPS_AGE_KEY, &source));
+                ids.describe_later(SOPS_AGE_KEY, &source);
                 ids.key_env = Some(source);
             }
             None => ids.descriptions.push(format!("{SOPS_AGE_KEY}: not set")),
@@ -186,7 +189,7 @@ impl AgeIdentities {
                             location: SOPS_AGE_KEY_FILE.to_string(),
                             parsed: parse_keys(SOPS_AGE_KEY_FILE, &data, false),
                         };
-                        ids.descriptions.push(describe_source(&label, &source));
+                        ids.describe_later(&label, &source);
                         ids.key_file = KeyFile::Read(source);
                     }
                     Err(e) => {
@@ -247,7 +250,7 @@ impl AgeIdentities {
                             parsed: parse_keys(&shown, &data, false),
                             location: shown.clone(),
                         };
-                        ids.descriptions.push(describe_source(&shown, &source));
+                        ids.describe_later(&shown, &source);
                         DefaultFile::Read(source)
                     }
                 }
@@ -269,6 +272,7 @@ impl AgeIdentities {
             key_cmd: None,
             default_file: DefaultFile::Missing(String::new()),
             descriptions: Vec::new(),
+            described_later: Vec::new(),
             memory: Vec::new(),
             from_env: false,
         }
@@ -283,7 +287,7 @@ impl AgeIdentities {
             location: IN_MEMORY.to_string(),
             parsed: parse_keys(IN_MEMORY, text, true),
         };
-        self.descriptions.push(describe_source(IN_MEMORY, &source));
+        self.describe_later(IN_MEMORY, &source);
         let entries = source.parsed?;
         let added = entries.len();
         self.memory.extend(entries);
@@ -359,7 +363,18 @@ impl AgeIdentities {
     /// recipients of loaded identities where derivable) for the "no key could decrypt"
     /// message. Never secrets.
     pub fn describe(&self) -> Vec<String> {
-        self.descriptions.clone()
+        let mut lines = self.descriptions.clone();
+        for (at, label, source) in &self.described_later {
+            lines[*at] = describe_source(label, source);
+        }
+        lines
+    }
+
+    /// Adds the line for a source that was read; see `described_later`.
+    fn describe_later(&mut self, label: &str, source: &Source) {
+        self.described_later
+            .push((self.descriptions.len(), label.to_string(), source.clone()));
+        self.descriptions.push(String::new());
     }
 
     /// Gathers the identities for unwrapping the key of `recipient`, running the key command
@@ -456,7 +471,7 @@ impl AgeIdentities {
 impl fmt::Debug for AgeIdentities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AgeIdentities")
-            .field("sources", &self.descriptions)
+            .field("sources", &self.describe())
             .finish_non_exhaustive()
     }
 }
