@@ -1,5 +1,10 @@
 //! The walk over a document tree that encrypts or decrypts the selected leaves and feeds
 //! the MAC, in sops' order (documents in order, depth first, items in file order).
+//!
+//! Decryption and the MAC of a plaintext walk the tree here (`Walker`); encryption is done
+//! as a store writes the tree ([`Sealer`], driven through `format::seal::LeafSeal`), after
+//! the MAC pass. Both move the same `Cursor`, which holds the path (the AAD) and the
+//! selector's decisions.
 
 use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
@@ -594,7 +599,7 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// Encrypts the leaves of plaintext documents as a store writes them ([`LeafSeal`]), in the
+/// Encrypts the leaves of plaintext documents as a store writes them (`LeafSeal`), in the
 /// walk's order and with its decisions; the MAC was computed before ([`plaintext_mac`]).
 pub struct Sealer<'a> {
     at: Cursor<'a>,

@@ -201,7 +201,7 @@ pub trait Store {
     }
 
     /// Writes plaintext documents as a sops file: each leaf is printed as `seal` gives it
-    /// ([`seal::LeafSeal`]) and `metadata` as it is, in the layout [`Store::write_over`]
+    /// (`seal::LeafSeal`) and `metadata` as it is, in the layout [`Store::write_over`]
     /// gives. Stores that print the leaves one by one seal them as they print, so the
     /// encrypted documents are never held whole (`docs` is left as it is); the others
     /// (by default) seal `docs` in place first.
