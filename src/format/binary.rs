@@ -94,29 +94,20 @@ impl Store for BinaryStore {
         }
     }
 
-    fn write_over(
+    fn print_leaves<'w>(
         &self,
         docs: &[Map],
         metadata: Option<&Map>,
-        source: Option<&[u8]>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        match metadata {
-            Some(_) => self.json().write_over(docs, metadata, source, out),
+        seal: Option<&'w mut dyn LeafSeal>,
+        out: &'w mut dyn std::io::Write,
+    ) -> Option<Result<()>> {
+        match (metadata, seal) {
             // Straight from the tree: a big file is not copied once more.
-            None => out.write_all(data(docs)?).map_err(super::write_error),
+            (None, None) => {
+                Some(data(docs).and_then(|bytes| out.write_all(bytes).map_err(super::write_error)))
+            }
+            (metadata, seal) => self.json().print_leaves(docs, metadata, seal, out),
         }
-    }
-
-    fn write_sealed(
-        &self,
-        docs: &mut [Map],
-        metadata: &Map,
-        source: Option<&[u8]>,
-        seal: &mut dyn LeafSeal,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        self.json().write_sealed(docs, metadata, source, seal, out)
     }
 
     fn emit_value(&self, _value: &Node) -> Result<Vec<u8>> {

@@ -84,25 +84,14 @@ impl Store for DotenvStore {
         Ok(out.into_bytes())
     }
 
-    fn write_over(
+    fn print_leaves<'w>(
         &self,
         docs: &[Map],
         metadata: Option<&Map>,
-        _source: Option<&[u8]>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        write(docs, metadata, out, None)
-    }
-
-    fn write_sealed(
-        &self,
-        docs: &mut [Map],
-        metadata: &Map,
-        _source: Option<&[u8]>,
-        seal: &mut dyn LeafSeal,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        write(docs, Some(metadata), out, Some(seal))
+        seal: Option<&'w mut dyn LeafSeal>,
+        out: &'w mut dyn std::io::Write,
+    ) -> Option<Result<()>> {
+        Some(write(docs, metadata, out, seal))
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

@@ -62,25 +62,17 @@ impl Store for IniStore {
         Ok(out.into_bytes())
     }
 
-    fn write_over(
+    fn print_leaves<'w>(
         &self,
         docs: &[Map],
         metadata: Option<&Map>,
-        _source: Option<&[u8]>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        write(docs, metadata, out, &mut Unsealed)
-    }
-
-    fn write_sealed(
-        &self,
-        docs: &mut [Map],
-        metadata: &Map,
-        _source: Option<&[u8]>,
-        seal: &mut dyn LeafSeal,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        write(docs, Some(metadata), out, seal)
+        seal: Option<&'w mut dyn LeafSeal>,
+        out: &'w mut dyn std::io::Write,
+    ) -> Option<Result<()>> {
+        Some(match seal {
+            Some(seal) => write(docs, metadata, out, seal),
+            None => write(docs, metadata, out, &mut Unsealed),
+        })
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

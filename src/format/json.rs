@@ -107,29 +107,18 @@ impl Store for JsonStore {
         Ok(out)
     }
 
-    fn write_over(
+    fn print_leaves<'w>(
         &self,
         docs: &[Map],
         metadata: Option<&Map>,
-        _source: Option<&[u8]>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        emit::document_to(first(docs)?, metadata, self.indent, out, None)
-            .map_err(dump_error)?
-            .map_err(super::write_error)
-    }
-
-    fn write_sealed(
-        &self,
-        docs: &mut [Map],
-        metadata: &Map,
-        _source: Option<&[u8]>,
-        seal: &mut dyn LeafSeal,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        emit::document_to(first(docs)?, Some(metadata), self.indent, out, Some(seal))
-            .map_err(dump_error)?
-            .map_err(super::write_error)
+        seal: Option<&'w mut dyn LeafSeal>,
+        out: &'w mut dyn std::io::Write,
+    ) -> Option<Result<()>> {
+        Some(first(docs).and_then(|doc| {
+            emit::document_to(doc, metadata, self.indent, out, seal)
+                .map_err(dump_error)?
+                .map_err(super::write_error)
+        }))
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {

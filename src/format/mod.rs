@@ -186,9 +186,24 @@ pub trait Store {
         self.emit(docs, metadata)
     }
 
-    /// [`Store::emit_over`] written to `out`. By default the text is made whole first, so
-    /// a store that fails half way has written nothing; a store whose printing cannot fail
-    /// writes as it prints, so that big output is never held whole in memory.
+    /// For stores that print leaf by leaf and whose printing cannot fail half way (every
+    /// key and value is checked before the first byte): prints `docs` and `metadata` to
+    /// `out` as it goes, each leaf as `seal` gives it when there is one. `None` for the
+    /// other stores, whose text is made whole first.
+    fn print_leaves<'w>(
+        &self,
+        _docs: &[Map],
+        _metadata: Option<&Map>,
+        _seal: Option<&'w mut dyn seal::LeafSeal>,
+        _out: &'w mut dyn std::io::Write,
+    ) -> Option<Result<()>> {
+        None
+    }
+
+    /// [`Store::emit_over`] written to `out`: printed as it goes by the stores that can
+    /// ([`Store::print_leaves`]), so that big output is never held whole in memory; by
+    /// the others made whole first, so that a store that fails half way has written
+    /// nothing.
     fn write_over(
         &self,
         docs: &[Map],
@@ -196,6 +211,9 @@ pub trait Store {
         source: Option<&[u8]>,
         out: &mut dyn std::io::Write,
     ) -> Result<()> {
+        if let Some(printed) = self.print_leaves(docs, metadata, None, &mut *out) {
+            return printed;
+        }
         let bytes = self.emit_over(docs, metadata, source)?;
         out.write_all(&bytes).map_err(write_error)
     }
@@ -213,6 +231,9 @@ pub trait Store {
         seal: &mut dyn seal::LeafSeal,
         out: &mut dyn std::io::Write,
     ) -> Result<()> {
+        if let Some(printed) = self.print_leaves(docs, Some(metadata), Some(&mut *seal), out) {
+            return printed;
+        }
         seal::seal_in_place(docs, seal);
         self.write_over(docs, Some(metadata), source, out)
     }

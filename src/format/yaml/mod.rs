@@ -61,29 +61,18 @@ impl Store for YamlStore {
             .map_err(super::write_error)
     }
 
-    fn write_over(
+    fn print_leaves<'w>(
         &self,
         docs: &[Map],
         metadata: Option<&Map>,
-        _source: Option<&[u8]>,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        emit::emit_docs(docs, metadata, self.indent, Some(out), None)
-            .map(drop)
-            .map_err(super::write_error)
-    }
-
-    fn write_sealed(
-        &self,
-        docs: &mut [Map],
-        metadata: &Map,
-        _source: Option<&[u8]>,
-        seal: &mut dyn LeafSeal,
-        out: &mut dyn std::io::Write,
-    ) -> Result<()> {
-        emit::emit_docs(docs, Some(metadata), self.indent, Some(out), Some(seal))
-            .map(drop)
-            .map_err(super::write_error)
+        seal: Option<&'w mut dyn LeafSeal>,
+        out: &'w mut dyn std::io::Write,
+    ) -> Option<Result<()>> {
+        Some(
+            emit::emit_docs(docs, metadata, self.indent, Some(out), seal)
+                .map(drop)
+                .map_err(super::write_error),
+        )
     }
 
     fn emit_value(&self, value: &Node) -> Result<Vec<u8>> {
