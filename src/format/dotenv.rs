@@ -121,7 +121,7 @@ fn write(
         if let Item::Pair(key, value) = item {
             check_key(key)?;
             if !matches!(value, Node::Scalar(_)) {
-                push_value_text(&mut String::new(), key, value)?;
+                return Err(complex_value(key));
             }
         }
     }
@@ -246,11 +246,16 @@ fn push_value_text(out: &mut String, key: &str, value: &Node) -> Result<()> {
             out.push_str(&scalar_text(scalar));
             Ok(())
         }
-        Node::Map(_) | Node::List(_) | Node::Comment(_) => Err(Error::new(
-            Code::ErrorDumpingTree,
-            format!("cannot use complex value in dotenv file; offending key {key}"),
-        )),
+        Node::Map(_) | Node::List(_) | Node::Comment(_) => Err(complex_value(key)),
     }
+}
+
+/// sops' refusal of a map, list or comment as the value of `key`.
+fn complex_value(key: &str) -> Error {
+    Error::new(
+        Code::ErrorDumpingTree,
+        format!("cannot use complex value in dotenv file; offending key {key}"),
+    )
 }
 
 /// The Go type sops would name for a value it cannot emit.
