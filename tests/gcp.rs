@@ -367,3 +367,175 @@ fn mixed_shamir_groups_survive_one_service_down() {
     );
     assert!(err.contains("hc_vault") && err.contains("age"), "{err}");
 }
+
+const SUBJECT: &str = "eyJ.federated-subject.sig";
+const AUDIENCE: &str =
+    "//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/ci/providers/gh";
+
+/// An emulator that also federates identities presenting [`SUBJECT`] for [`AUDIENCE`].
+fn federating(extra: &[&str]) -> Emulator {
+    let mut args = vec![
+        "--token",
+        TOKEN,
+        "--subject-token",
+        SUBJECT,
+        "--audience",
+        AUDIENCE,
+    ];
+    args.extend_from_slice(extra);
+    Emulator::start("gcpkms", &args)
+}
+
+/// `external_account` credentials for the emulator with this `credential_source`.
+fn external_account(kms: &Emulator, source: &str, impersonate: bool) -> String {
+    let impersonation = if impersonate {
+        format!(
+            r#""service_account_impersonation_url": "{}/v1/projects/-/serviceAccounts/ci@p1.iam.gserviceaccount.com:generateAccessToken","#,
+            kms.url()
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{{"type": "external_account", "audience": "{AUDIENCE}",
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "{}/v1/token", {impersonation}
+            "credential_source": {source}}}"#,
+        kms.url()
+    )
+}
+
+#[test]
+fn workload_identity_federation_file_url_and_program_sources() {
+    let kms = federating(&[]);
+    let sb = Sandbox::new();
+    let f = encrypted(&sb, &kms);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    // A text file is trimmed, as Google's libraries trim it.
+    std::fs::write(&token_file, format!("{SUBJECT}\n")).unwrap();
+    let file_source = format!(r#"{{"file": "{}"}}"#, token_file.display());
+    let creds = sb.write("wif.json", external_account(&kms, &file_source, false));
+    decrypts(
+        bare(&sb, &kms).env("GOOGLE_APPLICATION_CREDENTIALS", &creds),
+        &f,
+    );
+
+    // A URL answering JSON (GitHub Actions' shape), then impersonation, with a provider
+    // whose federated identities may not call KMS themselves: this passes only when the
+    // service account's token is fetched and used.
+    let impersonating = federating(&["--federated-kms-denied"]);
+    let other = Sandbox::new();
+    let g = encrypted(&other, &impersonating);
+    let url_source = format!(
+        r#"{{"url": "{}/subject", "headers": {{"Authorization": "Bearer {SUBJECT}"}},
+             "format": {{"type": "json", "subject_token_field_name": "value"}}}}"#,
+        impersonating.url()
+    );
+    let direct = external_account(&impersonating, &url_source, false);
+    let err = decrypt_error(
+        bare(&sb, &impersonating).env("GOOGLE_CREDENTIALS", &direct),
+        &g,
+    );
+    assert!(err.contains("Error 401"), "{err}");
+    let creds = external_account(&impersonating, &url_source, true);
+    decrypts(
+        bare(&sb, &impersonating).env("GOOGLE_CREDENTIALS", &creds),
+        &g,
+    );
+
+    // A program, allowed explicitly; its answer cached in output_file is used while valid.
+    let program = dir.path().join("subject.sh");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\n[ \"$GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE\" = '{AUDIENCE}' ] || exit 3\n\
+             echo '{{\"version\": 1, \"success\": true, \"token_type\": \
+             \"urn:ietf:params:oauth:token-type:id_token\", \"id_token\": \"{SUBJECT}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let program_source = format!(
+        r#"{{"executable": {{"command": "{} --flag"}}}}"#,
+        program.display()
+    );
+    let creds = external_account(&kms, &program_source, false);
+    let err = decrypt_error(bare(&sb, &kms).env("GOOGLE_CREDENTIALS", &creds), &f);
+    assert!(
+        err.contains("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1"),
+        "{err}"
+    );
+    decrypts(
+        bare(&sb, &kms)
+            .env("GOOGLE_CREDENTIALS", &creds)
+            .env("GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES", "1"),
+        &f,
+    );
+    let cache = dir.path().join("cached.json");
+    std::fs::write(
+        &cache,
+        format!(
+            r#"{{"version": 1, "success": true, "token_type": "urn:ietf:params:oauth:token-type:jwt",
+                "id_token": "{SUBJECT}", "expiration_time": 99999999999}}"#
+        ),
+    )
+    .unwrap();
+    let cached_source = format!(
+        r#"{{"executable": {{"command": "/bin/false", "output_file": "{}"}}}}"#,
+        cache.display()
+    );
+    let creds = external_account(&kms, &cached_source, false);
+    decrypts(bare(&sb, &kms).env("GOOGLE_CREDENTIALS", &creds), &f);
+}
+
+#[test]
+fn federation_errors_say_what_failed_without_the_subject_token() {
+    let kms = federating(&[]);
+    let sb = Sandbox::new();
+    let f = encrypted(&sb, &kms);
+    // A subject token the provider does not accept: the STS answer, not the token.
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "eyJ.someone-else.sig").unwrap();
+    let creds = external_account(
+        &kms,
+        &format!(r#"{{"file": "{}"}}"#, token_file.display()),
+        false,
+    );
+    let err = decrypt_error(bare(&sb, &kms).env("GOOGLE_CREDENTIALS", &creds), &f);
+    assert!(
+        err.contains("security token service") && err.contains("invalid_grant") && err.contains(ID),
+        "{err}"
+    );
+    assert!(!err.contains("someone-else"), "{err}");
+    for (source, want) in [
+        (r#"{"environment_id": "aws1"}"#, "AWS-sourced"),
+        (r#"{}"#, "names no file, url or executable"),
+        (
+            r#"{"file": "/nonexistent/token"}"#,
+            "cannot open the credential_source file /nonexistent/token",
+        ),
+    ] {
+        let creds = external_account(&kms, source, false);
+        let err = decrypt_error(bare(&sb, &kms).env("GOOGLE_CREDENTIALS", &creds), &f);
+        assert!(err.contains(want), "{source}: {err}");
+    }
+}
+
+#[test]
+fn impersonated_service_account_credentials_use_their_source() {
+    let kms = federating(&["--refresh-token", "1//refresh"]);
+    let sb = Sandbox::new();
+    let f = encrypted(&sb, &kms);
+    let creds = format!(
+        r#"{{"type": "impersonated_service_account",
+            "service_account_impersonation_url": "{url}/v1/projects/-/serviceAccounts/sa@p1.iam.gserviceaccount.com:generateAccessToken",
+            "delegates": [],
+            "source_credentials": {{"type": "authorized_user", "client_id": "c",
+                "client_secret": "s", "refresh_token": "1//refresh", "token_uri": "{url}/token"}}}}"#,
+        url = kms.url()
+    );
+    decrypts(bare(&sb, &kms).env("GOOGLE_CREDENTIALS", &creds), &f);
+}

@@ -10,8 +10,13 @@
 //!    address).
 //!
 //! Credentials JSON is a service-account key (a JWT signed with its RSA key, RS256, traded at
-//! its `token_uri`) or an `authorized_user` (its refresh token traded at `token_uri`, default
-//! `https://oauth2.googleapis.com/token`). The token is fetched once per process.
+//! its `token_uri`), an `authorized_user` (its refresh token traded at `token_uri`, default
+//! `https://oauth2.googleapis.com/token`), `external_account` (workload identity federation,
+//! see [`external`]) or `impersonated_service_account` (one of the first two acting as a
+//! service account). The token is fetched once per process.
+
+mod external;
+mod program;
 
 use std::sync::Mutex;
 
@@ -25,6 +30,8 @@ use crate::error::{Code, Error, Result};
 /// The scopes sops' KMS client asks for.
 const SCOPES: &str =
     "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/cloudkms";
+/// The scope that lets a token be traded for a service account's (impersonation).
+const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 
 fn fail(msg: impl Into<String>) -> Error {
@@ -82,6 +89,20 @@ fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<Str
     let bad = |why: String| fail(format!("Google credentials from {origin}: {why}"));
     let creds: Value =
         serde_json::from_slice(json).map_err(|e| bad(format!("not valid JSON ({e})")))?;
+    match creds.get("type").and_then(Value::as_str).unwrap_or("") {
+        "external_account" => external::token(&creds, policy),
+        "impersonated_service_account" => impersonated(&creds, policy),
+        _ => oauth_token(&creds, SCOPES, policy),
+    }
+    .map_err(bad)
+}
+
+/// A token of a service-account key or an `authorized_user`, from its token endpoint.
+fn oauth_token(
+    creds: &Value,
+    scope: &str,
+    policy: &Policy,
+) -> std::result::Result<Zeroizing<String>, String> {
     let field = |name: &str| creds.get(name).and_then(Value::as_str).unwrap_or("");
     let token_uri = match field("token_uri") {
         "" => DEFAULT_TOKEN_URI,
@@ -93,9 +114,9 @@ fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<Str
                 field("client_email"),
                 field("private_key_id"),
                 field("private_key"),
+                scope,
                 token_uri,
-            )
-            .map_err(bad)?;
+            )?;
             format!(
                 "grant_type={}&assertion={}",
                 form_escape("urn:ietf:params:oauth:grant-type:jwt-bearer"),
@@ -109,10 +130,11 @@ fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<Str
             form_escape(field("refresh_token"))
         ),
         other => {
-            return Err(bad(format!(
+            return Err(format!(
                 "credential type {other:?} is not supported (use a service account key, \
-                 `gcloud auth application-default login`, or GOOGLE_OAUTH_ACCESS_TOKEN)"
-            )))
+                 `gcloud auth application-default login`, workload identity federation \
+                 or GOOGLE_OAUTH_ACCESS_TOKEN)"
+            ))
         }
     };
     let req = Request::new(Method::Post, token_uri)
@@ -123,7 +145,31 @@ fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<Str
         policy,
         &format!("the token endpoint {}", http::redact_url(token_uri)),
     )
-    .map_err(|e| bad(e.message))
+    .map_err(|e| e.message)
+}
+
+/// `impersonated_service_account` credentials (`gcloud auth application-default login
+/// --impersonate-service-account`): the source credentials' token traded for the service
+/// account's.
+fn impersonated(creds: &Value, policy: &Policy) -> std::result::Result<Zeroizing<String>, String> {
+    let url = creds
+        .get("service_account_impersonation_url")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .ok_or("impersonated_service_account credentials need service_account_impersonation_url")?;
+    let source = creds
+        .get("source_credentials")
+        .filter(|s| s.is_object())
+        .ok_or("impersonated_service_account credentials need source_credentials")?;
+    let delegates: Vec<String> = creds
+        .get("delegates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.as_str().map(String::from))
+        .collect();
+    let source_token = oauth_token(source, CLOUD_PLATFORM, policy)?;
+    external::impersonate(url, &source_token, &delegates, None, policy)
 }
 
 /// The token of a GCE/GKE metadata server.
@@ -191,6 +237,7 @@ fn signed_jwt(
     email: &str,
     key_id: &str,
     pem: &str,
+    scope: &str,
     audience: &str,
 ) -> std::result::Result<String, String> {
     if email.is_empty() || pem.is_empty() {
@@ -203,7 +250,7 @@ fn signed_jwt(
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": key_id});
     let claims = json!({
         "iss": email,
-        "scope": SCOPES,
+        "scope": scope,
         "aud": audience,
         "iat": now,
         "exp": now + 3600,
@@ -225,13 +272,14 @@ mod tests {
 
     #[test]
     fn jwt_needs_a_usable_key() {
-        assert!(signed_jwt("", "", "", "aud").is_err());
-        let err = signed_jwt("a@b", "k", "no pem here", "aud").unwrap_err();
+        assert!(signed_jwt("", "", "", SCOPES, "aud").is_err());
+        let err = signed_jwt("a@b", "k", "no pem here", SCOPES, "aud").unwrap_err();
         assert!(err.contains("not a PEM block"), "{err}");
         let err = signed_jwt(
             "a@b",
             "k",
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            SCOPES,
             "aud",
         )
         .unwrap_err();

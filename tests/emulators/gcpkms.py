@@ -6,6 +6,13 @@ POST /token   grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer (RS256 JWT 
               service account this emulator made) or grant_type=refresh_token
               (--refresh-token)                                  -> {"access_token": ...}
 GET  /computeMetadata/v1/instance/service-accounts/default/token  (Metadata-Flavor: Google)
+POST /v1/token  RFC 8693 token exchange (workload identity federation): audience = --audience,
+              subject_token = --subject-token          -> {"access_token", "expires_in", ...}
+              A federated token reaches KMS only if its scope included cloudkms (and not with
+              --federated-kms-denied); else it can just be traded for a service account's token:
+POST /v1/projects/-/serviceAccounts/<email>:generateAccessToken  {"scope": [...], "lifetime"}
+                                                      -> {"accessToken", "expireTime"}
+GET  /subject   (Authorization: Bearer --subject-token) -> {"value": subject token}, a URL source
 
 Real crypto: AES-256-GCM under a key derived from --seed and the resource id. KMS calls need
 `Authorization: Bearer T` with T = --token or a token this emulator issued; otherwise 401
@@ -25,6 +32,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+IMPERSONATE = re.compile(r"^/v1/projects/-/serviceAccounts/([^/:]+@[^/:]+):generateAccessToken$")
 ROUTE = re.compile(r"^/v1/(projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/([^/:]+)):(encrypt|decrypt)$")
 EMAIL = "sops-test@emulator.iam.gserviceaccount.com"
 
@@ -34,6 +42,10 @@ def add_arguments(parser):
     parser.add_argument("--refresh-token", default="", help="refresh token of an authorized_user")
     parser.add_argument("--credentials-file", default="", help="write a service-account key here")
     parser.add_argument("--seed", default="secret-tests")
+    parser.add_argument("--subject-token", default="", help="the token a federated identity presents")
+    parser.add_argument("--audience", default="", help="the workload identity provider's audience")
+    parser.add_argument("--federated-kms-denied", action="store_true",
+                        help="federated identities may only impersonate, never call KMS")
 
 
 def error(status, code, message):
@@ -48,6 +60,8 @@ class Service:
     def __init__(self, args):
         self.args = args
         self.tokens = {args.token} if args.token else set()
+        # Federated tokens that may only be traded for a service account's token.
+        self.federated = set()
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     def started(self, port):
@@ -105,9 +119,56 @@ class Service:
             return 400, {"error": "invalid_grant", "error_description": "bad claims"}, None
         return self.issue()
 
+    def sts(self, req):
+        form = req.form()
+        ok = (
+            form.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange"
+            and form.get("requested_token_type") == "urn:ietf:params:oauth:token-type:access_token"
+            and form.get("subject_token_type")
+            and self.args.audience
+            and form.get("audience") == self.args.audience
+            and self.args.subject_token
+            and form.get("subject_token") == self.args.subject_token
+        )
+        if not ok:
+            return 400, {"error": "invalid_grant", "error_description": "The audience or subject token is invalid."}, None
+        token = "ya29.federated-" + secrets.token_hex(8)
+        if "cloudkms" in form.get("scope", "") and not self.args.federated_kms_denied:
+            self.tokens.add(token)
+        else:
+            self.federated.add(token)
+        return 200, {
+            "access_token": token,
+            "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+            "token_type": "Bearer",
+            "expires_in": 3599,
+        }, None
+
+    def impersonate(self, req, email):
+        auth = req.header("Authorization") or ""
+        bearer = auth[len("Bearer "):] if auth.startswith("Bearer ") else ""
+        if bearer not in self.federated and bearer not in self.tokens:
+            return error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+        body = req.json() or {}
+        if not any("cloudkms" in s or "cloud-platform" in s for s in body.get("scope", [])):
+            return error(400, "INVALID_ARGUMENT", "Scope required.")
+        token = "ya29.impersonated-" + secrets.token_hex(8)
+        self.tokens.add(token)
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        return 200, {"accessToken": token, "expireTime": expires}, None
+
     def handle(self, req):
         if req.path == "/token" and req.method == "POST":
             return self.token_endpoint(req)
+        if req.path == "/v1/token" and req.method == "POST":
+            return self.sts(req)
+        if req.path == "/subject":
+            if req.header("Authorization") != f"Bearer {self.args.subject_token}":
+                return 403, {"message": "bad request token"}, None
+            return 200, {"count": 1, "value": self.args.subject_token}, None
+        impersonation = IMPERSONATE.match(req.path)
+        if impersonation and req.method == "POST":
+            return self.impersonate(req, impersonation.group(1))
         if req.path == "/computeMetadata/v1/instance/service-accounts/default/token":
             if req.header("Metadata-Flavor") != "Google":
                 return 403, "Missing Metadata-Flavor:Google header.", None
