@@ -17,6 +17,10 @@ const VAULT_VARS: &[&str] = &[
     "VAULT_TOKEN",
     "VAULT_NAMESPACE",
     "VAULT_CACERT",
+    "VAULT_CAPATH",
+    "VAULT_CLIENT_CERT",
+    "VAULT_CLIENT_KEY",
+    "VAULT_TLS_SERVER_NAME",
     "VAULT_SKIP_VERIFY",
     "VAULT_MAX_RETRIES",
     "VAULT_CLIENT_TIMEOUT",
@@ -482,6 +486,78 @@ fn https_with_a_ca_file_or_skip_verify_and_sops_agrees() {
         &f,
     );
     assert_eq!(proxy.requests(), 1);
+}
+
+#[test]
+fn client_certificates_ca_directories_and_server_names_as_vault_reads_them() {
+    let sb = Sandbox::new();
+    let tls = sb.path().join("tls");
+    std::fs::create_dir(&tls).unwrap();
+    let v = Emulator::start(
+        "vault",
+        &["--token", TOKEN, "--tls", tls.to_str().unwrap(), "--mtls"],
+    );
+    let (ca, cert, key) = (
+        tls.join("ca.pem"),
+        tls.join("client.pem"),
+        tls.join("client.key"),
+    );
+    let https = format!("https://127.0.0.1:{}/v1/transit/keys/k1", v.port);
+    let p = sb.write("plain.yaml", PLAIN);
+    let with_cert = |mut cmd: assert_cmd::Command| {
+        cmd.env("VAULT_CACERT", &ca)
+            .env("VAULT_CLIENT_CERT", &cert)
+            .env("VAULT_CLIENT_KEY", &key);
+        cmd
+    };
+    let out = stdout_of(
+        with_cert(secret(&sb))
+            .args(["encrypt", "--hc-vault-transit", &https])
+            .arg(&p),
+    );
+    let f = sb.write("mtls.yaml", out);
+    // sops, with the same variables, reads what secret wrote.
+    let out = stdout_of(with_cert(sops(&sb)).arg("decrypt").arg(&f));
+    assert_eq!(String::from_utf8(out).unwrap(), PLAIN);
+
+    // Without a client certificate the server ends the handshake.
+    let err = decrypt_error(secret(&sb).env("VAULT_CACERT", &ca), &f);
+    assert!(err.contains(&https), "{err}");
+    // Half a client identity is refused, as Vault's client refuses it.
+    let err = decrypt_error(
+        secret(&sb)
+            .env("VAULT_CACERT", &ca)
+            .env("VAULT_CLIENT_CERT", &cert),
+        &f,
+    );
+    assert!(
+        err.contains("VAULT_CLIENT_CERT and VAULT_CLIENT_KEY"),
+        "{err}"
+    );
+
+    // VAULT_CAPATH: a directory of PEM files instead of one file.
+    let capath = sb.path().join("cas");
+    std::fs::create_dir(&capath).unwrap();
+    std::fs::copy(&ca, capath.join("emulator.pem")).unwrap();
+    std::fs::write(capath.join("README"), "not a certificate\n").unwrap();
+    decrypts_with(
+        secret(&sb)
+            .env("VAULT_CAPATH", &capath)
+            .env("VAULT_CLIENT_CERT", &cert)
+            .env("VAULT_CLIENT_KEY", &key),
+        &f,
+    );
+
+    // VAULT_TLS_SERVER_NAME: the certificate must carry that name instead of 127.0.0.1.
+    decrypts_with(
+        with_cert(secret(&sb)).env("VAULT_TLS_SERVER_NAME", "emulator.test"),
+        &f,
+    );
+    let err = decrypt_error(
+        with_cert(secret(&sb)).env("VAULT_TLS_SERVER_NAME", "elsewhere.test"),
+        &f,
+    );
+    assert!(err.contains("certificate"), "{err}");
 }
 
 fn decrypts_with(cmd: &mut assert_cmd::Command, file: &Path) {

@@ -184,6 +184,12 @@ pub struct Policy {
     pub max_backoff: Duration,
     /// A PEM file of extra trusted CA certificates (added to the system roots).
     pub ca_file: Option<PathBuf>,
+    /// A directory whose PEM files hold extra trusted CA certificates (added likewise).
+    pub ca_dir: Option<PathBuf>,
+    /// A PEM certificate chain and its PEM private key, presented when the server asks.
+    pub client_identity: Option<(PathBuf, PathBuf)>,
+    /// The name the server certificate must carry, instead of the URL's host.
+    pub server_name: Option<String>,
     /// Accept any server certificate (`VAULT_SKIP_VERIFY`). Dangerous; opt-in only.
     pub insecure_skip_verify: bool,
 }
@@ -205,6 +211,9 @@ impl Default for Policy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(5),
             ca_file: None,
+            ca_dir: None,
+            client_identity: None,
+            server_name: None,
             insecure_skip_verify: false,
         }
     }
@@ -294,8 +303,20 @@ pub fn send(req: &Request, policy: &Policy) -> Result<Response> {
         .flatten();
     let builder = hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1();
+        .https_or_http();
+    let builder = match &policy.server_name {
+        Some(name) => {
+            let name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|_| {
+                Error::new(
+                    Code::Generic,
+                    format!("TLS server name {name:?} is not a DNS name or IP address"),
+                )
+            })?;
+            builder.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name))
+        }
+        None => builder,
+    }
+    .enable_http1();
     runtime.block_on(async {
         match proxy {
             None => {
@@ -541,34 +562,106 @@ fn tls_config(policy: &Policy) -> Result<rustls::ClientConfig> {
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::new(Code::Generic, format!("cannot set up TLS: {e}")))?;
-    if policy.insecure_skip_verify {
-        return Ok(builder
+    let builder = if policy.insecure_skip_verify {
+        builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-            .with_no_client_auth());
-    }
-    let mut roots = system_roots().clone();
-    if let Some(path) = &policy.ca_file {
-        let bad = |why: String| {
-            Error::new(
-                Code::Generic,
-                format!("CA certificate file {}: {why}", path.display()),
-            )
-        };
-        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-        let mut added = 0;
-        for cert in CertificateDer::pem_slice_iter(&pem) {
-            let cert = cert.map_err(|e| bad(format!("not valid PEM: {e}")))?;
-            roots
-                .add(cert)
-                .map_err(|e| bad(format!("not a usable CA certificate: {e}")))?;
-            added += 1;
+    } else {
+        let mut roots = system_roots().clone();
+        if let Some(path) = &policy.ca_file {
+            add_roots(&mut roots, path, false)?;
         }
-        if added == 0 {
-            return Err(bad("no PEM certificate in it".into()));
+        if let Some(dir) = &policy.ca_dir {
+            add_root_dir(&mut roots, dir)?;
+        }
+        builder.with_root_certificates(roots)
+    };
+    match &policy.client_identity {
+        None => Ok(builder.with_no_client_auth()),
+        Some((cert, key)) => {
+            let (chain, key) = client_identity(cert, key)?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| {
+                tls_file_error(
+                    "client certificate",
+                    cert,
+                    &format!("not usable with its key: {e}"),
+                )
+            })
         }
     }
-    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// An error about a TLS file: `what` (such as "CA certificate file") names its role.
+fn tls_file_error(what: &str, path: &std::path::Path, why: &str) -> Error {
+    Error::new(Code::Generic, format!("{what} {}: {why}", path.display()))
+}
+
+/// Adds the certificates of a PEM file to `roots`; a file without any is an error unless
+/// `lenient` (a file of a CA directory, which may hold anything).
+fn add_roots(
+    roots: &mut rustls::RootCertStore,
+    path: &std::path::Path,
+    lenient: bool,
+) -> Result<()> {
+    let bad = |why: String| tls_file_error("CA certificate file", path, &why);
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| bad(format!("not valid PEM: {e}")))?;
+        roots
+            .add(cert)
+            .map_err(|e| bad(format!("not a usable CA certificate: {e}")))?;
+        added += 1;
+    }
+    if added == 0 && !lenient {
+        return Err(bad("no PEM certificate in it".into()));
+    }
+    Ok(())
+}
+
+/// Adds the certificates of every PEM file in `dir` (as Vault's `VAULT_CAPATH`).
+fn add_root_dir(roots: &mut rustls::RootCertStore, dir: &std::path::Path) -> Result<()> {
+    let what = "CA certificate directory";
+    let bad = |e: std::io::Error| tls_file_error(what, dir, &e.to_string());
+    let before = roots.len();
+    for entry in std::fs::read_dir(dir).map_err(bad)? {
+        let path = entry.map_err(bad)?.path();
+        if path.is_file() {
+            add_roots(roots, &path, true)?;
+        }
+    }
+    if roots.len() == before {
+        return Err(tls_file_error(what, dir, "no PEM certificate in it"));
+    }
+    Ok(())
+}
+
+/// The certificate chain and private key of a client certificate, from PEM files.
+fn client_identity(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<(
+    Vec<CertificateDer<'static>>,
+    rustls::pki_types::PrivateKeyDer<'static>,
+)> {
+    let (cert_file, key_file) = ("client certificate", "client key");
+    let pem = std::fs::read(cert).map_err(|e| tls_file_error(cert_file, cert, &e.to_string()))?;
+    let chain = CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| tls_file_error(cert_file, cert, &format!("not valid PEM: {e}")))?;
+    if chain.is_empty() {
+        return Err(tls_file_error(cert_file, cert, "no PEM certificate in it"));
+    }
+    let pem = std::fs::read(key).map_err(|e| tls_file_error(key_file, key, &e.to_string()))?;
+    let pem = Zeroizing::new(pem);
+    let key_der = rustls::pki_types::PrivateKeyDer::from_pem_slice(&pem).map_err(|_| {
+        tls_file_error(
+            key_file,
+            key,
+            "no PEM private key (PKCS#8, RSA or EC) in it",
+        )
+    })?;
+    Ok((chain, key_der))
 }
 
 /// The verifier behind `insecure_skip_verify`: any certificate is taken, but the handshake
@@ -737,8 +830,7 @@ mod tests {
             deadline: Duration::from_secs(60),
             initial_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(5),
-            ca_file: None,
-            insecure_skip_verify: false,
+            ..Policy::default()
         }
     }
 
@@ -868,6 +960,42 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn ca_directories_and_client_identities_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "no certificates here\n").unwrap();
+        let policy = Policy {
+            ca_dir: Some(dir.path().to_path_buf()),
+            ..quick()
+        };
+        let err = tls_config(&policy).unwrap_err();
+        assert!(
+            err.message.contains("CA certificate directory") && err.message.contains("no PEM"),
+            "{}",
+            err.message
+        );
+        let cert = dir.path().join("notes.txt");
+        let policy = Policy {
+            client_identity: Some((cert.clone(), cert.clone())),
+            ..quick()
+        };
+        let err = tls_config(&policy).unwrap_err();
+        assert!(
+            err.message.contains(&format!(
+                "client certificate {}: no PEM certificate",
+                cert.display()
+            )),
+            "{}",
+            err.message
+        );
+        let policy = Policy {
+            server_name: Some("not a name".into()),
+            ..quick()
+        };
+        let err = send(&Request::new(Method::Get, "https://127.0.0.1:1/"), &policy).unwrap_err();
+        assert!(err.message.contains("is not a DNS name"), "{}", err.message);
     }
 
     #[test]

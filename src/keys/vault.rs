@@ -8,8 +8,9 @@
 //!
 //! The environment is the Vault client's: token from `VAULT_TOKEN`, else `~/.vault-token`
 //! (without one the request goes out without a token, and Vault answers 403);
-//! `VAULT_NAMESPACE`, `VAULT_CACERT`, `VAULT_SKIP_VERIFY`, `VAULT_AGENT_ADDR` (which replaces
-//! every key's address), `VAULT_MAX_RETRIES`, `VAULT_CLIENT_TIMEOUT`; and sops 3.13's
+//! `VAULT_NAMESPACE`, `VAULT_CACERT`, `VAULT_CAPATH`, `VAULT_CLIENT_CERT` + `VAULT_CLIENT_KEY`,
+//! `VAULT_TLS_SERVER_NAME`, `VAULT_SKIP_VERIFY`, `VAULT_AGENT_ADDR` (which replaces every
+//! key's address), `VAULT_MAX_RETRIES`, `VAULT_CLIENT_TIMEOUT`; and sops 3.13's
 //! `SOPS_HC_VAULT_ALLOWLIST`. `VAULT_ADDR` is ignored: the address is the key's.
 
 use zeroize::Zeroizing;
@@ -448,6 +449,19 @@ mod client {
                 .ok_or_else(|| bad("VAULT_SKIP_VERIFY", &v, "true or false"))?;
         }
         policy.ca_file = var("VAULT_CACERT").map(Into::into);
+        policy.ca_dir = var("VAULT_CAPATH").map(Into::into);
+        policy.server_name = var("VAULT_TLS_SERVER_NAME");
+        policy.client_identity = match (var("VAULT_CLIENT_CERT"), var("VAULT_CLIENT_KEY")) {
+            (Some(cert), Some(key)) => Some((cert.into(), key.into())),
+            (None, None) => None,
+            // Vault's client needs both, and says so.
+            _ => {
+                return Err(Error::new(
+                    Code::Generic,
+                    "VAULT_CLIENT_CERT and VAULT_CLIENT_KEY must be set together",
+                ))
+            }
+        };
         Ok(policy)
     }
 }

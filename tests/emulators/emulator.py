@@ -188,8 +188,10 @@ def make_handler(service, state, authority=None):
     return Handler
 
 
-def tls_context(directory):
-    """A server context for 127.0.0.1, signed by a new CA written to DIR/ca.pem."""
+def tls_context(directory, mtls=False):
+    """A server context for 127.0.0.1 (and the name emulator.test), signed by a new CA written
+    to DIR/ca.pem. With mtls, clients must present a certificate of that CA: one is written
+    to DIR/client.pem with its key in DIR/client.key."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -214,7 +216,10 @@ def tls_context(directory):
             )
         else:
             builder = builder.add_extension(
-                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                x509.SubjectAlternativeName([
+                    x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                    x509.DNSName("emulator.test"),
+                ]),
                 critical=False,
             )
         return builder.sign(signing_key, hashes.SHA256())
@@ -234,6 +239,18 @@ def tls_context(directory):
         ))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain)
+    if mtls:
+        client_key = ec.generate_private_key(ec.SECP256R1())
+        client = cert("emulator test client", "emulator test CA", client_key.public_key(), ca_key, False)
+        with open(os.path.join(directory, "client.pem"), "wb") as f:
+            f.write(pem(client))
+        with open(os.path.join(directory, "client.key"), "wb") as f:
+            f.write(client_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption()
+            ))
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(os.path.join(directory, "ca.pem"))
     return context
 
 
@@ -244,6 +261,8 @@ def main():
     parser = argparse.ArgumentParser(prog="emulator.py " + name)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tls", default="", help="serve https; write the CA to DIR/ca.pem")
+    parser.add_argument("--mtls", action="store_true",
+                        help="with --tls, require a client certificate (DIR/client.pem, DIR/client.key)")
     parser.add_argument("--tls-proxy", metavar="CA_PEM",
                         help="also be an HTTPS proxy that serves every CONNECT itself, in TLS (tlsproxy.py)")
     module.add_arguments(parser)
@@ -257,7 +276,7 @@ def main():
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(service, state, authority))
     server.daemon_threads = True
     if args.tls:
-        server.socket = tls_context(args.tls).wrap_socket(server.socket, server_side=True)
+        server.socket = tls_context(args.tls, args.mtls).wrap_socket(server.socket, server_side=True)
     if hasattr(service, "started"):
         service.started(server.server_address[1])
     print("listening on", server.server_address[1], flush=True)
