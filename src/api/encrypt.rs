@@ -2,6 +2,8 @@
 
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
+use crate::error::Result;
+use crate::keys::azure::AzureKeyRef;
 use crate::plan::Explicit;
 
 /// The master keys and options of a file made by [`crate::encrypt`]. Master keys are given
@@ -21,6 +23,10 @@ use crate::plan::Explicit;
 #[derive(Debug, Clone, Default)]
 pub struct EncryptOptions {
     keys: GroupSpec,
+    /// Azure Key Vault key URLs, parsed when the options are used.
+    azure_kv: Vec<String>,
+    /// The AWS KMS encryption context of the KMS keys.
+    kms_context: std::collections::BTreeMap<String, String>,
     selector: Option<(SelectorKind, String)>,
     mac_only_encrypted: bool,
 }
@@ -56,9 +62,29 @@ impl EncryptOptions {
         self
     }
 
+    /// A pair of the AWS KMS encryption context of the KMS keys (`--encryption-context`):
+    /// the same pairs must be given again to decrypt, as sops records them with each key.
+    pub fn kms_encryption_context(mut self, key: &str, value: &str) -> EncryptOptions {
+        self.kms_context.insert(key.to_string(), value.to_string());
+        self
+    }
+
     /// A HashiCorp Vault transit key URI (`https://vault:8200/v1/ENGINE/keys/NAME`).
     pub fn hc_vault_transit(mut self, uri: &str) -> EncryptOptions {
         self.keys.hc_vault.push(uri.to_string());
+        self
+    }
+
+    /// An Azure Key Vault key URL (`https://VAULT.vault.azure.net/keys/NAME[/VERSION]`;
+    /// without a version, the current one is looked up).
+    pub fn azure_kv(mut self, url: &str) -> EncryptOptions {
+        self.azure_kv.push(url.to_string());
+        self
+    }
+
+    /// A HuaweiCloud KMS key id, `REGION:KEY-UUID`.
+    pub fn hckms(mut self, key_id: &str) -> EncryptOptions {
+        self.keys.hckms.push(key_id.to_string());
         self
     }
 
@@ -94,11 +120,15 @@ impl EncryptOptions {
         self
     }
 
-    /// The choices as the planner takes them.
-    pub(crate) fn explicit(&self) -> Explicit {
-        Explicit {
-            keys: self.keys.clone(),
-            context: Default::default(),
+    /// The choices as the planner takes them; an error if a key is malformed.
+    pub(crate) fn explicit(&self) -> Result<Explicit> {
+        let mut keys = self.keys.clone();
+        for url in &self.azure_kv {
+            keys.azure_kv.push(AzureKeyRef::parse(url)?);
+        }
+        Ok(Explicit {
+            keys,
+            context: self.kms_context.clone(),
             selector: self
                 .selector
                 .as_ref()
@@ -106,11 +136,45 @@ impl EncryptOptions {
                 .transpose(),
             shamir_threshold: None,
             mac_only_encrypted: self.mac_only_encrypted,
-        }
+        })
     }
 
     /// Whether no master key was given.
     pub(crate) fn has_no_keys(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.azure_kv.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_type_reaches_the_planner() {
+        let options = EncryptOptions::new()
+            .azure_kv("https://v1.vault.azure.net/keys/k1/0123456789abcdef0123456789abcdef")
+            .hckms("tr-west-1:0a1b2c3d-0000-4000-8000-000000000000")
+            .kms("arn:aws:kms:us-east-1:000000000000:key/k")
+            .kms_encryption_context("team", "payments");
+        assert!(!EncryptOptions::new().azure_kv("https://x").has_no_keys());
+        let explicit = options.explicit().unwrap();
+        assert_eq!(explicit.keys.azure_kv.len(), 1);
+        assert_eq!(
+            explicit.keys.hckms,
+            ["tr-west-1:0a1b2c3d-0000-4000-8000-000000000000"]
+        );
+        assert_eq!(
+            explicit.context.get("team").map(String::as_str),
+            Some("payments")
+        );
+    }
+
+    #[test]
+    fn a_malformed_azure_url_is_an_error_when_used() {
+        let options = EncryptOptions::new().azure_kv("not a url");
+        let Err(err) = options.explicit() else {
+            panic!("a malformed URL was taken")
+        };
+        assert!(err.message.contains("not a url"), "{}", err.message);
     }
 }

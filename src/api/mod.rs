@@ -76,7 +76,7 @@ pub fn encrypt(plaintext: &[u8], format: Format, options: &EncryptOptions) -> Re
     let store = format.store(&StoreOptions::default());
     let loaded = store.load(plaintext)?;
     sopsfile::refuse_encrypted(&loaded)?;
-    let plan = crate::plan::plan_new_file(None, options.explicit(), "the input")?;
+    let plan = crate::plan::plan_new_file(None, options.explicit()?, "the input")?;
     // Wrapping needs no identities: an empty keyring keeps the environment out of it.
     let services = KeyServices::new(Some(Keyring::new().shared()), &[]);
     sopsfile::seal_plain(
