@@ -119,15 +119,15 @@ fn oauth_token(
             )?;
             format!(
                 "grant_type={}&assertion={}",
-                form_escape("urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                form_escape(&assertion)
+                http::percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                http::percent_encode(&assertion)
             )
         }
         "authorized_user" => format!(
             "grant_type=refresh_token&client_id={}&client_secret={}&refresh_token={}",
-            form_escape(field("client_id")),
-            form_escape(field("client_secret")),
-            form_escape(field("refresh_token"))
+            http::percent_encode(field("client_id")),
+            http::percent_encode(field("client_secret")),
+            http::percent_encode(field("refresh_token"))
         ),
         other => {
             return Err(format!(
@@ -177,7 +177,7 @@ fn metadata_server(policy: &Policy) -> Result<Zeroizing<String>> {
     let host = var("GCE_METADATA_HOST").unwrap_or_else(|| "169.254.169.254".into());
     let url = format!(
         "http://{host}/computeMetadata/v1/instance/service-accounts/default/token?scopes={}",
-        form_escape(&SCOPES.replace(' ', ","))
+        http::percent_encode(&SCOPES.replace(' ', ","))
     );
     // Off Google Cloud nothing answers there: fail fast rather than after long retries.
     let quick = Policy {
@@ -219,19 +219,6 @@ fn token_from(req: &Request, policy: &Policy, what: &str) -> Result<Zeroizing<St
         .ok_or_else(|| fail(format!("{what} returned no access_token")))
 }
 
-/// `application/x-www-form-urlencoded` escaping.
-fn form_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// A JWT for the service account, signed RS256 with its private key (PKCS#8 or PKCS#1 PEM).
 fn signed_jwt(
     email: &str,
@@ -261,14 +248,6 @@ fn signed_jwt(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn form_values_are_escaped() {
-        assert_eq!(
-            form_escape("urn:ietf:params a+b/c"),
-            "urn%3Aietf%3Aparams%20a%2Bb%2Fc"
-        );
-    }
 
     #[test]
     fn jwt_needs_a_usable_key() {

@@ -231,6 +231,20 @@ impl Policy {
     }
 }
 
+/// Percent-encodes everything but RFC 3986's unreserved characters: a form value or a URL
+/// query value.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Parses a duration as Vault's client does: a bare number is seconds (fractions allowed),
 /// else a number with `ms`, `s`, `m` or `h`. `None` when it is not one, or negative.
 pub fn parse_duration(text: &str) -> Option<Duration> {
@@ -960,6 +974,15 @@ mod tests {
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn everything_but_unreserved_characters_is_percent_encoded() {
+        assert_eq!(
+            percent_encode("urn:ietf:params a+b/c~d_e.f-g"),
+            "urn%3Aietf%3Aparams%20a%2Bb%2Fc~d_e.f-g"
+        );
+        assert_eq!(percent_encode("é"), "%C3%A9");
     }
 
     #[test]

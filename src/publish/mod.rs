@@ -2,6 +2,8 @@
 //! KV), the destination names, and the uploads themselves. Stores and keys know nothing of
 //! destinations; the command (`cli/publish.rs`) decides what bytes go where.
 
+#[cfg(feature = "gcp")]
+mod gcs;
 #[cfg(feature = "s3")]
 mod s3;
 #[cfg(feature = "http")]
@@ -94,7 +96,10 @@ impl Destination {
     }
 
     /// Sends `payload` as `name`.
-    #[cfg_attr(not(any(feature = "s3", feature = "http")), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(feature = "s3", feature = "gcp", feature = "http")),
+        allow(unused_variables)
+    )]
     pub fn publish(&self, name: &str, payload: Payload) -> Result<()> {
         match (self, payload) {
             #[cfg(feature = "s3")]
@@ -120,10 +125,13 @@ impl Destination {
                 },
                 &json,
             ),
-            (Destination::Gcs { .. }, _) => Err(unsupported("publishing to GCS is not supported")),
+            #[cfg(feature = "gcp")]
+            (Destination::Gcs { bucket, prefix }, Payload::File(bytes)) => {
+                gcs::put_object(bucket, &format!("{prefix}{name}"), bytes)
+            }
             _ => Err(unsupported(
                 "this secret was built without support for this destination \
-                 (cargo features `s3`, `vault`)",
+                 (cargo features `s3`, `gcp`, `vault`)",
             )),
         }
     }

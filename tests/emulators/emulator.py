@@ -121,8 +121,11 @@ def make_handler(service, state, authority=None):
             self.wfile.write(body)
 
         def dispatch(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
+                body = self.read_chunked()
+            else:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
             req = Request(self.command, self.path, self.headers, body)
             if req.path.startswith("/_emulator/"):
                 return self.control(req)
@@ -137,6 +140,17 @@ def make_handler(service, state, authority=None):
                 return self.reply(fault[1], {"errors": ["injected fault"]})
             status, out, headers = service.handle(req)
             self.reply(status, out, headers)
+
+        def read_chunked(self):
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline().strip():  # trailers, then the blank line
+                        pass
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
 
         def control(self, req):
             what = req.path[len("/_emulator/"):]

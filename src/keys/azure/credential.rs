@@ -159,23 +159,11 @@ fn authority_host() -> std::result::Result<String, String> {
     Ok(host.trim_end_matches('/').to_string())
 }
 
-/// Percent-encodes a form value (everything but unreserved characters).
-fn form_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// An `application/x-www-form-urlencoded` body.
 fn form(fields: &[(&str, &str)]) -> Zeroizing<Vec<u8>> {
     let text: Vec<String> = fields
         .iter()
-        .map(|(k, v)| format!("{k}={}", form_escape(v)))
+        .map(|(k, v)| format!("{k}={}", http::percent_encode(v)))
         .collect();
     Zeroizing::new(text.join("&").into_bytes())
 }
@@ -349,14 +337,14 @@ fn managed_identity(scope: &str) -> Outcome {
     let client_param = if client.is_empty() {
         String::new()
     } else {
-        format!("&client_id={}", form_escape(&client))
+        format!("&client_id={}", http::percent_encode(&client))
     };
     let (endpoint, header) = (env("IDENTITY_ENDPOINT"), env("IDENTITY_HEADER"));
     if !endpoint.is_empty() && !header.is_empty() {
         // App Service / Functions.
         let url = format!(
             "{endpoint}?api-version=2019-08-01&resource={}{client_param}",
-            form_escape(resource)
+            http::percent_encode(resource)
         );
         let req = Request::new(Method::Get, url).header("X-IDENTITY-HEADER", header);
         return match http::send(&req, &Policy::default()) {
@@ -370,7 +358,7 @@ fn managed_identity(scope: &str) -> Outcome {
     let url = format!(
         "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource={}{client_param}",
         imds_base(),
-        form_escape(resource)
+        http::percent_encode(resource)
     );
     let req = Request::new(Method::Get, url).header("Metadata", "true");
     // The probe: one short attempt. No answer means no IMDS here.

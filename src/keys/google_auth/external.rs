@@ -18,7 +18,7 @@ use base64::prelude::{Engine as _, BASE64_STANDARD};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::{form_escape, CLOUD_PLATFORM, SCOPES};
+use super::{CLOUD_PLATFORM, SCOPES};
 use crate::keys::http::{self, Method, Policy, Request};
 
 /// The security token service of the default universe.
@@ -80,12 +80,12 @@ fn exchange(
     let mut form = Zeroizing::new(format!(
         "audience={}&grant_type={}&requested_token_type={}&scope={}&subject_token={}\
          &subject_token_type={}",
-        form_escape(audience),
-        form_escape("urn:ietf:params:oauth:grant-type:token-exchange"),
-        form_escape("urn:ietf:params:oauth:token-type:access_token"),
-        form_escape(scope),
-        form_escape(subject),
-        form_escape(subject_type),
+        http::percent_encode(audience),
+        http::percent_encode("urn:ietf:params:oauth:grant-type:token-exchange"),
+        http::percent_encode("urn:ietf:params:oauth:token-type:access_token"),
+        http::percent_encode(scope),
+        http::percent_encode(subject),
+        http::percent_encode(subject_type),
     ));
     let (client_id, client_secret) = (text(creds, "client_id"), text(creds, "client_secret"));
     let user_project = text(creds, "workforce_pool_user_project");
@@ -93,7 +93,7 @@ fn exchange(
     // already names the project.
     if !user_project.is_empty() && client_id.is_empty() {
         let options = json!({ "userProject": user_project }).to_string();
-        form.push_str(&format!("&options={}", form_escape(&options)));
+        form.push_str(&format!("&options={}", http::percent_encode(&options)));
     }
     let mut req = Request::new(Method::Post, &url)
         .header("Content-Type", "application/x-www-form-urlencoded")
