@@ -98,11 +98,7 @@ fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<Str
 }
 
 /// A token of a service-account key or an `authorized_user`, from its token endpoint.
-fn oauth_token(
-    creds: &Value,
-    scope: &str,
-    policy: &Policy,
-) -> std::result::Result<Zeroizing<String>, String> {
+fn oauth_token(creds: &Value, scope: &str, policy: &Policy) -> Outcome<Zeroizing<String>> {
     let field = |name: &str| creds.get(name).and_then(Value::as_str).unwrap_or("");
     let token_uri = match field("token_uri") {
         "" => DEFAULT_TOKEN_URI,
@@ -145,7 +141,6 @@ fn oauth_token(
         policy,
         &format!("the token endpoint {}", http::redact_url(token_uri)),
     )
-    .map_err(|e| e.message)
 }
 
 /// `impersonated_service_account` credentials (`gcloud auth application-default login
@@ -188,35 +183,42 @@ fn metadata_server(policy: &Policy) -> Result<Zeroizing<String>> {
         ..policy.clone()
     };
     let req = Request::new(Method::Get, url).header("Metadata-Flavor", "Google");
-    token_from(&req, &quick, &format!("the metadata server {host}")).map_err(|e| {
+    token_from(&req, &quick, &format!("the metadata server {host}")).map_err(|why| {
         fail(format!(
             "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_CREDENTIALS \
              to a key file, GOOGLE_OAUTH_ACCESS_TOKEN, or run `gcloud auth \
-             application-default login` ({})",
-            e.message
+             application-default login` ({why})"
         ))
     })
 }
 
 /// Sends a token request and takes `access_token` from the answer.
-fn token_from(req: &Request, policy: &Policy, what: &str) -> Result<Zeroizing<String>> {
-    let resp = http::send(req, policy)?;
+fn token_from(req: &Request, policy: &Policy, what: &str) -> Outcome<Zeroizing<String>> {
+    token_field(&send_ok(req, policy, what)?, "access_token", what)
+}
+
+type Outcome<T> = std::result::Result<T, String>;
+
+/// Sends `req` (to `what`, for errors); an answer other than 2xx is an error.
+fn send_ok(req: &Request, policy: &Policy, what: &str) -> Outcome<http::Response> {
+    let resp = http::send(req, policy).map_err(|e| e.message)?;
     if !resp.is_success() {
-        return Err(fail(format!(
+        return Err(format!(
             "{what} answered HTTP {}: {}",
             resp.status,
             resp.error_text()
-        )));
+        ));
     }
+    Ok(resp)
+}
+
+/// The token in string field `field` of a JSON answer from `what`.
+fn token_field(resp: &http::Response, field: &str, what: &str) -> Outcome<Zeroizing<String>> {
     resp.json()
         .ok()
-        .and_then(|v| {
-            v.get("access_token")
-                .and_then(Value::as_str)
-                .map(String::from)
-        })
+        .and_then(|v| v.get(field).and_then(Value::as_str).map(String::from))
         .map(Zeroizing::new)
-        .ok_or_else(|| fail(format!("{what} returned no access_token")))
+        .ok_or_else(|| format!("{what} returned no {field}"))
 }
 
 /// A JWT for the service account, signed RS256 with its private key (PKCS#8 or PKCS#1 PEM).

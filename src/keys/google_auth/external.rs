@@ -18,7 +18,7 @@ use base64::prelude::{Engine as _, BASE64_STANDARD};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::{CLOUD_PLATFORM, SCOPES};
+use super::{send_ok, token_field, Outcome, CLOUD_PLATFORM, SCOPES};
 use crate::keys::http::{self, Method, Policy, Request};
 
 /// The security token service of the default universe.
@@ -27,8 +27,6 @@ const DEFAULT_STS_URL: &str = "https://sts.googleapis.com/v1/token";
 const MAX_SUBJECT: u64 = 1 << 20;
 /// How long a credential program may run unless the configuration says otherwise.
 const DEFAULT_PROGRAM_TIMEOUT: Duration = Duration::from_secs(30);
-
-type Outcome<T> = std::result::Result<T, String>;
 
 fn text<'a>(v: &'a Value, name: &str) -> &'a str {
     v.get(name).and_then(Value::as_str).unwrap_or("")
@@ -103,14 +101,7 @@ fn exchange(
         req = req.header("Authorization", format!("Basic {}", basic.as_str()));
     }
     let what = format!("the security token service {}", http::redact_url(&url));
-    let resp = http::send(&req, policy).map_err(|e| e.message)?;
-    if !resp.is_success() {
-        return Err(format!(
-            "{what} answered HTTP {}: {}",
-            resp.status,
-            resp.error_text()
-        ));
-    }
+    let resp = send_ok(&req, policy, &what)?;
     let answer = resp.json().map_err(|e| format!("{what}: {e}"))?;
     // As Google's libraries: an exchange without a positive lifetime is not trusted.
     if answer
@@ -121,11 +112,7 @@ fn exchange(
     {
         return Err(format!("{what} returned no valid expires_in"));
     }
-    answer
-        .get("access_token")
-        .and_then(Value::as_str)
-        .map(|t| Zeroizing::new(t.to_string()))
-        .ok_or_else(|| format!("{what} returned no access_token"))
+    token_field(&resp, "access_token", &what)
 }
 
 /// Trades `source` (an access token allowed to act as the service account) for one of the
@@ -148,23 +135,7 @@ pub(super) fn impersonate(
         .header("Authorization", format!("Bearer {source}"))
         .json(&body);
     let what = format!("service account impersonation at {}", http::redact_url(url));
-    let resp = http::send(&req, policy).map_err(|e| e.message)?;
-    if !resp.is_success() {
-        return Err(format!(
-            "{what} answered HTTP {}: {}",
-            resp.status,
-            resp.error_text()
-        ));
-    }
-    resp.json()
-        .ok()
-        .and_then(|v| {
-            v.get("accessToken")
-                .and_then(Value::as_str)
-                .map(String::from)
-        })
-        .map(Zeroizing::new)
-        .ok_or_else(|| format!("{what} returned no accessToken"))
+    token_field(&send_ok(&req, policy, &what)?, "accessToken", &what)
 }
 
 /// The subject token named by `credential_source`.
@@ -217,14 +188,7 @@ fn from_url(
         req = req.header(name, value);
     }
     let what = format!("the credential_source url {}", http::redact_url(url));
-    let resp = http::send(&req, policy).map_err(|e| e.message)?;
-    if !resp.is_success() {
-        return Err(format!(
-            "{what} answered HTTP {}: {}",
-            resp.status,
-            resp.error_text()
-        ));
-    }
+    let resp = send_ok(&req, policy, &what)?;
     from_format(&resp.body, format).map_err(|e| format!("{what}: {e}"))
 }
 

@@ -13,8 +13,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::external::{program_timeout, read_limited};
-
-type Outcome<T> = std::result::Result<T, String>;
+use super::Outcome;
 
 const ALLOW: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
 const SHORTEST: Duration = Duration::from_secs(5);
