@@ -476,23 +476,25 @@ fn azure_client_certificate_credentials() {
     assert_eq!(code, 128, "{err}");
     assert!(
         err.contains(&format!(
-            "AZURE_CLIENT_CERTIFICATE_PATH {}: not a PEM file",
+            "AZURE_CLIENT_CERTIFICATE_PATH {}: neither PEM nor a readable PKCS#12 file",
             junk.display()
         )),
         "{err}"
     );
 
-    // Password-protected files are refused up front, without reading the password out.
-    let mut dec = secret(&sb);
-    with_certificate(&mut dec, "client.pem");
-    dec.env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-pa55word");
-    let (code, err) = failure(dec.arg("decrypt").arg(&file));
-    assert_eq!(code, 128, "{err}");
-    assert!(
-        err.contains("AZURE_CLIENT_CERTIFICATE_PASSWORD is set"),
-        "{err}"
-    );
-    assert!(!err.contains("pfx-pa55word"), "{err}");
+    // Password-protected files: PKCS#12 (current and legacy ciphers) and an encrypted PEM key.
+    for protected in ["client.pfx", "client-legacy.pfx", "client-encrypted.pem"] {
+        let mut dec = secret(&sb);
+        with_certificate(&mut dec, protected);
+        dec.env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "pfx-pa55word");
+        assert_eq!(decrypted(&mut dec, &file), PLAIN, "{protected}");
+        let mut dec = secret(&sb);
+        with_certificate(&mut dec, protected);
+        dec.env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "guess");
+        let (code, err) = failure(dec.arg("decrypt").arg(&file));
+        assert_eq!(code, 128, "{protected}: {err}");
+        assert!(err.contains("wrong password") && !err.contains("guess"), "{err}");
+    }
 }
 
 #[test]

@@ -12,6 +12,8 @@ mod certificate;
 #[cfg(feature = "azure")]
 mod credential;
 #[cfg(feature = "azure")]
+mod pkcs12;
+#[cfg(feature = "azure")]
 mod vault;
 
 #[cfg(not(feature = "azure"))]

@@ -19,7 +19,8 @@ Token endpoint:
   With ``--certificates DIR`` the app has a certificate (a leaf issued by a throw-away CA):
   DIR/client.pem holds its PKCS#1 key, the CA certificate and the leaf, in that order (so the
   client must find the key's own certificate); DIR/other.pem a self-signed certificate with a
-  PKCS#8 key that is not registered. A certificate assertion must be an RS256 JWT whose
+  PKCS#8 key that is not registered; DIR/client.pfx, DIR/client-legacy.pfx and
+  DIR/client-encrypted.pem the app's identity protected by the password pfx-pa55word. A certificate assertion must be an RS256 JWT whose
   signature verifies with the leaf's key, whose x5t is the leaf's SHA-1 thumbprint
   (base64url), whose x5c (when sent) is [leaf, CA], with aud = the token URL, iss = sub =
   client id, a jti, and nbf <= now < exp.
@@ -112,7 +113,24 @@ def write_certificates(directory):
                                     serialization.NoEncryption())
     with open(os.path.join(directory, "other.pem"), "wb") as f:
         f.write(pem(certificate("client-1", other_key)) + pkcs8)
+    # The same identity password-protected: PKCS#12 as current tools and as legacy ones write
+    # it, and PEM with an encrypted PKCS#8 key (password PASSWORD).
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    legacy = (serialization.PrivateFormat.PKCS12.encryption_builder()
+              .key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC)
+              .hmac_hash(hashes.SHA1()).build(PASSWORD))
+    for name, encryption in (("client.pfx", serialization.BestAvailableEncryption(PASSWORD)),
+                             ("client-legacy.pfx", legacy)):
+        with open(os.path.join(directory, name), "wb") as f:
+            f.write(pkcs12.serialize_key_and_certificates(b"client-1", leaf_key, leaf, [ca], encryption))
+    encrypted = leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.BestAvailableEncryption(PASSWORD))
+    with open(os.path.join(directory, "client-encrypted.pem"), "wb") as f:
+        f.write(pem(leaf) + encrypted + pem(ca))
     return leaf, ca
+
+
+PASSWORD = b"pfx-pa55word"
 
 
 OAEP = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)

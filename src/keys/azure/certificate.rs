@@ -3,10 +3,9 @@
 //! certificate's private key, naming the certificate by its SHA-1 thumbprint (`x5t`) and, on
 //! request, carrying the whole chain (`x5c`, for subject name/issuer authentication).
 //!
-//! The file is PEM: one or more certificates and an unencrypted PKCS#8 or PKCS#1 RSA private
-//! key. Password-protected files (`AZURE_CLIENT_CERTIFICATE_PASSWORD`) and PKCS#12 are refused
-//! with a hint to convert them: reading them would need a PKCS#12 and PBES2 implementation for
-//! a rarely used path.
+//! The file is PEM (one or more certificates and a PKCS#8 or PKCS#1 RSA private key, which
+//! may be an `ENCRYPTED PRIVATE KEY`) or PKCS#12/PFX ([`super::pkcs12`]);
+//! `AZURE_CLIENT_CERTIFICATE_PASSWORD` opens an encrypted key or a PFX file.
 
 use std::path::Path;
 
@@ -28,17 +27,10 @@ pub fn assertion(
     send_chain: bool,
 ) -> std::result::Result<Zeroizing<String>, String> {
     let bad = |why: &str| format!("AZURE_CLIENT_CERTIFICATE_PATH {}: {why}", path.display());
-    if !std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD")
-        .unwrap_or_default()
-        .is_empty()
-    {
-        return Err(bad(
-            "AZURE_CLIENT_CERTIFICATE_PASSWORD is set, but secret reads only PEM files with an \
-             unencrypted private key (convert with `openssl pkcs12 -in FILE -nodes`)",
-        ));
-    }
+    let password =
+        Zeroizing::new(std::env::var("AZURE_CLIENT_CERTIFICATE_PASSWORD").unwrap_or_default());
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| bad(&format!("cannot read: {e}")))?);
-    let (certs, key) = parse(&bytes).map_err(|why| bad(&why))?;
+    let (certs, key) = parse(&bytes, &password).map_err(|why| bad(&why))?;
     let now = jwt::now();
     let mut header = json!({
         "alg": "RS256",
@@ -61,31 +53,28 @@ pub fn assertion(
         .map_err(|why| bad(&why))
 }
 
-/// The certificates (the key's own first, then the others in file order) and the RSA key.
-fn parse(bytes: &[u8]) -> std::result::Result<(Vec<Vec<u8>>, rsa::RsaPrivateKey), String> {
-    let text = std::str::from_utf8(bytes)
+/// The certificates (the key's own first, then the others in file order) and the RSA key,
+/// from PEM or PKCS#12 bytes.
+fn parse(
+    bytes: &[u8],
+    password: &str,
+) -> std::result::Result<(Vec<Vec<u8>>, rsa::RsaPrivateKey), String> {
+    let pem = std::str::from_utf8(bytes)
         .ok()
-        .filter(|t| t.contains("-----BEGIN "))
-        .ok_or("not a PEM file (PKCS#12/PFX files are not supported: convert with `openssl pkcs12 -in FILE -nodes`)")?;
-    let blocks = jwt::pem_blocks(text);
-    if blocks.iter().any(|(label, _)| label.contains("ENCRYPTED")) {
-        return Err(
-            "the private key is encrypted; secret needs an unencrypted PKCS#8 or PKCS#1 key".into(),
-        );
-    }
-    let mut certs: Vec<Vec<u8>> = blocks
-        .iter()
-        .filter(|(label, _)| label == "CERTIFICATE")
-        .map(|(_, der)| der.to_vec())
-        .collect();
-    if certs.is_empty() {
-        return Err("no CERTIFICATE block in it".into());
-    }
-    let key = blocks
-        .iter()
-        .filter(|(label, _)| label == "PRIVATE KEY" || label == "RSA PRIVATE KEY")
-        .find_map(|(_, der)| jwt::rsa_private_key(der))
-        .ok_or("no RSA private key (PKCS#8 or PKCS#1 PEM) in it")?;
+        .filter(|t| t.contains("-----BEGIN "));
+    let (mut certs, key) = match pem {
+        Some(text) => from_pem(text, password)?,
+        None => {
+            let pfx = super::pkcs12::parse_pfx(bytes, password)
+                .map_err(|why| format!("neither PEM nor a readable PKCS#12 file: {why}"))?;
+            let key = pfx.key.ok_or("the PKCS#12 file holds no private key")?;
+            let key = jwt::rsa_private_key(&key).ok_or("the private key is not an RSA key")?;
+            if pfx.certs.is_empty() {
+                return Err("the PKCS#12 file holds no certificate".into());
+            }
+            (pfx.certs, key)
+        }
+    };
     // The certificate the key belongs to holds the key's modulus in its public key; finding
     // those bytes is enough to tell it from the chain's CA certificates.
     let modulus = {
@@ -98,6 +87,44 @@ fn parse(bytes: &[u8]) -> std::result::Result<(Vec<Vec<u8>>, rsa::RsaPrivateKey)
         .ok_or("the private key belongs to none of its certificates")?;
     let leaf = certs.remove(own);
     certs.insert(0, leaf);
+    Ok((certs, key))
+}
+
+/// The certificates and the RSA key of a PEM file; an `ENCRYPTED PRIVATE KEY` is opened with
+/// `password`.
+fn from_pem(
+    text: &str,
+    password: &str,
+) -> std::result::Result<(Vec<Vec<u8>>, rsa::RsaPrivateKey), String> {
+    let blocks = jwt::pem_blocks(text);
+    let certs: Vec<Vec<u8>> = blocks
+        .iter()
+        .filter(|(label, _)| label == "CERTIFICATE")
+        .map(|(_, der)| der.to_vec())
+        .collect();
+    if certs.is_empty() {
+        return Err("no CERTIFICATE block in it".into());
+    }
+    let mut keys = Vec::new();
+    for (label, der) in &blocks {
+        match label.as_str() {
+            "PRIVATE KEY" | "RSA PRIVATE KEY" => keys.push(Zeroizing::new(der.to_vec())),
+            "ENCRYPTED PRIVATE KEY" if password.is_empty() => {
+                return Err(
+                    "the private key is encrypted: set AZURE_CLIENT_CERTIFICATE_PASSWORD".into(),
+                )
+            }
+            "ENCRYPTED PRIVATE KEY" => keys.push(
+                super::pkcs12::decrypt_private_key(der, password)
+                    .map_err(|why| format!("the encrypted private key: {why}"))?,
+            ),
+            _ => {}
+        }
+    }
+    let key = keys
+        .iter()
+        .find_map(|der| jwt::rsa_private_key(der))
+        .ok_or("no RSA private key (PKCS#8 or PKCS#1 PEM) in it")?;
     Ok((certs, key))
 }
 
@@ -129,17 +156,39 @@ mod tests {
 
     #[test]
     fn files_without_a_usable_key_are_refused() {
-        let err = parse(b"\x30\x82binary pfx").unwrap_err();
-        assert!(err.contains("not a PEM file"), "{err}");
-        let err =
-            parse(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap_err();
+        let err = parse(b"\x30\x82binary pfx", "").unwrap_err();
+        assert!(err.contains("neither PEM nor a readable PKCS#12"), "{err}");
+        let err = parse(
+            b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            "",
+        )
+        .unwrap_err();
         assert!(err.contains("no CERTIFICATE"), "{err}");
         let cert = "-----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n";
-        let err = parse(cert.as_bytes()).unwrap_err();
+        let err = parse(cert.as_bytes(), "").unwrap_err();
         assert!(err.contains("no RSA private key"), "{err}");
         let enc = format!("{cert}-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n");
-        let err = parse(enc.as_bytes()).unwrap_err();
-        assert!(err.contains("encrypted"), "{err}");
+        let err = parse(enc.as_bytes(), "").unwrap_err();
+        assert!(err.contains("AZURE_CLIENT_CERTIFICATE_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn pfx_files_and_encrypted_keys_give_the_leaf_first() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pkcs12/");
+        let read = |name: &str| std::fs::read(format!("{dir}{name}")).unwrap();
+        let leaf = jwt::pem_blocks(std::str::from_utf8(&read("cert.pem")).unwrap())
+            .remove(0)
+            .1
+            .to_vec();
+        let (certs, _) = parse(&read("modern.pfx"), "pfx-pass").unwrap();
+        assert_eq!((certs.len(), &certs[0]), (2, &leaf));
+        let mut pem = read("key-enc.pem");
+        pem.extend(read("ca.pem"));
+        pem.extend(read("cert.pem"));
+        let (certs, _) = parse(&pem, "pem-pass").unwrap();
+        assert_eq!((certs.len(), &certs[0]), (2, &leaf));
+        let err = parse(&read("legacy.pfx"), "").unwrap_err();
+        assert!(err.contains("wrong password"), "{err}");
     }
 
     #[test]
