@@ -10,7 +10,7 @@ use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
 use crate::format::seal::{seal_in_place, LeafSeal};
-use crate::tree::{Item, Map, Node, Scalar};
+use crate::tree::{Item, Map, Node, Scalar, Text};
 use sha2::{Digest, Sha512};
 use std::collections::HashMap;
 
@@ -681,7 +681,7 @@ impl LeafSeal for Sealer<'_> {
 
 /// Seals the MAC with the data key, authenticated by `lastmodified`.
 pub fn seal_mac(key: &DataKey, mac_hex: &str, lastmodified: &str) -> Result<String> {
-    let leaf = Leaf::Scalar(Scalar::Str(mac_hex.to_string()));
+    let leaf = Leaf::Scalar(Scalar::Str(mac_hex.into()));
     cipher::encrypt(key, &leaf, lastmodified, &cipher::random_nonce())
         .map_err(|e| Error::new(Code::ErrorEncryptingMac, e.message))
 }
@@ -695,7 +695,7 @@ pub fn verify_mac(key: &DataKey, stored: &str, lastmodified: &str, computed: &st
         )
     })?;
     let stored = if stored.is_empty() {
-        String::new()
+        Text::new()
     } else {
         match cipher::decrypt(key, stored, &lastmodified) {
             Ok(cipher::Opened {
@@ -853,7 +853,9 @@ mod tests {
         let Item::Pair(_, Node::Scalar(Scalar::Str(s))) = &mut db[0] else {
             panic!()
         };
-        s.replace_range(20..24, "AAAA");
+        let mut tampered = s.to_string();
+        tampered.replace_range(20..24, "AAAA");
+        *s = tampered.into();
         let err = decrypt(
             &mut docs,
             &key,
@@ -877,7 +879,7 @@ mod tests {
         for i in 0..3000 {
             doc.push(Item::Comment(format!(" c{i}")));
             doc.push(Item::Pair(
-                format!("k{i}"),
+                format!("k{i}").into(),
                 Node::Map(vec![
                     Item::Pair("v".into(), Node::str(format!("value {i}"))),
                     Item::Pair("n".into(), Node::Scalar(Scalar::Int(i))),
@@ -982,9 +984,9 @@ mod tests {
         let doc: Map = (0..100)
             .map(|s| {
                 let values = (0..30)
-                    .map(|i| Item::Pair(format!("k{i}"), Node::str(format!("v{s}.{i}"))))
+                    .map(|i| Item::Pair(format!("k{i}").into(), Node::str(format!("v{s}.{i}"))))
                     .collect();
-                Item::Pair(format!("service{s}"), Node::Map(values))
+                Item::Pair(format!("service{s}").into(), Node::Map(values))
             })
             .collect();
         let key = DataKey::generate();

@@ -11,7 +11,7 @@ use super::fast::Fast;
 use super::limits::{self, Budget, Cost, MAX_DEPTH, MAX_TREE_DEPTH};
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
-use crate::tree::{Item, Map, Node, Scalar};
+use crate::tree::{self, Item, Map, Node, Scalar};
 use libyaml_safer::{EventData, MappingStyle, ScalarStyle, SequenceStyle};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -27,9 +27,9 @@ enum Frame {
         anchor: Option<String>,
         flow: bool,
         /// A key read, waiting for its value (the pair is pushed once the value is known).
-        key: Option<(String, u64)>,
+        key: Option<(tree::Text, u64)>,
         /// Keys seen so far, to refuse duplicates.
-        seen: HashSet<String>,
+        seen: HashSet<tree::Text>,
         cost: Cost,
     },
     Seq {
@@ -551,9 +551,9 @@ impl<'s> Loader<'s> {
         let quoted = style != ScalarStyle::Plain;
         let tag = tag.filter(|t| *t != "!");
         let resolved = match tag {
-            None if quoted => return Ok(Node::Scalar(Scalar::Str(value))),
+            None if quoted => return Ok(Node::Scalar(Scalar::Str(value.into()))),
             None => resolve_plain(&value),
-            Some(STR_TAG) => return Ok(Node::Scalar(Scalar::Str(value))),
+            Some(STR_TAG) => return Ok(Node::Scalar(Scalar::Str(value.into()))),
             Some(t) => {
                 let short = t.strip_prefix(TAG_PREFIX);
                 match short {
@@ -564,7 +564,7 @@ impl<'s> Loader<'s> {
                             .decode(clean)
                             .map_err(|e| read_err(line, col, format!("!!binary value: {e}")))?;
                         return Ok(Node::Scalar(match String::from_utf8(bytes) {
-                            Ok(s) => Scalar::Str(s),
+                            Ok(s) => Scalar::Str(s.into()),
                             Err(e) => Scalar::Bytes(e.into_bytes()),
                         }));
                     }
@@ -596,7 +596,7 @@ impl<'s> Loader<'s> {
                         }
                     }
                     // Other tags (local ones, !!map, !!merge...) leave the text a string.
-                    _ => return Ok(Node::Scalar(Scalar::Str(value))),
+                    _ => return Ok(Node::Scalar(Scalar::Str(value.into()))),
                 }
             }
         };
@@ -605,8 +605,8 @@ impl<'s> Loader<'s> {
             Resolved::Bool(b) => Scalar::Bool(b),
             Resolved::Int(i) => Scalar::Int(i),
             Resolved::Float(f) => Scalar::Float(f),
-            Resolved::Timestamp(t) => Scalar::Time(t),
-            Resolved::Merge | Resolved::Str => Scalar::Str(value),
+            Resolved::Timestamp(t) => Scalar::Time(t.into()),
+            Resolved::Merge | Resolved::Str => Scalar::Str(value.into()),
             Resolved::Uint(_) => {
                 return Err(Error::new(
                     Code::ErrorEncryptingTree,
