@@ -447,11 +447,11 @@ fn hckms_keys(map: &Map, at: &At) -> Result<Vec<String>> {
         let at = at.index(i);
         let id = match item {
             Node::Map(m) => text_field(m, "key_id", &at)?,
-            Node::Scalar(Scalar::Str(s)) => Some(s.clone()),
+            Node::Scalar(Scalar::Str(s)) => Some(s.to_string()),
             Node::Scalar(Scalar::Null) => None,
             n => return Err(at.wrong("a key id or a {key_id: ...} map", n)),
         };
-        let Some(id) = id.filter(|i| !i.is_empty()) else {
+        let Some(id) = id.filter(|i: &String| !i.is_empty()) else {
             continue;
         };
         hckms::KeyId::parse(&id).map_err(|e| at.err(e.message))?;
@@ -694,7 +694,7 @@ mod tests {
     }
 
     fn pair(k: &str, v: Node) -> Item {
-        Item::Pair(k.to_string(), v)
+        Item::Pair(k.into(), v)
     }
 
     #[test]

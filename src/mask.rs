@@ -78,7 +78,7 @@ fn mask_node(plain: &mut Node, encrypted: &Node, options: MaskOptions) {
             *pc = format!(" {}", masked(ec, options));
         }
         (p @ Node::Scalar(_), Node::Scalar(Scalar::Str(ec))) if is_enc(ec) => {
-            *p = Node::Scalar(Scalar::Str(masked(ec, options)));
+            *p = Node::Scalar(Scalar::Str(masked(ec, options).into()));
         }
         _ => {}
     }

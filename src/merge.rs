@@ -146,7 +146,7 @@ mod tests {
     fn m(pairs: &[(&str, &str)]) -> Map {
         pairs
             .iter()
-            .map(|(k, v)| Item::Pair(k.to_string(), Node::str(*v)))
+            .map(|(k, v)| Item::Pair((*k).into(), Node::str(*v)))
             .collect()
     }
 

@@ -2,6 +2,10 @@
 //!
 //! It mirrors sops' `TreeBranch`: maps keep their key order, comments are items of the
 //! map or list that holds them, and scalars carry the type sops records in `type:`.
+//! Keys and string values are [`Text`], which keeps short text without an allocation.
+
+mod text;
+pub use text::Text;
 
 /// One document: an ordered map.
 pub type Map = Vec<Item>;
@@ -9,7 +13,7 @@ pub type Map = Vec<Item>;
 /// An entry of a map: a key with its value, or a comment line standing between entries.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Pair(String, Node),
+    Pair(Text, Node),
     /// Text after `#` (YAML, dotenv) or `;` (INI); a leading space is kept.
     Comment(String),
 }
@@ -27,20 +31,20 @@ pub enum Node {
 /// A leaf value, typed as sops types it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
-    Str(String),
+    Str(Text),
     /// Raw bytes (the binary store's `data`, which need not be UTF-8).
     Bytes(Vec<u8>),
     Int(i64),
     Float(f64),
     Bool(bool),
     /// A YAML timestamp, kept as the RFC 3339 text Go's `MarshalText` gives.
-    Time(String),
+    Time(Text),
     Null,
 }
 
 impl Node {
     /// A string leaf.
-    pub fn str(s: impl Into<String>) -> Node {
+    pub fn str(s: impl Into<Text>) -> Node {
         Node::Scalar(Scalar::Str(s.into()))
     }
 
@@ -66,7 +70,7 @@ impl Node {
     /// `None` for null, maps, lists and comments.
     pub fn scalar_text(&self) -> Option<String> {
         match self {
-            Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.clone()),
+            Node::Scalar(Scalar::Str(s)) | Node::Scalar(Scalar::Time(s)) => Some(s.to_string()),
             Node::Scalar(Scalar::Int(i)) => Some(i.to_string()),
             Node::Scalar(Scalar::Float(f)) => Some(crate::numfmt::go_f(*f)),
             Node::Scalar(Scalar::Bool(b)) => Some(b.to_string()),
@@ -86,7 +90,7 @@ pub fn string_map(
         Some(Node::Map(m)) => Ok(Some(
             m.iter()
                 .filter_map(|item| match item {
-                    Item::Pair(k, v) => v.scalar_text().map(|v| (k.clone(), v)),
+                    Item::Pair(k, v) => v.scalar_text().map(|v| (k.to_string(), v)),
                     Item::Comment(_) => None,
                 })
                 .collect(),
@@ -146,7 +150,7 @@ pub fn keep_float_types(new: &mut Map, old: &Map) {
 pub fn overlay(base: &mut Map, top: Map) {
     // Where each key of `base` is (its first pair): looking keys up one by one would cost
     // n²/2 key comparisons, 12 million for an exec-env of 5,000 variables.
-    let mut index: std::collections::HashMap<String, usize> =
+    let mut index: std::collections::HashMap<Text, usize> =
         std::collections::HashMap::with_capacity(base.len());
     for (i, item) in base.iter().enumerate() {
         if let Item::Pair(k, _) = item {

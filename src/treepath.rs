@@ -69,7 +69,7 @@ pub fn get<'a>(root: &'a Node, path: &[Step]) -> Result<&'a Node> {
 fn build(path: &[Step], leaf: Node) -> Node {
     match path.split_first() {
         None => leaf,
-        Some((Step::Key(k), rest)) => Node::Map(vec![Item::Pair(k.clone(), build(rest, leaf))]),
+        Some((Step::Key(k), rest)) => Node::Map(vec![Item::Pair(k.into(), build(rest, leaf))]),
         Some((Step::Index(_), rest)) => Node::List(vec![build(rest, leaf)]),
     }
 }
@@ -90,7 +90,7 @@ pub(crate) fn set(node: &mut Node, path: &[Step], value: Node) -> Result<()> {
             match existing {
                 Some(v) => set(v, rest, value),
                 None => {
-                    m.push(Item::Pair(k.clone(), build(rest, value)));
+                    m.push(Item::Pair(k.into(), build(rest, value)));
                     Ok(())
                 }
             }

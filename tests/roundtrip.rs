@@ -41,7 +41,7 @@ fn text() -> impl Strategy<Value = String> {
 fn scalar(with_null: bool) -> impl Strategy<Value = Node> {
     let null = if with_null { 1 } else { 0 };
     prop_oneof![
-        4 => text().prop_map(|s| Node::Scalar(Scalar::Str(s))),
+        4 => text().prop_map(|s| Node::Scalar(Scalar::Str(s.into()))),
         2 => any::<i32>().prop_map(|i| Node::Scalar(Scalar::Int(i64::from(i)))),
         2 => (-1e9f64..1e9).prop_map(|f| Node::Scalar(Scalar::Float(f))),
         1 => any::<bool>().prop_map(|b| Node::Scalar(Scalar::Bool(b))),
@@ -70,7 +70,7 @@ fn dedup(pairs: Vec<(String, Node)>) -> Map {
     pairs
         .into_iter()
         .filter(|(k, _)| seen.insert(k.clone()))
-        .map(|(k, v)| Item::Pair(k, v))
+        .map(|(k, v)| Item::Pair(k.into(), v))
         .collect()
 }
 

@@ -332,7 +332,7 @@ pub enum NewValue {
 impl NewValue {
     fn into_node(self) -> Node {
         Node::Scalar(match self {
-            NewValue::Str(s) => Scalar::Str(s),
+            NewValue::Str(s) => Scalar::Str(s.into()),
             NewValue::Int(i) => Scalar::Int(i),
             NewValue::Float(f) => Scalar::Float(f),
             NewValue::Bool(b) => Scalar::Bool(b),

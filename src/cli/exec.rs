@@ -177,7 +177,7 @@ fn flatten_into(path: &mut Vec<String>, node: &Node, out: &mut Vec<(String, Vec<
         Node::Map(m) => {
             for item in m {
                 if let Item::Pair(k, v) = item {
-                    path.push(k.clone());
+                    path.push(k.to_string());
                     flatten_into(path, v, out);
                     path.pop();
                 }
@@ -208,9 +208,9 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>
             continue;
         };
         match value {
-            Node::Scalar(s) => vars.push((key.clone(), scalar_bytes(s))),
+            Node::Scalar(s) => vars.push((key.to_string(), scalar_bytes(s))),
             Node::Comment(_) => {}
-            nested if flatten => flatten_into(&mut vec![key.clone()], nested, &mut vars),
+            nested if flatten => flatten_into(&mut vec![key.to_string()], nested, &mut vars),
             _ => {
                 return Err(Error::new(
                     Code::Generic,

@@ -4,7 +4,7 @@
 use super::b64;
 use crate::error::{Code, Error, Result};
 use crate::numfmt;
-use crate::tree::Scalar;
+use crate::tree::{Scalar, Text};
 use aes_gcm::aead::consts::{U12, U32};
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -204,7 +204,7 @@ impl ValueCipher {
     pub fn decrypt(&self, text: &str, aad: &str) -> Result<Opened> {
         if text.is_empty() {
             return Ok(Opened {
-                leaf: Leaf::Scalar(Scalar::Str(String::new())),
+                leaf: Leaf::Scalar(Scalar::Str(Text::new())),
                 iv: None,
             });
         }
@@ -315,7 +315,7 @@ fn typed(plain: Vec<u8>, type_tag: &str) -> Result<Leaf> {
     match type_tag {
         "str" => {
             return Ok(Leaf::Scalar(match String::from_utf8(plain) {
-                Ok(s) => Scalar::Str(s),
+                Ok(s) => Scalar::Str(s.into()),
                 Err(e) => Scalar::Bytes(e.into_bytes()),
             }))
         }
@@ -339,7 +339,7 @@ fn typed(plain: Vec<u8>, type_tag: &str) -> Result<Leaf> {
         "bool" => Leaf::Scalar(Scalar::Bool(
             parse_go_bool(text()?).ok_or_else(|| bad("bool"))?,
         )),
-        "time" => Leaf::Scalar(Scalar::Time(text()?.to_owned())),
+        "time" => Leaf::Scalar(Scalar::Time(text()?.into())),
         "comment" => Leaf::Comment(text()?.to_owned()),
         other => {
             return Err(Error::new(
@@ -448,7 +448,7 @@ mod tests {
     #[test]
     fn empty_values_stay_empty() {
         let key = DataKey::generate();
-        let empty = Leaf::Scalar(Scalar::Str(String::new()));
+        let empty = Leaf::Scalar(Scalar::Str(Text::new()));
         assert_eq!(encrypt(&key, &empty, "a:", &random_nonce()).unwrap(), "");
         assert_eq!(decrypt(&key, "", "a:").unwrap().leaf, empty);
     }

@@ -153,7 +153,7 @@ impl Metadata {
     /// always-present list is written (`[]` by go-yaml, `null` by encoding/json).
     pub fn to_map(&self, nil_as_null: bool) -> Map {
         let mut out = Map::new();
-        let pair = |k: &str, v: Node| Item::Pair(k.to_string(), v);
+        let pair = |k: &str, v: Node| Item::Pair(k.into(), v);
         if self.key_groups.len() > 1 {
             if self.shamir_threshold > 0 {
                 out.push(pair(
@@ -216,9 +216,9 @@ fn push_keys(out: &mut Map, group: &KeyGroup, field: &str, empty: Option<Node>) 
         .map(|k| Node::Map(k.to_map()))
         .collect();
     if !entries.is_empty() {
-        out.push(Item::Pair(field.to_string(), Node::List(entries)));
+        out.push(Item::Pair(field.into(), Node::List(entries)));
     } else if let Some(empty) = empty {
-        out.push(Item::Pair(field.to_string(), empty));
+        out.push(Item::Pair(field.into(), empty));
     }
 }
 

@@ -10,7 +10,7 @@ use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
 use crate::format::seal::{seal_in_place, LeafSeal};
-use crate::tree::{Item, Map, Node, Scalar};
+use crate::tree::{Item, Map, Node, Scalar, Text};
 use sha2::{Digest, Sha512};
 use std::collections::HashMap;
 
@@ -90,11 +90,15 @@ const PARALLEL_MIN: usize = 2048;
 
 /// Values decrypted ahead of the walk, in walk order of the string leaves, as each thread
 /// produced them: kept in the threads' own parts so no thread's output is copied again.
+/// A result is 32 bytes (an error, which is rare, is boxed to keep it so); the nonces
+/// (another 33 bytes a value) are kept, beside them, only for a walk that remembers nonces.
 #[derive(Default)]
 struct Prefetched {
     /// String leaves per part (the last part may be shorter).
     part_len: usize,
-    parts: Vec<Vec<Option<Result<cipher::Opened>>>>,
+    parts: Vec<Vec<Option<Prefetch>>>,
+    /// Per part, the nonce of each result (empty parts when nonces are not wanted).
+    ivs: Vec<Vec<Option<[u8; NONCE_LEN]>>>,
 }
 
 impl Prefetched {
@@ -103,32 +107,40 @@ impl Prefetched {
         if self.part_len == 0 {
             return None;
         }
-        self.parts
-            .get_mut(index / self.part_len)?
-            .get_mut(index % self.part_len)?
-            .take()
+        let (part, at) = (index / self.part_len, index % self.part_len);
+        let leaf = self.parts.get_mut(part)?.get_mut(at)?.take()?;
+        let iv = self
+            .ivs
+            .get(part)
+            .and_then(|ivs| ivs.get(at).copied())
+            .flatten();
+        Some(leaf.map(|leaf| cipher::Opened { leaf, iv }).map_err(|e| *e))
     }
 }
+
+/// One prefetched value.
+type Prefetch = std::result::Result<Leaf, Box<Error>>;
+
+/// A string leaf for [`prefetch`]: its AAD as a range of the arena of paths, and its text.
+/// 16 bytes, a value of a big file has one.
+type Job<'t> = Option<(u32, u32, &'t Text)>;
 
 /// Decrypts every `ENC[...]` string leaf of `docs` ahead of the walk, on all cores. The walk
 /// still decides which leaves to decrypt (selectors, comments) and takes a result only for
 /// those; a prefetched result is exactly what decrypting in the walk would give, since it used
-/// the same path as AAD. Empty when the file is small.
-fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Prefetched {
-    // Every string leaf in walk order: (AAD as a range of `arena`, the text) or None.
-    fn collect<'t>(
-        node: &'t Node,
-        path: &mut String,
-        arena: &mut String,
-        jobs: &mut Vec<Option<(std::ops::Range<usize>, &'t str)>>,
-    ) {
+/// the same path as AAD. Empty when the file is small (or its paths add up to 4 GiB).
+/// `keep_ivs`: whether the walk remembers nonces.
+fn prefetch(docs: &[Map], cipher: &ValueCipher, keep_ivs: bool) -> Prefetched {
+    // Every string leaf in walk order.
+    fn collect<'t>(node: &'t Node, path: &mut String, arena: &mut String, jobs: &mut Vec<Job<'t>>) {
         match node {
             Node::Map(m) => collect_map(m, path, arena, jobs),
             Node::List(l) => l.iter().for_each(|n| collect(n, path, arena, jobs)),
             Node::Scalar(Scalar::Str(s)) if s.starts_with("ENC[") => {
                 let start = arena.len();
                 arena.push_str(leaf_aad(path));
-                jobs.push(Some((start..arena.len(), s)));
+                // Offsets past `u32::MAX` wrap; the caller then gives up on prefetching.
+                jobs.push(Some((start as u32, (arena.len() - start) as u32, s)));
             }
             Node::Scalar(Scalar::Str(_)) => jobs.push(None),
             Node::Scalar(_) | Node::Comment(_) => {}
@@ -138,7 +150,7 @@ fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Prefetched {
         map: &'t Map,
         path: &mut String,
         arena: &mut String,
-        jobs: &mut Vec<Option<(std::ops::Range<usize>, &'t str)>>,
+        jobs: &mut Vec<Job<'t>>,
     ) {
         for item in map {
             if let Item::Pair(key, value) = item {
@@ -157,7 +169,7 @@ fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Prefetched {
     }
     // Small files first: counting their values is cheaper than asking for the cores (cgroup
     // files), and they never use threads.
-    if jobs.iter().flatten().count() < PARALLEL_MIN {
+    if jobs.iter().flatten().count() < PARALLEL_MIN || arena.len() > u32::MAX as usize {
         return Prefetched::default();
     }
     let threads = cores().min(8);
@@ -166,29 +178,49 @@ fn prefetch(docs: &[Map], cipher: &ValueCipher) -> Prefetched {
     }
     let arena = arena.as_str();
     let part_len = jobs.len().div_ceil(threads);
+    let decrypt_part = |part: &[Job]| {
+        let mut leaves = Vec::with_capacity(part.len());
+        let mut ivs = Vec::with_capacity(if keep_ivs { part.len() } else { 0 });
+        for job in part {
+            let opened = job.map(|(start, len, text)| {
+                let (start, len) = (start as usize, len as usize);
+                cipher.decrypt(text, &arena[start..start + len])
+            });
+            if keep_ivs {
+                ivs.push(opened.as_ref().and_then(|o| o.as_ref().ok()?.iv));
+            }
+            leaves.push(opened.map(|o| o.map(|o| o.leaf).map_err(Box::new)));
+        }
+        (leaves, ivs)
+    };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .chunks(part_len)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|job| {
-                            job.as_ref()
-                                .map(|(aad, text)| cipher.decrypt(text, &arena[aad.clone()]))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+        // The first part on this thread: a thread started for it would cost its start and,
+        // with transparent huge pages, a 2 MiB page for its own allocator heap.
+        let mut chunks = jobs.chunks(part_len);
+        let first = chunks.next().unwrap_or_default();
+        let handles: Vec<_> = chunks
+            .map(|part| scope.spawn(move || decrypt_part(part)))
             .collect();
-        let mut parts = Vec::with_capacity(handles.len());
+        let (first, first_ivs) = decrypt_part(first);
+        let mut parts = Vec::with_capacity(threads);
+        let mut ivs = Vec::with_capacity(threads);
+        parts.push(first);
+        ivs.push(first_ivs);
         for handle in handles {
             match handle.join() {
-                Ok(part) => parts.push(part),
+                Ok((part, part_ivs)) => {
+                    parts.push(part);
+                    ivs.push(part_ivs);
+                }
                 // Never misalign results with leaves: fall back to decrypting in the walk.
                 Err(_) => return Prefetched::default(),
             }
         }
-        Prefetched { part_len, parts }
+        Prefetched {
+            part_len,
+            parts,
+            ivs,
+        }
     })
 }
 
@@ -406,7 +438,7 @@ pub fn decrypt(
     nonces: &mut NonceMemory,
 ) -> Result<(String, Vec<String>)> {
     let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
-    w.prefetched = prefetch(docs, &w.cipher);
+    w.prefetched = prefetch(docs, &w.cipher, w.nonces.enabled);
     for doc in docs.iter_mut() {
         w.map(doc)?;
     }
@@ -681,7 +713,7 @@ impl LeafSeal for Sealer<'_> {
 
 /// Seals the MAC with the data key, authenticated by `lastmodified`.
 pub fn seal_mac(key: &DataKey, mac_hex: &str, lastmodified: &str) -> Result<String> {
-    let leaf = Leaf::Scalar(Scalar::Str(mac_hex.to_string()));
+    let leaf = Leaf::Scalar(Scalar::Str(mac_hex.into()));
     cipher::encrypt(key, &leaf, lastmodified, &cipher::random_nonce())
         .map_err(|e| Error::new(Code::ErrorEncryptingMac, e.message))
 }
@@ -695,7 +727,7 @@ pub fn verify_mac(key: &DataKey, stored: &str, lastmodified: &str, computed: &st
         )
     })?;
     let stored = if stored.is_empty() {
-        String::new()
+        Text::new()
     } else {
         match cipher::decrypt(key, stored, &lastmodified) {
             Ok(cipher::Opened {
@@ -723,6 +755,7 @@ pub fn verify_mac(key: &DataKey, stored: &str, lastmodified: &str, computed: &st
 mod tests {
     use super::*;
     use crate::crypt::select::SelectorKind;
+    use crate::tree;
 
     fn doc() -> Map {
         vec![
@@ -853,7 +886,9 @@ mod tests {
         let Item::Pair(_, Node::Scalar(Scalar::Str(s))) = &mut db[0] else {
             panic!()
         };
-        s.replace_range(20..24, "AAAA");
+        let mut tampered = s.to_string();
+        tampered.replace_range(20..24, "AAAA");
+        *s = tampered.into();
         let err = decrypt(
             &mut docs,
             &key,
@@ -877,7 +912,7 @@ mod tests {
         for i in 0..3000 {
             doc.push(Item::Comment(format!(" c{i}")));
             doc.push(Item::Pair(
-                format!("k{i}"),
+                format!("k{i}").into(),
                 Node::Map(vec![
                     Item::Pair("v".into(), Node::str(format!("value {i}"))),
                     Item::Pair("n".into(), Node::Scalar(Scalar::Int(i))),
@@ -977,24 +1012,47 @@ mod tests {
     }
 
     #[test]
+    fn prefetched_results_and_jobs_stay_small() {
+        // A big file holds one of each per value, all at once.
+        assert!(std::mem::size_of::<Option<Prefetch>>() <= 32);
+        assert!(std::mem::size_of::<Job>() <= 16);
+    }
+
+    #[test]
     fn nested_files_are_prefetched_too() {
         // Few top-level keys, many values below them (a typical YAML layout).
         let doc: Map = (0..100)
             .map(|s| {
                 let values = (0..30)
-                    .map(|i| Item::Pair(format!("k{i}"), Node::str(format!("v{s}.{i}"))))
+                    .map(|i| Item::Pair(format!("k{i}").into(), Node::str(format!("v{s}.{i}"))))
                     .collect();
-                Item::Pair(format!("service{s}"), Node::Map(values))
+                Item::Pair(format!("service{s}").into(), Node::Map(values))
             })
             .collect();
         let key = DataKey::generate();
         let mut docs = vec![doc];
         let sel = Selector::default();
         encrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
-        let prefetched = prefetch(&docs, &ValueCipher::new(&key));
+        let cipher = ValueCipher::new(&key);
+        let prefetched = prefetch(&docs, &cipher, false);
         if cores() >= 2 {
             let decrypted: usize = prefetched.parts.iter().map(Vec::len).sum();
             assert_eq!(decrypted, 3000);
+            assert!(prefetched.ivs.iter().all(Vec::is_empty));
+        }
+        // With nonces wanted, each result has the nonce decrypting in the walk would give.
+        let mut prefetched = prefetch(&docs, &cipher, true);
+        if cores() >= 2 {
+            let Some(Node::Map(values)) = tree::get(&docs[0], "service99") else {
+                panic!("no service99")
+            };
+            let Some(Node::Scalar(Scalar::Str(last))) = tree::get(values, "k29") else {
+                panic!("no k29")
+            };
+            let direct = cipher.decrypt(last, "service99:k29:").unwrap();
+            let taken = prefetched.take(2999).unwrap().unwrap();
+            assert!(direct.iv.is_some());
+            assert_eq!((taken.leaf, taken.iv), (direct.leaf, direct.iv));
         }
     }
 

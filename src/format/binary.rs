@@ -77,11 +77,11 @@ impl Store for BinaryStore {
         }
         // The bytes become the value as they are, without a copy.
         let data = match String::from_utf8(input) {
-            Ok(s) => Scalar::Str(s),
+            Ok(s) => Scalar::Str(s.into()),
             Err(e) => Scalar::Bytes(e.into_bytes()),
         };
         Ok(Loaded {
-            docs: vec![vec![Item::Pair("data".to_string(), Node::Scalar(data))]],
+            docs: vec![vec![Item::Pair("data".into(), Node::Scalar(data))]],
             metadata: None,
             source: None,
         })

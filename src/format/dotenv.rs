@@ -61,7 +61,7 @@ impl Store for DotenvStore {
             };
             match key.strip_prefix(SOPS_PREFIX) {
                 Some(meta_key) => meta.push((meta_key.to_string(), value)),
-                None => doc.push(Item::Pair(key.to_string(), Node::str(value))),
+                None => doc.push(Item::Pair(key.into(), Node::str(value))),
             }
         }
         let metadata = if meta.is_empty() {
@@ -474,7 +474,8 @@ mod tests {
 
     fn item_strategy() -> impl Strategy<Value = Item> {
         prop_oneof![
-            (key_strategy(), value_strategy()).prop_map(|(k, v)| Item::Pair(k, Node::str(v))),
+            (key_strategy(), value_strategy())
+                .prop_map(|(k, v)| Item::Pair(k.into(), Node::str(v))),
             "[^\n]{0,12}".prop_map(Item::Comment),
         ]
     }
@@ -482,7 +483,7 @@ mod tests {
     #[test]
     fn a_key_that_cannot_be_written_fails_before_any_output() {
         let mut doc: Map = (0..50)
-            .map(|i| Item::Pair(format!("K{i}"), Node::str("value")))
+            .map(|i| Item::Pair(format!("K{i}").into(), Node::str("value")))
             .collect();
         doc.push(Item::Pair("A=B".into(), Node::str("x")));
         let mut out = Vec::new();

@@ -23,7 +23,7 @@ pub fn flatten(map: &Map) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for item in map {
         if let Item::Pair(key, value) = item {
-            flatten_node(key.clone(), value, &mut out);
+            flatten_node(key.to_string(), value, &mut out);
         }
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -171,7 +171,7 @@ impl Tmp {
             Tmp::Map(entries) => Node::Map(
                 entries
                     .into_iter()
-                    .map(|(k, v)| Item::Pair(k, v.into_node()))
+                    .map(|(k, v)| Item::Pair(k.into(), v.into_node()))
                     .collect(),
             ),
             Tmp::List(elements) => Node::List(
@@ -239,7 +239,7 @@ fn insert(node: &mut Tmp, tokens: &[Token], leaf: Node) {
 /// (whole seconds), null as Go prints a nil interface (`<nil>`).
 pub fn scalar_text(scalar: &Scalar) -> String {
     match scalar {
-        Scalar::Str(s) => s.clone(),
+        Scalar::Str(s) => s.to_string(),
         Scalar::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
         Scalar::Int(n) => n.to_string(),
         Scalar::Float(f) => numfmt::flat_float(*f),
@@ -288,7 +288,7 @@ mod tests {
     }
 
     fn pair(k: &str, v: Node) -> Item {
-        Item::Pair(k.to_string(), v)
+        Item::Pair(k.into(), v)
     }
 
     fn age_entry(recipient: &str, enc: &str) -> Node {

@@ -102,13 +102,13 @@ pub fn seal_node(value: &mut Node, seal: &mut dyn LeafSeal) {
             seal.close();
         }
         Node::Comment(text) => match seal.comment(text) {
-            Some(new) if !new.is_empty() => *value = Node::Scalar(Scalar::Str(new)),
+            Some(new) if !new.is_empty() => *value = Node::Scalar(Scalar::Str(new.into())),
             Some(new) => *text = new,
             None => {}
         },
         Node::Scalar(scalar) => {
             if let Some(new) = seal.scalar(scalar) {
-                *scalar = Scalar::Str(new);
+                *scalar = Scalar::Str(new.into());
             }
         }
     }

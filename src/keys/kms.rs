@@ -169,7 +169,7 @@ impl MasterKey for KmsMasterKey {
 
     fn to_map(&self) -> Map {
         let mut out = Map::new();
-        let pair = |k: &str, v: Node| Item::Pair(k.to_string(), v);
+        let pair = |k: &str, v: Node| Item::Pair(k.into(), v);
         out.push(pair("arn", Node::str(&self.arn)));
         if !self.role.is_empty() {
             out.push(pair("role", Node::str(&self.role)));
@@ -626,7 +626,7 @@ mod tests {
             .to_map()
             .iter()
             .map(|i| match i {
-                Item::Pair(k, _) => k.clone(),
+                Item::Pair(k, _) => k.to_string(),
                 Item::Comment(_) => unreachable!(),
             })
             .collect();

@@ -191,7 +191,7 @@ impl<'a> Entry<'a> {
 pub fn string_entry(fields: &[(&str, &str)]) -> Map {
     fields
         .iter()
-        .map(|(k, v)| crate::tree::Item::Pair(k.to_string(), crate::tree::Node::str(*v)))
+        .map(|(k, v)| crate::tree::Item::Pair((*k).into(), crate::tree::Node::str(*v)))
         .collect()
 }
 

@@ -103,7 +103,7 @@ impl PgpMasterKey {
     pub fn from_map(entry: &Map) -> Result<PgpMasterKey> {
         let field = |name: &str| match tree::get(entry, name) {
             Some(Node::Scalar(Scalar::Str(s))) | Some(Node::Scalar(Scalar::Time(s))) => {
-                Some(s.clone())
+                Some(s.to_string())
             }
             _ => None,
         };

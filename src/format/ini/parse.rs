@@ -47,12 +47,12 @@ impl Section {
             items.push(Item::Comment(strip_comment_char(&self.comment)));
         }
         for key in self.keys {
-            items.push(Item::Pair(key.name, Node::str(key.value)));
+            items.push(Item::Pair(key.name.into(), Node::str(key.value)));
             if !key.comment.is_empty() {
                 items.push(Item::Comment(strip_comment_char(&key.comment)));
             }
         }
-        Item::Pair(self.name, Node::Map(items))
+        Item::Pair(self.name.into(), Node::Map(items))
     }
 
     /// go-ini's `NewKey`: a repeated name keeps its place and takes the new value.

@@ -19,11 +19,11 @@ fn emit(doc: &Map) -> String {
 }
 
 fn section(name: &str, items: Vec<Item>) -> Item {
-    Item::Pair(name.to_string(), Node::Map(items))
+    Item::Pair(name.into(), Node::Map(items))
 }
 
 fn kv(k: &str, v: &str) -> Item {
-    Item::Pair(k.to_string(), Node::str(v))
+    Item::Pair(k.into(), Node::str(v))
 }
 
 fn comment(c: &str) -> Item {
@@ -447,7 +447,7 @@ fn keys_strategy() -> impl Strategy<Value = Vec<Item>> {
             if !seen.insert(k.clone()) {
                 continue;
             }
-            items.push(Item::Pair(k, Node::str(v)));
+            items.push(Item::Pair(k.into(), Node::str(v)));
             if let Some(c) = c {
                 items.push(Item::Comment(c));
             }
@@ -468,7 +468,7 @@ fn section_strategy() -> impl Strategy<Value = Item> {
             if let Some(c) = c {
                 items.insert(0, Item::Comment(c));
             }
-            Item::Pair(name, Node::Map(items))
+            Item::Pair(name.into(), Node::Map(items))
         })
 }
 

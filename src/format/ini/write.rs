@@ -77,7 +77,7 @@ impl Section {
                     seal.enter_key(key);
                     let text = value_text(value, seal);
                     seal.leave_key();
-                    last = Some(section.add_key(key.clone(), text)?)
+                    last = Some(section.add_key(key.to_string(), text)?)
                 }
             }
         }
@@ -225,7 +225,7 @@ pub fn go_dump(node: &Node) -> String {
         }
         Node::Comment(c) => format!("{{{c}}}"),
         Node::Scalar(scalar) => match scalar {
-            Scalar::Str(s) => s.clone(),
+            Scalar::Str(s) => s.to_string(),
             Scalar::Bytes(b) => {
                 let parts: Vec<String> = b.iter().map(u8::to_string).collect();
                 format!("[{}]", parts.join(" "))

@@ -227,7 +227,7 @@ impl Parser<'_> {
                             }
                             continue;
                         }
-                        Some(b'"') => Scalar::Str(self.string()?),
+                        Some(b'"') => Scalar::Str(self.string()?.into()),
                         Some(b't') => {
                             self.literal(b"true")?;
                             Scalar::Bool(true)
@@ -484,7 +484,7 @@ impl Parser<'_> {
 
 fn attach(stack: &mut [Frame], node: Node) {
     match stack.last_mut() {
-        Some(Frame::Obj(map, key)) => map.push(Item::Pair(std::mem::take(key), node)),
+        Some(Frame::Obj(map, key)) => map.push(Item::Pair(std::mem::take(key).into(), node)),
         Some(Frame::Arr(list)) => list.push(node),
         None => unreachable!("values are attached inside a container"),
     }

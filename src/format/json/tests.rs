@@ -13,7 +13,7 @@ fn store() -> JsonStore {
 }
 
 fn pair(k: &str, v: Node) -> Item {
-    Item::Pair(k.to_string(), v)
+    Item::Pair(k.into(), v)
 }
 
 fn float(v: f64) -> Node {
@@ -133,7 +133,7 @@ fn values_of_every_kind() {
 fn one_string(json: &[u8]) -> String {
     let doc = store().load(json).unwrap().docs.remove(0);
     match &doc[..] {
-        [Item::Pair(_, Node::Scalar(Scalar::Str(s)))] => s.clone(),
+        [Item::Pair(_, Node::Scalar(Scalar::Str(s)))] => s.to_string(),
         other => panic!("{other:?}"),
     }
 }
@@ -565,7 +565,11 @@ fn tree() -> impl Strategy<Value = Node> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Node::List),
             proptest::collection::vec((key(), inner), 0..6).prop_map(|kv| {
-                Node::Map(kv.into_iter().map(|(k, v)| Item::Pair(k, v)).collect())
+                Node::Map(
+                    kv.into_iter()
+                        .map(|(k, v)| Item::Pair(k.into(), v))
+                        .collect(),
+                )
             }),
         ]
     })
@@ -575,7 +579,7 @@ fn doc() -> impl Strategy<Value = Map> {
     proptest::collection::vec((key(), tree()), 0..6).prop_map(|kv| {
         kv.into_iter()
             .filter(|(k, _)| k != "sops")
-            .map(|(k, v)| Item::Pair(k, v))
+            .map(|(k, v)| Item::Pair(k.into(), v))
             .collect()
     })
 }

@@ -480,7 +480,8 @@ mod tests {
             match n {
                 Node::Map(m) => changed(m),
                 Node::List(l) => l.iter_mut().for_each(node),
-                Node::Scalar(Scalar::Str(s)) | Node::Comment(s) => s.push_str("-new"),
+                Node::Scalar(Scalar::Str(s)) => *s = format!("{s}-new").into(),
+                Node::Comment(s) => s.push_str("-new"),
                 Node::Scalar(_) => {}
             }
         }

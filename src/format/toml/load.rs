@@ -89,7 +89,7 @@ fn finish(groups: Vec<Group>, trailing: Vec<String>) -> Map {
     let mut map = Map::new();
     for (comments, key, node) in groups {
         map.extend(comments.into_iter().map(Item::Comment));
-        map.push(Item::Pair(key, node));
+        map.push(Item::Pair(key.into(), node));
     }
     map.extend(trailing.into_iter().map(Item::Comment));
     canonical_order(&mut map);
@@ -155,11 +155,11 @@ fn array(a: &Array) -> Vec<Node> {
 pub(super) fn value(v: &Value, comments: &mut Vec<String>) -> Node {
     decor_comments(v.decor(), comments);
     match v {
-        Value::String(s) => Node::Scalar(Scalar::Str(s.value().clone())),
+        Value::String(s) => Node::Scalar(Scalar::Str(s.value().into())),
         Value::Integer(i) => Node::Scalar(Scalar::Int(*i.value())),
         Value::Float(f) => Node::Scalar(Scalar::Float(*f.value())),
         Value::Boolean(b) => Node::Scalar(Scalar::Bool(*b.value())),
-        Value::Datetime(d) => Node::Scalar(Scalar::Time(datetime_text(*d.value()))),
+        Value::Datetime(d) => Node::Scalar(Scalar::Time(datetime_text(*d.value()).into())),
         Value::Array(a) => Node::List(array(a)),
         Value::InlineTable(t) => Node::Map(inline_table(t)),
     }

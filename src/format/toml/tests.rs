@@ -3,7 +3,7 @@ use crate::crypt::metadata::Metadata;
 use proptest::prelude::*;
 
 fn pair(k: &str, v: Node) -> Item {
-    Item::Pair(k.to_string(), v)
+    Item::Pair(k.into(), v)
 }
 
 fn int(i: i64) -> Node {
@@ -588,7 +588,7 @@ fn scalar() -> impl Strategy<Value = Node> {
             .prop_map(|f| Node::Scalar(Scalar::Float(f))),
         Just(Node::Scalar(Scalar::Float(f64::INFINITY))),
         any::<bool>().prop_map(|b| Node::Scalar(Scalar::Bool(b))),
-        time().prop_map(|t| Node::Scalar(Scalar::Time(t))),
+        time().prop_map(|t| Node::Scalar(Scalar::Time(t.into()))),
     ]
 }
 
@@ -629,7 +629,7 @@ fn map(inner: impl Strategy<Value = Node>) -> impl Strategy<Value = Map> {
                 if let Some(c) = c {
                     m.push(Item::Comment(c));
                 }
-                m.push(Item::Pair(k, v));
+                m.push(Item::Pair(k.into(), v));
             }
         }
         m

@@ -1249,7 +1249,8 @@ fn estimate(m: &Map) -> usize {
         match n {
             Node::Map(m) => estimate(m),
             Node::List(l) => l.iter().map(node).sum::<usize>() + 8,
-            Node::Scalar(Scalar::Str(s)) | Node::Comment(s) => s.len() + 12,
+            Node::Scalar(Scalar::Str(s)) => s.len() + 12,
+            Node::Comment(s) => s.len() + 12,
             Node::Scalar(Scalar::Bytes(b)) => b.len() + 12,
             Node::Scalar(_) => 24,
         }

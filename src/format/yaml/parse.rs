@@ -11,7 +11,7 @@ use super::fast::Fast;
 use super::limits::{self, Budget, Cost, MAX_DEPTH, MAX_TREE_DEPTH};
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
-use crate::tree::{Item, Map, Node, Scalar};
+use crate::tree::{self, Item, Map, Node, Scalar};
 use libyaml_safer::{EventData, MappingStyle, ScalarStyle, SequenceStyle};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -27,9 +27,9 @@ enum Frame {
         anchor: Option<String>,
         flow: bool,
         /// A key read, waiting for its value (the pair is pushed once the value is known).
-        key: Option<(String, u64)>,
+        key: Option<(tree::Text, u64)>,
         /// Keys seen so far, to refuse duplicates.
-        seen: HashSet<String>,
+        seen: HashSet<tree::Text>,
         cost: Cost,
     },
     Seq {
@@ -97,8 +97,7 @@ struct Comment {
 
 struct Loader<'s> {
     src: &'s str,
-    /// Byte offset of the start of every line.
-    line_starts: &'s [usize],
+    line_starts: &'s LineStarts,
     stack: Vec<Frame>,
     anchors: HashMap<String, (Node, Cost)>,
     budget: Budget,
@@ -139,23 +138,15 @@ struct Next {
 
 impl<'s> Loader<'s> {
     fn line_of(&self, index: usize) -> u64 {
-        match self.line_starts.binary_search(&index) {
-            Ok(i) => i as u64,
-            Err(i) => (i - 1) as u64,
-        }
+        self.line_starts.line_of(index)
     }
 
     fn line_text(&self, line: u64) -> &'s str {
         let l = line as usize;
-        if l >= self.line_starts.len() {
+        let Some(start) = self.line_starts.get(l) else {
             return "";
-        }
-        let start = self.line_starts[l];
-        let end = self
-            .line_starts
-            .get(l + 1)
-            .copied()
-            .unwrap_or(self.src.len());
+        };
+        let end = self.line_starts.get(l + 1).unwrap_or(self.src.len());
         self.src[start..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -176,7 +167,7 @@ impl<'s> Loader<'s> {
         while let Some(pos) = memchr::memchr(b'#', &gap.as_bytes()[search..]) {
             let at = from + search + pos;
             let line = self.line_of(at);
-            let line_start = self.line_starts[line as usize];
+            let line_start = self.line_starts.get(line as usize).unwrap_or(0);
             let before = &self.src[line_start..at];
             let prev_ok = before.is_empty() || before.ends_with([' ', '\t']);
             let line_end = memchr::memchr2(b'\n', b'\r', &self.src.as_bytes()[at..])
@@ -551,9 +542,9 @@ impl<'s> Loader<'s> {
         let quoted = style != ScalarStyle::Plain;
         let tag = tag.filter(|t| *t != "!");
         let resolved = match tag {
-            None if quoted => return Ok(Node::Scalar(Scalar::Str(value))),
+            None if quoted => return Ok(Node::Scalar(Scalar::Str(value.into()))),
             None => resolve_plain(&value),
-            Some(STR_TAG) => return Ok(Node::Scalar(Scalar::Str(value))),
+            Some(STR_TAG) => return Ok(Node::Scalar(Scalar::Str(value.into()))),
             Some(t) => {
                 let short = t.strip_prefix(TAG_PREFIX);
                 match short {
@@ -564,7 +555,7 @@ impl<'s> Loader<'s> {
                             .decode(clean)
                             .map_err(|e| read_err(line, col, format!("!!binary value: {e}")))?;
                         return Ok(Node::Scalar(match String::from_utf8(bytes) {
-                            Ok(s) => Scalar::Str(s),
+                            Ok(s) => Scalar::Str(s.into()),
                             Err(e) => Scalar::Bytes(e.into_bytes()),
                         }));
                     }
@@ -596,7 +587,7 @@ impl<'s> Loader<'s> {
                         }
                     }
                     // Other tags (local ones, !!map, !!merge...) leave the text a string.
-                    _ => return Ok(Node::Scalar(Scalar::Str(value))),
+                    _ => return Ok(Node::Scalar(Scalar::Str(value.into()))),
                 }
             }
         };
@@ -605,8 +596,8 @@ impl<'s> Loader<'s> {
             Resolved::Bool(b) => Scalar::Bool(b),
             Resolved::Int(i) => Scalar::Int(i),
             Resolved::Float(f) => Scalar::Float(f),
-            Resolved::Timestamp(t) => Scalar::Time(t),
-            Resolved::Merge | Resolved::Str => Scalar::Str(value),
+            Resolved::Timestamp(t) => Scalar::Time(t.into()),
+            Resolved::Merge | Resolved::Str => Scalar::Str(value.into()),
             Resolved::Uint(_) => {
                 return Err(Error::new(
                     Code::ErrorEncryptingTree,
@@ -623,8 +614,7 @@ impl<'s> Loader<'s> {
 /// Loads every document of a YAML stream; each must be a mapping (an empty one is `{}`).
 pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     let src = normalize(input)?;
-    let mut line_starts = vec![0];
-    line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1));
+    let line_starts = LineStarts::new(&src)?;
     let parsed = with_final_break(&src);
     let text = Text {
         src: &src,
@@ -643,6 +633,49 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     let mut bytes = parsed.as_bytes();
     let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
     run(&text, &mut Libyaml::new(&mut reader))
+}
+
+/// Where every line of the text being loaded starts, to find the line of a byte offset and
+/// the text of a line: 4 bytes a line, in an allocation of exactly their number (for a file
+/// of short `key: value` lines an offset is a seventh of its line, and a vector grown by
+/// doubling would hold up to twice that while the tree is being built).
+struct LineStarts(Vec<u32>);
+
+impl LineStarts {
+    /// The line starts of `src`; input of 4 GiB or more is refused (its tree would take
+    /// several times that).
+    fn new(src: &str) -> Result<LineStarts> {
+        if src.len() >= u32::MAX as usize {
+            return Err(Error::new(
+                Code::CouldNotReadInputFile,
+                "Error unmarshaling input YAML: input of 4 GiB or more is not supported",
+            ));
+        }
+        let breaks = memchr::memchr_iter(b'\n', src.as_bytes()).count();
+        let mut starts = Vec::with_capacity(breaks + 1);
+        starts.push(0);
+        // Every offset fits: the text is shorter than `u32::MAX`.
+        starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| (i + 1) as u32));
+        Ok(LineStarts(starts))
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The byte offset where line `line` (from 0) starts.
+    fn get(&self, line: usize) -> Option<usize> {
+        self.0.get(line).map(|&s| s as usize)
+    }
+
+    /// The line (from 0) of byte offset `index`.
+    fn line_of(&self, index: usize) -> u64 {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        match self.0.binary_search(&index) {
+            Ok(i) => i as u64,
+            Err(i) => i.saturating_sub(1) as u64,
+        }
+    }
 }
 
 /// The text of a YAML input as the loader reads it: UTF-8 checked, a leading byte order
@@ -681,8 +714,7 @@ pub(super) fn with_final_break(src: &str) -> Cow<'_, str> {
 struct Text<'s> {
     /// UTF-8, LF line breaks, no byte order mark.
     src: &'s str,
-    /// Byte offset of the start of every line.
-    line_starts: &'s [usize],
+    line_starts: &'s LineStarts,
     /// Size of the input as given (for the alias budget).
     input_len: usize,
     /// Whether `src` lacks a final line break (the sources read it with one added).

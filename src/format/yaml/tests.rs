@@ -142,7 +142,7 @@ fn json_value(s: &mut std::iter::Peekable<std::str::Chars>) -> Node {
                 ws(s);
                 assert_eq!(s.next(), Some(':'));
                 let v = json_value(s);
-                m.push(Item::Pair(k, v));
+                m.push(Item::Pair(k.into(), v));
                 ws(s);
                 if s.peek() == Some(&',') {
                     s.next();
@@ -165,7 +165,7 @@ fn json_value(s: &mut std::iter::Peekable<std::str::Chars>) -> Node {
                 }
             }
         }
-        '"' => Node::Scalar(Scalar::Str(string(s))),
+        '"' => Node::Scalar(Scalar::Str(string(s).into())),
         _ => {
             let mut t = String::new();
             while s
@@ -291,7 +291,7 @@ mod props {
 
     fn scalar() -> impl Strategy<Value = Scalar> {
         prop_oneof![
-            text().prop_map(Scalar::Str),
+            text().prop_map(|s| Scalar::Str(s.into())),
             any::<i64>().prop_map(Scalar::Int),
             any::<f64>()
                 .prop_filter("NaN never equals itself", |f| !f.is_nan())
@@ -309,7 +309,9 @@ mod props {
             )
                 .prop_map(|(y, mo, d, h, mi, s, z)| {
                     let zone = ["Z", "+05:30", "-08:00"][z as usize];
-                    Scalar::Time(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{zone}"))
+                    Scalar::Time(
+                        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{zone}").into(),
+                    )
                 }),
         ]
     }
@@ -350,7 +352,7 @@ mod props {
                 if let (true, Some(c)) = (comments, c) {
                     m.push(Item::Comment(c));
                 }
-                m.push(Item::Pair(k, v));
+                m.push(Item::Pair(k.into(), v));
             }
             m
         })

@@ -65,7 +65,7 @@ pub fn to_proto(key: &dyn MasterKey) -> Result<proto::Key> {
 /// The master key a request names, built as if read from a file's metadata (with an empty
 /// `enc`). `None` when the request names no key type this protocol knows.
 pub fn from_proto(key: &proto::Key) -> Option<Result<Box<dyn MasterKey>>> {
-    let pair = |k: &str, v: &str| Item::Pair(k.to_string(), Node::str(v));
+    let pair = |k: &str, v: &str| Item::Pair(k.into(), Node::str(v));
     let (field, mut entry): (&str, Map) = match key.key_type.as_ref()? {
         KeyType::AgeKey(k) => ("age", vec![pair("recipient", &k.recipient)]),
         KeyType::PgpKey(k) => ("pgp", vec![pair("fp", &k.fingerprint)]),

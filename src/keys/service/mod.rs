@@ -241,7 +241,7 @@ fn set_field(entry: &mut Map, name: &str, value: &str) {
             }
         }
     }
-    entry.push(Item::Pair(name.to_string(), Node::str(value)));
+    entry.push(Item::Pair(name.into(), Node::str(value)));
 }
 
 #[cfg(test)]

@@ -1,0 +1,272 @@
+//! [`Text`], the string type of the tree's keys and string values.
+//!
+//! A big file's tree is most of the memory a run takes, and most of its keys and many of its
+//! values are a few bytes long: as `String`s each cost a heap block (mimalloc's smallest is
+//! 8 bytes) on top of the 24 bytes of the `String` itself. A `Text` is the same 24 bytes and
+//! holds up to [`INLINE`] bytes in place, so a short key or value costs no allocation; longer
+//! text goes to the heap in a block of exactly its length (no growth slack).
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+
+/// The most bytes a [`Text`] holds without an allocation: what fits beside its length and
+/// its variant's tag in the 24 bytes a heap `Box<str>` (16 bytes) and the tag take anyway.
+pub const INLINE: usize = 22;
+
+/// An immutable string of the tree: short text in place, longer text in an exact-size heap
+/// block. Reads as a `&str` through `Deref`; compares, hashes and prints as one.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// Invariant: `bytes[..len]` is valid UTF-8 (copied from a `&str`), `len <= INLINE`.
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE],
+    },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// The empty text.
+    pub const fn new() -> Text {
+        Text(Repr::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        })
+    }
+
+    /// The text as a string slice.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Inline { len, bytes } => {
+                // SAFETY: the inline bytes were copied whole from a `&str` (`inline`), so
+                // they are valid UTF-8 up to `len`.
+                unsafe { std::str::from_utf8_unchecked(&bytes[..*len as usize]) }
+            }
+            Repr::Heap(s) => s,
+        }
+    }
+
+    /// The text as an owned `String`.
+    pub fn into_string(self) -> String {
+        match self.0 {
+            Repr::Heap(s) => s.into_string(),
+            Repr::Inline { .. } => self.as_str().to_owned(),
+        }
+    }
+
+    /// The text's bytes as an owned vector.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.into_string().into_bytes()
+    }
+
+    /// `s` in place, when it is short enough.
+    fn inline(s: &str) -> Option<Text> {
+        let len = s.len();
+        if len > INLINE {
+            return None;
+        }
+        let mut bytes = [0; INLINE];
+        bytes[..len].copy_from_slice(s.as_bytes());
+        Some(Text(Repr::Inline {
+            len: len as u8,
+            bytes,
+        }))
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::new()
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::inline(s).unwrap_or_else(|| Text(Repr::Heap(s.into())))
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text::from(s.as_str())
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        // A string built up by pushing has spare capacity: the heap block is made exact.
+        Text::inline(&s).unwrap_or_else(|| Text(Repr::Heap(s.into_boxed_str())))
+    }
+}
+
+impl From<&Text> for Text {
+    fn from(s: &Text) -> Text {
+        s.clone()
+    }
+}
+
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(s: std::borrow::Cow<'_, str>) -> Text {
+        match s {
+            std::borrow::Cow::Borrowed(s) => Text::from(s),
+            std::borrow::Cow::Owned(s) => Text::from(s),
+        }
+    }
+}
+
+impl From<char> for Text {
+    fn from(c: char) -> Text {
+        Text::from(c.encode_utf8(&mut [0; 4]) as &str)
+    }
+}
+
+impl From<Text> for String {
+    fn from(s: Text) -> String {
+        s.into_string()
+    }
+}
+
+impl FromIterator<char> for Text {
+    fn from_iter<I: IntoIterator<Item = char>>(iter: I) -> Text {
+        Text::from(iter.into_iter().collect::<String>())
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that `Borrow<str>` look-ups in hash maps find it.
+        self.as_str().hash(state)
+    }
+}
+
+/// `Text == str`-like comparisons in both directions, as `String` has them.
+macro_rules! eq_str {
+    ($($other:ty),*) => {$(
+        impl PartialEq<$other> for Text {
+            fn eq(&self, other: &$other) -> bool {
+                self.as_str() == AsRef::<str>::as_ref(other)
+            }
+        }
+        impl PartialEq<Text> for $other {
+            fn eq(&self, other: &Text) -> bool {
+                AsRef::<str>::as_ref(self) == other.as_str()
+            }
+        }
+    )*};
+}
+eq_str!(str, &str, String);
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_as_big_as_a_string() {
+        assert_eq!(std::mem::size_of::<Text>(), std::mem::size_of::<String>());
+    }
+
+    #[test]
+    fn short_text_is_held_in_place_and_long_text_on_the_heap() {
+        let fits = "é".repeat(INLINE / 2);
+        assert!(matches!(Text::from(fits.as_str()).0, Repr::Inline { .. }));
+        assert!(matches!(
+            Text::from(String::new()).0,
+            Repr::Inline { len: 0, .. }
+        ));
+        let long = "x".repeat(INLINE + 1);
+        assert!(matches!(Text::from(long.clone()).0, Repr::Heap(_)));
+        for s in ["", "a", fits.as_str(), long.as_str(), "ü€𝄞 mixed"] {
+            let t = Text::from(s);
+            assert_eq!(t.as_str(), s);
+            assert_eq!(t.len(), s.len());
+            assert_eq!(t, s);
+            assert_eq!(t, Text::from(s.to_string()));
+            assert_eq!(t.clone().into_string(), s);
+            assert_eq!(format!("{t}|{t:?}"), format!("{s}|{s:?}"));
+        }
+    }
+
+    #[test]
+    fn heap_text_from_a_grown_string_is_exact() {
+        let mut s = String::with_capacity(1000);
+        s.push_str(&"y".repeat(100));
+        let Repr::Heap(b) = Text::from(s).0 else {
+            panic!("100 bytes are not inline")
+        };
+        assert_eq!(b.len(), 100);
+    }
+
+    #[test]
+    fn orders_and_hashes_as_str() {
+        use std::collections::HashMap;
+        let mut m: HashMap<Text, u8> = HashMap::new();
+        m.insert(Text::from("k"), 1);
+        m.insert(Text::from("z".repeat(40)), 2);
+        assert_eq!(m.get("k"), Some(&1));
+        assert_eq!(m.get("z".repeat(40).as_str()), Some(&2));
+        let (a, b) = (Text::from("a"), Text::from("b".repeat(30)));
+        assert!(a < b);
+    }
+}
