@@ -65,7 +65,7 @@ impl CArray {
 
     /// The environment for the command: `vars` over the current environment (whose entries
     /// of the same names are left out), or only `vars` when `pristine`. The names and values
-    /// are those [`super::super::exec::environment`] checked: no NUL, no `=` in a name.
+    /// are those [`super::environment`] checked: no NUL, no `=` in a name.
     pub(super) fn environment(vars: &[(String, Vec<u8>)], pristine: bool) -> CArray {
         let parent: Vec<(std::ffi::OsString, std::ffi::OsString)> = if pristine {
             Vec::new()
