@@ -86,9 +86,9 @@ impl NonceMemory {
 }
 
 /// Below this many encrypted values, decrypting in one thread is faster than starting more
-/// (measured on this project's 2-core machine, alternating runs of `decrypt`: with threads
-/// from 2,048 values on, 2,500 and 5,000-value dotenv files took 15% more CPU and 10% more
-/// wall time than in one thread; at 8,000 values both took about as long).
+/// (measured on this project's 2-core machine, alternating runs of `decrypt`: in two threads,
+/// 2,500 and 5,000-value dotenv files took 20 to 30% more CPU and 13 to 17% more wall time
+/// than in one; at 8,000 values both took about as long).
 const PARALLEL_MIN: usize = 8192;
 
 /// Values decrypted ahead of the walk, in walk order of the string leaves, as each thread
