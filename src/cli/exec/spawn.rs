@@ -3,8 +3,8 @@
 //! started with `posix_spawn` (or replaces secret, with `--same-process`).
 //!
 //! Why: when any variable is set, `Command` copies the whole environment into a sorted map
-//! and back into an array; with thousands of decrypted variables that was a third of the
-//! work of an `exec-env` run. The environment is the one sops gives (Go's `os/exec`): the
+//! and back into an array; with 5,000 decrypted variables that was 17 M of an `exec-env`
+//! run's 60 M instructions. The environment is the one sops gives (Go's `os/exec`): the
 //! parent's variables in their order, without those the file sets, then the file's, in file
 //! order; only the file's with `--pristine`.
 
@@ -17,7 +17,7 @@ pub(super) struct CArray {
     /// Every string with its NUL, one after the other: only read through `pointers`, kept
     /// here so that they stay valid.
     _text: Vec<u8>,
-    /// Pointers into `text`, then a null pointer.
+    /// Pointers into `_text`, then a null pointer.
     pointers: Vec<*const libc::c_char>,
 }
 
