@@ -8,7 +8,8 @@
 #             ~/.cache/secret-bench/rops), installed there with `cargo install` if missing
 #             (some 10 minutes of build).
 #   --no-big  leave out the 100 MB YAML row (secret only: sops takes over 500 s on it).
-# Needs ./.venv/bin/sops (scripts/test.sh installs it) and python3.
+# Needs ./.venv/bin/sops (scripts/test.sh installs it) and python3. SECRET_BIN times another
+# secret binary (say, one built before a change) instead of building this tree's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROPS=0 BIG=1
@@ -23,8 +24,8 @@ N=${1:-50000}
 RUNS=${RUNS:-5}
 SOPS=${SOPS_BIN:-$PWD/.venv/bin/sops}
 export SOPS_DISABLE_VERSION_CHECK=1
-cargo build --release -q
-SECRET=$PWD/target/release/secret
+if [ -z "${SECRET_BIN:-}" ]; then cargo build --release -q; fi
+SECRET=${SECRET_BIN:-$PWD/target/release/secret}
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 KEY=tests/vectors/keys/age1.txt
 RCPT=age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman

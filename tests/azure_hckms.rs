@@ -493,7 +493,10 @@ fn azure_client_certificate_credentials() {
         dec.env("AZURE_CLIENT_CERTIFICATE_PASSWORD", "guess");
         let (code, err) = failure(dec.arg("decrypt").arg(&file));
         assert_eq!(code, 128, "{protected}: {err}");
-        assert!(err.contains("wrong password") && !err.contains("guess"), "{err}");
+        assert!(
+            err.contains("wrong password") && !err.contains("guess"),
+            "{err}"
+        );
     }
 }
 

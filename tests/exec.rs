@@ -166,6 +166,97 @@ fn exec_env_pristine_gives_only_the_secrets() {
     assert_eq!(names, ["eq", "flag", "multi", "name", "num"]);
 }
 
+/// The environment `exec-env` gives its command (as `env -0` prints it, sorted: the shell
+/// reorders it), from secret or from sops.
+fn child_environment(
+    mut cmd: assert_cmd::Command,
+    flags: &[&str],
+    file: &std::path::Path,
+) -> Vec<String> {
+    let out = stdout_of(
+        cmd.env("KEEP", "kept")
+            .env("NAME", "inherited")
+            .env("SECRET_TEST_EMPTY", "")
+            .arg("exec-env")
+            .args(flags)
+            .arg(file)
+            .arg("exec /usr/bin/env -0"),
+    );
+    let mut vars: Vec<String> = out
+        .split(|&b| b == 0)
+        .filter(|e| !e.is_empty())
+        .map(|e| String::from_utf8(e.to_vec()).unwrap())
+        .collect();
+    vars.sort();
+    vars
+}
+
+#[test]
+fn exec_env_gives_the_environment_sops_gives() {
+    let t = Exec::new();
+    // NAME is also in the parent environment: the file's value wins, once.
+    let file = t.sb.sops_file("app.env", "NAME=app\nTOKEN=a=b c\nEMPTY=\n");
+    for flags in [&[][..], &["--pristine"][..]] {
+        let mine = child_environment(t.secret(), flags, &file);
+        let mut sops = t.sb.sops();
+        sops.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .env("XDG_RUNTIME_DIR", &t.runtime)
+            .env("TMPDIR", &t.runtime);
+        let theirs = child_environment(sops, flags, &file);
+        assert_eq!(mine, theirs, "{flags:?}");
+        assert!(mine.contains(&"NAME=app".to_string()), "{mine:?}");
+        assert!(mine.contains(&"TOKEN=a=b c".to_string()), "{mine:?}");
+        assert!(mine.contains(&"EMPTY=".to_string()), "{mine:?}");
+        assert_eq!(mine.iter().filter(|v| v.starts_with("NAME=")).count(), 1);
+        let inherited = mine.contains(&"KEEP=kept".to_string());
+        assert_eq!(inherited, flags.is_empty(), "{flags:?}: {mine:?}");
+    }
+}
+
+#[test]
+fn exec_env_runs_what_the_shell_runs() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.env", "NAME=app\n");
+    // A command that is not there: the shell's 127 and its message.
+    t.secret()
+        .arg("exec-env")
+        .arg(&file)
+        .arg("no-such-command-secret-test")
+        .assert()
+        .code(127)
+        .stderr(predicates::str::contains("no-such-command-secret-test"));
+    // A script without a #! line runs in the shell, with the values.
+    let script = t.sb.write("script", "printf '%s' \"$NAME\"; exit 4\n");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = t
+        .secret()
+        .arg("exec-env")
+        .arg(&file)
+        .arg("./script")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.stdout, b"app");
+    // --same-process with --pristine: only the values (the shell adds PWD).
+    let out = stdout_of(
+        t.secret()
+            .env("KEEP", "kept")
+            .args(["exec-env", "--same-process", "--pristine"])
+            .arg(&file)
+            .arg("exec /usr/bin/env -0"),
+    );
+    let vars: Vec<&[u8]> = out
+        .split(|&b| b == 0)
+        .filter(|e| {
+            !e.is_empty()
+                && !e.starts_with(b"PWD=")
+                && !e.starts_with(b"SHLVL=")
+                && !e.starts_with(b"_=")
+        })
+        .collect();
+    assert_eq!(vars, [&b"NAME=app"[..]]);
+}
+
 #[test]
 fn exec_env_nested_values_need_flatten() {
     let t = Exec::new();

@@ -342,7 +342,7 @@ fn run_editor(path: &Path) -> std::result::Result<(), Stop> {
             "the editor command is empty",
         ))
     })?;
-    let mut child = std::process::Command::new(program)
+    let child = std::process::Command::new(program)
         .args(rest)
         .arg(path)
         .spawn()
@@ -352,7 +352,7 @@ fn run_editor(path: &Path) -> std::result::Result<(), Stop> {
                 format!("could not run the editor {program:?}: {e}"),
             )
         })?;
-    let code = proc::wait_forwarding(&mut child)?;
+    let code = proc::wait_forwarding(child.id() as libc::pid_t)?;
     match proc::caught() {
         // Editors take Ctrl+C as a key, not as "quit": when the editor then exits normally,
         // what it saved is kept. SIGINT abandons the edit only if it ended the editor.

@@ -2,6 +2,7 @@
 //! environment, or with the decrypted file behind a path that only lives as long as it runs.
 
 mod mask;
+mod spawn;
 
 use super::io::{Context, Files, Purpose};
 use super::keyservice_args::KeyServiceArgs;
@@ -14,6 +15,7 @@ use crate::sopsfile::Opened;
 use crate::tree::{Item, Map, Node, Scalar};
 use clap::Args;
 use mask::{refuse_mask_with, Masking};
+use spawn::CArray;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
@@ -255,8 +257,11 @@ fn command_line(words: &[String]) -> String {
     }
 }
 
+/// The shell that runs the command line, as in sops.
+const SHELL: &str = "/bin/sh";
+
 fn shell(command: &str) -> Command {
-    let mut cmd = Command::new("/bin/sh");
+    let mut cmd = Command::new(SHELL);
     cmd.arg("-c").arg(command);
     cmd
 }
@@ -283,7 +288,20 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
     let (doc, masking) = decrypt_all(ctx, &paths, args.mask_output)?;
     let vars = environment(&doc, args.flatten)?;
     drop(doc);
-    let mut cmd = shell(&command_line(&words));
+    let command = command_line(&words);
+    // `--user`, `--mask-output` and `--background` start the command with `Command` (it
+    // switches users in the child, makes pipes, redirects stdin); the others build the
+    // environment once themselves (see spawn.rs).
+    if args.user.is_none() && masking.is_none() && !args.background {
+        let argv = CArray::of_words(&[SHELL, "-c", &command]).map_err(spawn_error)?;
+        let envp = CArray::environment(&vars, args.pristine);
+        if args.same_process {
+            return Err(spawn_error(spawn::exec(&argv, &envp)));
+        }
+        let _signals = SignalGuard::install();
+        return supervise(|| spawn::spawn(&argv, &envp));
+    }
+    let mut cmd = shell(&command);
     if args.pristine {
         cmd.env_clear();
     }
@@ -312,16 +330,27 @@ fn run_child(cmd: &mut Command, masking: Option<&Masking>) -> Result<i32> {
     if let Some(m) = masking {
         m.prepare(cmd)?;
     }
-    proc::adopt_orphans();
-    let mut child = cmd.spawn().map_err(spawn_error)?;
-    let pumps = masking.map(|m| m.pass_on(&mut child)).unwrap_or_default();
-    let code = proc::wait_forwarding(&mut child);
-    proc::end_orphans();
+    let mut pumps = Vec::new();
+    let code = supervise(|| {
+        let mut child = cmd.spawn()?;
+        pumps = masking.map(|m| m.pass_on(&mut child)).unwrap_or_default();
+        Ok(child.id() as libc::pid_t)
+    });
     // The output ends when the last process holding the pipes (the command, or what it left
     // running) closes them.
     for p in pumps {
         let _ = p.join();
     }
+    code
+}
+
+/// Starts the command with `start` and waits for it, passing signals on to it and, when a
+/// signal ended it, to what it left running; returns its exit code.
+fn supervise(start: impl FnOnce() -> std::io::Result<libc::pid_t>) -> Result<i32> {
+    proc::adopt_orphans();
+    let pid = start().map_err(spawn_error)?;
+    let code = proc::wait_forwarding(pid);
+    proc::end_orphans();
     code
 }
 

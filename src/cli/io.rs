@@ -214,7 +214,7 @@ impl Files {
     /// Reads the input: the file, or all of stdin.
     pub fn read(&self) -> Result<Vec<u8>> {
         let input = self.read_raw()?;
-        crate::allocator::input_read(input.len());
+        crate::allocator::input_read(input.len(), self.input_format);
         Ok(input)
     }
 

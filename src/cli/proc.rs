@@ -97,25 +97,36 @@ pub fn signal_exit_code(sig: i32) -> i32 {
     128 + sig
 }
 
-/// Runs `child` to its end with caught signals passed on to it; returns its exit code
-/// (128+n when a signal ended it, as shells report it).
-pub fn wait_forwarding(child: &mut std::process::Child) -> Result<i32> {
-    CHILD.store(child.id() as i32, Ordering::SeqCst);
+/// Runs the child `pid` to its end with caught signals passed on to it; returns its exit
+/// code (128+n when a signal ended it, as shells report it).
+pub fn wait_forwarding(pid: libc::pid_t) -> Result<i32> {
+    CHILD.store(pid, Ordering::SeqCst);
     // A signal that arrived between spawn and registration was not passed on yet.
     if let Some(sig) = caught() {
         // SAFETY: signalling our own child.
         unsafe {
-            libc::kill(child.id() as i32, sig);
+            libc::kill(pid, sig);
         }
     }
-    let status = child.wait();
+    let mut status: libc::c_int = 0;
+    let waited = loop {
+        // SAFETY: waitpid on our own child, into a local.
+        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
+            break Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            break Err(e);
+        }
+    };
     CHILD.store(0, Ordering::SeqCst);
-    let status = status.map_err(|e| Error::new(Code::Generic, format!("cannot wait: {e}")))?;
-    use std::os::unix::process::ExitStatusExt;
-    Ok(match (status.code(), status.signal()) {
-        (Some(code), _) => code,
-        (None, Some(sig)) => signal_exit_code(sig),
-        (None, None) => 1,
+    waited.map_err(|e| Error::new(Code::Generic, format!("cannot wait: {e}")))?;
+    Ok(if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        signal_exit_code(libc::WTERMSIG(status))
+    } else {
+        1
     })
 }
 
