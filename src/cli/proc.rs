@@ -533,18 +533,46 @@ impl RunAs {
         cmd.env("HOME", &self.home)
             .env("USER", name)
             .env("LOGNAME", name);
-        let me = self.clone();
-        // SAFETY: only async-signal-safe calls between fork and exec.
+        // The group list is read here: reading /etc/group (initgroups) between fork and
+        // exec is not async-signal-safe, and can deadlock if another thread held a lock.
+        let groups = self.supplementary_groups();
+        let (gid, uid) = (self.gid, self.uid);
+        // SAFETY: only async-signal-safe calls (setgroups, setgid, setuid) between fork and
+        // exec, on memory allocated before the fork.
         unsafe {
             cmd.pre_exec(move || {
-                if libc::initgroups(me.name.as_ptr(), me.gid as _) != 0
-                    || libc::setgid(me.gid) != 0
-                    || libc::setuid(me.uid) != 0
+                if libc::setgroups(groups.len(), groups.as_ptr()) != 0
+                    || libc::setgid(gid) != 0
+                    || libc::setuid(uid) != 0
                 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
             });
+        }
+    }
+
+    /// The user's groups from the group database, its own group first (what `initgroups`
+    /// would set).
+    fn supplementary_groups(&self) -> Vec<libc::gid_t> {
+        let mut groups: Vec<libc::gid_t> = vec![0; 64];
+        loop {
+            let mut n = groups.len() as libc::c_int;
+            // SAFETY: `groups` has room for `n` entries; getgrouplist writes at most that
+            // many and sets `n` to the count (or to the count needed when it returns -1).
+            let rc = unsafe {
+                libc::getgrouplist(self.name.as_ptr(), self.gid, groups.as_mut_ptr(), &mut n)
+            };
+            let n = usize::try_from(n).unwrap_or(0);
+            if rc >= 0 {
+                groups.truncate(n);
+                return groups;
+            }
+            if n <= groups.len() {
+                // No growth asked for: keep the user's own group only.
+                return vec![self.gid];
+            }
+            groups.resize(n, 0);
         }
     }
 
@@ -609,6 +637,27 @@ pub fn wait_for_enter() -> std::result::Result<bool, i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_users_groups_are_those_id_lists() {
+        let user = RunAs::lookup("root").unwrap();
+        let mut ours = user.supplementary_groups();
+        assert_eq!(ours.first(), Some(&user.gid));
+        let out = std::process::Command::new("id")
+            .args(["-G", "root"])
+            .output()
+            .unwrap();
+        let mut listed: Vec<libc::gid_t> = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_whitespace()
+            .map(|g| g.parse().unwrap())
+            .collect();
+        ours.sort_unstable();
+        ours.dedup();
+        listed.sort_unstable();
+        listed.dedup();
+        assert_eq!(ours, listed);
+    }
 
     #[test]
     fn private_dir_is_0700_and_removed_on_drop() {
