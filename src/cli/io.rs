@@ -213,8 +213,13 @@ impl Files {
 
     /// Reads the input: the file, or all of stdin.
     pub fn read(&self) -> Result<Vec<u8>> {
+        self.read_input(false)
+    }
+
+    /// [`Files::read`], telling the allocator whether the input is an encrypted file.
+    fn read_input(&self, encrypted: bool) -> Result<Vec<u8>> {
         let input = self.read_raw()?;
-        crate::allocator::input_read(input.len(), self.input_format);
+        crate::allocator::input_read(input.len(), self.input_format, encrypted);
         Ok(input)
     }
 
@@ -256,7 +261,7 @@ impl Files {
     /// parse (or is empty) is exit 1 there, not 2 or 92 as for plaintext to encrypt (sops
     /// passes the store's error on without an exit code of its own).
     pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
-        let input = self.read()?;
+        let input = self.read_input(true)?;
         self.parse(ctx, input).map_err(|e| Error {
             code: Code::Generic,
             ..e
