@@ -37,18 +37,9 @@ pub struct DecryptArgs {
 /// The first documents of `paths`, decrypted and laid over each other in order (a later
 /// file's keys win, maps merge key by key; see [`crate::tree::overlay`]).
 pub(super) fn merged(ctx: &Context, paths: &[PathBuf], input_type: Option<&str>) -> Result<Map> {
-    let mut out = Map::new();
-    for path in paths {
-        let io = IoArgs {
-            file: Some(path.clone()),
-            input_type: input_type.map(str::to_string),
-            ..IoArgs::default()
-        };
-        let opened = Files::resolve(&io, false)?.open(ctx, false, Purpose::Read)?;
-        let doc = opened.docs.into_iter().next().unwrap_or_default();
-        crate::tree::overlay(&mut out, doc);
-    }
-    Ok(out)
+    super::io::overlay_files(paths, input_type, |io| {
+        Files::resolve(io, false)?.open(ctx, false, Purpose::Read)
+    })
 }
 
 pub fn run(ctx: &Context, args: DecryptArgs) -> Result<()> {

@@ -126,17 +126,12 @@ fn decrypt_with_values(
 /// The first documents of `paths` decrypted and laid over each other (a later file's keys
 /// win, maps merge key by key), with the secret values of every file when `mask` asks.
 fn decrypt_all(ctx: &Context, paths: &[PathBuf], mask: bool) -> Result<(Map, Option<Masking>)> {
-    let mut doc = Map::new();
     let mut values = Vec::new();
-    for path in paths {
-        let io = IoArgs {
-            file: Some(path.clone()),
-            ..IoArgs::default()
-        };
-        let (opened, _, secret) = decrypt_with_values(ctx, &io, mask)?;
+    let doc = super::io::overlay_files(paths, None, |io| {
+        let (opened, _, secret) = decrypt_with_values(ctx, io, mask)?;
         values.extend(secret.unwrap_or_default());
-        crate::tree::overlay(&mut doc, opened.docs.into_iter().next().unwrap_or_default());
-    }
+        Ok(opened)
+    })?;
     let masking = mask.then(|| Masking::new(&values)).transpose()?;
     Ok((doc, masking))
 }

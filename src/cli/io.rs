@@ -386,3 +386,24 @@ impl<'a> Destination<'a> {
 pub fn write_atomic(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
     super::inplace::write(path, bytes, new_mode)
 }
+
+/// The first documents of `paths`, each opened by `open` (given the file's [`IoArgs`], with
+/// `input_type`), laid over each other in order: a later file's keys win, maps merge key by
+/// key (see [`crate::tree::overlay`]).
+pub fn overlay_files(
+    paths: &[PathBuf],
+    input_type: Option<&str>,
+    mut open: impl FnMut(&IoArgs) -> Result<Opened>,
+) -> Result<crate::tree::Map> {
+    let mut out = crate::tree::Map::new();
+    for path in paths {
+        let io = IoArgs {
+            file: Some(path.clone()),
+            input_type: input_type.map(str::to_string),
+            ..IoArgs::default()
+        };
+        let first = open(&io)?.docs.into_iter().next().unwrap_or_default();
+        crate::tree::overlay(&mut out, first);
+    }
+    Ok(out)
+}
