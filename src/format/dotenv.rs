@@ -77,6 +77,7 @@ impl Store for DotenvStore {
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
+        check(docs)?;
         let mut out = String::with_capacity(
             docs.first().map_or(0, |d| d.len() * 48) + metadata.map_or(0, |_| 2048),
         );
@@ -115,16 +116,7 @@ fn write(
     out: &mut dyn std::io::Write,
     seal: Option<&mut dyn LeafSeal>,
 ) -> Result<()> {
-    // Every key and value is checked first, so what cannot be written fails before the
-    // first byte is written.
-    for item in docs.first().into_iter().flatten() {
-        if let Item::Pair(key, value) = item {
-            check_key(key)?;
-            if !matches!(value, Node::Scalar(_)) {
-                return Err(complex_value(key));
-            }
-        }
-    }
+    check(docs)?;
     let mut text = String::with_capacity(OUT_CHUNK + 1024);
     print(
         docs,
@@ -142,12 +134,26 @@ fn write(
     out.write_all(text.as_bytes()).map_err(super::write_error)
 }
 
+/// Checks every key and value of the document to print, so what cannot be written fails
+/// before the first byte is written.
+fn check(docs: &[Map]) -> Result<()> {
+    for item in docs.first().into_iter().flatten() {
+        if let Item::Pair(key, value) = item {
+            check_key(key)?;
+            if !matches!(value, Node::Scalar(_)) {
+                return Err(complex_value(key));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Text made before it goes to the writer (tiny in tests, so they write many chunks).
 const OUT_CHUNK: usize = if cfg!(test) { 5 } else { 64 * 1024 };
 
 /// Prints the first document (sops writes only that one: a dotenv file holds one) and the
 /// metadata as `sops_` lines into `out`, calling `flush` after each line. With `seal`, each
-/// value and comment is printed as it gives it.
+/// value and comment is printed as it gives it. The document has passed [`check`].
 fn print(
     docs: &[Map],
     metadata: Option<&Map>,
@@ -168,7 +174,6 @@ fn print(
                 }
             }
             Item::Pair(key, value) => {
-                check_key(key)?;
                 out.push_str(key);
                 out.push('=');
                 let sealed = match (seal.as_deref_mut(), value) {
