@@ -34,20 +34,6 @@ pub fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// The 6-bit value of every byte; `INVALID` for bytes outside the alphabet (`=` included).
-static VALUES: [u8; 256] = values();
-const INVALID: u8 = 0xFF;
-
-const fn values() -> [u8; 256] {
-    let mut table = [INVALID; 256];
-    let mut i = 0;
-    while i < 64 {
-        table[ALPHABET[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-}
-
 /// For each of the four characters of a group, every byte's six bits shifted to their place
 /// in the group's 24 bits; bytes outside the alphabet have [`PLACED_INVALID`] set.
 static PLACED: [[u32; 256]; 4] = placed();
@@ -137,10 +123,7 @@ fn decode_exact(text: &[u8], out: &mut [u8]) -> Result<(), Invalid> {
     // of four tables: a group is four loads and three ORs.
     let mut bad = 0u32;
     for (chars, bytes) in body.chunks_exact(4).zip(out_body.chunks_exact_mut(3)) {
-        let bits = PLACED[0][usize::from(chars[0])]
-            | PLACED[1][usize::from(chars[1])]
-            | PLACED[2][usize::from(chars[2])]
-            | PLACED[3][usize::from(chars[3])];
+        let bits = placed_bits(chars);
         bad |= bits;
         bytes.copy_from_slice(&bits.to_be_bytes()[1..]);
     }
@@ -158,15 +141,23 @@ fn decode_exact(text: &[u8], out: &mut [u8]) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The 24 bits four characters stand for, with [`PLACED_INVALID`] set if one is outside
+/// the alphabet.
+#[inline(always)]
+fn placed_bits(chars: &[u8]) -> u32 {
+    PLACED[0][usize::from(chars[0])]
+        | PLACED[1][usize::from(chars[1])]
+        | PLACED[2][usize::from(chars[2])]
+        | PLACED[3][usize::from(chars[3])]
+}
+
 /// The 24 bits four characters stand for.
 fn group_bits(group: [u8; 4]) -> Result<u32, Invalid> {
-    let value = |j: usize| VALUES[usize::from(group[j])];
-    let (a, b, c, d) = (value(0), value(1), value(2), value(3));
-    // Valid values fit in six bits; `INVALID` does not.
-    if (a | b | c | d) & 0xC0 != 0 {
+    let bits = placed_bits(&group);
+    if bits & PLACED_INVALID != 0 {
         return Err(Invalid);
     }
-    Ok(u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d))
+    Ok(bits)
 }
 
 #[cfg(test)]
