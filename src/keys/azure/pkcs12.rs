@@ -10,8 +10,9 @@
 //! 40- and 128-bit RC2-CBC, SHA-1 KDF), as older tools write them.
 
 use cbc::cipher::{block_padding::Pkcs7, BlockDecryptMut, InnerIvInit, KeyInit, KeyIvInit};
-use hmac::{Hmac, Mac};
+use hmac::{Mac, SimpleHmac};
 use sha1::Sha1;
+use sha2::digest::core_api::BlockSizeUser;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -170,15 +171,9 @@ fn check_mac(mut mac_data: Der, data: &[u8], password: &str) -> Outcome<()> {
         mac_data.integer()?
     };
     let good = if digest_oid == OID_SHA1 {
-        let key = pkcs12_kdf::<Sha1>(password, salt, 3, iterations, 20)?;
-        let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(&key).map_err(|e| e.to_string())?;
-        mac.update(data);
-        mac.verify_slice(expected).is_ok()
+        mac_matches::<Sha1>(password, salt, iterations, data, expected)?
     } else if digest_oid == OID_SHA256 {
-        let key = pkcs12_kdf::<Sha256>(password, salt, 3, iterations, 32)?;
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key).map_err(|e| e.to_string())?;
-        mac.update(data);
-        mac.verify_slice(expected).is_ok()
+        mac_matches::<Sha256>(password, salt, iterations, data, expected)?
     } else {
         return Err("the integrity MAC's digest is neither SHA-1 nor SHA-256".into());
     };
@@ -187,6 +182,20 @@ fn check_mac(mut mac_data: Der, data: &[u8], password: &str) -> Outcome<()> {
     } else {
         Err("wrong password (the integrity MAC does not match)".into())
     }
+}
+
+/// Whether `expected` is the HMAC of `data` under the PKCS#12 MAC key of `password`.
+fn mac_matches<D: Digest + BlockSizeUser>(
+    password: &str,
+    salt: &[u8],
+    iterations: u64,
+    data: &[u8],
+    expected: &[u8],
+) -> Outcome<bool> {
+    let key = pkcs12_kdf::<D>(password, salt, 3, iterations, <D as Digest>::output_size())?;
+    let mut mac = <SimpleHmac<D> as KeyInit>::new_from_slice(&key).map_err(|e| e.to_string())?;
+    Mac::update(&mut mac, data);
+    Ok(mac.verify_slice(expected).is_ok())
 }
 
 /// Reads a `SafeContents` into `out`.
@@ -315,7 +324,7 @@ where
 
 /// The PKCS#12 key derivation (RFC 7292 appendix B) of `len` bytes for purpose `id` (1 key,
 /// 2 IV, 3 MAC key), the password taken as a NUL-terminated big-endian UTF-16 string.
-fn pkcs12_kdf<D: Digest + sha2::digest::core_api::BlockSizeUser>(
+fn pkcs12_kdf<D: Digest + BlockSizeUser>(
     password: &str,
     salt: &[u8],
     id: u8,
