@@ -265,9 +265,8 @@ fn pbes2(mut params: Der, ciphertext: &[u8], password: &str) -> Outcome<Zeroizin
     let mut kdf_params = kdf.sequence()?;
     let salt = kdf_params.take(OCTET_STRING)?;
     let iterations = u32::try_from(kdf_params.integer()?).map_err(|e| e.to_string())?;
-    if kdf_params.optional(INTEGER)?.is_some() {
-        // The key length follows from the cipher.
-    }
+    // An optional key length is skipped: it follows from the cipher.
+    kdf_params.optional(INTEGER)?;
     let prf = match kdf_params.optional(SEQUENCE)? {
         None => OID_HMAC_SHA1,
         Some(prf) => Der(prf).take(OID)?,
