@@ -22,7 +22,7 @@ pub struct Opened {
     /// Things worth telling the user (e.g. comments found unencrypted).
     pub warnings: Vec<String>,
     /// The text the file was read from, kept by stores that write in its layout.
-    pub source: Option<Vec<u8>>,
+    pub source: Option<crate::input::Input>,
 }
 
 /// How to decrypt.
@@ -208,7 +208,7 @@ pub struct Sealed {
     docs: Vec<Map>,
     meta_tree: Map,
     /// The plaintext's text, for stores that write in its layout.
-    source: Option<Vec<u8>>,
+    source: Option<crate::input::Input>,
     data_key: DataKey,
     selector: Selector,
     /// Nonces of the values of the file sealed into, so unchanged values keep their

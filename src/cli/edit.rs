@@ -88,7 +88,7 @@ struct Session {
     nonces: NonceMemory,
     /// The text the documents were read from (the file, then the edited text), for stores
     /// that write in its layout.
-    source: Option<Vec<u8>>,
+    source: Option<crate::input::Input>,
 }
 
 /// Why the edit loop stopped without a result to write.

@@ -166,8 +166,11 @@ fn replace(
         .tempfile_in(dir)
         .map_err(&fail)?;
     let (file, tmp_path) = tmp.into_parts();
-    // On any error `tmp_path` is dropped, which removes the temporary file.
+    // On any error `tmp_path` is dropped, which removes the temporary file; so does an
+    // input cut short while it is read (see `crate::input`).
+    let writing = crate::input::Writing::new(&tmp_path);
     let file = stream(file, emit, &fail)?;
+    drop(writing);
     finish_replace(file, tmp_path, target, dir, old, new_mode).map_err(fail)
 }
 

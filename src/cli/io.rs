@@ -6,6 +6,7 @@ use super::{GlobalArgs, IoArgs};
 use crate::config::{self, Config};
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, Store, StoreOptions};
+use crate::input::Input;
 use crate::keys::service::KeyServices;
 use crate::sopsfile::{self, OpenOptions, Opened};
 use std::io::Write;
@@ -213,44 +214,48 @@ impl Files {
 
     /// Reads the input: the file, or all of stdin.
     pub fn read(&self) -> Result<Vec<u8>> {
-        self.read_input(false)
+        self.read_input(false).map(Input::into_vec)
     }
 
-    /// [`Files::read`], telling the allocator whether the input is an encrypted file.
-    fn read_input(&self, encrypted: bool) -> Result<Vec<u8>> {
+    /// The input (a big file mapped, see [`Input`]), telling the allocator how big it is and
+    /// whether it is an encrypted file.
+    fn read_input(&self, encrypted: bool) -> Result<Input> {
         let input = self.read_raw()?;
         crate::allocator::input_read(input.len(), self.input_format, encrypted);
         Ok(input)
     }
 
-    fn read_raw(&self) -> Result<Vec<u8>> {
-        match &self.input {
-            Some(path) => {
-                if !path.exists() {
-                    return Err(Error::new(
-                        Code::NoFileSpecified,
-                        format!("cannot operate on non-existent file {}", path.display()),
-                    ));
-                }
-                std::fs::read(path).map_err(|e| {
-                    Error::new(
-                        Code::CouldNotReadInputFile,
-                        format!("{}: cannot read: {e}", path.display()),
-                    )
-                })
-            }
-            None => read_stdin(),
+    fn read_raw(&self) -> Result<Input> {
+        let Some(path) = &self.input else {
+            return read_stdin().map(Input::from);
+        };
+        if !path.exists() {
+            return Err(Error::new(
+                Code::NoFileSpecified,
+                format!("cannot operate on non-existent file {}", path.display()),
+            ));
         }
+        let cannot_read = |e: std::io::Error| {
+            Error::new(
+                Code::CouldNotReadInputFile,
+                format!("{}: cannot read: {e}", path.display()),
+            )
+        };
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        let meta = file.metadata().map_err(cannot_read)?;
+        // Only a regular file's length is what reading it gives.
+        let len = if meta.is_file() { meta.len() } else { 0 };
+        Input::of_file(file, len, &path.display().to_string()).map_err(cannot_read)
     }
 
     /// Reads the input and parses it with the input store; errors name the file.
     pub fn load(&self, ctx: &Context) -> Result<Loaded> {
-        let input = self.read()?;
+        let input = self.read_input(false)?;
         self.parse(ctx, input)
     }
 
     /// Parses `input` with the input store; errors name the file.
-    fn parse(&self, ctx: &Context, input: Vec<u8>) -> Result<Loaded> {
+    fn parse(&self, ctx: &Context, input: Input) -> Result<Loaded> {
         self.input_format
             .store(&ctx.store_options()?)
             .load_owned(input)

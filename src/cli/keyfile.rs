@@ -23,7 +23,7 @@ pub struct EncryptedFile {
     pub format: Format,
     pub label: String,
     /// The text read, for writing back in its layout.
-    pub source: Option<Vec<u8>>,
+    pub source: Option<crate::input::Input>,
 }
 
 /// Reads and parses an encrypted file (exit 100 when it does not exist, 1 without metadata).

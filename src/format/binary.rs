@@ -10,6 +10,7 @@ use super::json::JsonStore;
 use super::seal::LeafSeal;
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
+use crate::input::Input;
 use crate::tree::{Item, Map, Node, Scalar};
 
 /// The binary store.
@@ -64,10 +65,10 @@ fn data(docs: &[Map]) -> Result<&[u8]> {
 
 impl Store for BinaryStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        self.load_owned(input.to_vec())
+        self.load_owned(input.to_vec().into())
     }
 
-    fn load_owned(&self, input: Vec<u8>) -> Result<Loaded> {
+    fn load_owned(&self, input: Input) -> Result<Loaded> {
         if looks_like_object(&input) {
             if let Ok(loaded) = self.json().load(&input) {
                 if loaded.metadata.is_some() {
@@ -76,7 +77,7 @@ impl Store for BinaryStore {
             }
         }
         // The bytes become the value as they are, without a copy.
-        let data = match String::from_utf8(input) {
+        let data = match String::from_utf8(input.into_vec()) {
             Ok(s) => Scalar::Str(s.into()),
             Err(e) => Scalar::Bytes(e.into_bytes()),
         };

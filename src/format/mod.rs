@@ -14,6 +14,7 @@ pub mod toml;
 pub mod yaml;
 
 use crate::error::Result;
+use crate::input::Input;
 use crate::tree::{Map, Node};
 use std::path::Path;
 
@@ -156,7 +157,7 @@ pub struct Loaded {
     /// The `sops` block as a nested map (flat formats un-flatten it), if the file has one.
     pub metadata: Option<Map>,
     /// The text read, kept by stores that write back in its layout ([`Store::emit_over`]).
-    pub source: Option<Vec<u8>>,
+    pub source: Option<Input>,
 }
 
 /// A file format: bytes ↔ documents.
@@ -167,7 +168,7 @@ pub trait Store {
     /// [`Store::load`] of input that is not needed afterwards: a store that keeps the text
     /// (or all of it as a value) takes it over rather than copying it, so a big file is not
     /// held twice.
-    fn load_owned(&self, input: Vec<u8>) -> Result<Loaded> {
+    fn load_owned(&self, input: Input) -> Result<Loaded> {
         self.load(&input)
     }
 

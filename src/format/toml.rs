@@ -17,6 +17,7 @@ mod tests;
 use super::seal::{seal_in_place, LeafSeal};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
+use crate::input::Input;
 use crate::tree::{Item, Map, Node, Scalar};
 
 /// The TOML store.
@@ -219,11 +220,13 @@ impl TomlStore {
 
 impl Store for TomlStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        self.load_owned(input.to_vec())
+        self.load_owned(input.to_vec().into())
     }
 
-    fn load_owned(&self, input: Vec<u8>) -> Result<Loaded> {
+    fn load_owned(&self, input: Input) -> Result<Loaded> {
         let mut doc = Self::parse(&input)?;
+        // Kept for its layout, read again only when written.
+        crate::input::start_over(&input);
         let metadata = match crate::tree::remove(&mut doc, "sops") {
             None => None,
             Some(Node::Map(m)) => Some(m),
@@ -274,7 +277,7 @@ impl Store for TomlStore {
         metadata: Option<&Map>,
         source: Option<&[u8]>,
     ) -> Result<Vec<u8>> {
-        let body = match (source.map(std::str::from_utf8), docs.first()) {
+        let body = match (source.map(crate::input::utf8), docs.first()) {
             (Some(Ok(text)), Some(doc)) => layout::rewrite(text, doc),
             _ => None,
         };
@@ -295,7 +298,7 @@ impl Store for TomlStore {
         seal: &mut dyn LeafSeal,
         out: &mut dyn std::io::Write,
     ) -> Result<()> {
-        if let (Some(Ok(text)), Some(doc)) = (source.map(std::str::from_utf8), docs.first()) {
+        if let (Some(Ok(text)), Some(doc)) = (source.map(crate::input::utf8), docs.first()) {
             // The last character written, for the blank line before `[sops]`.
             let mut last = None;
             let mut write = |text: &str| {

@@ -121,6 +121,7 @@ pub fn parse(input: &[u8], take: &mut dyn FnMut(Section) -> Result<()>) -> Resul
     let mut auto_count = 1;
 
     while let Some(raw) = lines.next_line() {
+        crate::input::passed(raw.as_bytes(), 0);
         let number = lines.number();
         let line = raw.trim_start();
         if line.is_empty() {

@@ -178,6 +178,7 @@ impl Parser<'_> {
         let mut state = State::ObjFirst;
         loop {
             self.skip_ws();
+            crate::input::passed(self.s, self.pos);
             let closed = match state {
                 State::ObjFirst | State::ObjNext => match self.peek() {
                     Some(b'}') if state == State::ObjFirst => {

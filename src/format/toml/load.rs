@@ -43,6 +43,7 @@ fn by_sections(pieces: Vec<sections::Piece>) -> Option<Map> {
     let mut map = Map::new();
     let mut keys = std::collections::HashSet::new();
     for piece in &pieces {
+        crate::input::passed(piece.text.as_bytes(), 0);
         let doc: DocumentMut = piece.text.parse().ok()?;
         // Two pieces with the same top-level key would be one table (or an error) read
         // whole: an indented header, a dotted key, a second array of tables.

@@ -53,6 +53,7 @@ pub(super) fn split(text: &str) -> Option<Vec<Piece<'_>>> {
     let (mut start, mut name) = (0, None);
     let mut at = 0;
     for line in text.split_inclusive('\n') {
+        crate::input::passed(line.as_bytes(), 0);
         if name == Some("sops") {
             // The metadata's own sub-tables (`[[sops.age]]`) stay in its piece; any other
             // section after it is read whole.
@@ -62,7 +63,9 @@ pub(super) fn split(text: &str) -> Option<Vec<Piece<'_>>> {
             }
         } else if line.starts_with('[') {
             let found = header(line).ok()?;
-            if !names.insert(found) {
+            // Owned: growing the set hashes every name again, which would read the page of
+            // every header met so far (a big input's pages are given back behind the reader).
+            if !names.insert(found.to_owned()) {
                 return None;
             }
             pieces.push(Piece {

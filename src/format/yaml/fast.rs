@@ -798,6 +798,7 @@ impl EventSource for Fast<'_> {
             if let Some(ev) = self.queue.pop_front() {
                 return Ok(ev);
             }
+            crate::input::passed(self.b, self.pos);
             self.step().ok_or(Halt::Unsupported)?;
         }
     }

@@ -625,13 +625,18 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     // The fast scanner reads the block YAML that sops writes. What it does not read, and any
     // input that then fails to load, is read again by libyaml-safer: errors and odd input
     // are libyaml's.
+    if matches!((&src, &parsed), (Cow::Owned(_), _) | (_, Cow::Owned(_))) {
+        // The input itself is not read again (a mapped one's pages can go).
+        crate::input::start_over(input);
+    }
     if let Ok(docs) = run(&text, &mut Fast::new(&parsed)) {
         return Ok(docs);
     }
+    crate::input::start_over(parsed.as_bytes());
     // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
     // into a buffer of `char`s, four bytes per input byte.
-    let mut bytes = parsed.as_bytes();
-    let mut reader = std::io::BufReader::with_capacity(64 * 1024, &mut bytes);
+    let mut reader =
+        std::io::BufReader::with_capacity(64 * 1024, crate::input::Reader::new(parsed.as_bytes()));
     run(&text, &mut Libyaml::new(&mut reader))
 }
 

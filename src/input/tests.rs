@@ -1,0 +1,188 @@
+use super::*;
+use std::io::Write as _;
+use std::sync::Mutex;
+
+/// The tests that map files: [`passed`] works on the mapping made last, so they take turns.
+static MAPPING: Mutex<()> = Mutex::new(());
+
+/// A file of `len` bytes of varied printable text.
+fn text_file(dir: &tempfile::TempDir, len: usize) -> (std::path::PathBuf, Vec<u8>) {
+    let bytes: Vec<u8> = (0..len).map(|i| b'a' + (i * 7 % 26) as u8).collect();
+    let path = dir.path().join("input");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(&bytes)
+        .unwrap();
+    (path, bytes)
+}
+
+fn open(path: &std::path::Path) -> Input {
+    let file = File::open(path).unwrap();
+    let len = file.metadata().unwrap().len();
+    Input::of_file(file, len, "input").unwrap()
+}
+
+/// The resident size of the mapping that starts at `start`, in bytes (from
+/// `/proc/self/smaps`, which counts only this mapping's pages).
+fn resident(start: *const u8) -> usize {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    let head = format!("{:x}-", start as usize);
+    let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&head));
+    lines.next().expect("the mapping is listed");
+    let rss = lines.find(|l| l.starts_with("Rss:")).unwrap();
+    let kib: usize = rss.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// Reads every page of `bytes` and returns a checksum of them.
+fn touch(bytes: &[u8]) -> u64 {
+    bytes.iter().step_by(512).fold(0u64, |sum, &b| {
+        sum.wrapping_mul(31).wrapping_add(u64::from(b))
+    })
+}
+
+#[test]
+fn a_small_file_is_read_and_a_big_one_mapped_with_the_same_bytes() {
+    let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = text_file(&dir, 1000);
+    let small = open(&path);
+    assert!(matches!(small, Input::Owned(_)));
+    assert_eq!(*small, bytes[..]);
+
+    let (path, bytes) = text_file(&dir, MAP_FROM as usize + 12345);
+    let big = open(&path);
+    assert!(matches!(big, Input::Mapped(_)));
+    assert_eq!(*big, bytes[..]);
+    assert_eq!(big.clone().into_vec(), bytes);
+    assert_eq!(big.into_vec(), bytes);
+}
+
+#[test]
+fn pages_behind_the_reader_are_given_back_and_read_again_unchanged() {
+    let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let len = 24 << 20;
+    let (path, bytes) = text_file(&dir, len);
+    let input = open(&path);
+    let start = input.as_ptr();
+    let sum = touch(&input);
+    assert!(resident(start) >= len - (1 << 20), "all pages were read");
+
+    // A reader that went through the whole text in steps keeps only a window resident.
+    for pos in (0..=len).step_by(1 << 20) {
+        passed(&input, pos);
+    }
+    assert!(
+        resident(start) <= LOOK_BACK + STEP + (1 << 20),
+        "{} bytes still resident",
+        resident(start)
+    );
+    // What was given back reads the same (the kernel maps it again from the file).
+    assert_eq!(touch(&input), sum);
+    assert_eq!(*input, bytes[..]);
+
+    // `start_over` gives back everything, and a second pass is counted from its start.
+    start_over(&input);
+    assert!(resident(start) <= 1 << 20);
+    let half = len / 2;
+    touch(&input[..half]);
+    passed(&input, half);
+    assert!(resident(start) <= LOOK_BACK + STEP + (1 << 20));
+}
+
+#[test]
+fn text_outside_the_mapping_is_left_alone() {
+    let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
+    let owned = vec![b'x'; 8 << 20];
+    passed(&owned, owned.len());
+    start_over(&owned);
+    assert!(owned.iter().all(|&b| b == b'x'));
+}
+
+#[test]
+fn a_reader_reports_its_progress_and_reads_everything() {
+    let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let len = 12 << 20;
+    let (path, bytes) = text_file(&dir, len);
+    let input = open(&path);
+    let mut read = Vec::new();
+    std::io::Read::read_to_end(&mut Reader::new(&input), &mut read).unwrap();
+    assert_eq!(read, bytes);
+    assert!(resident(input.as_ptr()) <= LOOK_BACK + STEP + (1 << 20));
+}
+
+#[test]
+fn utf8_is_checked_as_std_checks_it_across_windows() {
+    // Multi-byte characters fall across every window border at one offset or another.
+    let unit = "aé€😀";
+    let mut text = unit.repeat(2 * STEP / unit.len() + 3).into_bytes();
+    assert_eq!(utf8(&text), std::str::from_utf8(&text));
+    for at in [5, STEP - 1, STEP, STEP + 1, text.len() - 1] {
+        let saved = text[at];
+        text[at] = 0xff;
+        assert_eq!(utf8(&text), std::str::from_utf8(&text), "0xff at {at}");
+        text[at] = saved;
+    }
+    // Cut inside the last character.
+    let cut = &text[..text.len() - 2];
+    assert_eq!(utf8(cut), std::str::from_utf8(cut));
+    assert_eq!(utf8(b""), Ok(""));
+}
+
+/// Set in the child of [`a_file_cut_short_while_it_is_read_is_a_clean_error`].
+const CUT_SHORT_CHILD: &str = "INPUT_TEST_CUT_SHORT_FILE";
+
+#[test]
+fn a_file_cut_short_while_it_is_read_is_a_clean_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("input");
+    let writing = dir.path().join(".secret-writing");
+    std::fs::write(&writing, "half of an output").unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "input::tests::cut_short_child",
+            "--exact",
+            "--include-ignored",
+        ])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(CUT_SHORT_CHILD, &file)
+        .env("INPUT_TEST_WRITING", &writing)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let file = file.display();
+    assert!(
+        stderr.contains(&format!(
+            "secret: {file}: cannot read: the file was cut short while it was being read"
+        )),
+        "{stderr}"
+    );
+    assert!(!writing.exists(), "the file being written is removed");
+}
+
+/// Maps a file, cuts it short and reads past its new end (see the test above).
+#[test]
+#[ignore = "run by a_file_cut_short_while_it_is_read_is_a_clean_error in a child process"]
+fn cut_short_child() {
+    let Some(path) = std::env::var_os(CUT_SHORT_CHILD) else {
+        return;
+    };
+    let path = std::path::PathBuf::from(path);
+    std::fs::write(&path, vec![b'x'; 2 * MAP_FROM as usize]).unwrap();
+    let file = File::open(&path).unwrap();
+    let input = Input::of_file(file, 2 * MAP_FROM, &path.display().to_string()).unwrap();
+    let _writing = Writing::new(std::path::Path::new(
+        &std::env::var_os("INPUT_TEST_WRITING").unwrap(),
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let last = std::hint::black_box(input[input.len() - 1]);
+    panic!("read {last} past the end of a file cut short");
+}
