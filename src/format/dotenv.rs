@@ -1,9 +1,11 @@
 //! dotenv store: `KEY=value` lines, `#` comments, flattened `sops_` metadata lines
 //! (`stores/dotenv/store.go`, SOPS-FORMAT.md §6.3).
 //!
-//! Reading: see [`read_piece`]. A big input is read on all cores, cut into pieces at line
-//! breaks ([`split_at_lines`]); the result, errors and their line numbers included, is the
-//! same as reading it in one piece.
+//! Reading: the input is split on `\n`; empty lines are skipped; a line starting with `#` is
+//! a comment (the rest of the line); any other line is split at its first `=` into a key and
+//! a value, both kept verbatim (spaces, `export `, quotes, `\r`, ` # ...`), except that the
+//! two characters `\n` in a value become a newline. Keys starting with `sops_` are the
+//! flattened metadata.
 
 use super::flatten::{flatten, scalar_text, unflatten};
 use super::seal::LeafSeal;
@@ -19,7 +21,59 @@ pub struct DotenvStore;
 
 impl Store for DotenvStore {
     fn load(&self, input: &[u8]) -> Result<Loaded> {
-        load_in(input, pieces_for(input.len()))
+        // One validation pass for the whole input; splitting a `str` finds `\n` with memchr.
+        let text = std::str::from_utf8(input).map_err(|e| {
+            let number = memchr::memchr_iter(b'\n', &input[..e.valid_up_to()]).count() + 1;
+            Error::new(
+                Code::CouldNotReadInputFile,
+                format!("invalid UTF-8 in dotenv input on line {number}"),
+            )
+        })?;
+        let mut doc = Map::with_capacity(memchr::memchr_iter(b'\n', input).count() + 1);
+        let mut meta = Vec::new();
+        // Line ends found by one vectorized pass over the whole text.
+        let ends = memchr::memchr_iter(b'\n', input).chain([input.len()]);
+        let mut start = 0;
+        for (index, end) in ends.enumerate() {
+            let line = &text[start..end];
+            start = end + 1;
+            if line.is_empty() {
+                continue;
+            }
+            let number = index + 1;
+            if let Some(comment) = line.strip_prefix('#') {
+                doc.push(Item::Comment(comment.to_string()));
+                continue;
+            }
+            let Some((key, value)) =
+                memchr::memchr(b'=', line.as_bytes()).map(|at| (&line[..at], &line[at + 1..]))
+            else {
+                return Err(Error::new(
+                    Code::CouldNotReadInputFile,
+                    format!("invalid dotenv input line {number}: {line}"),
+                ));
+            };
+            // Most values hold no escape: skip the copy-and-search of `replace` for them.
+            let value = if memchr::memchr(b'\\', value.as_bytes()).is_some() {
+                value.replace("\\n", "\n")
+            } else {
+                value.to_string()
+            };
+            match key.strip_prefix(SOPS_PREFIX) {
+                Some(meta_key) => meta.push((meta_key.to_string(), value)),
+                None => doc.push(Item::Pair(key.into(), Node::str(value))),
+            }
+        }
+        let metadata = if meta.is_empty() {
+            None
+        } else {
+            Some(unflatten(&meta)?)
+        };
+        Ok(Loaded {
+            docs: vec![doc],
+            metadata,
+            source: None,
+        })
     }
 
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>> {
@@ -53,183 +107,6 @@ impl Store for DotenvStore {
             )),
         }
     }
-}
-
-/// From this many input bytes on, the lines are read on all cores, a piece of the input
-/// each (about 7,000 lines of an encrypted file: below that, starting a thread and its
-/// allocator heap costs more than it saves).
-const PARALLEL_MIN_BYTES: usize = 1 << 20;
-
-/// How many pieces an input of `len` bytes is read in.
-fn pieces_for(len: usize) -> usize {
-    if len < PARALLEL_MIN_BYTES {
-        1
-    } else {
-        crate::cores::cores().min(8)
-    }
-}
-
-/// Reads `input` cut into `pieces` pieces at line breaks, each on its own thread (the
-/// first on this one). The result, errors included, is what reading it whole gives.
-fn load_in(input: &[u8], pieces: usize) -> Result<Loaded> {
-    let pieces = split_at_lines(input, pieces);
-    let read: Vec<Piece> = std::thread::scope(|scope| {
-        let others: Vec<_> = pieces[1..]
-            .iter()
-            .map(|piece| scope.spawn(move || read_piece(piece)))
-            .collect();
-        let mut read = Vec::with_capacity(pieces.len());
-        read.push(read_piece(pieces[0]));
-        read.extend(others.into_iter().map(|thread| {
-            thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }));
-        read
-    });
-    let (doc, meta) = join_pieces(read)?;
-    let metadata = if meta.is_empty() {
-        None
-    } else {
-        Some(unflatten(&meta)?)
-    };
-    Ok(Loaded {
-        docs: vec![doc],
-        metadata,
-        source: None,
-    })
-}
-
-/// Cuts `input` into at most `n` pieces of about equal size, each but the last ending with
-/// a line break. Together they are the input.
-fn split_at_lines(input: &[u8], n: usize) -> Vec<&[u8]> {
-    let mut pieces = Vec::with_capacity(n);
-    let mut start = 0;
-    for i in 1..n {
-        let near = (input.len() / n * i).max(start);
-        let Some(at) = memchr::memchr(b'\n', &input[near..]) else {
-            break;
-        };
-        pieces.push(&input[start..near + at + 1]);
-        start = near + at + 1;
-    }
-    pieces.push(&input[start..]);
-    pieces
-}
-
-/// One piece of the input read: its line breaks, and its items and `sops_` lines or the
-/// first thing wrong in it.
-struct Piece {
-    breaks: usize,
-    read: std::result::Result<(Map, Vec<(String, String)>), Bad>,
-}
-
-/// What is wrong in a piece, on which of its lines (from 1).
-enum Bad {
-    Utf8 { line: usize },
-    Line { line: usize, text: String },
-}
-
-/// Reads the lines of one piece of the input.
-///
-/// The input is split on `\n`; empty lines are skipped; a line starting with `#` is a
-/// comment (the rest of the line); any other line is split at its first `=` into a key and
-/// a value, both kept verbatim (spaces, `export `, quotes, `\r`, ` # ...`), except that the
-/// two characters `\n` in a value become a newline. Keys starting with `sops_` are the
-/// flattened metadata.
-fn read_piece(input: &[u8]) -> Piece {
-    // One validation pass for the whole piece; splitting a `str` finds `\n` with memchr.
-    let text = match std::str::from_utf8(input) {
-        Ok(text) => text,
-        Err(e) => {
-            let line = memchr::memchr_iter(b'\n', &input[..e.valid_up_to()]).count() + 1;
-            return Piece {
-                breaks: 0,
-                read: Err(Bad::Utf8 { line }),
-            };
-        }
-    };
-    let breaks = memchr::memchr_iter(b'\n', input).count();
-    let mut doc = Map::with_capacity(breaks + 1);
-    let mut meta = Vec::new();
-    // Line ends found by one vectorized pass over the whole text.
-    let ends = memchr::memchr_iter(b'\n', input).chain([input.len()]);
-    let mut start = 0;
-    for (index, end) in ends.enumerate() {
-        let line = &text[start..end];
-        start = end + 1;
-        if line.is_empty() {
-            continue;
-        }
-        if let Some(comment) = line.strip_prefix('#') {
-            doc.push(Item::Comment(comment.to_string()));
-            continue;
-        }
-        let Some((key, value)) =
-            memchr::memchr(b'=', line.as_bytes()).map(|at| (&line[..at], &line[at + 1..]))
-        else {
-            let (line, text) = (index + 1, line.to_string());
-            return Piece {
-                breaks,
-                read: Err(Bad::Line { line, text }),
-            };
-        };
-        // Most values hold no escape: skip the copy-and-search of `replace` for them.
-        let value = if memchr::memchr(b'\\', value.as_bytes()).is_some() {
-            value.replace("\\n", "\n")
-        } else {
-            value.to_string()
-        };
-        match key.strip_prefix(SOPS_PREFIX) {
-            Some(meta_key) => meta.push((meta_key.to_string(), value)),
-            None => doc.push(Item::Pair(key.into(), Node::str(value))),
-        }
-    }
-    Piece {
-        breaks,
-        read: Ok((doc, meta)),
-    }
-}
-
-/// The pieces' items and `sops_` lines in input order, or the error reading the whole
-/// input gives: its UTF-8 is checked before any line is read, so the first invalid byte
-/// wins over a bad line anywhere; else the first bad line.
-fn join_pieces(pieces: Vec<Piece>) -> Result<(Map, Vec<(String, String)>)> {
-    let error = |message: String| Error::new(Code::CouldNotReadInputFile, message);
-    let mut bad_line = None;
-    let mut lines_before = 0;
-    for piece in &pieces {
-        match &piece.read {
-            Err(Bad::Utf8 { line }) => {
-                let number = lines_before + line;
-                return Err(error(format!(
-                    "invalid UTF-8 in dotenv input on line {number}"
-                )));
-            }
-            Err(Bad::Line { line, text }) if bad_line.is_none() => {
-                let number = lines_before + line;
-                bad_line = Some(error(format!("invalid dotenv input line {number}: {text}")));
-            }
-            _ => {}
-        }
-        lines_before += piece.breaks;
-    }
-    if let Some(bad) = bad_line {
-        return Err(bad);
-    }
-    let items = pieces
-        .iter()
-        .map(|piece| piece.read.as_ref().map_or(0, |(doc, _)| doc.len()))
-        .sum();
-    let mut doc = Map::with_capacity(items);
-    let mut meta = Vec::new();
-    for piece in pieces {
-        if let Ok((items, lines)) = piece.read {
-            doc.extend(items);
-            meta.extend(lines);
-        }
-    }
-    Ok((doc, meta))
 }
 
 /// Writes the file to `out` as it is printed, each leaf as `seal` gives it, if given.
@@ -622,65 +499,6 @@ mod tests {
         assert!(out.is_empty(), "wrote {} bytes", out.len());
     }
 
-    #[test]
-    fn pieces_end_at_line_breaks_and_make_up_the_input() {
-        let input = b"# c\r\nA=1\r\n\n\nB=2\n#\nC=no break at the end";
-        for n in 1..=input.len() + 2 {
-            let pieces = split_at_lines(input, n);
-            assert!(pieces.len() <= n.max(1));
-            assert_eq!(pieces.concat(), input);
-            let rest = &pieces[..pieces.len() - 1];
-            assert!(
-                rest.iter().all(|piece| piece.ends_with(b"\n")),
-                "{n}: {pieces:?}"
-            );
-        }
-        assert_eq!(split_at_lines(b"", 4), vec![&b""[..]]);
-        assert_eq!(split_at_lines(b"A=1\n", 2), vec![&b"A=1\n"[..], b""]);
-        // One long line cannot be cut: it stays whole.
-        assert_eq!(split_at_lines(b"A=0123456789\nB=1", 8).len(), 2);
-    }
-
-    /// What loading gives, as comparable text (the error message on failure).
-    fn loaded(input: &[u8], pieces: usize) -> std::result::Result<(Map, Option<Map>), String> {
-        load_in(input, pieces)
-            .map(|l| (l.docs.into_iter().next().unwrap(), l.metadata))
-            .map_err(|e| format!("{:?}: {}", e.code, e.message))
-    }
-
-    #[test]
-    fn errors_at_piece_borders_name_the_same_line() {
-        // Every cut of these inputs puts a bad line first, last or alone in some piece.
-        for input in [
-            &b"A=1\nB=2\r\n\nNOEQUALS\nC=3\n"[..],
-            b"A=1\nB=2\nC=3\nD\n",
-            b"NOEQUALS\nA=1\n",
-            b"A=1\n\n\n# c\nB=2\nbad",
-            b"A=1\nBAD\nB=\xff\n",
-            b"A=1\nB=2\nC=\xff\nBAD\n",
-        ] {
-            let whole = loaded(input, 1).unwrap_err();
-            for n in 2..=input.len() {
-                assert_eq!(loaded(input, n).unwrap_err(), whole, "{n} pieces");
-            }
-        }
-        assert!(loaded(b"A=1\nBAD\nB=\xff\n", 3)
-            .unwrap_err()
-            .ends_with("invalid UTF-8 in dotenv input on line 3"));
-        assert!(loaded(b"A=1\r\n\nB=2\n#\nBAD\n", 4)
-            .unwrap_err()
-            .ends_with("invalid dotenv input line 5: BAD"));
-    }
-
-    #[test]
-    fn pieces_read_as_one_with_metadata_at_the_end() {
-        let input = vector("sops/prod.age1.env");
-        let whole = loaded(&input, 1).unwrap();
-        for n in 2..40 {
-            assert_eq!(loaded(&input, n).unwrap(), whole, "{n} pieces");
-        }
-    }
-
     proptest! {
         #[test]
         fn dotenv_trees_round_trip(doc in prop::collection::vec(item_strategy(), 0..12)) {
@@ -692,23 +510,6 @@ mod tests {
             let mut streamed = Vec::new();
             DotenvStore.write_over(&loaded.docs, None, None, &mut streamed).unwrap();
             prop_assert_eq!(streamed, bytes);
-        }
-
-        #[test]
-        fn any_cut_reads_as_the_whole(
-            lines in prop::collection::vec("[A-Za-z=# \\\\\r\u{e9}]{0,6}", 0..12),
-            pieces in 2usize..6,
-        ) {
-            let input = lines.join("\n");
-            prop_assert_eq!(loaded(input.as_bytes(), pieces), loaded(input.as_bytes(), 1));
-        }
-
-        #[test]
-        fn any_cut_of_any_bytes_reads_as_the_whole(
-            input in prop::collection::vec(prop_oneof![Just(b'\n'), Just(b'='), any::<u8>()], 0..60),
-            pieces in 2usize..6,
-        ) {
-            prop_assert_eq!(loaded(&input, pieces), loaded(&input, 1));
         }
 
         #[test]
