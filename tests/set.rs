@@ -198,6 +198,26 @@ fn set_on_a_missing_file_is_exit_100() {
         .code(100);
 }
 
+/// A file big enough to be decrypted on all cores (over 8,192 values): the other values keep
+/// their ciphertext, whichever thread decrypted them.
+#[test]
+fn set_in_a_big_file_changes_only_that_value() {
+    let plain: String = (0..9_000).map(|i| format!("K{i}=value {i}\n")).collect();
+    let (sb, file) = setup("big.env", &plain);
+    let before = std::fs::read(&file).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    secret(&sb)
+        .arg("set")
+        .arg(&file)
+        .args([r#"["K8999"]"#, r#""new""#])
+        .assert()
+        .success();
+    let after = std::fs::read(&file).unwrap();
+    assert_minimal_diff(&before, &after, &["K8999", "sops_lastmodified"]);
+    let expected = plain.replace("K8999=value 8999", "K8999=new");
+    assert_eq!(sb.sops_decrypt(&file), expected);
+}
+
 /// Needs the YAML store.
 #[test]
 fn yaml_set_keeps_other_lines() {

@@ -1,7 +1,8 @@
 //! Values of a big file decrypted ahead of the walk, on all cores, as a pipeline.
 //!
 //! The `ENC[...]` texts are taken out of the tree in walk order and cut into parts of
-//! [`PART_LEN`] string leaves. Worker threads decrypt the parts, lowest first; the walk, on
+//! [`PART_LEN`] string leaves; worker threads start on the first part as soon as it is cut.
+//! They decrypt the parts, lowest first; the walk, on
 //! the calling thread, takes each part as soon as it is done and hashes and stores its
 //! values while the workers decrypt the parts after it (the MAC is one SHA-512 over the
 //! values in file order, so the walk itself stays on one thread). When the part the walk
@@ -12,7 +13,6 @@ use super::cipher::{Leaf, Opened, ValueCipher, NONCE_LEN};
 use crate::cores::cores;
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar, Text};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// Below this many string values, decrypting in one thread is faster than starting more
@@ -25,10 +25,17 @@ pub(super) const PARALLEL_MIN: usize = 8192;
 /// rarely waits at the end, large enough that the lock taken once per part costs nothing.
 const PART_LEN: usize = if cfg!(test) { 64 } else { 1024 };
 
-/// A string leaf taken out of the tree: its AAD as a range of the arena of paths, and its
+/// A string leaf taken out of the tree: its AAD as a range of its part's AADs, and its
 /// `ENC[...]` text. `None` for a string left in the tree (not `ENC[...]`, or past the
-/// 4 GiB the arena's offsets reach): the walk handles it alone.
+/// 4 GiB the offsets reach): the walk handles it alone.
 type Job = Option<(u32, u32, Text)>;
+
+/// A part's jobs and their AADs, one after the other.
+#[derive(Default)]
+struct Jobs {
+    aads: String,
+    jobs: Vec<Job>,
+}
 
 /// One value decrypted ahead: the text taken out of the tree (the walk puts it back when it
 /// does not decrypt that leaf) and the result, its rare error boxed to keep it small.
@@ -44,7 +51,7 @@ struct PartOut {
 
 /// Where a part is.
 enum Part {
-    Waiting(Vec<Job>),
+    Waiting(Jobs),
     /// A thread is decrypting it.
     Running,
     Done(PartOut),
@@ -54,51 +61,45 @@ enum Part {
     Lost,
 }
 
-/// The parts, and the lowest one that may still be waiting.
+/// The parts so far, and what the workers go by.
+#[derive(Default)]
 struct Parts {
     list: Vec<Part>,
+    /// The lowest part that may still be waiting.
     first_waiting: usize,
+    /// Every part is in the list.
+    complete: bool,
+    /// The workers are to start no other part.
+    stopped: bool,
 }
 
 /// The string leaves of a file taken out for decryption, shared by the workers and the walk.
 pub(super) struct Pipeline {
     cipher: ValueCipher,
-    /// The AADs of the leaves, one after the other.
-    arena: String,
     keep_ivs: bool,
     parts: Mutex<Parts>,
-    /// Signalled whenever a worker finishes a part.
-    finished: Condvar,
-    stop: AtomicBool,
+    /// Signalled whenever a part is added or decrypted, the list is complete, or the workers
+    /// are stopped.
+    changed: Condvar,
 }
 
 impl Pipeline {
-    /// Takes every `ENC[...]` string leaf of `docs` out of the tree for decryption ahead of
-    /// the walk, or leaves the tree alone and gives `None` when the file is too small for
-    /// threads to pay or there is a single core. `keep_ivs`: whether the walk remembers
-    /// nonces.
-    pub(super) fn take_from(docs: &mut [Map], cipher: ValueCipher, keep_ivs: bool) -> Option<Self> {
+    /// Whether `docs` are worth decrypting on more than one core: big enough for threads to
+    /// pay, and more than one core to use.
+    pub(super) fn wanted(docs: &[Map]) -> bool {
         // Small files first: counting their strings (without reading them) is cheaper than
         // asking for the cores (cgroup files), and they never use threads.
-        if docs.iter().map(count_map).sum::<usize>() < PARALLEL_MIN || cores() < 2 {
-            return None;
-        }
-        let mut take = Take::default();
-        for doc in docs.iter_mut() {
-            take.map(doc);
-        }
-        take.end_part();
-        Some(Pipeline {
+        docs.iter().map(count_map).sum::<usize>() >= PARALLEL_MIN && cores() >= 2
+    }
+
+    /// An empty pipeline; `keep_ivs`: whether the walk remembers nonces.
+    pub(super) fn new(cipher: ValueCipher, keep_ivs: bool) -> Self {
+        Pipeline {
             cipher,
-            arena: take.arena,
             keep_ivs,
-            parts: Mutex::new(Parts {
-                list: take.parts,
-                first_waiting: 0,
-            }),
-            finished: Condvar::new(),
-            stop: AtomicBool::new(false),
-        })
+            parts: Mutex::default(),
+            changed: Condvar::new(),
+        }
     }
 
     /// How many worker threads to start beside the calling thread.
@@ -106,19 +107,42 @@ impl Pipeline {
         cores().min(8) - 1
     }
 
-    /// A worker: decrypts waiting parts, lowest first, until none is left or [`Self::stop`].
+    /// Takes every `ENC[...]` string leaf of `docs` out of the tree, in walk order, handing
+    /// each part to the workers as soon as it is cut.
+    pub(super) fn fill(&self, docs: &mut [Map]) {
+        let mut take = Take {
+            pipeline: self,
+            path: String::new(),
+            part: Jobs::default(),
+        };
+        for doc in docs.iter_mut() {
+            take.map(doc);
+        }
+        take.end_part();
+        self.update(|parts| parts.complete = true);
+    }
+
+    /// A worker: decrypts waiting parts, lowest first, until all are done or the workers
+    /// are stopped.
     pub(super) fn work(&self) {
-        while !self.stop.load(Ordering::Relaxed) {
-            let Some(claim) = self.claim(&mut self.lock()) else {
+        let mut parts = self.lock();
+        while !parts.stopped {
+            if let Some(claim) = self.claim(&mut parts) {
+                drop(parts);
+                claim.run();
+                parts = self.lock();
+            } else if parts.complete {
                 return;
-            };
-            claim.run();
+            } else {
+                parts = self.wait(parts);
+            }
         }
     }
 
-    /// Tells the workers to start no other part (the walk is over, or failed).
-    pub(super) fn stop(&self) {
-        self.stop.store(true, Ordering::Relaxed);
+    /// Tells the workers to start no other part once dropped (when the walk is over, has
+    /// failed or panicked): without it, a worker would wait for parts that never come.
+    pub(super) fn stop_on_drop(&self) -> StopOnDrop<'_> {
+        StopOnDrop(self)
     }
 
     /// The walk's side of the pipeline, from the first string leaf on.
@@ -133,6 +157,18 @@ impl Pipeline {
     fn lock(&self) -> MutexGuard<'_, Parts> {
         // A panic never happens while the lock is held; a poisoned lock is still consistent.
         self.parts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn wait<'g>(&self, parts: MutexGuard<'g, Parts>) -> MutexGuard<'g, Parts> {
+        self.changed
+            .wait(parts)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Changes the parts and wakes every thread waiting for a change.
+    fn update(&self, change: impl FnOnce(&mut Parts)) {
+        change(&mut self.lock());
+        self.changed.notify_all();
     }
 
     /// Marks the lowest waiting part as running and hands its jobs over.
@@ -176,12 +212,7 @@ impl Pipeline {
                             claim.run();
                             parts = self.lock();
                         }
-                        None => {
-                            parts = self
-                                .finished
-                                .wait(parts)
-                                .unwrap_or_else(PoisonError::into_inner);
-                        }
+                        None => parts = self.wait(parts),
                     }
                 }
                 Part::Taken | Part::Lost => {
@@ -196,7 +227,7 @@ impl Pipeline {
 
     /// Decrypts one part's jobs, each under its own path as AAD: exactly what decrypting
     /// in the walk would give.
-    fn decrypt(&self, jobs: Vec<Job>) -> PartOut {
+    fn decrypt(&self, Jobs { aads, jobs }: Jobs) -> PartOut {
         let mut out = PartOut {
             values: Vec::with_capacity(jobs.len()),
             ivs: Vec::with_capacity(if self.keep_ivs { jobs.len() } else { 0 }),
@@ -204,7 +235,7 @@ impl Pipeline {
         for job in jobs {
             let value = job.map(|(start, len, text)| {
                 let (start, len) = (start as usize, len as usize);
-                let opened = self.cipher.decrypt(&text, &self.arena[start..start + len]);
+                let opened = self.cipher.decrypt(&text, &aads[start..start + len]);
                 (text, opened)
             });
             if self.keep_ivs {
@@ -224,7 +255,7 @@ impl Pipeline {
 struct Claim<'p> {
     pipeline: &'p Pipeline,
     index: usize,
-    jobs: Vec<Job>,
+    jobs: Jobs,
 }
 
 impl Claim<'_> {
@@ -234,8 +265,7 @@ impl Claim<'_> {
     }
 
     fn file(&self, part: Part) {
-        self.pipeline.lock().list[self.index] = part;
-        self.pipeline.finished.notify_all();
+        self.pipeline.update(|parts| parts.list[self.index] = part);
     }
 }
 
@@ -244,6 +274,15 @@ impl Drop for Claim<'_> {
         if std::thread::panicking() {
             self.file(Part::Lost);
         }
+    }
+}
+
+/// Stops the workers of a pipeline when dropped ([`Pipeline::stop_on_drop`]).
+pub(super) struct StopOnDrop<'p>(&'p Pipeline);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.update(|parts| parts.stopped = true);
     }
 }
 
@@ -285,17 +324,15 @@ pub(super) fn opened(
     leaf.map(|leaf| Opened { leaf, iv }).map_err(|e| *e)
 }
 
-/// Gathers the jobs in walk order, cut into parts.
-#[derive(Default)]
-struct Take {
+/// Gathers the jobs in walk order, cut into parts for the pipeline.
+struct Take<'p> {
+    pipeline: &'p Pipeline,
     /// The path of the current container, as AAD.
     path: String,
-    arena: String,
-    part: Vec<Job>,
-    parts: Vec<Part>,
+    part: Jobs,
 }
 
-impl Take {
+impl Take<'_> {
     fn map(&mut self, map: &mut Map) {
         for item in map {
             if let Item::Pair(key, value) = item {
@@ -318,14 +355,15 @@ impl Take {
                 } else {
                     &self.path
                 };
-                let start = self.arena.len();
+                let aads = &mut self.part.aads;
+                let start = aads.len();
                 let fits = u32::try_from(start + aad.len()).is_ok();
                 let job = (fits && s.starts_with("ENC[")).then(|| {
-                    self.arena.push_str(aad);
+                    aads.push_str(aad);
                     (start as u32, aad.len() as u32, std::mem::take(s))
                 });
-                self.part.push(job);
-                if self.part.len() == PART_LEN {
+                self.part.jobs.push(job);
+                if self.part.jobs.len() == PART_LEN {
                     self.end_part();
                 }
             }
@@ -334,9 +372,10 @@ impl Take {
     }
 
     fn end_part(&mut self) {
-        if !self.part.is_empty() {
-            let part = std::mem::replace(&mut self.part, Vec::with_capacity(PART_LEN));
-            self.parts.push(Part::Waiting(part));
+        if !self.part.jobs.is_empty() {
+            let part = std::mem::take(&mut self.part);
+            self.pipeline
+                .update(|parts| parts.list.push(Part::Waiting(part)));
         }
     }
 }
@@ -429,22 +468,23 @@ mod tests {
         let (original, key) = encrypted(services);
         let before = strings(&original);
         let cipher = ValueCipher::new(&key);
-        assert!(cores() >= 2, "this machine has 2 cores");
+        assert!(Pipeline::wanted(&original), "this machine has 2 cores");
         for keep_ivs in [false, true] {
             let mut docs = original.clone();
-            let pipeline = Pipeline::take_from(&mut docs, ValueCipher::new(&key), keep_ivs)
-                .expect("a big file is decrypted ahead");
-            // Texts that look encrypted are out of the tree, others stay.
-            for ((_, was), (_, now)) in before.iter().zip(strings(&docs)) {
-                let expected = if was.starts_with("ENC[") {
-                    ""
-                } else {
-                    was.as_str()
-                };
-                assert_eq!(now.as_str(), expected);
-            }
+            let pipeline = Pipeline::new(ValueCipher::new(&key), keep_ivs);
             std::thread::scope(|scope| {
+                let _stop = pipeline.stop_on_drop();
                 scope.spawn(|| pipeline.work());
+                pipeline.fill(&mut docs);
+                // Texts that look encrypted are out of the tree, others stay.
+                for ((_, was), (_, now)) in before.iter().zip(strings(&docs)) {
+                    let expected = if was.starts_with("ENC[") {
+                        ""
+                    } else {
+                        was.as_str()
+                    };
+                    assert_eq!(now.as_str(), expected);
+                }
                 let mut reader = pipeline.reader();
                 for (index, (path, text)) in before.iter().enumerate() {
                     let taken = reader.take(index).unwrap();
@@ -466,23 +506,32 @@ mod tests {
                         (a, b) => panic!("{path}: {:?} against {:?}", a.is_ok(), b.is_ok()),
                     }
                 }
-                pipeline.stop();
             });
         }
     }
 
     #[test]
-    fn small_files_stay_in_the_tree() {
-        let (original, key) = encrypted(PARALLEL_MIN / STRINGS - 1);
-        let mut docs = original.clone();
-        assert!(Pipeline::take_from(&mut docs, ValueCipher::new(&key), false).is_none());
-        assert_eq!(docs, original);
+    fn small_files_are_not_wanted() {
+        assert!(!Pipeline::wanted(&encrypted(PARALLEL_MIN / STRINGS - 1).0));
+    }
+
+    #[test]
+    fn stopped_workers_do_not_wait_for_parts() {
+        // A walk that fails before the tree is cut up: the scope still ends.
+        let (_, key) = encrypted(1);
+        let pipeline = Pipeline::new(ValueCipher::new(&key), false);
+        std::thread::scope(|scope| {
+            let _stop = pipeline.stop_on_drop();
+            scope.spawn(|| pipeline.work());
+        });
+        assert!(pipeline.lock().stopped);
     }
 
     #[test]
     fn a_part_lost_to_a_panic_is_an_error_not_a_wait() {
         let (mut docs, key) = encrypted(PARALLEL_MIN / STRINGS + 1);
-        let pipeline = Pipeline::take_from(&mut docs, ValueCipher::new(&key), false).unwrap();
+        let pipeline = Pipeline::new(ValueCipher::new(&key), false);
+        pipeline.fill(&mut docs);
         std::thread::scope(|scope| {
             let worker = scope.spawn(|| {
                 let _claim = pipeline.claim(&mut pipeline.lock());
@@ -498,7 +547,7 @@ mod tests {
 
     #[test]
     fn results_and_jobs_stay_small() {
-        // A big file holds one of each per value.
+        // A big file holds one of each per value, for the values of a part at a time.
         assert!(std::mem::size_of::<Option<Decrypted>>() <= 56);
         assert!(std::mem::size_of::<Job>() <= 32);
     }

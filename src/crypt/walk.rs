@@ -294,8 +294,8 @@ pub fn decrypt(
     mac_only_encrypted: bool,
     nonces: &mut NonceMemory,
 ) -> Result<(String, Vec<String>)> {
-    let pipeline = Pipeline::take_from(docs, ValueCipher::new(key), nonces.enabled);
-    let mut walk = |ahead: Option<Reader>| {
+    let keep_ivs = nonces.enabled;
+    let mut walk = |docs: &mut [Map], ahead: Option<Reader>| {
         let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
         w.ahead = ahead;
         for doc in docs.iter_mut() {
@@ -304,18 +304,20 @@ pub fn decrypt(
         let warnings = std::mem::take(&mut w.warnings);
         Ok((w.finish(), warnings))
     };
-    match &pipeline {
-        None => walk(None),
-        // The walk runs here while the workers decrypt the parts ahead of it.
-        Some(pipeline) => std::thread::scope(|scope| {
-            for _ in 0..Pipeline::workers() {
-                scope.spawn(|| pipeline.work());
-            }
-            let result = walk(Some(pipeline.reader()));
-            pipeline.stop();
-            result
-        }),
+    if !Pipeline::wanted(docs) {
+        return walk(docs, None);
     }
+    // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
+    // which runs here.
+    let pipeline = Pipeline::new(ValueCipher::new(key), keep_ivs);
+    std::thread::scope(|scope| {
+        let _stop = pipeline.stop_on_drop();
+        for _ in 0..Pipeline::workers() {
+            scope.spawn(|| pipeline.work());
+        }
+        pipeline.fill(docs);
+        walk(docs, Some(pipeline.reader()))
+    })
 }
 
 impl<'a> Walker<'a> {
