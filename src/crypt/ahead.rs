@@ -1,13 +1,12 @@
 //! Values of a big file decrypted ahead of the walk, on all cores, as a pipeline.
 //!
 //! The `ENC[...]` texts are taken out of the tree in walk order and cut into parts of
-//! [`PART_LEN`] string leaves; worker threads start on the first part as soon as it is cut.
-//! They decrypt the parts, lowest first; the walk, on
-//! the calling thread, takes each part as soon as it is done and hashes and stores its
-//! values while the workers decrypt the parts after it (the MAC is one SHA-512 over the
-//! values in file order, so the walk itself stays on one thread). When the part the walk
-//! needs next is still being decrypted, the calling thread decrypts a later one meanwhile,
-//! so neither core waits while there is work left.
+//! [`PART_LEN`] string leaves; worker threads start on the first part as soon as it is cut
+//! and decrypt the parts, lowest first. The walk, on the calling thread, takes each part as
+//! soon as it is done and hashes and stores its values while the workers decrypt the parts
+//! after it (the MAC is one SHA-512 over the values in file order, so the walk itself stays
+//! on one thread). When the part the walk needs next is still being decrypted, the calling
+//! thread decrypts a later one meanwhile, so neither core waits while there is work left.
 
 use super::cipher::{Leaf, Opened, ValueCipher, NONCE_LEN};
 use crate::cores::cores;

@@ -287,6 +287,8 @@ pub fn plaintext_mac(
 
 /// Decrypts the selected leaves of `docs` in place, remembering nonces, and returns the
 /// MAC recomputed over the plaintext plus any warnings (comments that were left plain).
+/// A big file's values are decrypted on all cores (`crypt/ahead.rs`). After an error, `docs`
+/// are partly decrypted, and a big file's values not reached yet are empty.
 pub fn decrypt(
     docs: &mut [Map],
     key: &DataKey,
