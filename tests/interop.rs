@@ -544,3 +544,49 @@ fn base64_read_as_leniently_as_sops() {
         assert_eq!(stdout_of(&mut tool), b"k: v\n");
     }
 }
+
+/// Big enough for `secret` to read and decrypt on all cores (over 8,192 values, over 1 MiB
+/// encrypted): files sops wrote decrypt to the bytes sops gives, for a flat dotenv file and
+/// a nested YAML one.
+#[test]
+fn big_files_decrypt_like_sops() {
+    let sandbox = Sandbox::new();
+    let mut env = String::new();
+    let mut yaml = String::new();
+    for i in 0..11_000 {
+        if i % 700 == 0 {
+            env.push_str(&format!("# block {i}\n\n"));
+            yaml.push_str(&format!("# block {i}\ns{i}:\n"));
+        }
+        let value = match i % 5 {
+            0 => format!("line one\\nline two {i}"),
+            1 => String::new(),
+            2 => format!("é {i} \"quoted\" = # not a comment\r"),
+            _ => format!("a longer value, {i}"),
+        };
+        let key = if i % 97 == 0 {
+            format!("K{i}_unencrypted")
+        } else {
+            format!("K{i}")
+        };
+        env.push_str(&format!("{key}={value}\n"));
+        yaml.push_str(&format!("  {key}: v{i}\n"));
+        if i % 50 == 0 {
+            yaml.push_str(&format!("  L{i}:\n    - a{i}\n    - {i}\n"));
+        }
+    }
+    env.push_str("LAST=no line break at the end");
+    for (name, plain) in [("big.env", env), ("big.yaml", yaml)] {
+        let file = sandbox.sops_file(name, &plain);
+        assert!(std::fs::metadata(&file).unwrap().len() > 1 << 20, "{name}");
+        let theirs = sandbox.sops_decrypt(&file);
+        let ours = stdout_of(
+            sandbox
+                .secret()
+                .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .arg("decrypt")
+                .arg(&file),
+        );
+        assert_same(&ours, theirs.as_bytes(), name);
+    }
+}

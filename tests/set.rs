@@ -3,7 +3,7 @@
 
 mod common;
 use common::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const PLAIN: &str =
@@ -21,18 +21,24 @@ fn secret(sb: &Sandbox) -> assert_cmd::Command {
     cmd
 }
 
+/// The file before and after `secret set FILE PATH VALUE`, run a second later (so that
+/// `lastmodified` changes).
+fn set_later(sb: &Sandbox, file: &Path, path: &str, value: &str) -> (Vec<u8>, Vec<u8>) {
+    let before = std::fs::read(file).unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    secret(sb)
+        .arg("set")
+        .arg(file)
+        .args([path, value])
+        .assert()
+        .success();
+    (before, std::fs::read(file).unwrap())
+}
+
 #[test]
 fn set_changes_only_that_value() {
     let (sb, file) = setup("app.json", PLAIN);
-    let before = std::fs::read(&file).unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    secret(&sb)
-        .arg("set")
-        .arg(&file)
-        .args([r#"["password"]"#, r#""hunter3""#])
-        .assert()
-        .success();
-    let after = std::fs::read(&file).unwrap();
+    let (before, after) = set_later(&sb, &file, r#"["password"]"#, r#""hunter3""#);
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
     assert!(sb.sops_decrypt(&file).contains("\"password\": \"hunter3\""));
 }
@@ -198,6 +204,18 @@ fn set_on_a_missing_file_is_exit_100() {
         .code(100);
 }
 
+/// A file big enough to be decrypted on all cores (over 8,192 values): the other values keep
+/// their ciphertext, whichever thread decrypted them.
+#[test]
+fn set_in_a_big_file_changes_only_that_value() {
+    let plain: String = (0..9_000).map(|i| format!("K{i}=value {i}\n")).collect();
+    let (sb, file) = setup("big.env", &plain);
+    let (before, after) = set_later(&sb, &file, r#"["K8999"]"#, r#""new""#);
+    assert_minimal_diff(&before, &after, &["K8999", "sops_lastmodified"]);
+    let expected = plain.replace("K8999=value 8999", "K8999=new");
+    assert_eq!(sb.sops_decrypt(&file), expected);
+}
+
 /// Needs the YAML store.
 #[test]
 fn yaml_set_keeps_other_lines() {
@@ -205,15 +223,7 @@ fn yaml_set_keeps_other_lines() {
         "app.yaml",
         "# comment\ndb:\n    user: alice\n    password: hunter2\nport: 5432\n",
     );
-    let before = std::fs::read(&file).unwrap();
-    std::thread::sleep(Duration::from_millis(1100));
-    secret(&sb)
-        .arg("set")
-        .arg(&file)
-        .args([r#"["db"]["password"]"#, r#""hunter3""#])
-        .assert()
-        .success();
-    let after = std::fs::read(&file).unwrap();
+    let (before, after) = set_later(&sb, &file, r#"["db"]["password"]"#, r#""hunter3""#);
     assert_minimal_diff(&before, &after, &["password", "lastmodified"]);
     assert!(sb.sops_decrypt(&file).contains("password: hunter3"));
 }

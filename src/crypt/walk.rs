@@ -6,6 +6,7 @@
 //! the MAC pass. Both move the same `Cursor`, which holds the path (the AAD) and the
 //! selector's decisions.
 
+use super::ahead::{self, Pipeline, Reader};
 use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
@@ -83,154 +84,6 @@ impl NonceMemory {
             .copied()
             .unwrap_or_else(cipher::random_nonce)
     }
-}
-
-/// Below this many encrypted values, decrypting in one thread is faster than starting more
-/// (measured on this project's 2-core machine, alternating runs of `decrypt`: in two threads,
-/// 2,500 and 5,000-value dotenv files took 20 to 30% more CPU and 13 to 17% more wall time
-/// than in one; at 8,000 values both took about as long).
-const PARALLEL_MIN: usize = 8192;
-
-/// Values decrypted ahead of the walk, in walk order of the string leaves, as each thread
-/// produced them: kept in the threads' own parts so no thread's output is copied again.
-/// A result is 32 bytes (an error, which is rare, is boxed to keep it so); the nonces
-/// (another 33 bytes a value) are kept, beside them, only for a walk that remembers nonces.
-#[derive(Default)]
-struct Prefetched {
-    /// String leaves per part (the last part may be shorter).
-    part_len: usize,
-    parts: Vec<Vec<Option<Prefetch>>>,
-    /// Per part, the nonce of each result (empty parts when nonces are not wanted).
-    ivs: Vec<Vec<Option<[u8; NONCE_LEN]>>>,
-}
-
-impl Prefetched {
-    /// The result for string leaf `index`, if it was decrypted ahead.
-    fn take(&mut self, index: usize) -> Option<Result<cipher::Opened>> {
-        if self.part_len == 0 {
-            return None;
-        }
-        let (part, at) = (index / self.part_len, index % self.part_len);
-        let leaf = self.parts.get_mut(part)?.get_mut(at)?.take()?;
-        let iv = self
-            .ivs
-            .get(part)
-            .and_then(|ivs| ivs.get(at).copied())
-            .flatten();
-        Some(leaf.map(|leaf| cipher::Opened { leaf, iv }).map_err(|e| *e))
-    }
-}
-
-/// One prefetched value.
-type Prefetch = std::result::Result<Leaf, Box<Error>>;
-
-/// A string leaf for [`prefetch`]: its AAD as a range of the arena of paths, and its text.
-/// 16 bytes, a value of a big file has one.
-type Job<'t> = Option<(u32, u32, &'t Text)>;
-
-/// Decrypts every `ENC[...]` string leaf of `docs` ahead of the walk, on all cores. The walk
-/// still decides which leaves to decrypt (selectors, comments) and takes a result only for
-/// those; a prefetched result is exactly what decrypting in the walk would give, since it used
-/// the same path as AAD. Empty when the file is small (or its paths add up to 4 GiB).
-/// `keep_ivs`: whether the walk remembers nonces.
-fn prefetch(docs: &[Map], cipher: &ValueCipher, keep_ivs: bool) -> Prefetched {
-    // Every string leaf in walk order.
-    fn collect<'t>(node: &'t Node, path: &mut String, arena: &mut String, jobs: &mut Vec<Job<'t>>) {
-        match node {
-            Node::Map(m) => collect_map(m, path, arena, jobs),
-            Node::List(l) => l.iter().for_each(|n| collect(n, path, arena, jobs)),
-            Node::Scalar(Scalar::Str(s)) if s.starts_with("ENC[") => {
-                let start = arena.len();
-                arena.push_str(leaf_aad(path));
-                // Offsets past `u32::MAX` wrap; the caller then gives up on prefetching.
-                jobs.push(Some((start as u32, (arena.len() - start) as u32, s)));
-            }
-            Node::Scalar(Scalar::Str(_)) => jobs.push(None),
-            Node::Scalar(_) | Node::Comment(_) => {}
-        }
-    }
-    fn collect_map<'t>(
-        map: &'t Map,
-        path: &mut String,
-        arena: &mut String,
-        jobs: &mut Vec<Job<'t>>,
-    ) {
-        for item in map {
-            if let Item::Pair(key, value) = item {
-                let len = path.len();
-                path.push_str(key);
-                path.push(':');
-                collect(value, path, arena, jobs);
-                path.truncate(len);
-            }
-        }
-    }
-    let mut jobs = Vec::new();
-    let (mut path, mut arena) = (String::new(), String::new());
-    for doc in docs {
-        collect_map(doc, &mut path, &mut arena, &mut jobs);
-    }
-    // Small files first: counting their values is cheaper than asking for the cores (cgroup
-    // files), and they never use threads.
-    if jobs.iter().flatten().count() < PARALLEL_MIN || arena.len() > u32::MAX as usize {
-        return Prefetched::default();
-    }
-    let threads = cores().min(8);
-    if threads < 2 {
-        return Prefetched::default();
-    }
-    let arena = arena.as_str();
-    let part_len = jobs.len().div_ceil(threads);
-    let decrypt_part = |part: &[Job]| {
-        let mut leaves = Vec::with_capacity(part.len());
-        let mut ivs = Vec::with_capacity(if keep_ivs { part.len() } else { 0 });
-        for job in part {
-            let opened = job.map(|(start, len, text)| {
-                let (start, len) = (start as usize, len as usize);
-                cipher.decrypt(text, &arena[start..start + len])
-            });
-            if keep_ivs {
-                ivs.push(opened.as_ref().and_then(|o| o.as_ref().ok()?.iv));
-            }
-            leaves.push(opened.map(|o| o.map(|o| o.leaf).map_err(Box::new)));
-        }
-        (leaves, ivs)
-    };
-    std::thread::scope(|scope| {
-        // The first part on this thread: a thread started for it would cost its start and,
-        // with transparent huge pages, a 2 MiB page for its own allocator heap.
-        let mut chunks = jobs.chunks(part_len);
-        let first = chunks.next().unwrap_or_default();
-        let handles: Vec<_> = chunks
-            .map(|part| scope.spawn(move || decrypt_part(part)))
-            .collect();
-        let (first, first_ivs) = decrypt_part(first);
-        let mut parts = Vec::with_capacity(threads);
-        let mut ivs = Vec::with_capacity(threads);
-        parts.push(first);
-        ivs.push(first_ivs);
-        for handle in handles {
-            match handle.join() {
-                Ok((part, part_ivs)) => {
-                    parts.push(part);
-                    ivs.push(part_ivs);
-                }
-                // Never misalign results with leaves: fall back to decrypting in the walk.
-                Err(_) => return Prefetched::default(),
-            }
-        }
-        Prefetched {
-            part_len,
-            parts,
-            ivs,
-        }
-    })
-}
-
-/// The cores this process may use, looked up once: the lookup reads cgroup files.
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The AAD of a leaf in the container whose path is `aad`: the root's leaves use `:`.
@@ -393,8 +246,9 @@ struct Walker<'a> {
     hasher: Sha512,
     nonces: &'a mut NonceMemory,
     warnings: Vec<String>,
-    /// Values decrypted ahead in parallel, by string-leaf index in walk order (decrypt only).
-    prefetched: Prefetched,
+    /// Values of a big file decrypted ahead on all cores, by string-leaf index in walk order
+    /// (decrypt only); their texts were taken out of the tree for that.
+    ahead: Option<Reader<'a>>,
     /// Index of the next string leaf in walk order.
     next_leaf: usize,
 }
@@ -433,6 +287,8 @@ pub fn plaintext_mac(
 
 /// Decrypts the selected leaves of `docs` in place, remembering nonces, and returns the
 /// MAC recomputed over the plaintext plus any warnings (comments that were left plain).
+/// A big file's values are decrypted on all cores (`crypt/ahead.rs`). After an error, `docs`
+/// are partly decrypted, and a big file's values not reached yet are empty.
 pub fn decrypt(
     docs: &mut [Map],
     key: &DataKey,
@@ -440,13 +296,30 @@ pub fn decrypt(
     mac_only_encrypted: bool,
     nonces: &mut NonceMemory,
 ) -> Result<(String, Vec<String>)> {
-    let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
-    w.prefetched = prefetch(docs, &w.cipher, w.nonces.enabled);
-    for doc in docs.iter_mut() {
-        w.map(doc)?;
+    let keep_ivs = nonces.enabled;
+    let mut walk = |docs: &mut [Map], ahead: Option<Reader>| {
+        let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
+        w.ahead = ahead;
+        for doc in docs.iter_mut() {
+            w.map(doc)?;
+        }
+        let warnings = std::mem::take(&mut w.warnings);
+        Ok((w.finish(), warnings))
+    };
+    if !Pipeline::wanted(docs) {
+        return walk(docs, None);
     }
-    let warnings = std::mem::take(&mut w.warnings);
-    Ok((w.finish(), warnings))
+    // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
+    // which runs here.
+    let pipeline = Pipeline::new(ValueCipher::new(key), keep_ivs);
+    std::thread::scope(|scope| {
+        let _stop = pipeline.stop_on_drop();
+        for _ in 0..Pipeline::workers() {
+            scope.spawn(|| pipeline.work());
+        }
+        pipeline.fill(docs);
+        walk(docs, Some(pipeline.reader()))
+    })
 }
 
 impl<'a> Walker<'a> {
@@ -469,7 +342,7 @@ impl<'a> Walker<'a> {
             hasher,
             nonces,
             warnings: Vec::new(),
-            prefetched: Prefetched::default(),
+            ahead: None,
             next_leaf: 0,
         }
     }
@@ -581,16 +454,22 @@ impl<'a> Walker<'a> {
             }
             Node::Scalar(Scalar::Null) => Ok(()),
             Node::Scalar(scalar) => {
-                let leaf_index = self.next_leaf;
+                let ahead = match (&*scalar, &mut self.ahead) {
+                    (Scalar::Str(_), Some(reader)) => reader.take(self.next_leaf)?,
+                    _ => None,
+                };
                 if matches!(scalar, Scalar::Str(_)) {
                     self.next_leaf += 1;
                 }
                 let encrypt = self.at.value();
                 match self.mode {
                     Mode::Decrypt if encrypt => {
-                        let text = match scalar {
-                            Scalar::Str(s) => s,
-                            _ => {
+                        let opened = match (ahead, &*scalar) {
+                            (Some(((_, leaf), iv)), _) => ahead::opened(leaf, iv),
+                            (None, Scalar::Str(text)) => {
+                                self.cipher.decrypt(text, self.at.leaf_aad())
+                            }
+                            (None, _) => {
                                 return Err(Error::new(
                                     Code::ErrorDecryptingTree,
                                     format!(
@@ -599,11 +478,6 @@ impl<'a> Walker<'a> {
                                     ),
                                 ))
                             }
-                        };
-                        let prefetched = self.prefetched.take(leaf_index);
-                        let opened = match prefetched {
-                            Some(result) => result,
-                            None => self.cipher.decrypt(text, self.at.leaf_aad()),
                         }
                         .map_err(|e| {
                             Error::new(
@@ -621,6 +495,10 @@ impl<'a> Walker<'a> {
                         Ok(())
                     }
                     Mode::Hash | Mode::Decrypt => {
+                        // A value taken out for decryption that stays as it is goes back.
+                        if let (Some(((text, _), _)), Scalar::Str(s)) = (ahead, &mut *scalar) {
+                            *s = text;
+                        }
                         let leaf = LeafRef::Scalar(scalar);
                         if encrypt {
                             self.check_sealable(leaf)?;
@@ -758,7 +636,6 @@ pub fn verify_mac(key: &DataKey, stored: &str, lastmodified: &str, computed: &st
 mod tests {
     use super::*;
     use crate::crypt::select::SelectorKind;
-    use crate::tree;
 
     fn doc() -> Map {
         vec![
@@ -910,9 +787,9 @@ mod tests {
 
     #[test]
     fn large_files_decrypt_in_parallel_to_the_same_tree() {
-        // More values than PARALLEL_MIN, with lists, list comments and plain values between.
+        // More values than ahead::PARALLEL_MIN, with lists, list comments and plain values between.
         let mut doc = Map::new();
-        for i in 0..PARALLEL_MIN as i64 / 2 + 100 {
+        for i in 0..ahead::PARALLEL_MIN as i64 / 2 + 100 {
             doc.push(Item::Comment(format!(" c{i}")));
             doc.push(Item::Pair(
                 format!("k{i}").into(),
@@ -1011,55 +888,6 @@ mod tests {
             .unwrap();
             assert_eq!(again, mac);
             assert_eq!(mac == expected, !mac_only_encrypted);
-        }
-    }
-
-    #[test]
-    fn prefetched_results_and_jobs_stay_small() {
-        // A big file holds one of each per value, all at once.
-        assert!(std::mem::size_of::<Option<Prefetch>>() <= 32);
-        assert!(std::mem::size_of::<Job>() <= 16);
-    }
-
-    #[test]
-    fn nested_files_are_prefetched_too() {
-        // Few top-level keys, many values below them (a typical YAML layout).
-        let services = PARALLEL_MIN.div_ceil(30) + 1;
-        let doc: Map = (0..services)
-            .map(|s| {
-                let values = (0..30)
-                    .map(|i| Item::Pair(format!("k{i}").into(), Node::str(format!("v{s}.{i}"))))
-                    .collect();
-                Item::Pair(format!("service{s}").into(), Node::Map(values))
-            })
-            .collect();
-        let key = DataKey::generate();
-        let mut docs = vec![doc];
-        let sel = Selector::default();
-        encrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
-        let cipher = ValueCipher::new(&key);
-        let prefetched = prefetch(&docs, &cipher, false);
-        if cores() >= 2 {
-            let decrypted: usize = prefetched.parts.iter().map(Vec::len).sum();
-            assert_eq!(decrypted, services * 30);
-            assert!(prefetched.ivs.iter().all(Vec::is_empty));
-        }
-        // With nonces wanted, each result has the nonce decrypting in the walk would give.
-        let mut prefetched = prefetch(&docs, &cipher, true);
-        if cores() >= 2 {
-            let last_service = format!("service{}", services - 1);
-            let Some(Node::Map(values)) = tree::get(&docs[0], &last_service) else {
-                panic!("no {last_service}")
-            };
-            let Some(Node::Scalar(Scalar::Str(last))) = tree::get(values, "k29") else {
-                panic!("no k29")
-            };
-            let direct = cipher
-                .decrypt(last, &format!("{last_service}:k29:"))
-                .unwrap();
-            let taken = prefetched.take(services * 30 - 1).unwrap().unwrap();
-            assert!(direct.iv.is_some());
-            assert_eq!((taken.leaf, taken.iv), (direct.leaf, direct.iv));
         }
     }
 
