@@ -35,6 +35,7 @@ impl Store for DotenvStore {
         let ends = memchr::memchr_iter(b'\n', input).chain([input.len()]);
         let mut start = 0;
         for (index, end) in ends.enumerate() {
+            crate::input::passed(input, start);
             let line = &text[start..end];
             start = end + 1;
             if line.is_empty() {
