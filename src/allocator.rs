@@ -5,6 +5,13 @@
 //! file's peak memory is a quarter lower when freed pages go back at once (a 50k-value YAML
 //! decrypt). So pages go back at once only when the input is big (and not an encrypted
 //! dotenv file).
+//!
+//! Transparent huge pages likewise: mimalloc asks for them on its whole arena, where each
+//! first touch of 2 MiB then clears and maps a huge page. For a big file's heap that is fewer
+//! faults and TLB misses (without them a 50,000-value decrypt takes 10 to 20% more time,
+//! for 4 to 5 MiB less peak memory); a small file's run, whose heap is a few hundred
+//! kilobytes, only pays for them (a 40-value decrypt: 1.4 MiB more, 0.2 ms more CPU time).
+//! So the arena starts without them, and gets them back when the input is big.
 
 use crate::format::Format;
 
@@ -26,9 +33,51 @@ fn purge_at_once(len: usize, format: Format, encrypted: bool) -> bool {
     len >= BIG_INPUT && !(encrypted && format == Format::Dotenv)
 }
 
+/// `mi_option_allow_thp` in mimalloc's `mi_option_e`.
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 37;
+
+extern "C" {
+    /// mimalloc's start and size of the arena with id `arena_id` (null when there is none).
+    fn mi_arena_area(arena_id: libc::c_int, size: *mut usize) -> *mut libc::c_void;
+}
+
+/// Called once the command line starts: the arena a run's heap lives in goes without huge
+/// pages until a big input is read ([`input_read`]).
+pub(crate) fn command_starts() {
+    huge_pages(false);
+}
+
+/// Whether the first arena (mimalloc v2 numbers arenas from 1), which holds the heap until
+/// it outgrows its gigabyte, may use transparent huge pages. Pages already touched keep
+/// their size. Nothing is done when mimalloc was told not to use them (`MIMALLOC_ALLOW_THP=0`)
+/// or is not the allocator.
+fn huge_pages(on: bool) {
+    // SAFETY: reading an option and asking for an arena's bounds have no preconditions;
+    // madvise only changes how the kernel backs the arena's future page faults.
+    unsafe {
+        if !libmimalloc_sys::mi_option_is_enabled(MI_OPTION_ALLOW_THP) {
+            return;
+        }
+        let mut size = 0;
+        let start = mi_arena_area(1, &mut size);
+        if start.is_null() || size == 0 {
+            return;
+        }
+        let advice = if on {
+            libc::MADV_HUGEPAGE
+        } else {
+            libc::MADV_NOHUGEPAGE
+        };
+        libc::madvise(start, size, advice);
+    }
+}
+
 /// Tells the allocator how big the input just read is, its format and whether it is an
 /// encrypted file.
 pub(crate) fn input_read(len: usize, format: Format, encrypted: bool) {
+    if len >= BIG_INPUT {
+        huge_pages(true);
+    }
     if purge_at_once(len, format, encrypted) {
         // SAFETY: setting an option is allowed at any time, from any thread; it only
         // changes when mimalloc purges, and without mimalloc as the global allocator it
@@ -48,6 +97,15 @@ mod tests {
         assert!(!purge_at_once(BIG_INPUT - 1, Format::Yaml, false));
         assert!(!purge_at_once(8 * BIG_INPUT, Format::Dotenv, true));
         assert!(purge_at_once(8 * BIG_INPUT, Format::Dotenv, false));
+    }
+
+    #[test]
+    fn allow_thp_index_names_the_huge_page_option() {
+        // Option 37 is on by default on Linux, as only `allow_thp` of the options near it is.
+        let default = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_ALLOW_THP) };
+        assert_eq!(default, 1);
+        let last = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_ALLOW_THP + 1) };
+        assert_eq!(last, 0, "the option after it is the end of the list");
     }
 
     #[test]

@@ -20,10 +20,11 @@ pub const MAP_FROM: u64 = 1 << 20;
 
 /// How far behind a reader's position pages are kept: readers look back a little (the line
 /// before, a comment run), and a page given up and read again costs a fault.
-const LOOK_BACK: usize = 1 << 20;
+const LOOK_BACK: usize = 256 << 10;
 
-/// How much a reader passes between two hand-backs (one `madvise` call each).
-const STEP: usize = 4 << 20;
+/// How much a reader passes between two hand-backs (one `madvise` call each, a hundred for
+/// a 100 MB input).
+const STEP: usize = 1 << 20;
 
 /// The input of a store: owned bytes, or a mapped file.
 pub enum Input {
