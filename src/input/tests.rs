@@ -16,6 +16,28 @@ fn text_file(dir: &tempfile::TempDir, len: usize) -> (std::path::PathBuf, Vec<u8
     (path, bytes)
 }
 
+/// A mapped file of `len` bytes with its bytes, held with this test's turn ([`MAPPING`]).
+struct Mapped {
+    input: Input,
+    bytes: Vec<u8>,
+    _dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+fn mapped(len: usize) -> Mapped {
+    let turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let (path, bytes) = text_file(&dir, len);
+    let input = open(&path);
+    assert!(matches!(input, Input::Mapped(_)));
+    Mapped {
+        input,
+        bytes,
+        _dir: dir,
+        _turn: turn,
+    }
+}
+
 fn open(path: &std::path::Path) -> Input {
     let file = File::open(path).unwrap();
     let len = file.metadata().unwrap().len();
@@ -60,18 +82,15 @@ fn a_small_file_is_read_and_a_big_one_mapped_with_the_same_bytes() {
 
 #[test]
 fn pages_behind_the_reader_are_given_back_and_read_again_unchanged() {
-    let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
     let len = 24 << 20;
-    let (path, bytes) = text_file(&dir, len);
-    let input = open(&path);
+    let Mapped { input, bytes, .. } = &mapped(len);
     let start = input.as_ptr();
-    let sum = touch(&input);
+    let sum = touch(input);
     assert!(resident(start) >= len - (1 << 20), "all pages were read");
 
     // A reader that went through the whole text in steps keeps only a window resident.
     for pos in (0..=len).step_by(1 << 20) {
-        passed(&input, pos);
+        passed(input, pos);
     }
     assert!(
         resident(start) <= LOOK_BACK + STEP + (1 << 20),
@@ -79,15 +98,15 @@ fn pages_behind_the_reader_are_given_back_and_read_again_unchanged() {
         resident(start)
     );
     // What was given back reads the same (the kernel maps it again from the file).
-    assert_eq!(touch(&input), sum);
-    assert_eq!(*input, bytes[..]);
+    assert_eq!(touch(input), sum);
+    assert_eq!(**input, bytes[..]);
 
     // `start_over` gives back everything, and a second pass is counted from its start.
-    start_over(&input);
+    start_over(input);
     assert!(resident(start) <= 1 << 20);
     let half = len / 2;
     touch(&input[..half]);
-    passed(&input, half);
+    passed(input, half);
     assert!(resident(start) <= LOOK_BACK + STEP + (1 << 20));
 }
 
@@ -102,14 +121,10 @@ fn text_outside_the_mapping_is_left_alone() {
 
 #[test]
 fn a_reader_reports_its_progress_and_reads_everything() {
-    let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
-    let len = 12 << 20;
-    let (path, bytes) = text_file(&dir, len);
-    let input = open(&path);
+    let Mapped { input, bytes, .. } = &mapped(12 << 20);
     let mut read = Vec::new();
-    std::io::Read::read_to_end(&mut Reader::new(&input), &mut read).unwrap();
-    assert_eq!(read, bytes);
+    std::io::Read::read_to_end(&mut Reader::new(input), &mut read).unwrap();
+    assert_eq!(&read, bytes);
     assert!(resident(input.as_ptr()) <= LOOK_BACK + STEP + (1 << 20));
 }
 
