@@ -86,10 +86,6 @@ fn by_sections(
     if let Some(seal) = seal.as_deref_mut() {
         seal.open();
     }
-    if let Some(first) = body.first() {
-        // A new pass over the source: pages are given back as it goes.
-        crate::input::start_over(first.text.as_bytes());
-    }
     let mut rest = doc.as_slice();
     for (i, piece) in body.iter().enumerate() {
         crate::input::passed(piece.text.as_bytes(), 0);

@@ -632,7 +632,6 @@ pub fn load_docs(input: &[u8]) -> Result<Vec<Map>> {
     if let Ok(docs) = run(&text, &mut Fast::new(&parsed)) {
         return Ok(docs);
     }
-    crate::input::start_over(parsed.as_bytes());
     // Feed libyaml 64 KiB at a time: given the whole slice it would decode all of it at once
     // into a buffer of `char`s, four bytes per input byte.
     let mut reader =
