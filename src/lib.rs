@@ -33,7 +33,6 @@ pub(crate) mod cli;
 // Partly re-exported by `internals` (unstable, undocumented there).
 #[allow(missing_docs)]
 pub(crate) mod config;
-mod cores;
 // Partly re-exported by `internals` (unstable, undocumented there).
 #[allow(missing_docs)]
 pub(crate) mod crypt;

@@ -9,7 +9,6 @@
 //! thread decrypts a later one meanwhile, so neither core waits while there is work left.
 
 use super::cipher::{Leaf, Opened, ValueCipher, NONCE_LEN};
-use crate::cores::cores;
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar, Text};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
@@ -349,11 +348,7 @@ impl Take<'_> {
             Node::Map(m) => self.map(m),
             Node::List(l) => l.iter_mut().for_each(|n| self.node(n)),
             Node::Scalar(Scalar::Str(s)) => {
-                let aad = if self.path.is_empty() {
-                    ":"
-                } else {
-                    &self.path
-                };
+                let aad = super::walk::leaf_aad(&self.path);
                 let aads = &mut self.part.aads;
                 let start = aads.len();
                 let fits = u32::try_from(start + aad.len()).is_ok();
@@ -396,6 +391,12 @@ fn count(node: &Node) -> usize {
         Node::Scalar(Scalar::Str(_)) => 1,
         Node::Scalar(_) | Node::Comment(_) => 0,
     }
+}
+
+/// The cores this process may use, looked up once: the lookup reads cgroup files.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ impl NonceMemory {
 }
 
 /// The AAD of a leaf in the container whose path is `aad`: the root's leaves use `:`.
-fn leaf_aad(aad: &str) -> &str {
+pub(super) fn leaf_aad(aad: &str) -> &str {
     if aad.is_empty() {
         ":"
     } else {
