@@ -104,27 +104,27 @@ fn oauth_token(creds: &Value, scope: &str, policy: &Policy) -> Outcome<Zeroizing
         "" => DEFAULT_TOKEN_URI,
         uri => uri,
     };
-    let form = match field("type") {
+    let req = Request::new(Method::Post, token_uri);
+    let req = match field("type") {
         "service_account" => {
-            let assertion = signed_jwt(
+            let assertion = Zeroizing::new(signed_jwt(
                 field("client_email"),
                 field("private_key_id"),
                 field("private_key"),
                 scope,
                 token_uri,
-            )?;
-            format!(
-                "grant_type={}&assertion={}",
-                http::percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                http::percent_encode(&assertion)
-            )
+            )?);
+            req.form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", &assertion),
+            ])
         }
-        "authorized_user" => format!(
-            "grant_type=refresh_token&client_id={}&client_secret={}&refresh_token={}",
-            http::percent_encode(field("client_id")),
-            http::percent_encode(field("client_secret")),
-            http::percent_encode(field("refresh_token"))
-        ),
+        "authorized_user" => req.form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", field("client_id")),
+            ("client_secret", field("client_secret")),
+            ("refresh_token", field("refresh_token")),
+        ]),
         other => {
             return Err(format!(
                 "credential type {other:?} is not supported (use a service account key, \
@@ -133,9 +133,6 @@ fn oauth_token(creds: &Value, scope: &str, policy: &Policy) -> Outcome<Zeroizing
             ))
         }
     };
-    let req = Request::new(Method::Post, token_uri)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(Zeroizing::new(form).as_bytes());
     token_from(
         &req,
         policy,

@@ -117,6 +117,19 @@ impl Request {
         self.header("Content-Type", "application/json")
             .body(value.to_string())
     }
+
+    /// Sets an `application/x-www-form-urlencoded` body of `fields`, in order.
+    pub fn form(self, fields: &[(&str, &str)]) -> Request {
+        let text = zeroize::Zeroizing::new(
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+        self.header("Content-Type", "application/x-www-form-urlencoded")
+            .body(text.as_bytes())
+    }
 }
 
 /// A server's answer. The body may hold key material (a decrypt's answer): it is wiped when
@@ -973,6 +986,25 @@ mod tests {
                 .contains(&format!("CA certificate file {}", ca.display())),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn form_values_are_percent_encoded() {
+        let req = Request::new(Method::Post, "https://login.example/token").form(&[
+            ("scope", "https://vault.azure.net/.default"),
+            ("client_secret", "a b&c=d~"),
+        ]);
+        assert_eq!(
+            String::from_utf8(req.body.to_vec()).unwrap(),
+            "scope=https%3A%2F%2Fvault.azure.net%2F.default&client_secret=a%20b%26c%3Dd~"
+        );
+        assert_eq!(
+            req.headers,
+            [(
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded".to_string()
+            )]
         );
     }
 

@@ -159,15 +159,6 @@ fn authority_host() -> std::result::Result<String, String> {
     Ok(host.trim_end_matches('/').to_string())
 }
 
-/// An `application/x-www-form-urlencoded` body.
-fn form(fields: &[(&str, &str)]) -> Zeroizing<Vec<u8>> {
-    let text: Vec<String> = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", http::percent_encode(v)))
-        .collect();
-    Zeroizing::new(text.join("&").into_bytes())
-}
-
 /// A token answer's `access_token`, or the service's error (`error_description` carries
 /// Entra ID's `AADSTS…` explanation; it never holds the secret).
 fn token_from(resp: &Response, field: &str) -> std::result::Result<Zeroizing<String>, String> {
@@ -211,9 +202,7 @@ fn oauth2(tenant: &str, fields: &[(&str, &str)]) -> Outcome {
         Ok(u) => u,
         Err(e) => return Outcome::Failed(e),
     };
-    let req = Request::new(Method::Post, url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form(fields).to_vec());
+    let req = Request::new(Method::Post, url).form(fields);
     match http::send(&req, &Policy::default()) {
         Ok(resp) => match token_from(&resp, "access_token") {
             Ok(t) => Outcome::Token(t),
@@ -464,18 +453,6 @@ fn azure_developer_cli(tenant: &str, scope: &str) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn form_values_are_percent_encoded() {
-        let body = form(&[
-            ("scope", "https://vault.azure.net/.default"),
-            ("client_secret", "a b&c=d~"),
-        ]);
-        assert_eq!(
-            String::from_utf8(body.to_vec()).unwrap(),
-            "scope=https%3A%2F%2Fvault.azure.net%2F.default&client_secret=a%20b%26c%3Dd~"
-        );
-    }
 
     #[test]
     fn token_errors_carry_the_service_description_only() {

@@ -75,27 +75,29 @@ fn exchange(
         ("", domain) => format!("https://sts.{domain}/v1/token"),
         (url, _) => url.to_string(),
     };
-    let mut form = Zeroizing::new(format!(
-        "audience={}&grant_type={}&requested_token_type={}&scope={}&subject_token={}\
-         &subject_token_type={}",
-        http::percent_encode(audience),
-        http::percent_encode("urn:ietf:params:oauth:grant-type:token-exchange"),
-        http::percent_encode("urn:ietf:params:oauth:token-type:access_token"),
-        http::percent_encode(scope),
-        http::percent_encode(subject),
-        http::percent_encode(subject_type),
-    ));
+    let mut fields = vec![
+        ("audience", audience),
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ),
+        (
+            "requested_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        ),
+        ("scope", scope),
+        ("subject_token", subject),
+        ("subject_token_type", subject_type),
+    ];
     let (client_id, client_secret) = (text(creds, "client_id"), text(creds, "client_secret"));
     let user_project = text(creds, "workforce_pool_user_project");
     // A workforce pool's user project goes along unless a client authenticates, whose id
     // already names the project.
+    let options = json!({ "userProject": user_project }).to_string();
     if !user_project.is_empty() && client_id.is_empty() {
-        let options = json!({ "userProject": user_project }).to_string();
-        form.push_str(&format!("&options={}", http::percent_encode(&options)));
+        fields.push(("options", &options));
     }
-    let mut req = Request::new(Method::Post, &url)
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form.as_bytes());
+    let mut req = Request::new(Method::Post, &url).form(&fields);
     if !client_id.is_empty() && !client_secret.is_empty() {
         let basic = Zeroizing::new(BASE64_STANDARD.encode(format!("{client_id}:{client_secret}")));
         req = req.header("Authorization", format!("Basic {}", basic.as_str()));
