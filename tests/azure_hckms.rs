@@ -14,7 +14,7 @@ mod common;
 
 use assert_cmd::Command;
 use common::emulator::Emulator;
-use common::{key, stdout_of, Sandbox, AGE1};
+use common::{failure, key, stdout_of, Sandbox, AGE1};
 use std::path::{Path, PathBuf};
 
 const VAULT: &str = "https://myvault.vault.azure.net";
@@ -131,16 +131,6 @@ fn secret(sb: &Sandbox) -> Command {
         cmd.env_remove(v);
     }
     cmd
-}
-
-/// Exit code and stderr of a command that must fail.
-fn failure(cmd: &mut Command) -> (i32, String) {
-    let out = cmd.output().unwrap();
-    assert!(!out.status.success(), "unexpectedly succeeded");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// The `sops:` block's top-level keys, in order.

@@ -123,16 +123,6 @@ fn secret_server_unix(sb: &Sandbox, socket: &Path) -> Server {
     }
 }
 
-/// Runs a command that must fail; returns (exit code, stderr).
-fn failure(cmd: &mut assert_cmd::Command) -> (i32, String) {
-    let out = cmd.output().unwrap();
-    assert!(!out.status.success(), "command unexpectedly succeeded");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// Encrypts PLAIN for AGE1 and decrypts it again with `tool` using only the key service
 /// at `uri`; returns the encrypted file.
 fn round_trip_through(

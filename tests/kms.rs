@@ -152,16 +152,6 @@ fn sops(sb: &Sandbox) -> assert_cmd::Command {
     cmd
 }
 
-/// Runs a command that must fail; returns (exit code, stderr).
-fn failure(cmd: &mut assert_cmd::Command) -> (i32, String) {
-    let out = cmd.output().unwrap();
-    assert!(!out.status.success(), "command unexpectedly succeeded");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The fault proxy in front of the local KMS; killed when dropped.
 struct Proxy {
     child: Child,

@@ -230,6 +230,20 @@ pub fn stdout_of(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// Runs a command that must fail; returns its exit code (-1 for a signal) and stderr.
+pub fn failure(cmd: &mut Command) -> (i32, String) {
+    failure_of(cmd.output().unwrap())
+}
+
+/// The exit code (-1 for a signal) and stderr of a run that must have failed.
+pub fn failure_of(out: std::process::Output) -> (i32, String) {
+    assert!(!out.status.success(), "command unexpectedly succeeded");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Byte comparison with a readable diff on failure.
 pub fn assert_same(actual: &[u8], expected: &[u8], what: &str) {
     if actual != expected {
