@@ -21,11 +21,15 @@ impl Exec {
     }
 
     fn secret(&self) -> assert_cmd::Command {
-        let mut cmd = self.sb.secret();
-        cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+        self.with_env(self.sb.secret())
+    }
+
+    /// `tool` (secret or sops) with the test key and the private runtime directory.
+    fn with_env(&self, mut tool: assert_cmd::Command) -> assert_cmd::Command {
+        tool.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .env("TMPDIR", &self.runtime);
-        cmd
+        tool
     }
 
     /// `secret FLAGS... FILE COMMAND` (FLAGS starting with the subcommand).
@@ -152,13 +156,9 @@ fn exec_env_pristine_gives_only_the_secrets() {
             .arg(&file)
             .arg("exec /usr/bin/env -0"),
     );
-    let mut names: Vec<String> = out
-        .split(|&b| b == 0)
-        .filter(|e| !e.is_empty())
-        .map(|e| {
-            let e = String::from_utf8_lossy(e);
-            e.split('=').next().unwrap().to_string()
-        })
+    let mut names: Vec<String> = env0(&out)
+        .into_iter()
+        .map(|e| e.split('=').next().unwrap().to_string())
         // /bin/sh itself exports PWD (and bash SHLVL and _): not inherited from secret.
         .filter(|n| !["PWD", "SHLVL", "_", "OLDPWD"].contains(&n.as_str()))
         .collect();
@@ -182,13 +182,17 @@ fn child_environment(
             .arg(file)
             .arg("exec /usr/bin/env -0"),
     );
-    let mut vars: Vec<String> = out
-        .split(|&b| b == 0)
-        .filter(|e| !e.is_empty())
-        .map(|e| String::from_utf8(e.to_vec()).unwrap())
-        .collect();
+    let mut vars = env0(&out);
     vars.sort();
     vars
+}
+
+/// The variables `env -0` printed, in its order.
+fn env0(out: &[u8]) -> Vec<String> {
+    out.split(|&b| b == 0)
+        .filter(|e| !e.is_empty())
+        .map(|e| String::from_utf8(e.to_vec()).unwrap())
+        .collect()
 }
 
 #[test]
@@ -198,11 +202,7 @@ fn exec_env_gives_the_environment_sops_gives() {
     let file = t.sb.sops_file("app.env", "NAME=app\nTOKEN=a=b c\nEMPTY=\n");
     for flags in [&[][..], &["--pristine"][..]] {
         let mine = child_environment(t.secret(), flags, &file);
-        let mut sops = t.sb.sops();
-        sops.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
-            .env("XDG_RUNTIME_DIR", &t.runtime)
-            .env("TMPDIR", &t.runtime);
-        let theirs = child_environment(sops, flags, &file);
+        let theirs = child_environment(t.with_env(t.sb.sops()), flags, &file);
         assert_eq!(mine, theirs, "{flags:?}");
         assert!(mine.contains(&"NAME=app".to_string()), "{mine:?}");
         assert!(mine.contains(&"TOKEN=a=b c".to_string()), "{mine:?}");
@@ -245,16 +245,11 @@ fn exec_env_runs_what_the_shell_runs() {
             .arg(&file)
             .arg("exec /usr/bin/env -0"),
     );
-    let vars: Vec<&[u8]> = out
-        .split(|&b| b == 0)
-        .filter(|e| {
-            !e.is_empty()
-                && !e.starts_with(b"PWD=")
-                && !e.starts_with(b"SHLVL=")
-                && !e.starts_with(b"_=")
-        })
+    let vars: Vec<String> = env0(&out)
+        .into_iter()
+        .filter(|e| !e.starts_with("PWD=") && !e.starts_with("SHLVL=") && !e.starts_with("_="))
         .collect();
-    assert_eq!(vars, [&b"NAME=app"[..]]);
+    assert_eq!(vars, ["NAME=app"]);
 }
 
 #[test]
