@@ -295,10 +295,7 @@ pub(super) struct Reader<'p> {
 impl Reader<'_> {
     /// The value decrypted ahead for string leaf `leaf` (in walk order), with its nonce;
     /// `None` for a string left in the tree. Leaves are taken in increasing order.
-    pub(super) fn take(
-        &mut self,
-        leaf: usize,
-    ) -> Result<Option<(Decrypted, Option<[u8; NONCE_LEN]>)>> {
+    pub(super) fn take(&mut self, leaf: usize) -> Result<Option<Ahead>> {
         let (part, at) = (leaf / PART_LEN, leaf % PART_LEN);
         if self.part != Some(part) {
             self.out = self.pipeline.take(part)?;
@@ -310,16 +307,25 @@ impl Reader<'_> {
             .values
             .get_mut(at)
             .and_then(Option::take)
-            .map(|value| (value, iv)))
+            .map(|(text, result)| Ahead { text, result, iv }))
     }
 }
 
-/// A value decrypted ahead, as the walk uses it.
-pub(super) fn opened(
-    leaf: std::result::Result<Leaf, Box<Error>>,
-    iv: Option<[u8; NONCE_LEN]>,
-) -> Result<Opened> {
-    leaf.map(|leaf| Opened { leaf, iv }).map_err(|e| *e)
+/// A string leaf decrypted ahead, as the walk takes it.
+pub(super) struct Ahead {
+    /// The `ENC[...]` text taken out of the tree (it goes back when the walk leaves the
+    /// value as it is).
+    pub text: Text,
+    pub result: std::result::Result<Leaf, Box<Error>>,
+    pub iv: Option<[u8; NONCE_LEN]>,
+}
+
+impl Ahead {
+    /// The decrypted value as the walk uses it.
+    pub(super) fn opened(self) -> Result<Opened> {
+        let iv = self.iv;
+        self.result.map(|leaf| Opened { leaf, iv }).map_err(|e| *e)
+    }
 }
 
 /// Gathers the jobs in walk order, cut into parts for the pipeline.
@@ -492,10 +498,10 @@ mod tests {
                         assert!(taken.is_none());
                         continue;
                     }
-                    let ((back, leaf), iv) = taken.expect("taken out");
-                    assert_eq!(&back, text);
+                    let ahead = taken.expect("taken out");
+                    assert_eq!(&ahead.text, text);
                     let direct = cipher.decrypt(text, path);
-                    match (opened(leaf, iv), direct) {
+                    match (ahead.opened(), direct) {
                         (Ok(a), Ok(b)) => {
                             assert_eq!(a.leaf, b.leaf);
                             assert_eq!(a.iv, if keep_ivs { b.iv } else { None });
@@ -539,7 +545,9 @@ mod tests {
             });
             assert!(worker.join().is_err());
         });
-        let err = pipeline.reader().take(0).unwrap_err();
+        let Err(err) = pipeline.reader().take(0) else {
+            panic!("a lost part is an error");
+        };
         assert_eq!(err.code, Code::ErrorDecryptingTree);
         // The parts after it are still there.
         assert!(pipeline.reader().take(PART_LEN).unwrap().is_some());

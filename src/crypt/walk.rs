@@ -6,7 +6,7 @@
 //! the MAC pass. Both move the same `Cursor`, which holds the path (the AAD) and the
 //! selector's decisions.
 
-use super::ahead::{self, Pipeline, Reader};
+use super::ahead::{Pipeline, Reader};
 use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
@@ -465,7 +465,7 @@ impl<'a> Walker<'a> {
                 match self.mode {
                     Mode::Decrypt if encrypt => {
                         let opened = match (ahead, &*scalar) {
-                            (Some(((_, leaf), iv)), _) => ahead::opened(leaf, iv),
+                            (Some(ahead), _) => ahead.opened(),
                             (None, Scalar::Str(text)) => {
                                 self.cipher.decrypt(text, self.at.leaf_aad())
                             }
@@ -496,8 +496,8 @@ impl<'a> Walker<'a> {
                     }
                     Mode::Hash | Mode::Decrypt => {
                         // A value taken out for decryption that stays as it is goes back.
-                        if let (Some(((text, _), _)), Scalar::Str(s)) = (ahead, &mut *scalar) {
-                            *s = text;
+                        if let (Some(ahead), Scalar::Str(s)) = (ahead, &mut *scalar) {
+                            *s = ahead.text;
                         }
                         let leaf = LeafRef::Scalar(scalar);
                         if encrypt {
@@ -789,7 +789,7 @@ mod tests {
     fn large_files_decrypt_in_parallel_to_the_same_tree() {
         // More values than ahead::PARALLEL_MIN, with lists, list comments and plain values between.
         let mut doc = Map::new();
-        for i in 0..ahead::PARALLEL_MIN as i64 / 2 + 100 {
+        for i in 0..super::super::ahead::PARALLEL_MIN as i64 / 2 + 100 {
             doc.push(Item::Comment(format!(" c{i}")));
             doc.push(Item::Pair(
                 format!("k{i}").into(),
