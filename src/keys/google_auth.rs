@@ -84,12 +84,17 @@ fn find_token(policy: &Policy) -> Result<Zeroizing<String>> {
     metadata_server(policy)
 }
 
+/// The string field `name` of a JSON object; empty when it is absent or not a string.
+fn text<'a>(v: &'a Value, name: &str) -> &'a str {
+    v.get(name).and_then(Value::as_str).unwrap_or("")
+}
+
 /// A token from credentials JSON; `origin` names where it came from, for errors.
 fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<String>> {
     let bad = |why: String| fail(format!("Google credentials from {origin}: {why}"));
     let creds: Value =
         serde_json::from_slice(json).map_err(|e| bad(format!("not valid JSON ({e})")))?;
-    match creds.get("type").and_then(Value::as_str).unwrap_or("") {
+    match text(&creds, "type") {
         "external_account" => external::token(&creds, policy),
         "impersonated_service_account" => impersonated(&creds, policy),
         _ => oauth_token(&creds, SCOPES, policy),
@@ -99,7 +104,7 @@ fn from_json(json: &[u8], origin: &str, policy: &Policy) -> Result<Zeroizing<Str
 
 /// A token of a service-account key or an `authorized_user`, from its token endpoint.
 fn oauth_token(creds: &Value, scope: &str, policy: &Policy) -> Outcome<Zeroizing<String>> {
-    let field = |name: &str| creds.get(name).and_then(Value::as_str).unwrap_or("");
+    let field = |name: &str| text(creds, name);
     let token_uri = match field("token_uri") {
         "" => DEFAULT_TOKEN_URI,
         uri => uri,
@@ -144,9 +149,7 @@ fn oauth_token(creds: &Value, scope: &str, policy: &Policy) -> Outcome<Zeroizing
 /// --impersonate-service-account`): the source credentials' token traded for the service
 /// account's.
 fn impersonated(creds: &Value, policy: &Policy) -> std::result::Result<Zeroizing<String>, String> {
-    let url = creds
-        .get("service_account_impersonation_url")
-        .and_then(Value::as_str)
+    let url = Some(text(creds, "service_account_impersonation_url"))
         .filter(|u| !u.is_empty())
         .ok_or("impersonated_service_account credentials need service_account_impersonation_url")?;
     let source = creds

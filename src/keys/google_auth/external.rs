@@ -18,7 +18,7 @@ use base64::prelude::{Engine as _, BASE64_STANDARD};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
-use super::{send_ok, token_field, Outcome, CLOUD_PLATFORM, SCOPES};
+use super::{send_ok, text, token_field, Outcome, CLOUD_PLATFORM, SCOPES};
 use crate::keys::http::{self, Method, Policy, Request};
 
 /// The security token service of the default universe.
@@ -27,10 +27,6 @@ const DEFAULT_STS_URL: &str = "https://sts.googleapis.com/v1/token";
 const MAX_SUBJECT: u64 = 1 << 20;
 /// How long a credential program may run unless the configuration says otherwise.
 const DEFAULT_PROGRAM_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn text<'a>(v: &'a Value, name: &str) -> &'a str {
-    v.get(name).and_then(Value::as_str).unwrap_or("")
-}
 
 /// An access token for `external_account` credentials `creds`.
 pub(super) fn token(creds: &Value, policy: &Policy) -> Outcome<Zeroizing<String>> {

@@ -7,13 +7,13 @@
 //! ..., "expiration_time": ...}`.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::external::{program_timeout, read_limited};
-use super::Outcome;
+use super::{text, Outcome};
 
 const ALLOW: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
 const SHORTEST: Duration = Duration::from_secs(5);
@@ -32,7 +32,7 @@ pub(super) fn subject_token(
     subject_type: &str,
     creds: &Value,
 ) -> Outcome<Zeroizing<String>> {
-    let command = program.get("command").and_then(Value::as_str).unwrap_or("");
+    let command = text(program, "command");
     let words: Vec<&str> = command.split_whitespace().collect();
     if words.is_empty() {
         return Err("credential_source.executable needs a command".into());
@@ -41,10 +41,7 @@ pub(super) fn subject_token(
     if program.get("timeout_millis").is_some() && !(SHORTEST..=LONGEST).contains(&timeout) {
         return Err("credential_source.executable timeout_millis must be 5000 to 120000".into());
     }
-    let output_file = program
-        .get("output_file")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let output_file = text(program, "output_file");
     if let Some(token) = cached(output_file)? {
         return Ok(token);
     }
@@ -62,10 +59,7 @@ pub(super) fn subject_token(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let impersonation = creds
-        .get("service_account_impersonation_url")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let impersonation = text(creds, "service_account_impersonation_url");
     if let Some(email) = impersonated_email(impersonation) {
         cmd.env("GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL", email);
     }
@@ -150,7 +144,7 @@ fn parse(answer: &[u8], needs_expiry: bool) -> std::result::Result<Zeroizing<Str
     let invalid = |why: &str| Refusal::Invalid(why.to_string());
     let doc: Value =
         serde_json::from_slice(answer).map_err(|_| invalid("the answer is not JSON"))?;
-    let field = |name: &str| doc.get(name).and_then(Value::as_str).unwrap_or("");
+    let field = |name: &str| text(&doc, name);
     let version = doc.get("version").and_then(Value::as_i64).unwrap_or(0);
     if version == 0 {
         return Err(invalid("the answer has no version"));
@@ -187,9 +181,7 @@ fn parse(answer: &[u8], needs_expiry: bool) -> std::result::Result<Zeroizing<Str
     if token_type.is_empty() {
         return Err(invalid("the answer has no token_type"));
     }
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = crate::keys::jwt::now() as i64;
     if expires != 0 && expires < now {
         return Err(Refusal::Stale("the token has expired".into()));
     }
