@@ -38,6 +38,7 @@ pub(crate) mod config;
 pub(crate) mod crypt;
 mod error;
 pub(crate) mod format;
+mod hash;
 pub(crate) mod input;
 pub(crate) mod keys;
 pub(crate) mod mask;

@@ -169,22 +169,33 @@ fn exec_env_pristine_gives_only_the_secrets() {
 /// The environment `exec-env` gives its command (as `env -0` prints it, sorted: the shell
 /// reorders it), from secret or from sops.
 fn child_environment(
+    cmd: assert_cmd::Command,
+    flags: &[&str],
+    file: &std::path::Path,
+) -> Vec<String> {
+    let mut vars = child_env_as_run(cmd, flags, file, "exec /usr/bin/env -0");
+    vars.sort();
+    vars
+}
+
+/// The environment `command` (one that runs `env -0`) prints under `exec-env`, in its order.
+fn child_env_as_run(
     mut cmd: assert_cmd::Command,
     flags: &[&str],
     file: &std::path::Path,
+    command: &str,
 ) -> Vec<String> {
     let out = stdout_of(
         cmd.env("KEEP", "kept")
             .env("NAME", "inherited")
             .env("SECRET_TEST_EMPTY", "")
+            .env("PWD", "/no/such/dir")
             .arg("exec-env")
             .args(flags)
             .arg(file)
-            .arg("exec /usr/bin/env -0"),
+            .arg(command),
     );
-    let mut vars = env0(&out);
-    vars.sort();
-    vars
+    env0(&out)
 }
 
 /// The variables `env -0` printed, in its order.
@@ -210,6 +221,49 @@ fn exec_env_gives_the_environment_sops_gives() {
         assert_eq!(mine.iter().filter(|v| v.starts_with("NAME=")).count(), 1);
         let inherited = mine.contains(&"KEEP=kept".to_string());
         assert_eq!(inherited, flags.is_empty(), "{flags:?}: {mine:?}");
+    }
+}
+
+#[test]
+fn a_plain_command_starts_without_the_shell_in_the_environment_the_shell_gives() {
+    let t = Exec::new();
+    let file = t.sb.sops_file("app.env", "NAME=app\nTOKEN=a=b c\nEMPTY=\n");
+    for flags in [&[][..], &["--pristine"][..]] {
+        let run = child_env_as_run(t.secret(), flags, &file, "/usr/bin/env -0");
+        if flags.is_empty() {
+            // In secret's order (the shell's would be its own): so no shell ran. (With
+            // --pristine there is no PATH, and the shell's default PATH is the shell's.)
+            let ours: Vec<&String> = run.iter().filter(|v| !v.starts_with("PWD=")).collect();
+            let tail = ["NAME=app", "TOKEN=a=b c", "EMPTY="];
+            assert_eq!(ours[ours.len() - 3..], tail.each_ref(), "{run:?}");
+        }
+        // The same variables as through sops' shell, PWD corrected as the shell does.
+        let mut mine = run.clone();
+        mine.sort();
+        let theirs = child_env_as_run(t.with_env(t.sb.sops()), flags, &file, "/usr/bin/env -0");
+        let mut theirs = theirs;
+        theirs.sort();
+        assert_eq!(mine, theirs, "{flags:?}");
+        let pwd: Vec<&String> = mine.iter().filter(|v| v.starts_with("PWD=")).collect();
+        assert!(pwd.len() == 1 && pwd[0] != "PWD=/no/such/dir", "{pwd:?}");
+    }
+    // Names the shell drops or sets itself: the shell runs the command, as for sops.
+    for (name, plain) in [
+        ("dashed", r#"{"my-key": "x", "NAME": "app"}"#),
+        ("ifs", r#"{"IFS": "1"}"#),
+    ] {
+        let file = t.sb.sops_file(&format!("{name}.json"), plain);
+        let mut mine = child_env_as_run(t.secret(), &[], &file, "/usr/bin/env -0");
+        let mut theirs = child_env_as_run(t.with_env(t.sb.sops()), &[], &file, "/usr/bin/env -0");
+        mine.sort();
+        theirs.sort();
+        assert_eq!(mine, theirs, "{name}");
+        assert!(
+            !mine
+                .iter()
+                .any(|v| v.starts_with("my-key=") || v == "IFS=1"),
+            "{mine:?}"
+        );
     }
 }
 

@@ -1,6 +1,7 @@
 //! `secret exec-env` and `secret exec-file`: run a command with the decrypted values in its
 //! environment, or with the decrypted file behind a path that only lives as long as it runs.
 
+mod direct;
 mod mask;
 mod spawn;
 
@@ -15,7 +16,7 @@ use crate::sopsfile::Opened;
 use crate::tree::{Item, Map, Node, Scalar};
 use clap::Args;
 use mask::{refuse_mask_with, Masking};
-use spawn::CArray;
+use spawn::{Launch, SHELL};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
@@ -219,7 +220,7 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>
             }
         }
     }
-    let mut seen = std::collections::HashSet::with_capacity(vars.len());
+    let mut seen = crate::hash::FastSet::with_capacity_and_hasher(vars.len(), Default::default());
     for (key, value) in &vars {
         if key.is_empty() || key.contains('=') || key.contains('\0') {
             return Err(Error::new(
@@ -251,9 +252,6 @@ fn command_line(words: &[String]) -> String {
         _ => shell_words::join(words),
     }
 }
-
-/// The shell that runs the command line, as in sops.
-const SHELL: &str = "/bin/sh";
 
 fn shell(command: &str) -> Command {
     let mut cmd = Command::new(SHELL);
@@ -288,13 +286,14 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
     // switches users in the child, makes pipes, redirects stdin); the others build the
     // environment once themselves (see spawn.rs).
     if args.user.is_none() && masking.is_none() && !args.background {
-        let argv = CArray::of_words(&[SHELL, "-c", &command]).map_err(spawn_error)?;
-        let envp = CArray::environment(&vars, args.pristine);
+        let inherited = spawn::inherited(&vars, args.pristine);
+        let launch = Launch::new(&command, spawn::entries(&inherited, &vars));
+        let launch = launch.map_err(spawn_error)?;
         if args.same_process {
-            return Err(spawn_error(spawn::exec(&argv, &envp)));
+            return Err(spawn_error(launch.exec()));
         }
         let _signals = SignalGuard::install();
-        return supervise(|| spawn::spawn(&argv, &envp));
+        return supervise(|| launch.spawn());
     }
     let mut cmd = shell(&command);
     if args.pristine {

@@ -11,9 +11,9 @@ use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
 use crate::format::seal::{seal_in_place, LeafSeal};
+use crate::hash::FastMap;
 use crate::tree::{Item, Map, Node, Scalar, Text};
 use sha2::{Digest, Sha512};
-use std::collections::HashMap;
 
 /// SHA-256("sops"): the MAC's first bytes when only encrypted values are authenticated.
 const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
@@ -24,7 +24,7 @@ const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
 /// Remembers the nonce of every value decrypted, by (path, type, plaintext), so that
 /// re-encrypting an unchanged value gives back its exact ciphertext (minimal diffs).
 pub struct NonceMemory {
-    seen: HashMap<(String, &'static str, Vec<u8>), [u8; NONCE_LEN]>,
+    seen: FastMap<(String, &'static str, Vec<u8>), [u8; NONCE_LEN]>,
     /// Off for read-only decryption, which never re-encrypts: remembering costs allocations.
     enabled: bool,
 }
@@ -33,7 +33,7 @@ impl Default for NonceMemory {
     /// A memory that remembers (for edit, set, rotate, merges).
     fn default() -> Self {
         NonceMemory {
-            seen: HashMap::new(),
+            seen: FastMap::default(),
             enabled: true,
         }
     }
@@ -51,7 +51,7 @@ impl NonceMemory {
     /// A memory that remembers nothing (plain decryption).
     pub fn off() -> NonceMemory {
         NonceMemory {
-            seen: HashMap::new(),
+            seen: FastMap::default(),
             enabled: false,
         }
     }

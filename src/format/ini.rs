@@ -21,7 +21,6 @@ use super::seal::{LeafSeal, Unsealed};
 use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar};
-use std::collections::HashMap;
 
 /// The name of the section that holds the flattened metadata.
 pub const SOPS_SECTION: &str = "sops";
@@ -179,7 +178,7 @@ fn print(
 /// Where each key name sits in a section's list of keys. go-ini looks names up in a map; a
 /// linear search made a section of n keys cost n² to read or write.
 #[derive(Debug, Default)]
-struct KeyIndex(HashMap<String, usize>);
+struct KeyIndex(crate::hash::FastMap<String, usize>);
 
 impl KeyIndex {
     /// The position of `name` if it was seen; otherwise records it at `next`.

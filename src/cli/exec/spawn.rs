@@ -1,6 +1,7 @@
 //! Starting the command of `exec-env` without `std::process::Command` where no feature needs
-//! it: the environment is built once as the `envp` array `execve` takes and the shell is
-//! started with `posix_spawn` (or replaces secret, with `--same-process`).
+//! it: the environment is built once as the `envp` array `execve` takes and the program (see
+//! [`super::direct`]) or the shell is started with `posix_spawn` (or replaces secret, with
+//! `--same-process`).
 //!
 //! Why: when any variable is set, `Command` copies the whole environment into a sorted map
 //! and back into an array; with 5,000 decrypted variables that was 17 M of an `exec-env`
@@ -8,9 +9,91 @@
 //! parent's variables in their order, without those the file sets, then the file's, in file
 //! order; only the file's with `--pristine`.
 
-use std::collections::HashSet;
-use std::ffi::OsStr;
+use super::direct;
+use crate::hash::FastSet;
+use std::ffi::{CStr, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
+
+/// The parent's variables the command inherits: all of them but those `vars` sets, or none
+/// with `pristine`.
+pub(super) fn inherited(vars: &[(String, Vec<u8>)], pristine: bool) -> Vec<(OsString, OsString)> {
+    if pristine {
+        return Vec::new();
+    }
+    let ours: FastSet<&[u8]> = vars.iter().map(|(k, _)| k.as_bytes()).collect();
+    std::env::vars_os()
+        .filter(|(k, _)| !ours.contains(k.as_bytes()))
+        .collect()
+}
+
+/// The command's environment as (name, value): the inherited variables in their order, then
+/// `vars` in theirs.
+pub(super) fn entries<'a>(
+    inherited: &'a [(OsString, OsString)],
+    vars: &'a [(String, Vec<u8>)],
+) -> Vec<(&'a [u8], &'a [u8])> {
+    let parent = inherited.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()));
+    let ours = vars.iter().map(|(k, v)| (k.as_bytes(), &v[..]));
+    parent.chain(ours).collect()
+}
+
+/// The shell that runs the command line, as in sops.
+pub(super) const SHELL: &str = "/bin/sh";
+
+/// A command line ready to start: as the program it names, when [`direct`] finds that the
+/// shell would do only that, else with the shell (also when the program fails to start).
+pub(super) struct Launch {
+    direct: Option<(CString, CArray)>,
+    shell: CArray,
+    envp: CArray,
+}
+
+impl Launch {
+    /// `command` (a shell command line) with the environment `env`.
+    pub(super) fn new(command: &str, env: Vec<(&[u8], &[u8])>) -> std::io::Result<Launch> {
+        let shell = CArray::of_words(&[SHELL, "-c", command])?;
+        let words = direct::simple_words(command);
+        let plan = words.as_ref().and_then(|w| direct::plan(w, &env));
+        // The shell's PWD, borrowed by `env` (which it outlives) until `envp` copies it.
+        let pwd;
+        let mut env = env;
+        let direct = match (words, plan) {
+            (Some(words), Some(plan)) => {
+                if let Some(path) = plan.pwd {
+                    pwd = path;
+                    env.retain(|(k, _)| *k != b"PWD");
+                    env.push((b"PWD", &pwd));
+                }
+                Some((plan.program, CArray::of_words(&words)?))
+            }
+            _ => None,
+        };
+        let envp = CArray::environment(&env);
+        Ok(Launch {
+            direct,
+            shell,
+            envp,
+        })
+    }
+
+    /// Starts the command; returns its process id.
+    pub(super) fn spawn(&self) -> std::io::Result<libc::pid_t> {
+        if let Some((program, argv)) = &self.direct {
+            if let Ok(pid) = spawn(program, argv, &self.envp) {
+                return Ok(pid);
+            }
+        }
+        spawn(&self.shell.program(), &self.shell, &self.envp)
+    }
+
+    /// Replaces secret with the command (`--same-process`); returns only on failure.
+    pub(super) fn exec(&self) -> std::io::Error {
+        if let Some((program, argv)) = &self.direct {
+            exec(program, argv, &self.envp);
+        }
+        exec(&self.shell.program(), &self.shell, &self.envp)
+    }
+}
 
 /// A NUL-terminated array of NUL-terminated strings (`argv`, `envp`), and their storage.
 pub(super) struct CArray {
@@ -63,31 +146,20 @@ impl CArray {
         Ok(CArray::new(words.iter().map(|w| [w.as_bytes()])))
     }
 
-    /// The environment for the command: `vars` over the current environment (whose entries
-    /// of the same names are left out), or only `vars` when `pristine`. The names and values
-    /// are those [`super::environment`] checked: no NUL, no `=` in a name.
-    pub(super) fn environment(vars: &[(String, Vec<u8>)], pristine: bool) -> CArray {
-        let parent: Vec<(std::ffi::OsString, std::ffi::OsString)> = if pristine {
-            Vec::new()
-        } else {
-            let ours: HashSet<&[u8]> = vars.iter().map(|(k, _)| k.as_bytes()).collect();
-            std::env::vars_os()
-                .filter(|(k, _)| !ours.contains(k.as_bytes()))
-                .collect()
-        };
-        fn entry<'a>(k: &'a [u8], v: &'a [u8]) -> [&'a [u8]; 3] {
-            [k, b"=", v]
-        }
-        let inherited = parent
-            .iter()
-            .map(|(k, v)| entry(OsStr::as_bytes(k), OsStr::as_bytes(v)));
-        let set = vars.iter().map(|(k, v)| entry(k.as_bytes(), v));
-        // Byte strings of the parent environment never hold NUL bytes.
-        CArray::new(inherited.chain(set))
+    /// An `envp` of (name, value) pairs. The names and values are those
+    /// [`super::environment`] checked or the parent's: no NUL, no `=` in a name.
+    pub(super) fn environment(env: &[(&[u8], &[u8])]) -> CArray {
+        CArray::new(env.iter().map(|(k, v)| [*k, b"=", *v]))
     }
 
     fn as_ptr(&self) -> *const *const libc::c_char {
         self.pointers.as_ptr()
+    }
+
+    /// The first string (`argv[0]`: the shell's path).
+    fn program(&self) -> &CStr {
+        // SAFETY: the first pointer points to a NUL-terminated string in `_text`.
+        unsafe { CStr::from_ptr(*self.pointers.first().expect("argv has a program")) }
     }
 
     /// The strings, read back through the pointers (for tests).
@@ -143,9 +215,9 @@ fn check(rc: libc::c_int) -> std::io::Result<()> {
     }
 }
 
-/// Starts `argv[0]` (a path: no PATH search) with `argv` and `envp`, with secret's stdin,
+/// Starts `program` (a path: no PATH search) with `argv` and `envp`, with secret's stdin,
 /// stdout and stderr; returns its process id.
-pub(super) fn spawn(argv: &CArray, envp: &CArray) -> std::io::Result<libc::pid_t> {
+fn spawn(program: &CStr, argv: &CArray, envp: &CArray) -> std::io::Result<libc::pid_t> {
     let attr = signal_attributes()?;
     let mut pid: libc::pid_t = 0;
     // SAFETY: both arrays are NUL-terminated arrays of NUL-terminated strings that live
@@ -153,7 +225,7 @@ pub(super) fn spawn(argv: &CArray, envp: &CArray) -> std::io::Result<libc::pid_t
     check(unsafe {
         libc::posix_spawn(
             &mut pid,
-            *argv.pointers.first().expect("argv has a program"),
+            program.as_ptr(),
             std::ptr::null(),
             &attr.0,
             argv.as_ptr().cast(),
@@ -163,8 +235,8 @@ pub(super) fn spawn(argv: &CArray, envp: &CArray) -> std::io::Result<libc::pid_t
     Ok(pid)
 }
 
-/// Replaces secret with `argv[0]` (`--same-process`); returns only on failure.
-pub(super) fn exec(argv: &CArray, envp: &CArray) -> std::io::Error {
+/// Replaces secret with `program` (`--same-process`); returns only on failure.
+fn exec(program: &CStr, argv: &CArray, envp: &CArray) -> std::io::Error {
     // SAFETY: sigprocmask and signal on this process, then execve with NUL-terminated
     // arrays; the same resets as for a spawned child (see signal_attributes).
     unsafe {
@@ -172,11 +244,7 @@ pub(super) fn exec(argv: &CArray, envp: &CArray) -> std::io::Error {
         libc::sigemptyset(&mut none);
         libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        libc::execve(
-            *argv.pointers.first().expect("argv has a program"),
-            argv.as_ptr(),
-            envp.as_ptr(),
-        );
+        libc::execve(program.as_ptr(), argv.as_ptr(), envp.as_ptr());
     }
     std::io::Error::last_os_error()
 }
@@ -184,6 +252,11 @@ pub(super) fn exec(argv: &CArray, envp: &CArray) -> std::io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `envp` for `vars`, as `exec-env` builds it.
+    fn environment(vars: &[(String, Vec<u8>)], pristine: bool) -> CArray {
+        CArray::environment(&entries(&inherited(vars, pristine), vars))
+    }
 
     fn vars(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
         pairs
@@ -206,7 +279,7 @@ mod tests {
 
     #[test]
     fn pristine_environment_is_exactly_ours_in_order() {
-        let env = CArray::environment(&vars(&[("B", "2"), ("A", "x=y\nz"), ("E", "")]), true);
+        let env = environment(&vars(&[("B", "2"), ("A", "x=y\nz"), ("E", "")]), true);
         assert_eq!(env.strings(), [&b"B=2"[..], &b"A=x=y\nz"[..], &b"E="[..]]);
     }
 
@@ -219,7 +292,7 @@ mod tests {
         let (taken, _) = parent.first().expect("tests run with an environment");
         let taken = String::from_utf8(taken.clone()).unwrap();
         let ours = vars(&[("SECRET_SPAWN_TEST_NEW", "1"), (&taken, "ours")]);
-        let env = CArray::environment(&ours, false);
+        let env = environment(&ours, false);
         let mut expect: Vec<Vec<u8>> = parent
             .iter()
             .filter(|(k, _)| k != taken.as_bytes())

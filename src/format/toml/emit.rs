@@ -10,7 +10,6 @@
 
 use super::{as_comment, is_table_like, EmitFail};
 use crate::tree::{Item, Map, Node, Scalar};
-use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// Arrays longer than this on one line are written one element per line.
@@ -103,7 +102,8 @@ impl Writer {
     }
 
     fn check_keys(&self, groups: &[Group<'_>]) -> Result<(), EmitFail> {
-        let mut seen = HashSet::with_capacity(groups.len());
+        let mut seen =
+            crate::hash::FastSet::with_capacity_and_hasher(groups.len(), Default::default());
         for g in groups {
             if !seen.insert(g.key) {
                 return Err(self.fail(format!("duplicate key {:?}", g.key)));

@@ -196,12 +196,13 @@ fn split_closing(map: &[Item]) -> (&[Item], &[Item]) {
 /// The pairs of a map by key, each with the comment texts right in front of it: the source
 /// meets them by key, in its own order, so each is found once without a scan of the map.
 struct Entries<'a> {
-    by_key: std::collections::HashMap<&'a str, (Vec<&'a str>, &'a Node)>,
+    by_key: crate::hash::FastMap<&'a str, (Vec<&'a str>, &'a Node)>,
 }
 
 impl<'a> Entries<'a> {
     fn of(map: &'a [Item]) -> Entries<'a> {
-        let mut by_key = std::collections::HashMap::with_capacity(map.len());
+        let mut by_key =
+            crate::hash::FastMap::with_capacity_and_hasher(map.len(), Default::default());
         let mut comments = Vec::new();
         for item in map {
             match item {

@@ -41,7 +41,7 @@ fn with_trailing(doc: &DocumentMut, mut map: Map) -> Map {
 /// a piece does not parse alone or names a key another piece also has.
 fn by_sections(pieces: Vec<sections::Piece>) -> Option<Map> {
     let mut map = Map::new();
-    let mut keys = std::collections::HashSet::new();
+    let mut keys = crate::hash::FastSet::default();
     for piece in &pieces {
         crate::input::passed(piece.text.as_bytes(), 0);
         let doc: DocumentMut = piece.text.parse().ok()?;

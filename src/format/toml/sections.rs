@@ -49,7 +49,7 @@ pub(super) fn split(text: &str) -> Option<Vec<Piece<'_>>> {
         return None;
     }
     let mut pieces = Vec::new();
-    let mut names = std::collections::HashSet::new();
+    let mut names = crate::hash::FastSet::default();
     let (mut start, mut name) = (0, None);
     let mut at = 0;
     for line in text.split_inclusive('\n') {

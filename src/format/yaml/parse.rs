@@ -11,10 +11,11 @@ use super::fast::Fast;
 use super::limits::{self, Budget, Cost, MAX_DEPTH, MAX_TREE_DEPTH};
 use super::resolve::{parse_timestamp, resolve_plain, Resolved};
 use crate::error::{Code, Error, Result};
+use crate::hash::FastSet;
 use crate::tree::{self, Item, Map, Node, Scalar};
 use libyaml_safer::{EventData, MappingStyle, ScalarStyle, SequenceStyle};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 const STR_TAG: &str = "tag:yaml.org,2002:str";
 const TAG_PREFIX: &str = "tag:yaml.org,2002:";
@@ -29,7 +30,7 @@ enum Frame {
         /// A key read, waiting for its value (the pair is pushed once the value is known).
         key: Option<(tree::Text, u64)>,
         /// Keys seen so far, to refuse duplicates.
-        seen: HashSet<tree::Text>,
+        seen: FastSet<tree::Text>,
         cost: Cost,
     },
     Seq {
@@ -950,7 +951,7 @@ fn run(text: &Text, events: &mut impl EventSource) -> Result<Vec<Map>> {
                     col: if flow { col } else { block_col },
                     anchor,
                     key: None,
-                    seen: HashSet::new(),
+                    seen: FastSet::default(),
                     flow,
                     cost: Cost::collection(),
                 };
