@@ -83,7 +83,7 @@ impl Launch {
                 return Ok(pid);
             }
         }
-        spawn(&self.shell.program(), &self.shell, &self.envp)
+        spawn(self.shell.program(), &self.shell, &self.envp)
     }
 
     /// Replaces secret with the command (`--same-process`); returns only on failure.
@@ -91,7 +91,7 @@ impl Launch {
         if let Some((program, argv)) = &self.direct {
             exec(program, argv, &self.envp);
         }
-        exec(&self.shell.program(), &self.shell, &self.envp)
+        exec(self.shell.program(), &self.shell, &self.envp)
     }
 }
 
