@@ -108,6 +108,8 @@ impl std::fmt::Debug for Input {
 pub struct Mapping {
     start: *const u8,
     len: usize,
+    /// Its slot in the SIGBUS guard.
+    guard: usize,
 }
 
 /// The mapping [`passed`] works on: its first and end address, and up to where its pages
@@ -146,11 +148,16 @@ impl Mapping {
         // others' under memory pressure.
         // SAFETY: the range is the mapping just made.
         unsafe { libc::madvise(start as *mut _, len, libc::MADV_SEQUENTIAL) };
-        bus_guard::install(start as usize, start as usize + len, label);
+        let Some(guard) = bus_guard::install(start as usize, start as usize + len, label) else {
+            // Unguarded, a file cut short would crash the run: read it instead.
+            // SAFETY: the mapping just made, not borrowed by anything.
+            unsafe { libc::munmap(start as *mut _, len) };
+            return None;
+        };
         GIVEN_BACK.store(start as usize, Ordering::Relaxed);
         MAPPED_END.store(start as usize + len, Ordering::Relaxed);
         MAPPED_START.store(start as usize, Ordering::Release);
-        Some(Mapping { start, len })
+        Some(Mapping { start, len, guard })
     }
 }
 
@@ -171,8 +178,8 @@ impl Drop for Mapping {
             .is_ok()
         {
             MAPPED_END.store(0, Ordering::Relaxed);
-            bus_guard::remove();
         }
+        bus_guard::remove(self.guard);
         // SAFETY: the mapping made in `new`, no longer borrowed (`self` is being dropped).
         unsafe { libc::munmap(self.start as *mut _, self.len) };
     }

@@ -10,10 +10,25 @@
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::Once;
 
-/// The guarded address range (0, 0 when none) and the line to print for it.
-static START: AtomicUsize = AtomicUsize::new(0);
-static END: AtomicUsize = AtomicUsize::new(0);
-static MESSAGE: AtomicPtr<Vec<u8>> = AtomicPtr::new(std::ptr::null_mut());
+/// How many mappings are guarded at once (a command holds one or two: `decrypt --merge` of
+/// big files); a file mapped while every slot is taken is read instead.
+const SLOTS: usize = 4;
+
+/// A guarded address range (0, 0 when the slot is free) and the line to print for it.
+struct Slot {
+    start: AtomicUsize,
+    end: AtomicUsize,
+    message: AtomicPtr<Vec<u8>>,
+}
+
+static GUARDED: [Slot; SLOTS] = [const {
+    Slot {
+        start: AtomicUsize::new(0),
+        end: AtomicUsize::new(0),
+        message: AtomicPtr::new(std::ptr::null_mut()),
+    }
+}; SLOTS];
+
 /// The temporary file being written, to remove before exiting (null when none).
 static WRITING: AtomicPtr<std::ffi::CString> = AtomicPtr::new(std::ptr::null_mut());
 
@@ -24,19 +39,23 @@ static INSTALL: Once = Once::new();
 /// The exit code of an input that cannot be read (`Code::CouldNotReadInputFile`).
 const EXIT_CODE: i32 = crate::error::Code::CouldNotReadInputFile as i32;
 
-/// Guards `start..end`, the mapping of the file `label`.
-pub(super) fn install(start: usize, end: usize, label: &str) {
+/// Guards `start..end`, the mapping of the file `label`; returns its slot for [`remove`],
+/// or `None` when every slot is taken (the caller then reads the file instead). Called only
+/// from the thread that maps inputs.
+pub(super) fn install(start: usize, end: usize, label: &str) -> Option<usize> {
+    let slot = GUARDED
+        .iter()
+        .position(|s| s.start.load(Ordering::Acquire) == 0)?;
     let line =
         format!("secret: {label}: cannot read: the file was cut short while it was being read\n");
-    let old = MESSAGE.swap(Box::into_raw(Box::new(line.into_bytes())), Ordering::AcqRel);
-    if !old.is_null() {
-        // SAFETY: made by `Box::into_raw` above in an earlier call; the handler reads the
-        // message only for an address in a guarded range, and the range is being replaced
-        // by this call on the only thread that maps inputs.
-        drop(unsafe { Box::from_raw(old) });
-    }
-    END.store(end, Ordering::Relaxed);
-    START.store(start, Ordering::Release);
+    let guard = &GUARDED[slot];
+    free_message(
+        guard
+            .message
+            .swap(Box::into_raw(Box::new(line.into_bytes())), Ordering::AcqRel),
+    );
+    guard.end.store(end, Ordering::Relaxed);
+    guard.start.store(start, Ordering::Release);
     INSTALL.call_once(|| {
         // SAFETY: a zeroed sigaction is a valid value to fill in; the handler only reads
         // atomics and calls async-signal-safe functions (write, _exit, sigaction).
@@ -51,20 +70,36 @@ pub(super) fn install(start: usize, end: usize, label: &str) {
             }
         }
     });
+    Some(slot)
 }
 
-/// Stops guarding (the mapping is gone).
-pub(super) fn remove() {
-    START.store(0, Ordering::Release);
-    END.store(0, Ordering::Relaxed);
+/// Stops guarding the range of `slot` (its mapping is gone).
+pub(super) fn remove(slot: usize) {
+    let guard = &GUARDED[slot];
+    guard.end.store(0, Ordering::Relaxed);
+    guard.start.store(0, Ordering::Release);
+    free_message(guard.message.swap(std::ptr::null_mut(), Ordering::AcqRel));
+}
+
+/// Frees a message `install` made, if `message` is one.
+fn free_message(message: *mut Vec<u8>) {
+    if !message.is_null() {
+        // SAFETY: made by `Box::into_raw` in `install` and no longer in a slot. The handler
+        // reads a slot's message only for an address inside its range, and the range was
+        // cleared first: the mapping is gone, so no access can fault into it any more.
+        drop(unsafe { Box::from_raw(message) });
+    }
 }
 
 extern "C" fn on_bus(_sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
     // SAFETY: the kernel hands a valid siginfo_t to an SA_SIGINFO handler.
     let addr = unsafe { (*info).si_addr() } as usize;
-    let start = START.load(Ordering::Acquire);
-    if start != 0 && addr >= start && addr < END.load(Ordering::Relaxed) {
-        let message = MESSAGE.load(Ordering::Acquire);
+    let ours = GUARDED.iter().find(|s| {
+        let start = s.start.load(Ordering::Acquire);
+        start != 0 && addr >= start && addr < s.end.load(Ordering::Relaxed)
+    });
+    if let Some(slot) = ours {
+        let message = slot.message.load(Ordering::Acquire);
         let writing = WRITING.load(Ordering::Acquire);
         if !writing.is_null() {
             // SAFETY: set by `Writing::new` and cleared before it is freed; unlink(2) is
