@@ -12,8 +12,6 @@
 //!
 //! AWS-sourced credentials (`environment_id: aws1`) are refused with a clear error.
 
-use std::time::Duration;
-
 use base64::prelude::{Engine as _, BASE64_STANDARD};
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
@@ -25,8 +23,6 @@ use crate::keys::http::{self, Method, Policy, Request};
 const DEFAULT_STS_URL: &str = "https://sts.googleapis.com/v1/token";
 /// The most of a subject token (file, URL answer, program output) that is read.
 const MAX_SUBJECT: u64 = 1 << 20;
-/// How long a credential program may run unless the configuration says otherwise.
-const DEFAULT_PROGRAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An access token for `external_account` credentials `creds`.
 pub(super) fn token(creds: &Value, policy: &Policy) -> Outcome<Zeroizing<String>> {
@@ -39,8 +35,8 @@ pub(super) fn token(creds: &Value, policy: &Policy) -> Outcome<Zeroizing<String>
         .get("credential_source")
         .filter(|s| s.is_object())
         .ok_or("external_account credentials need a credential_source object")?;
-    let subject = subject_token(source, audience, subject_type, creds, policy)?;
     let impersonation = text(creds, "service_account_impersonation_url");
+    let subject = subject_token(source, audience, subject_type, impersonation, policy)?;
     // With impersonation, the federated token only needs to reach the IAM credentials API.
     let scope = if impersonation.is_empty() {
         SCOPES
@@ -141,7 +137,7 @@ fn subject_token(
     source: &Value,
     audience: &str,
     subject_type: &str,
-    creds: &Value,
+    impersonation: &str,
     policy: &Policy,
 ) -> Outcome<Zeroizing<String>> {
     let format = source.get("format").unwrap_or(&Value::Null);
@@ -166,7 +162,7 @@ fn subject_token(
         return from_url(url, source.get("headers"), format, policy);
     }
     if let Some(program) = source.get("executable").filter(|e| e.is_object()) {
-        return super::program::subject_token(program, audience, subject_type, creds);
+        return super::program::subject_token(program, audience, subject_type, impersonation);
     }
     Err("credential_source names no file, url or executable".into())
 }
@@ -218,14 +214,6 @@ pub(super) fn read_limited(from: impl std::io::Read) -> std::io::Result<Zeroizin
     let mut raw = Zeroizing::new(Vec::new());
     from.take(MAX_SUBJECT).read_to_end(&mut raw)?;
     Ok(raw)
-}
-
-/// How long a credential program may run (`timeout_millis`, default 30 s).
-pub(super) fn program_timeout(program: &Value) -> Duration {
-    program
-        .get("timeout_millis")
-        .and_then(Value::as_u64)
-        .map_or(DEFAULT_PROGRAM_TIMEOUT, Duration::from_millis)
 }
 
 #[cfg(test)]

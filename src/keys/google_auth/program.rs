@@ -12,10 +12,12 @@ use std::time::Duration;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::external::{program_timeout, read_limited};
+use super::external::read_limited;
 use super::{text, Outcome};
 
 const ALLOW: &str = "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES";
+/// How long a program may run unless `timeout_millis` says otherwise, and the bounds of that.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 const SHORTEST: Duration = Duration::from_secs(5);
 const LONGEST: Duration = Duration::from_secs(120);
 
@@ -25,19 +27,23 @@ enum Refusal {
     Invalid(String),
 }
 
-/// The subject token of the `executable` object `program`.
+/// The subject token of the `executable` object `program`; `impersonation` is the
+/// credentials' `service_account_impersonation_url` (empty when none).
 pub(super) fn subject_token(
     program: &Value,
     audience: &str,
     subject_type: &str,
-    creds: &Value,
+    impersonation: &str,
 ) -> Outcome<Zeroizing<String>> {
     let command = text(program, "command");
     let words: Vec<&str> = command.split_whitespace().collect();
     if words.is_empty() {
         return Err("credential_source.executable needs a command".into());
     }
-    let timeout = program_timeout(program);
+    let timeout = program
+        .get("timeout_millis")
+        .and_then(Value::as_u64)
+        .map_or(DEFAULT_TIMEOUT, Duration::from_millis);
     if program.get("timeout_millis").is_some() && !(SHORTEST..=LONGEST).contains(&timeout) {
         return Err("credential_source.executable timeout_millis must be 5000 to 120000".into());
     }
@@ -59,7 +65,6 @@ pub(super) fn subject_token(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let impersonation = text(creds, "service_account_impersonation_url");
     if let Some(email) = impersonated_email(impersonation) {
         cmd.env("GOOGLE_EXTERNAL_ACCOUNT_IMPERSONATED_EMAIL", email);
     }
