@@ -169,9 +169,9 @@ fn flat_name(path: &[String]) -> String {
         .join("_")
 }
 
-fn flatten_into(path: &mut Vec<String>, node: &Node, out: &mut Vec<(String, Vec<u8>)>) {
+fn flatten_into(path: &mut Vec<String>, node: &Node, out: &mut Vars) {
     match node {
-        Node::Scalar(s) => out.push((flat_name(path), scalar_bytes(s))),
+        Node::Scalar(s) => out.push((flat_name(path), Zeroizing::new(scalar_bytes(s)))),
         Node::Map(m) => {
             for item in m {
                 if let Item::Pair(k, v) = item {
@@ -197,16 +197,19 @@ fn flatten_into(path: &mut Vec<String>, node: &Node, out: &mut Vec<(String, Vec<
     }
 }
 
+/// Variables for the command's environment: names and values (wiped when dropped).
+pub type Vars = Vec<(String, Zeroizing<Vec<u8>>)>;
+
 /// The variables for the environment: the top-level values of the first document (comments
 /// skipped). Nested values are an error unless `flatten`.
-pub fn environment(doc: &[Item], flatten: bool) -> Result<Vec<(String, Vec<u8>)>> {
-    let mut vars: Vec<(String, Vec<u8>)> = Vec::new();
+pub fn environment(doc: &[Item], flatten: bool) -> Result<Vars> {
+    let mut vars: Vars = Vec::new();
     for item in doc {
         let Item::Pair(key, value) = item else {
             continue;
         };
         match value {
-            Node::Scalar(s) => vars.push((key.to_string(), scalar_bytes(s))),
+            Node::Scalar(s) => vars.push((key.to_string(), Zeroizing::new(scalar_bytes(s)))),
             Node::Comment(_) => {}
             nested if flatten => flatten_into(&mut vec![key.to_string()], nested, &mut vars),
             _ => {
@@ -292,15 +295,18 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
         if args.same_process {
             return Err(spawn_error(launch.exec()));
         }
+        drop(vars);
         let _signals = SignalGuard::install();
-        return supervise(|| launch.spawn());
+        // The command runs for as long as it likes: its environment is wiped from ours as
+        // soon as it has started (`launch` goes with the closure).
+        return supervise(move || launch.spawn());
     }
     let mut cmd = shell(&command);
     if args.pristine {
         cmd.env_clear();
     }
     for (key, value) in vars {
-        cmd.env(key, OsString::from_vec(value));
+        cmd.env(key, OsString::from_vec(value.to_vec()));
     }
     if let Some(user) = &args.user {
         RunAs::lookup(user)?.apply(&mut cmd);
@@ -471,7 +477,7 @@ mod tests {
         let vars = environment(&doc, false).unwrap();
         let text: Vec<(String, String)> = vars
             .into_iter()
-            .map(|(k, v)| (k, String::from_utf8(v).unwrap()))
+            .map(|(k, v)| (k, String::from_utf8(v.to_vec()).unwrap()))
             .collect();
         let expect = [
             ("s", "a=b\nc"),

@@ -9,14 +9,15 @@
 //! parent's variables in their order, without those the file sets, then the file's, in file
 //! order; only the file's with `--pristine`.
 
-use super::direct;
+use super::{direct, Vars};
 use crate::hash::FastSet;
 use std::ffi::{CStr, CString, OsString};
 use std::os::unix::ffi::OsStrExt;
+use zeroize::Zeroizing;
 
 /// The parent's variables the command inherits: all of them but those `vars` sets, or none
 /// with `pristine`.
-pub(super) fn inherited(vars: &[(String, Vec<u8>)], pristine: bool) -> Vec<(OsString, OsString)> {
+pub(super) fn inherited(vars: &Vars, pristine: bool) -> Vec<(OsString, OsString)> {
     if pristine {
         return Vec::new();
     }
@@ -30,7 +31,7 @@ pub(super) fn inherited(vars: &[(String, Vec<u8>)], pristine: bool) -> Vec<(OsSt
 /// `vars` in theirs.
 pub(super) fn entries<'a>(
     inherited: &'a [(OsString, OsString)],
-    vars: &'a [(String, Vec<u8>)],
+    vars: &'a Vars,
 ) -> Vec<(&'a [u8], &'a [u8])> {
     let parent = inherited.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()));
     let ours = vars.iter().map(|(k, v)| (k.as_bytes(), &v[..]));
@@ -98,21 +99,23 @@ impl Launch {
 /// A NUL-terminated array of NUL-terminated strings (`argv`, `envp`), and their storage.
 pub(super) struct CArray {
     /// Every string with its NUL, one after the other: only read through `pointers`, kept
-    /// here so that they stay valid.
-    _text: Vec<u8>,
+    /// here so that they stay valid; wiped when dropped (an `envp` holds the secrets).
+    _text: Zeroizing<Vec<u8>>,
     /// Pointers into `_text`, then a null pointer.
     pointers: Vec<*const libc::c_char>,
 }
 
 impl CArray {
-    /// The array of `items`, each given as the parts that are joined to make it. None of the
-    /// parts may hold a NUL byte (see [`CArray::of_words`] for words that might).
-    fn new<'a, I, P>(items: I) -> CArray
+    /// The array of `items`, each given as the parts that are joined to make it, `bytes`
+    /// long in all with their NULs (exact, so that the text is never moved, leaving a copy
+    /// behind). None of the parts may hold a NUL byte (see [`CArray::of_words`] for words
+    /// that might).
+    fn new<'a, I, P>(items: I, bytes: usize) -> CArray
     where
         I: IntoIterator<Item = P>,
         P: IntoIterator<Item = &'a [u8]>,
     {
-        let mut text = Vec::new();
+        let mut text = Vec::with_capacity(bytes);
         let mut starts = Vec::new();
         for parts in items {
             starts.push(text.len());
@@ -121,6 +124,7 @@ impl CArray {
             }
             text.push(0);
         }
+        debug_assert_eq!(text.len(), bytes, "the text's length was given exactly");
         // The pointers are taken once `text` no longer grows (and moves).
         let base = text.as_ptr();
         let mut pointers: Vec<*const libc::c_char> = starts
@@ -130,7 +134,7 @@ impl CArray {
             .collect();
         pointers.push(std::ptr::null());
         CArray {
-            _text: text,
+            _text: Zeroizing::new(text),
             pointers,
         }
     }
@@ -143,13 +147,15 @@ impl CArray {
                 "nul byte found in provided data",
             ));
         }
-        Ok(CArray::new(words.iter().map(|w| [w.as_bytes()])))
+        let bytes = words.iter().map(|w| w.len() + 1).sum();
+        Ok(CArray::new(words.iter().map(|w| [w.as_bytes()]), bytes))
     }
 
     /// An `envp` of (name, value) pairs. The names and values are those
     /// [`super::environment`] checked or the parent's: no NUL, no `=` in a name.
     pub(super) fn environment(env: &[(&[u8], &[u8])]) -> CArray {
-        CArray::new(env.iter().map(|(k, v)| [*k, b"=", *v]))
+        let bytes = env.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        CArray::new(env.iter().map(|(k, v)| [*k, b"=", *v]), bytes)
     }
 
     fn as_ptr(&self) -> *const *const libc::c_char {
@@ -254,14 +260,14 @@ mod tests {
     use super::*;
 
     /// The `envp` for `vars`, as `exec-env` builds it.
-    fn environment(vars: &[(String, Vec<u8>)], pristine: bool) -> CArray {
+    fn environment(vars: &Vars, pristine: bool) -> CArray {
         CArray::environment(&entries(&inherited(vars, pristine), vars))
     }
 
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .map(|(k, v)| (k.to_string(), Zeroizing::new(v.as_bytes().to_vec())))
             .collect()
     }
 
