@@ -1,9 +1,8 @@
 //! Running a simple command line without the shell, when that cannot change what runs.
 //!
 //! sops runs the command of `exec-env` with `/bin/sh -c`. A shell imports every variable of
-//! its environment before it runs anything: dash takes 5 ms for 5,000 variables (its
-//! variable table grows as a list per bucket), more than the rest of an `exec-env` of that
-//! many values. A command line made only of plain words (`terraform apply -auto-approve`)
+//! its environment before it runs anything: dash took 5.3 ms for 5,000 variables here (0.8
+//! ms without them), more than decrypting that many values. A command line made only of plain words (`terraform apply -auto-approve`)
 //! means to the shell: find the first word on `PATH` and run it with the words. This module
 //! does that itself, under conditions that make the result the same as the shell's:
 //!
