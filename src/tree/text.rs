@@ -97,16 +97,22 @@ impl Drop for Text {
 impl Text {
     /// Overwrites the bytes with zeros (see `Drop`); the length stays.
     fn wipe(&mut self) {
-        let bytes: &mut [u8] = match &mut self.0 {
-            Repr::Inline { bytes, .. } => bytes,
+        // Keeps the writes: without a read after them, they are dead stores before a free.
+        match &mut self.0 {
+            // A fixed-size store, not a call to memset: most keys and values are inline.
+            Repr::Inline { bytes, .. } => {
+                *bytes = [0; INLINE];
+                std::hint::black_box(bytes);
+            }
             // SAFETY: the bytes are written only with zeros, which leave the `str` valid
             // UTF-8, and only just before it is freed.
-            Repr::Heap(s) if !s.starts_with("ENC[") => unsafe { s.as_bytes_mut() },
-            Repr::Heap(_) => return,
-        };
-        bytes.fill(0);
-        // Keeps the writes: without a read after them, they are dead stores before a free.
-        std::hint::black_box(bytes);
+            Repr::Heap(s) if !s.starts_with("ENC[") => {
+                let bytes = unsafe { s.as_bytes_mut() };
+                bytes.fill(0);
+                std::hint::black_box(bytes);
+            }
+            Repr::Heap(_) => {}
+        }
     }
 }
 
