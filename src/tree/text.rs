@@ -30,13 +30,16 @@ enum Repr {
     Heap(Box<str>),
 }
 
+/// The representation of the empty text.
+const EMPTY: Repr = Repr::Inline {
+    len: 0,
+    bytes: [0; INLINE],
+};
+
 impl Text {
     /// The empty text.
     pub const fn new() -> Text {
-        Text(Repr::Inline {
-            len: 0,
-            bytes: [0; INLINE],
-        })
+        Text(EMPTY)
     }
 
     /// The text as a string slice.
@@ -54,11 +57,7 @@ impl Text {
     /// The text as an owned `String` (the heap block itself, when there is one: the `String`
     /// takes over the bytes, and wiping them becomes its owner's business).
     pub fn into_string(mut self) -> String {
-        let empty = Repr::Inline {
-            len: 0,
-            bytes: [0; INLINE],
-        };
-        match std::mem::replace(&mut self.0, empty) {
+        match std::mem::replace(&mut self.0, EMPTY) {
             Repr::Heap(s) => s.into_string(),
             inline => Text(inline).as_str().to_owned(),
         }
@@ -67,6 +66,26 @@ impl Text {
     /// The text's bytes as an owned vector.
     pub fn into_bytes(self) -> Vec<u8> {
         self.into_string().into_bytes()
+    }
+
+    /// Overwrites the bytes with zeros (see `Drop`); the length stays.
+    fn wipe(&mut self) {
+        // Keeps the writes: without a read after them, they are dead stores before a free.
+        match &mut self.0 {
+            // A fixed-size store, not a call to memset: most keys and values are inline.
+            Repr::Inline { bytes, .. } => {
+                *bytes = [0; INLINE];
+                std::hint::black_box(bytes);
+            }
+            // SAFETY: the bytes are written only with zeros, which leave the `str` valid
+            // UTF-8, and only just before it is freed.
+            Repr::Heap(s) if !s.starts_with("ENC[") => {
+                let bytes = unsafe { s.as_bytes_mut() };
+                bytes.fill(0);
+                std::hint::black_box(bytes);
+            }
+            Repr::Heap(_) => {}
+        }
     }
 
     /// `s` in place, when it is short enough.
@@ -91,28 +110,6 @@ impl Text {
 impl Drop for Text {
     fn drop(&mut self) {
         self.wipe();
-    }
-}
-
-impl Text {
-    /// Overwrites the bytes with zeros (see `Drop`); the length stays.
-    fn wipe(&mut self) {
-        // Keeps the writes: without a read after them, they are dead stores before a free.
-        match &mut self.0 {
-            // A fixed-size store, not a call to memset: most keys and values are inline.
-            Repr::Inline { bytes, .. } => {
-                *bytes = [0; INLINE];
-                std::hint::black_box(bytes);
-            }
-            // SAFETY: the bytes are written only with zeros, which leave the `str` valid
-            // UTF-8, and only just before it is freed.
-            Repr::Heap(s) if !s.starts_with("ENC[") => {
-                let bytes = unsafe { s.as_bytes_mut() };
-                bytes.fill(0);
-                std::hint::black_box(bytes);
-            }
-            Repr::Heap(_) => {}
-        }
     }
 }
 
