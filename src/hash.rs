@@ -10,3 +10,13 @@ pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::
 
 /// A hash set with the fast hasher.
 pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
+/// An empty [`FastMap`] with room for `n` entries.
+pub(crate) fn map_with_capacity<K, V>(n: usize) -> FastMap<K, V> {
+    FastMap::with_capacity_and_hasher(n, Default::default())
+}
+
+/// An empty [`FastSet`] with room for `n` entries.
+pub(crate) fn set_with_capacity<K>(n: usize) -> FastSet<K> {
+    FastSet::with_capacity_and_hasher(n, Default::default())
+}

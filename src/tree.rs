@@ -151,7 +151,7 @@ pub fn overlay(base: &mut Map, top: Map) {
     // Where each key of `base` is (its first pair): looking keys up one by one would cost
     // n²/2 key comparisons, 12 million for an exec-env of 5,000 variables.
     let mut index: crate::hash::FastMap<Text, usize> =
-        crate::hash::FastMap::with_capacity_and_hasher(base.len() + top.len(), Default::default());
+        crate::hash::map_with_capacity(base.len() + top.len());
     for (i, item) in base.iter().enumerate() {
         if let Item::Pair(k, _) = item {
             index.entry(k.clone()).or_insert(i);

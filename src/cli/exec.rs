@@ -223,7 +223,7 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vars> {
             }
         }
     }
-    let mut seen = crate::hash::FastSet::with_capacity_and_hasher(vars.len(), Default::default());
+    let mut seen = crate::hash::set_with_capacity(vars.len());
     for (key, value) in &vars {
         if key.is_empty() || key.contains('=') || key.contains('\0') {
             return Err(Error::new(

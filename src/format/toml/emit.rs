@@ -102,8 +102,7 @@ impl Writer {
     }
 
     fn check_keys(&self, groups: &[Group<'_>]) -> Result<(), EmitFail> {
-        let mut seen =
-            crate::hash::FastSet::with_capacity_and_hasher(groups.len(), Default::default());
+        let mut seen = crate::hash::set_with_capacity(groups.len());
         for g in groups {
             if !seen.insert(g.key) {
                 return Err(self.fail(format!("duplicate key {:?}", g.key)));

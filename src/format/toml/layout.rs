@@ -201,8 +201,7 @@ struct Entries<'a> {
 
 impl<'a> Entries<'a> {
     fn of(map: &'a [Item]) -> Entries<'a> {
-        let mut by_key =
-            crate::hash::FastMap::with_capacity_and_hasher(map.len(), Default::default());
+        let mut by_key = crate::hash::map_with_capacity(map.len());
         let mut comments = Vec::new();
         for item in map {
             match item {
