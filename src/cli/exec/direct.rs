@@ -173,22 +173,24 @@ pub(super) fn plan(words: &[&str], env: &[(&[u8], &[u8])]) -> Option<Direct> {
 /// `None` when that is not an executable file, or `path` holds dash's `%` entries.
 fn find(name: &str, path: &[u8]) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    let found = if name.contains('/') {
-        PathBuf::from(name)
+    let candidates: Vec<PathBuf> = if name.contains('/') {
+        vec![PathBuf::from(name)]
+    } else if path.contains(&b'%') {
+        return None;
     } else {
-        if path.contains(&b'%') {
-            return None;
-        }
         path.split(|&b| b == b':')
             .map(|dir| match dir {
                 b"" => Path::new(".").join(name),
                 dir => Path::new(OsStr::from_bytes(dir)).join(name),
             })
-            .find(|candidate| std::fs::metadata(candidate).is_ok_and(|m| m.is_file()))?
+            .collect()
     };
-    let meta = std::fs::metadata(&found).ok()?;
-    let executable = meta.is_file() && meta.permissions().mode() & 0o111 != 0;
-    executable.then_some(found)
+    // One stat a candidate: the first regular file, then its mode.
+    let (found, meta) = candidates.into_iter().find_map(|candidate| {
+        let meta = std::fs::metadata(&candidate).ok()?;
+        meta.is_file().then_some((candidate, meta))
+    })?;
+    (meta.permissions().mode() & 0o111 != 0).then_some(found)
 }
 
 /// The `PWD` a shell exports: the environment's when it is an absolute name of the current
