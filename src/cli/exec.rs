@@ -223,7 +223,9 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vars> {
             }
         }
     }
-    let mut seen = crate::hash::set_with_capacity(vars.len());
+    // Top-level keys are unique (the files were overlaid, see `decrypt_all`): only flattened
+    // names can meet.
+    let mut seen = crate::hash::set_with_capacity(if flatten { vars.len() } else { 0 });
     for (key, value) in &vars {
         if key.is_empty() || key.contains('=') || key.contains('\0') {
             return Err(Error::new(
@@ -237,7 +239,7 @@ pub fn environment(doc: &[Item], flatten: bool) -> Result<Vars> {
                 format!("the value of {key} contains a NUL byte, which an environment cannot hold"),
             ));
         }
-        if !seen.insert(key.as_str()) {
+        if flatten && !seen.insert(key.as_str()) {
             return Err(Error::new(
                 Code::Generic,
                 format!("two values would both be exported as {key}"),
