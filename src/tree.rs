@@ -152,6 +152,7 @@ pub fn overlay(base: &mut Map, top: Map) {
     // n²/2 key comparisons, 12 million for an exec-env of 5,000 variables.
     let mut index: crate::hash::FastMap<Text, usize> =
         crate::hash::map_with_capacity(base.len() + top.len());
+    base.reserve(top.len());
     for (i, item) in base.iter().enumerate() {
         if let Item::Pair(k, _) = item {
             index.entry(k.clone()).or_insert(i);

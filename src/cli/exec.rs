@@ -175,7 +175,7 @@ fn flatten_into(path: &mut Vec<String>, node: &Node, out: &mut Vars) {
         Node::Map(m) => {
             for item in m {
                 if let Item::Pair(k, v) = item {
-                    path.push(k.to_string());
+                    path.push(k.as_str().into());
                     flatten_into(path, v, out);
                     path.pop();
                 }
@@ -203,15 +203,16 @@ pub type Vars = Vec<(String, Zeroizing<Vec<u8>>)>;
 /// The variables for the environment: the top-level values of the first document (comments
 /// skipped). Nested values are an error unless `flatten`.
 pub fn environment(doc: &[Item], flatten: bool) -> Result<Vars> {
-    let mut vars: Vars = Vec::new();
+    let mut vars: Vars = Vec::with_capacity(doc.len());
     for item in doc {
         let Item::Pair(key, value) = item else {
             continue;
         };
         match value {
-            Node::Scalar(s) => vars.push((key.to_string(), Zeroizing::new(scalar_bytes(s)))),
+            // `as_str`: `Text`'s `to_string` would go through its `Display`.
+            Node::Scalar(s) => vars.push((key.as_str().into(), Zeroizing::new(scalar_bytes(s)))),
             Node::Comment(_) => {}
-            nested if flatten => flatten_into(&mut vec![key.to_string()], nested, &mut vars),
+            nested if flatten => flatten_into(&mut vec![key.as_str().into()], nested, &mut vars),
             _ => {
                 return Err(Error::new(
                     Code::Generic,
