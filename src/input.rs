@@ -9,14 +9,20 @@
 //! only costs the time to map it.
 //!
 //! Mapping is only for regular files of [`MAP_FROM`] bytes or more: a small file is read in
-//! one call, which costs less than setting up a mapping.
+//! one call, which costs less than setting up a mapping. Above that, reading costs more:
+//! the buffer read into is fresh memory, one page fault (and a page cleared) per 4 KiB,
+//! where a mapping faults in the file's cached pages 64 KiB at a time.
 
 use std::fs::File;
 use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// From this many bytes on, a regular file is mapped rather than read.
-pub const MAP_FROM: u64 = 1 << 20;
+/// From this many bytes on, a regular file is mapped rather than read. Measured on a 740 KB
+/// encrypted dotenv file (5,000 values): mapped, a decrypt takes 175 fewer page faults than
+/// read (613 against 788), about 0.2 ms of an `exec-env` run's 7. Mapping costs a handful
+/// of system calls (map, advise, the guard's signal handler, unmap), about what reading
+/// 64 KiB into fresh pages costs in faults.
+pub const MAP_FROM: u64 = 64 << 10;
 
 /// How far behind a reader's position pages are kept: readers look back a little (the line
 /// before, a comment run), and a page given up and read again costs a fault.

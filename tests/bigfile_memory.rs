@@ -14,7 +14,7 @@
 //! encrypted document, a second copy of the document or its whole output fails here, and
 //! so does every decryption but binary's as it was at 5bdb6f8 (encryption's caps keep a
 //! margin for the megabyte or two a run's fixed part varies by, which is up to 0.5x of
-//! these 2 MB files). Input files of 1 MiB or more are mapped, and the pages a reader has
+//! these 2 MB files). Input files of 64 KiB or more are mapped, and the pages a reader has
 //! passed are given back (`crate::input`): TOML, which keeps its text for its layout, then
 //! no longer holds it, and decrypts in 2.0x (3.0x when it was read into memory, which this
 //! test's cap fails). Timing is not tested (bench/bigfile.sh shows it is linear).
