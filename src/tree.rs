@@ -5,7 +5,7 @@
 //! Keys and string values are [`Text`], which keeps short text without an allocation.
 
 mod text;
-pub use text::Text;
+pub use text::{Text, INLINE};
 
 /// One document: an ordered map.
 pub type Map = Vec<Item>;

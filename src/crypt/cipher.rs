@@ -4,7 +4,7 @@
 use super::b64;
 use crate::error::{Code, Error, Result};
 use crate::numfmt;
-use crate::tree::{Scalar, Text};
+use crate::tree::{Scalar, Text, INLINE};
 use aes_gcm::aead::consts::{U12, U32};
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -208,17 +208,47 @@ impl ValueCipher {
                 iv: None,
             });
         }
-        let bad = |why: &str| Error::new(Code::ErrorDecryptingTree, why.to_string());
         let sealed = parse(text).ok_or_else(|| bad("value is not in ENC[AES256_GCM,...] form"))?;
-        let invalid = |what: &str| bad(&format!("invalid base64 in the {what} of an ENC value"));
-        // Not `Zeroizing`: AES-GCM checks the tag before decrypting, so on failure this still
-        // holds ciphertext, and on success the plaintext moves into the leaf.
+        let bad_data = || bad("invalid base64 in the data of an ENC value");
+        // Short values, most of them, are decrypted in a buffer on the stack that is wiped
+        // afterwards: their text goes into the tree in place (a `Text` holds up to
+        // `INLINE` bytes), so a heap buffer would cost an allocation a value and leave a
+        // copy of the plaintext in freed memory.
+        if sealed.data.len() <= SHORT_BASE64 {
+            let mut plain = Zeroizing::new([0u8; SHORT_PLAINTEXT]);
+            let len = b64::decode_to_slice(sealed.data.as_bytes(), &mut plain[..])
+                .map_err(|_| bad_data())?;
+            let plain = &mut plain[..len];
+            let iv = self.open(&sealed, aad, plain)?;
+            let leaf = match (sealed.type_tag, std::str::from_utf8(plain)) {
+                ("str", Ok(s)) => Leaf::Scalar(Scalar::Str(s.into())),
+                _ => typed(plain.to_vec(), sealed.type_tag)?,
+            };
+            return Ok(Opened { leaf, iv });
+        }
+        // Not `Zeroizing`: on failure this still holds ciphertext (AES-GCM checks the tag
+        // before decrypting), and on success the plaintext moves into the leaf.
         let mut buffer = Vec::new();
-        b64::decode_into(sealed.data.as_bytes(), &mut buffer).map_err(|_| invalid("data"))?;
-        // Nonce and tag are small: decode them on the stack.
+        b64::decode_into(sealed.data.as_bytes(), &mut buffer).map_err(|_| bad_data())?;
+        let iv = self.open(&sealed, aad, &mut buffer)?;
+        Ok(Opened {
+            leaf: typed(buffer, sealed.type_tag)?,
+            iv,
+        })
+    }
+
+    /// Decodes the nonce and tag of `sealed` and decrypts `buffer`, its data, in place
+    /// under `aad`; the nonce when it has sops' 32 bytes (`None` for 12).
+    fn open(
+        &self,
+        sealed: &Sealed<'_>,
+        aad: &str,
+        buffer: &mut [u8],
+    ) -> Result<Option<[u8; NONCE_LEN]>> {
+        // Nonce and tag are small: decoded on the stack.
         let mut iv = [0u8; NONCE_LEN];
-        let iv_len =
-            b64::decode_to_slice(sealed.iv.as_bytes(), &mut iv).map_err(|_| invalid("iv"))?;
+        let iv_len = b64::decode_to_slice(sealed.iv.as_bytes(), &mut iv)
+            .map_err(|_| bad("invalid base64 in the iv of an ENC value"))?;
         let mut tag = [0u8; TAG_LEN];
         let tag_len = b64::decode_to_slice(sealed.tag.as_bytes(), &mut tag)
             .map_err(|_| bad("the tag of an ENC value is not 16 bytes of base64"))?;
@@ -230,7 +260,7 @@ impl ValueCipher {
             NONCE_LEN => self.aead.decrypt_in_place_detached(
                 GenericArray::from_slice(&iv[..NONCE_LEN]),
                 aad.as_bytes(),
-                &mut buffer,
+                buffer,
                 tag,
             ),
             // Files written with a 12-byte nonce (sops reads them too).
@@ -238,20 +268,26 @@ impl ValueCipher {
                 .decrypt_in_place_detached(
                     GenericArray::from_slice(&iv[..12]),
                     aad.as_bytes(),
-                    &mut buffer,
+                    buffer,
                     tag,
                 ),
             n => return Err(bad(&format!("unsupported nonce length {n}"))),
         };
         opened
             .map_err(|_| bad("authentication failed (wrong key, tampered value or moved value)"))?;
-        let leaf = typed(buffer, sealed.type_tag)?;
-        Ok(Opened {
-            leaf,
-            iv: (iv_len == NONCE_LEN).then(|| iv[..NONCE_LEN].try_into().expect("32 bytes")),
-        })
+        Ok((iv_len == NONCE_LEN).then_some(iv))
     }
 }
+
+/// A value that does not decrypt.
+fn bad(why: &str) -> Error {
+    Error::new(Code::ErrorDecryptingTree, why.to_string())
+}
+
+/// The most base64 a value's data may have to be decrypted on the stack, and the bytes it
+/// decodes to at most: enough for every text a `Text` holds in place.
+const SHORT_BASE64: usize = INLINE.div_ceil(3) * 4;
+const SHORT_PLAINTEXT: usize = SHORT_BASE64 / 4 * 3;
 
 /// Encrypts `leaf` under `aad` with the given nonce (one-off; see [`ValueCipher`]).
 pub fn encrypt(key: &DataKey, leaf: &Leaf, aad: &str, iv: &[u8; NONCE_LEN]) -> Result<String> {
@@ -434,6 +470,43 @@ mod tests {
             let text = encrypt(&key, &leaf, "a:b:", &random_nonce()).unwrap();
             assert!(text.ends_with(&format!("type:{}]", leaf.type_tag())));
             assert_eq!(decrypt(&key, &text, "a:b:").unwrap().leaf, leaf);
+        }
+    }
+
+    #[test]
+    fn values_either_side_of_the_stack_buffer_round_trip() {
+        // Data up to SHORT_BASE64 characters is decrypted on the stack, longer data on the
+        // heap; every length across the border, of each kind of value, comes back whole.
+        let key = DataKey::generate();
+        for len in 1..=SHORT_PLAINTEXT + 8 {
+            let text: String = "aé".chars().cycle().take(len).collect();
+            // Not UTF-8, so they come back as bytes.
+            let bytes = vec![0xffu8; len];
+            let leaves = [
+                Leaf::Scalar(Scalar::Str(text.as_str().into())),
+                Leaf::Scalar(Scalar::Bytes(bytes)),
+                Leaf::Scalar(Scalar::Int("9".repeat(len.min(18)).parse().unwrap())),
+                Leaf::Comment(text.clone()),
+            ];
+            for leaf in leaves {
+                let sealed = encrypt(&key, &leaf, "k:", &random_nonce()).unwrap();
+                let opened = decrypt(&key, &sealed, "k:").unwrap();
+                assert_eq!(opened.leaf, leaf, "{len} bytes");
+                assert!(opened.iv.is_some());
+                let moved = decrypt(&key, &sealed, "j:").err().unwrap();
+                assert!(moved.message.contains("authentication failed"), "{len}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_base64_is_named_whichever_buffer_the_data_goes_to() {
+        let key = DataKey::generate();
+        let iv = "EjVFFR+odL8rclKH0nQVZ+YeqYPQt8ukq9rC5B5Qs7s=";
+        for data in ["!!!!", &"A!AA".repeat(20)] {
+            let text = format!("ENC[AES256_GCM,data:{data},iv:{iv},tag:AA==,type:str]");
+            let err = decrypt(&key, &text, "a:").err().unwrap();
+            assert_eq!(err.message, "invalid base64 in the data of an ENC value");
         }
     }
 
