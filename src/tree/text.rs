@@ -157,9 +157,20 @@ impl From<&String> for Text {
 }
 
 impl From<String> for Text {
-    fn from(s: String) -> Text {
-        // A string built up by pushing has spare capacity: the heap block is made exact.
-        Text::inline(&s).unwrap_or_else(|| Text(Repr::Heap(s.into_boxed_str())))
+    fn from(mut s: String) -> Text {
+        // The string's heap block is kept when it is exactly the text's length. Otherwise the
+        // text is copied (in place, or into an exact block: a string built up by pushing has
+        // spare capacity) and the string wiped before it is freed, as it may hold a value.
+        if s.len() > INLINE && s.len() == s.capacity() {
+            return Text(Repr::Heap(s.into_boxed_str()));
+        }
+        let text = Text::from(s.as_str());
+        // SAFETY: zeros leave the `str` valid UTF-8, and it is dropped right after.
+        let bytes = unsafe { s.as_bytes_mut() };
+        // One `memset` (the `zeroize` crate writes a byte at a time), kept by the read after.
+        bytes.fill(0);
+        std::hint::black_box(bytes);
+        text
     }
 }
 
@@ -314,6 +325,18 @@ mod tests {
             panic!("100 bytes are not inline")
         };
         assert_eq!(b.len(), 100);
+    }
+
+    #[test]
+    fn heap_text_from_an_exact_string_keeps_its_block() {
+        // Nothing is copied (and left behind unwiped) when the block already fits.
+        let s = "z".repeat(INLINE + 10);
+        assert_eq!(s.len(), s.capacity());
+        let block = s.as_ptr();
+        let Repr::Heap(b) = &Text::from(s).0 else {
+            panic!("long text is on the heap")
+        };
+        assert_eq!(b.as_ptr(), block);
     }
 
     #[test]
