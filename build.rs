@@ -1,4 +1,5 @@
-//! Links the `secret` executable at a fixed address (not position-independent) on Linux.
+//! Links the `secret` executable at a fixed address (not position-independent) on Linux
+//! with glibc.
 //!
 //! A position-independent executable is relocated by the dynamic loader at every start: for
 //! this binary, 47,000 pointers in 780 KB of read-only data (vtables, panic locations, string
@@ -12,9 +13,11 @@
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=SECRET_BUILD_PIE");
-    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
+    let target = |key: &str, value: &str| std::env::var(key).is_ok_and(|v| v == value);
+    // glibc targets only: musl ones link a static PIE, which `-no-pie` would contradict.
+    let linux_gnu = target("CARGO_CFG_TARGET_OS", "linux") && target("CARGO_CFG_TARGET_ENV", "gnu");
     let keep_pie = std::env::var_os("SECRET_BUILD_PIE").is_some_and(|v| v == "1");
-    if linux && !keep_pie {
+    if linux_gnu && !keep_pie {
         // Only the executable: the library and the tests' own binaries are left as they are.
         println!("cargo:rustc-link-arg-bin=secret=-no-pie");
     }

@@ -1,10 +1,10 @@
 //! How the `secret` executable is linked (`build.rs`).
 
-/// On Linux the executable is linked at a fixed address (ELF type `EXEC`), so the dynamic
+/// On Linux with glibc the executable is linked at a fixed address (ELF type `EXEC`), so the dynamic
 /// loader has nothing to relocate at start-up; `SECRET_BUILD_PIE=1` at build time gives a
 /// position-independent one (`DYN`).
 #[test]
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn linked_at_a_fixed_address_unless_asked_otherwise() {
     let image = std::fs::read(env!("CARGO_BIN_EXE_secret")).unwrap();
     assert_eq!(&image[..4], b"\x7fELF");
