@@ -1,8 +1,8 @@
 //! How the `secret` executable is linked (`build.rs`).
 
-/// On Linux with glibc the executable is linked at a fixed address (ELF type `EXEC`), so the dynamic
-/// loader has nothing to relocate at start-up; `SECRET_BUILD_PIE=1` at build time gives a
-/// position-independent one (`DYN`).
+/// On Linux with glibc the executable is linked at a fixed address (ELF type `EXEC`), so the
+/// dynamic loader has nothing to relocate at start-up; `SECRET_BUILD_PIE=1` at build time
+/// gives a position-independent one (`DYN`).
 #[test]
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn linked_at_a_fixed_address_unless_asked_otherwise() {

@@ -212,8 +212,8 @@ impl ValueCipher {
         let bad_data = || bad("invalid base64 in the data of an ENC value");
         // Short values, most of them, are decrypted in a buffer on the stack that is wiped
         // afterwards: their text goes into the tree in place (a `Text` holds up to
-        // `INLINE` bytes), so a heap buffer would cost an allocation a value and leave a
-        // copy of the plaintext in freed memory.
+        // `INLINE` bytes), so a heap buffer would only cost an allocation a value (and
+        // a wipe before it is freed, see `Text`'s `From<String>`).
         if sealed.data.len() <= SHORT_BASE64 {
             let mut plain = Zeroizing::new([0u8; SHORT_PLAINTEXT]);
             let len = b64::decode_to_slice(sealed.data.as_bytes(), &mut plain[..])

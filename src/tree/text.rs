@@ -77,13 +77,7 @@ impl Text {
                 *bytes = [0; INLINE];
                 std::hint::black_box(bytes);
             }
-            // SAFETY: the bytes are written only with zeros, which leave the `str` valid
-            // UTF-8, and only just before it is freed.
-            Repr::Heap(s) if !s.starts_with("ENC[") => {
-                let bytes = unsafe { s.as_bytes_mut() };
-                bytes.fill(0);
-                std::hint::black_box(bytes);
-            }
+            Repr::Heap(s) if !s.starts_with("ENC[") => zero(s),
             Repr::Heap(_) => {}
         }
     }
@@ -165,13 +159,18 @@ impl From<String> for Text {
             return Text(Repr::Heap(s.into_boxed_str()));
         }
         let text = Text::from(s.as_str());
-        // SAFETY: zeros leave the `str` valid UTF-8, and it is dropped right after.
-        let bytes = unsafe { s.as_bytes_mut() };
-        // One `memset` (the `zeroize` crate writes a byte at a time), kept by the read after.
-        bytes.fill(0);
-        std::hint::black_box(bytes);
+        zero(&mut s);
         text
     }
+}
+
+/// Overwrites `s` with zeros just before it is freed: one `memset` (the `zeroize` crate
+/// writes a byte at a time), kept by a read after it (else it is a dead store before a free).
+fn zero(s: &mut str) {
+    // SAFETY: zeros leave the `str` valid UTF-8.
+    let bytes = unsafe { s.as_bytes_mut() };
+    bytes.fill(0);
+    std::hint::black_box(bytes);
 }
 
 impl From<&Text> for Text {
