@@ -75,7 +75,7 @@ pub fn run_cli(args: Vec<std::ffi::OsString>) -> i32 {
 pub mod internals {
     pub use crate::config::Config;
     pub use crate::crypt::select::Selector;
-    pub use crate::crypt::{cipher, walk};
+    pub use crate::crypt::{cipher, gcm, walk};
     pub use crate::format::{Store, StoreOptions};
     pub use crate::keys::age::{AgeIdentities, AgeMasterKey, SOPS_AGE_KEY};
     pub use crate::mask::stream::{Secrets, StreamMasker};

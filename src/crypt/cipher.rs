@@ -2,20 +2,15 @@
 //! additional data, and the `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` text form.
 
 use super::b64;
+use super::gcm::{Aes256Gcm, TAG_LEN};
 use crate::error::{Code, Error, Result};
 use crate::numfmt;
 use crate::tree::{Scalar, Text, INLINE};
-use aes_gcm::aead::consts::{U12, U32};
-use aes_gcm::aead::generic_array::GenericArray;
-use aes_gcm::aead::{AeadInPlace, KeyInit};
-use aes_gcm::aes::Aes256;
-use aes_gcm::AesGcm;
 use rand::RngCore;
 use zeroize::Zeroizing;
 
-/// Nonce length sops writes. It reads any length, so 12-byte nonces are accepted on decrypt.
+/// Nonce length sops writes. It reads any length (as Go's GCM does), and so does this.
 pub const NONCE_LEN: usize = 32;
-const TAG_LEN: usize = 16;
 const PREFIX: &str = "ENC[AES256_GCM,data:";
 
 /// The longest plaintext AES-GCM encrypts (64 GiB): [`ValueCipher::encrypt`] fails only
@@ -157,15 +152,13 @@ pub fn random_nonce() -> [u8; NONCE_LEN] {
 /// The value cipher for one data key. Built once per file: the AES key schedule and the GHASH
 /// key are computed once, not for every value.
 pub struct ValueCipher {
-    key: DataKey,
-    aead: AesGcm<Aes256, U32>,
+    aead: Aes256Gcm,
 }
 
 impl ValueCipher {
     pub fn new(key: &DataKey) -> ValueCipher {
         ValueCipher {
-            key: key.clone(),
-            aead: AesGcm::new(GenericArray::from_slice(key.as_bytes())),
+            aead: Aes256Gcm::new(key.as_bytes()),
         }
     }
 
@@ -183,7 +176,7 @@ impl ValueCipher {
         let mut buffer = Zeroizing::new(leaf.plaintext().into_owned());
         let tag = self
             .aead
-            .encrypt_in_place_detached(GenericArray::from_slice(iv), aad.as_bytes(), &mut buffer)
+            .seal_in_place(iv, aad.as_bytes(), &mut buffer)
             .map_err(|_| Error::new(Code::ErrorEncryptingTree, "AES-GCM encryption failed"))?;
         let mut out = Vec::with_capacity(PREFIX.len() + buffer.len().div_ceil(3) * 4 + 100);
         out.extend_from_slice(PREFIX.as_bytes());
@@ -226,8 +219,8 @@ impl ValueCipher {
             };
             return Ok(Opened { leaf, iv });
         }
-        // Not `Zeroizing`: on failure this still holds ciphertext (AES-GCM checks the tag
-        // before decrypting), and on success the plaintext moves into the leaf.
+        // Not `Zeroizing`: on failure aws-lc has zeroed it, and on success the plaintext
+        // moves into the leaf.
         let mut buffer = Vec::new();
         b64::decode_into(sealed.data.as_bytes(), &mut buffer).map_err(|_| bad_data())?;
         let iv = self.open(&sealed, aad, &mut buffer)?;
@@ -245,37 +238,32 @@ impl ValueCipher {
         aad: &str,
         buffer: &mut [u8],
     ) -> Result<Option<[u8; NONCE_LEN]>> {
-        // Nonce and tag are small: decoded on the stack.
+        // Nonce and tag are small: decoded on the stack. sops writes 32-byte nonces but,
+        // as Go's GCM, reads any length; a longer one (never written by sops) goes to the
+        // heap.
+        let bad_iv = |_| bad("invalid base64 in the iv of an ENC value");
         let mut iv = [0u8; NONCE_LEN];
-        let iv_len = b64::decode_to_slice(sealed.iv.as_bytes(), &mut iv)
-            .map_err(|_| bad("invalid base64 in the iv of an ENC value"))?;
+        let mut long_iv = Vec::new();
+        let iv: &[u8] = if sealed.iv.len() <= NONCE_LEN.div_ceil(3) * 4 {
+            let len = b64::decode_to_slice(sealed.iv.as_bytes(), &mut iv).map_err(bad_iv)?;
+            &iv[..len]
+        } else {
+            b64::decode_into(sealed.iv.as_bytes(), &mut long_iv).map_err(bad_iv)?;
+            &long_iv
+        };
         let mut tag = [0u8; TAG_LEN];
         let tag_len = b64::decode_to_slice(sealed.tag.as_bytes(), &mut tag)
             .map_err(|_| bad("the tag of an ENC value is not 16 bytes of base64"))?;
         if tag_len != TAG_LEN {
             return Err(bad("the tag of an ENC value is not 16 bytes"));
         }
-        let tag = GenericArray::from_slice(&tag[..TAG_LEN]);
-        let opened = match iv_len {
-            NONCE_LEN => self.aead.decrypt_in_place_detached(
-                GenericArray::from_slice(&iv[..NONCE_LEN]),
-                aad.as_bytes(),
-                buffer,
-                tag,
-            ),
-            // Files written with a 12-byte nonce (sops reads them too).
-            12 => AesGcm::<Aes256, U12>::new(GenericArray::from_slice(self.key.as_bytes()))
-                .decrypt_in_place_detached(
-                    GenericArray::from_slice(&iv[..12]),
-                    aad.as_bytes(),
-                    buffer,
-                    tag,
-                ),
-            n => return Err(bad(&format!("unsupported nonce length {n}"))),
-        };
-        opened
+        if iv.is_empty() {
+            return Err(bad("the iv of an ENC value is empty"));
+        }
+        self.aead
+            .open_in_place(iv, aad.as_bytes(), buffer, &tag)
             .map_err(|_| bad("authentication failed (wrong key, tampered value or moved value)"))?;
-        Ok((iv_len == NONCE_LEN).then_some(iv))
+        Ok(iv.try_into().ok())
     }
 }
 
@@ -338,8 +326,8 @@ pub fn is_encrypted(text: &str) -> bool {
 /// A decrypted leaf and the nonce it was sealed with (for nonce reuse on re-encryption).
 pub struct Opened {
     pub leaf: Leaf,
-    /// The 32-byte nonce (`None` for empty values and the rare 12-byte nonces, which are
-    /// never reused).
+    /// The 32-byte nonce (`None` for empty values and the rare nonces of other lengths,
+    /// which are never reused).
     pub iv: Option<[u8; NONCE_LEN]>,
 }
 
@@ -434,6 +422,31 @@ mod tests {
         assert_eq!(
             decrypt(&key, comment, ":").unwrap().leaf,
             Leaf::Comment(" db creds".into())
+        );
+    }
+
+    /// sops writes 32-byte nonces but reads any length, as Go's GCM does (checked against
+    /// sops 3.11 with values of 12, 16 and 48-byte nonces). These were sealed with Python's
+    /// `cryptography`; only 32-byte nonces are remembered for reuse.
+    #[test]
+    fn nonces_of_other_lengths_decrypt() {
+        let key = example_key();
+        for v in [
+            "ENC[AES256_GCM,data:hEABRSChZw==,iv:AAECAwQFBgcICQoL,tag:qiWMNSOwOBcOhTo6qEhSwA==,type:str]",
+            "ENC[AES256_GCM,data:6QJAwhKMLw==,iv:AAECAwQFBgcICQoLDA0ODw==,tag:POl9GnLRBZ3773iMVY3UnQ==,type:str]",
+            "ENC[AES256_GCM,data:QmwxKwDdaw==,iv:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4v,tag:lIBDsiVAUV/b+rkBvruOeg==,type:str]",
+        ] {
+            let opened = decrypt(&key, v, "db:password:").unwrap();
+            assert_eq!(opened.leaf, Leaf::Scalar(Scalar::Str("hunter2".into())), "{v}");
+            assert_eq!(opened.iv, None);
+            assert!(decrypt(&key, v, "db:user:").is_err(), "{v}");
+        }
+        let bad_iv =
+            "ENC[AES256_GCM,data:hEABRSChZw==,iv:AAE,tag:qiWMNSOwOBcOhTo6qEhSwA==,type:str]";
+        let err = decrypt(&key, bad_iv, "db:password:").err().unwrap();
+        assert!(
+            err.to_string().contains("invalid base64 in the iv"),
+            "{err}"
         );
     }
 

@@ -4,6 +4,7 @@
 mod ahead;
 pub(crate) mod b64;
 pub mod cipher;
+pub mod gcm;
 pub mod metadata;
 pub mod select;
 pub mod walk;
