@@ -147,7 +147,15 @@ pub fn keep_float_types(new: &mut Map, old: &Map) {
 /// Lays `top` over `base`: a key of `top` replaces the same key of `base`, except that two
 /// maps are laid over each other key by key; new keys are added at the end; comments of
 /// `top` are dropped. (Several files read as one, the later winning.)
-pub fn overlay(base: &mut Map, top: Map) {
+pub fn overlay(base: &mut Map, mut top: Map) {
+    // Laid over nothing (one file), `top` is the result once its comments are gone, unless
+    // a key repeats (then the later value wins, in the earlier place, as below): checked on
+    // borrowed keys, which is cheaper than cloning each into the index.
+    if base.is_empty() && !repeats_a_key(&top) {
+        top.retain(|item| matches!(item, Item::Pair(..)));
+        *base = top;
+        return;
+    }
     // Where each key of `base` is (its first pair): looking keys up one by one would cost
     // n²/2 key comparisons, 12 million for an exec-env of 5,000 variables.
     let mut index: crate::hash::FastMap<Text, usize> =
@@ -175,6 +183,13 @@ pub fn overlay(base: &mut Map, top: Map) {
             }
         }
     }
+}
+
+/// Whether two pairs of `map` have the same key.
+fn repeats_a_key(map: &Map) -> bool {
+    let mut seen = crate::hash::set_with_capacity(map.len());
+    map.iter()
+        .any(|item| matches!(item, Item::Pair(k, _) if !seen.insert(k.as_str())))
 }
 
 fn keep_float_type(new: &mut Node, old: &Node) {
@@ -268,6 +283,46 @@ mod overlay_tests {
                     ])
                 ),
                 pair("b", Node::str("3")),
+            ]
+        );
+    }
+
+    /// One file laid over nothing: its comments go and a repeated key keeps its first
+    /// place with its last value, whether the fast path (no repeats) or the index is used.
+    #[test]
+    fn one_map_over_nothing_loses_comments_and_repeats() {
+        let mut once = Vec::new();
+        overlay(
+            &mut once,
+            vec![
+                Item::Comment("c".into()),
+                pair("a", Node::str("1")),
+                pair("b", Node::str("2")),
+            ],
+        );
+        assert_eq!(
+            once,
+            vec![pair("a", Node::str("1")), pair("b", Node::str("2"))]
+        );
+        let mut repeated = Vec::new();
+        overlay(
+            &mut repeated,
+            vec![
+                pair("a", Node::str("1")),
+                Item::Comment("c".into()),
+                pair("m", Node::Map(vec![pair("x", Node::str("1"))])),
+                pair("a", Node::str("2")),
+                pair("m", Node::Map(vec![pair("y", Node::str("2"))])),
+            ],
+        );
+        assert_eq!(
+            repeated,
+            vec![
+                pair("a", Node::str("2")),
+                pair(
+                    "m",
+                    Node::Map(vec![pair("x", Node::str("1")), pair("y", Node::str("2"))])
+                ),
             ]
         );
     }
