@@ -77,7 +77,7 @@ fn binary(c: &mut Criterion) {
         let mut buffer = data.clone();
         b.iter(|| aead.seal_in_place(&nonce, b"data:", &mut buffer).unwrap())
     });
-    let leaf = Leaf::Scalar(Scalar::Bytes(data.clone()));
+    let leaf = Leaf::Scalar(Scalar::Bytes(data.clone().into()));
     group.bench_function("cipher::encrypt (AES-GCM + base64)", |b| {
         b.iter(|| cipher::encrypt(&key, &leaf, "data:", &cipher::random_nonce()).unwrap())
     });

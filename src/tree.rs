@@ -4,7 +4,9 @@
 //! map or list that holds them, and scalars carry the type sops records in `type:`.
 //! Keys and string values are [`Text`], which keeps short text without an allocation.
 
+mod bytes;
 mod text;
+pub use bytes::Bytes;
 pub use text::{Text, INLINE};
 
 /// One document: an ordered map.
@@ -33,7 +35,7 @@ pub enum Node {
 pub enum Scalar {
     Str(Text),
     /// Raw bytes (the binary store's `data`, which need not be UTF-8).
-    Bytes(Vec<u8>),
+    Bytes(Bytes),
     Int(i64),
     Float(f64),
     Bool(bool),

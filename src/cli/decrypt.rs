@@ -114,12 +114,12 @@ fn emit(
             let root = Node::Map(docs.into_iter().next().unwrap_or_default());
             match treepath::get(&root, &path).map_err(|e| e.context(&label))? {
                 Node::Scalar(Scalar::Str(s)) => Ok(s.clone().into_bytes()),
-                Node::Scalar(Scalar::Bytes(b)) => Ok(b.clone()),
+                Node::Scalar(Scalar::Bytes(b)) => Ok(b.to_vec()),
                 Node::Map(m) => store.emit(std::slice::from_ref(m), None),
                 other => store.emit_value(other),
             }
         }
     }
     .map_err(|e| e.context(&label))?;
-    destination.write(&out, 0o600)
+    destination.write(&zeroize::Zeroizing::new(out), 0o600)
 }

@@ -142,7 +142,7 @@ fn decrypt_all(ctx: &Context, paths: &[PathBuf], mask: bool) -> Result<(Map, Opt
 fn scalar_bytes(s: &Scalar) -> Vec<u8> {
     match s {
         Scalar::Str(s) | Scalar::Time(s) => s.clone().into_bytes(),
-        Scalar::Bytes(b) => b.clone(),
+        Scalar::Bytes(b) => b.to_vec(),
         Scalar::Int(i) => i.to_string().into_bytes(),
         Scalar::Float(f) => flat_float(*f).into_bytes(),
         Scalar::Bool(b) => b.to_string().into_bytes(),

@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, args: FilterArgs) -> Result<()> {
     let top = git::toplevel(&ctx.cwd)?;
     let path = match (args.mode, args.path) {
         (Mode::Process, _) => {
-            let output = std::io::BufWriter::new(std::io::stdout().lock());
+            let output = super::wiped::WipedBufWriter::new(std::io::stdout().lock());
             return gitfilter_process::serve(ctx, &top, std::io::stdin().lock(), output);
         }
         (_, Some(path)) => path,

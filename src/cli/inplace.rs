@@ -86,8 +86,8 @@ pub fn write_with(
     let target = resolve_links(path)?;
     match std::fs::metadata(&target) {
         Ok(m) if m.nlink() > 1 => {
-            let mut bytes = Vec::new();
-            emit(&mut bytes)?;
+            let mut bytes = zeroize::Zeroizing::new(Vec::new());
+            emit(&mut *bytes)?;
             overwrite(&target, &bytes).map_err(fail)
         }
         Ok(m) => replace(&target, Some(&m), new_mode, emit, fail),
@@ -144,9 +144,8 @@ fn stream(
     emit: impl FnOnce(&mut dyn Write) -> Result<()>,
     fail: impl Fn(std::io::Error) -> Error,
 ) -> Result<File> {
-    let buffered =
-        Tracked::new(std::io::BufWriter::with_capacity(64 * 1024, file)).run(emit, &fail)?;
-    buffered.into_inner().map_err(|e| fail(e.into_error()))
+    let buffered = Tracked::new(super::wiped::WipedBufWriter::new(file)).run(emit, &fail)?;
+    buffered.into_inner().map_err(fail)
 }
 
 /// The atomic replacement of a file with one name (or a new file).

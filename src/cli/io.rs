@@ -367,7 +367,7 @@ impl<'a> Destination<'a> {
     ) -> Result<()> {
         match self {
             Destination::Stdout => {
-                let out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+                let out = super::wiped::WipedBufWriter::new(std::io::stdout().lock());
                 let broken_pipe = std::cell::Cell::new(false);
                 let written = super::inplace::Tracked::new(out).run(emit, |e| {
                     broken_pipe.set(e.kind() == std::io::ErrorKind::BrokenPipe);

@@ -32,6 +32,7 @@ mod rotate;
 mod set;
 mod updatekeys;
 mod version;
+mod wiped;
 
 use crate::error::{Code, Error, Result};
 use clap::{Args, Parser, Subcommand};

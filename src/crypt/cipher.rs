@@ -341,10 +341,10 @@ fn typed(plain: Vec<u8>, type_tag: &str) -> Result<Leaf> {
         "str" => {
             return Ok(Leaf::Scalar(match String::from_utf8(plain) {
                 Ok(s) => Scalar::Str(s.into()),
-                Err(e) => Scalar::Bytes(e.into_bytes()),
+                Err(e) => Scalar::Bytes(e.into_bytes().into()),
             }))
         }
-        "bytes" => return Ok(Leaf::Scalar(Scalar::Bytes(plain))),
+        "bytes" => return Ok(Leaf::Scalar(Scalar::Bytes(plain.into()))),
         _ => {}
     }
     // The other types are parsed from the text, which is wiped afterwards.
@@ -497,7 +497,7 @@ mod tests {
             let bytes = vec![0xffu8; len];
             let leaves = [
                 Leaf::Scalar(Scalar::Str(text.as_str().into())),
-                Leaf::Scalar(Scalar::Bytes(bytes)),
+                Leaf::Scalar(Scalar::Bytes(bytes.into())),
                 Leaf::Scalar(Scalar::Int("9".repeat(len.min(18)).parse().unwrap())),
                 Leaf::Comment(text.clone()),
             ];
@@ -526,7 +526,7 @@ mod tests {
     #[test]
     fn binary_data_is_sealed_as_str_and_comes_back_as_bytes() {
         let key = DataKey::generate();
-        let leaf = Leaf::Scalar(Scalar::Bytes(vec![0, 0xff, 0xfe]));
+        let leaf = Leaf::Scalar(Scalar::Bytes(vec![0, 0xff, 0xfe].into()));
         let text = encrypt(&key, &leaf, "data:", &random_nonce()).unwrap();
         assert!(text.ends_with("type:str]"));
         assert_eq!(decrypt(&key, &text, "data:").unwrap().leaf, leaf);

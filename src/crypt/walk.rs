@@ -845,7 +845,7 @@ mod tests {
             Item::Pair("b".into(), Node::Scalar(Scalar::Int(7))),
             Item::Pair(
                 "blob".into(),
-                Node::Scalar(Scalar::Bytes(vec![0xFF; BIG + 1])),
+                Node::Scalar(Scalar::Bytes(vec![0xFF; BIG + 1].into())),
             ),
             Item::Pair("under".into(), Node::str(big(BIG - 1))),
             Item::Pair("big_unencrypted".into(), Node::str(big(BIG * 2))),

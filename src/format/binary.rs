@@ -79,7 +79,7 @@ impl Store for BinaryStore {
         // The bytes become the value as they are, without a copy.
         let data = match String::from_utf8(input.into_vec()) {
             Ok(s) => Scalar::Str(s.into()),
-            Err(e) => Scalar::Bytes(e.into_bytes()),
+            Err(e) => Scalar::Bytes(e.into_bytes().into()),
         };
         Ok(Loaded {
             docs: vec![vec![Item::Pair("data".into(), Node::Scalar(data))]],

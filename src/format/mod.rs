@@ -215,7 +215,8 @@ pub trait Store {
         if let Some(printed) = self.print_leaves(docs, metadata, None, &mut *out) {
             return printed;
         }
-        let bytes = self.emit_over(docs, metadata, source)?;
+        // Plaintext, mostly: wiped once written.
+        let bytes = zeroize::Zeroizing::new(self.emit_over(docs, metadata, source)?);
         out.write_all(&bytes).map_err(write_error)
     }
 

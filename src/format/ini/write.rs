@@ -316,7 +316,7 @@ fn json_into(node: &Node, out: &mut String) -> Result<()> {
             Scalar::Str(s) => json_string(s, out),
             Scalar::Bytes(b) => {
                 use base64::Engine;
-                json_string(&base64::engine::general_purpose::STANDARD.encode(b), out)
+                json_string(&base64::engine::general_purpose::STANDARD.encode(&**b), out)
             }
             Scalar::Int(n) => out.push_str(&n.to_string()),
             Scalar::Float(f) => match numfmt::json_float(*f) {

@@ -557,7 +557,7 @@ impl<'s> Loader<'s> {
                             .map_err(|e| read_err(line, col, format!("!!binary value: {e}")))?;
                         return Ok(Node::Scalar(match String::from_utf8(bytes) {
                             Ok(s) => Scalar::Str(s.into()),
-                            Err(e) => Scalar::Bytes(e.into_bytes()),
+                            Err(e) => Scalar::Bytes(e.into_bytes().into()),
                         }));
                     }
                     Some(k @ ("int" | "float" | "bool" | "null" | "timestamp")) => {
