@@ -54,17 +54,28 @@ impl Input {
 
     /// The bytes as an owned vector (a mapped input is copied, its pages given back as
     /// they are copied).
-    pub fn into_vec(self) -> Vec<u8> {
-        match self {
-            Input::Owned(bytes) => bytes,
+    pub fn into_vec(mut self) -> Vec<u8> {
+        match &mut self {
+            Input::Owned(bytes) => std::mem::take(bytes),
             Input::Mapped(mapping) => {
                 let mut bytes = Vec::with_capacity(mapping.len());
                 for chunk in mapping.chunks(STEP) {
                     bytes.extend_from_slice(chunk);
-                    passed(&mapping, bytes.len());
+                    passed(mapping, bytes.len());
                 }
                 bytes
             }
+        }
+    }
+}
+
+/// An input read into memory may be plaintext (a file to encrypt, standard input): it is
+/// wiped before it is freed. A mapped input is the file's own pages, left as they are.
+impl Drop for Input {
+    fn drop(&mut self) {
+        if let Input::Owned(bytes) = self {
+            bytes.fill(0);
+            std::hint::black_box(bytes);
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::tree::Map;
 use clap::Args;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
@@ -193,8 +194,12 @@ fn edit_in(
     let meta_tree = args
         .show_master_keys
         .then(|| sopsfile::metadata_tree(&session.metadata, files.output_format));
-    let plain =
-        output_store.emit_over(&session.docs, meta_tree.as_ref(), session.source.as_deref())?;
+    // The plaintext copies in memory are wiped when dropped: the editor may run for long.
+    let plain = Zeroizing::new(output_store.emit_over(
+        &session.docs,
+        meta_tree.as_ref(),
+        session.source.as_deref(),
+    )?);
     let name = args
         .file
         .file_name()
@@ -209,12 +214,12 @@ fn edit_in(
         if let Some(sig) = proc::caught() {
             return Err(Stop::Signal(sig));
         }
-        let edited = std::fs::read(&path).map_err(|e| {
+        let edited = Zeroizing::new(std::fs::read(&path).map_err(|e| {
             Error::new(
                 Code::CouldNotReadInputFile,
                 format!("cannot read the edited file: {e}"),
             )
-        })?;
+        })?);
         if Sha256::digest(&edited) == original {
             return Err(Error::new(
                 Code::FileHasNotBeenModified,

@@ -365,10 +365,11 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
         ..IoArgs::default()
     };
     let (opened, files, masking) = decrypt(ctx, &io, args.mask_output)?;
-    let plain = ctx
-        .output_store(files.output_format)?
-        .emit(&opened.docs, None)
-        .map_err(|e| e.context(files.label()))?;
+    let plain = Zeroizing::new(
+        ctx.output_store(files.output_format)?
+            .emit(&opened.docs, None)
+            .map_err(|e| e.context(files.label()))?,
+    );
     drop(opened);
     if let Some(name) = &args.filename {
         if name.is_empty() || name.contains('/') || name == "." || name == ".." {

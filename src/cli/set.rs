@@ -12,6 +12,7 @@ use crate::tree::{self, Item, Map, Node, Scalar};
 use crate::treepath::{self, Step};
 use clap::Args;
 use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
 
 // Options set and unset share.
 #[derive(Debug, Args)]
@@ -225,20 +226,20 @@ pub fn run_set(ctx: &Context, args: SetArgs) -> Result<i32> {
                 "with --value-stdin, give no VALUE argument",
             ))
         }
-        (true, _, None) => read_stdin()?,
+        (true, _, None) => read_stdin()?.into(),
         (false, _, None) => {
             return Err(Error::new(
                 Code::NoFileSpecified,
                 "set needs FILE, PATH and VALUE (or --value-stdin)",
             ))
         }
-        (false, true, Some(f)) => std::fs::read(f).map_err(|e| {
+        (false, true, Some(f)) => Zeroizing::new(std::fs::read(f).map_err(|e| {
             Error::new(
                 Code::CouldNotReadInputFile,
                 format!("{f}: cannot read: {e}"),
             )
-        })?,
-        (false, false, Some(v)) => v.clone().into_bytes(),
+        })?),
+        (false, false, Some(v)) => v.clone().into_bytes().into(),
     };
     let value = parse_value(&text)?;
     let (mut opened, files, _lock) = open(ctx, &args.file, &args.change)?;
