@@ -58,7 +58,7 @@ fn mask_map(plain: &mut Map, encrypted: &Map, options: MaskOptions) {
         match (p, e) {
             (Item::Pair(_, pv), Item::Pair(_, ev)) => mask_node(pv, ev, options),
             (Item::Comment(pc), Item::Comment(ec)) if options.comments && is_enc(ec) => {
-                *pc = format!(" {}", masked(ec, options));
+                *pc = format!(" {}", masked(ec, options)).into();
             }
             _ => {}
         }
@@ -75,7 +75,7 @@ fn mask_node(plain: &mut Node, encrypted: &Node, options: MaskOptions) {
         }
         // An encrypted comment inside a list is a string element in the encrypted tree.
         (Node::Comment(pc), Node::Scalar(Scalar::Str(ec))) if options.comments && is_enc(ec) => {
-            *pc = format!(" {}", masked(ec, options));
+            *pc = format!(" {}", masked(ec, options)).into();
         }
         (p @ Node::Scalar(_), Node::Scalar(Scalar::Str(ec))) if is_enc(ec) => {
             *p = Node::Scalar(Scalar::Str(masked(ec, options).into()));

@@ -6,7 +6,7 @@
 //! side (`ours`), unless only the other side changed a map's comments. Anything else is a
 //! conflict, reported by key path (never by value).
 
-use crate::tree::{Item, Map, Node};
+use crate::tree::{Item, Map, Node, Text};
 use std::fmt::Write as _;
 
 /// Merges `ours` and `theirs`, both descended from `base`. On conflict, the key paths
@@ -42,7 +42,7 @@ pub fn merge_docs(base: &[Map], ours: &[Map], theirs: &[Map]) -> Result<Vec<Map>
     }
 }
 
-fn comments(map: &Map) -> Vec<&String> {
+fn comments(map: &Map) -> Vec<&Text> {
     map.iter()
         .filter_map(|i| match i {
             Item::Comment(c) => Some(c),

@@ -17,7 +17,7 @@ pub type Map = Vec<Item>;
 pub enum Item {
     Pair(Text, Node),
     /// Text after `#` (YAML, dotenv) or `;` (INI); a leading space is kept.
-    Comment(String),
+    Comment(Text),
 }
 
 /// A value in the tree.
@@ -27,7 +27,7 @@ pub enum Node {
     /// List elements; comments inside a list are `Node::Comment` elements.
     List(Vec<Node>),
     Scalar(Scalar),
-    Comment(String),
+    Comment(Text),
 }
 
 /// A leaf value, typed as sops types it.

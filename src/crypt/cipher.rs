@@ -21,7 +21,7 @@ pub const MAX_PLAINTEXT: u64 = 1 << 36;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Leaf {
     Scalar(Scalar),
-    Comment(String),
+    Comment(Text),
 }
 
 impl Leaf {
@@ -365,7 +365,7 @@ fn typed(plain: Vec<u8>, type_tag: &str) -> Result<Leaf> {
             parse_go_bool(text()?).ok_or_else(|| bad("bool"))?,
         )),
         "time" => Leaf::Scalar(Scalar::Time(text()?.into())),
-        "comment" => Leaf::Comment(text()?.to_owned()),
+        "comment" => Leaf::Comment(text()?.into()),
         other => {
             return Err(Error::new(
                 Code::ErrorDecryptingTree,
@@ -499,7 +499,7 @@ mod tests {
                 Leaf::Scalar(Scalar::Str(text.as_str().into())),
                 Leaf::Scalar(Scalar::Bytes(bytes.into())),
                 Leaf::Scalar(Scalar::Int("9".repeat(len.min(18)).parse().unwrap())),
-                Leaf::Comment(text.clone()),
+                Leaf::Comment(text.as_str().into()),
             ];
             for leaf in leaves {
                 let sealed = encrypt(&key, &leaf, "k:", &random_nonce()).unwrap();

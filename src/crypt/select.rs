@@ -2,6 +2,7 @@
 //! on every key of the leaf's path or on the comments in force above it.
 
 use crate::error::{Code, Error, Result};
+use crate::tree::Text;
 use regex::Regex;
 
 /// The six selector kinds, in the order sops writes their metadata fields.
@@ -131,7 +132,7 @@ impl Selector {
     pub fn should_encrypt(
         &self,
         path_matched: bool,
-        comments: &[Vec<String>],
+        comments: &[Vec<Text>],
         is_comment: bool,
     ) -> bool {
         let matched = if self.kind.on_comments() {
@@ -171,7 +172,7 @@ mod tests {
     #[test]
     fn comment_regexes() {
         let enc = Selector::new(SelectorKind::EncryptedCommentRegex, "sops:enc").unwrap();
-        let stack = vec![vec![" sops:enc".to_string()]];
+        let stack: Vec<Vec<Text>> = vec![vec![" sops:enc".into()]];
         // The matching comment itself stays plain, the value after it is encrypted.
         assert!(!enc.should_encrypt(false, &stack, true));
         assert!(enc.should_encrypt(false, &stack, false));

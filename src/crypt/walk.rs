@@ -114,7 +114,7 @@ struct Cursor<'a> {
     /// `aad`, list positions as numbers.
     display: Vec<Step>,
     /// Comments in force, one list per nesting level (only kept for comment selectors).
-    comments: Vec<Vec<String>>,
+    comments: Vec<Vec<Text>>,
     track_comments: bool,
 }
 
@@ -181,7 +181,7 @@ impl<'a> Cursor<'a> {
     fn comment(&mut self, text: &str) -> bool {
         if self.track_comments {
             if let Some(level) = self.comments.last_mut() {
-                level.push(text.to_string());
+                level.push(text.into());
             }
         }
         self.selector
@@ -411,7 +411,7 @@ impl<'a> Walker<'a> {
 
     /// A comment leaf (`encrypt`: the selector's decision); returns its new text when it
     /// changes.
-    fn comment(&mut self, text: &str, encrypt: bool) -> Result<Option<String>> {
+    fn comment(&mut self, text: &str, encrypt: bool) -> Result<Option<Text>> {
         if !encrypt {
             return Ok(None);
         }
@@ -790,7 +790,7 @@ mod tests {
         // More values than ahead::PARALLEL_MIN, with lists, list comments and plain values between.
         let mut doc = Map::new();
         for i in 0..super::super::ahead::PARALLEL_MIN as i64 / 2 + 100 {
-            doc.push(Item::Comment(format!(" c{i}")));
+            doc.push(Item::Comment(format!(" c{i}").into()));
             doc.push(Item::Pair(
                 format!("k{i}").into(),
                 Node::Map(vec![

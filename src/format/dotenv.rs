@@ -43,7 +43,7 @@ impl Store for DotenvStore {
             }
             let number = index + 1;
             if let Some(comment) = line.strip_prefix('#') {
-                doc.push(Item::Comment(comment.to_string()));
+                doc.push(Item::Comment(comment.into()));
                 continue;
             }
             let Some((key, value)) =
@@ -482,7 +482,7 @@ mod tests {
         prop_oneof![
             (key_strategy(), value_strategy())
                 .prop_map(|(k, v)| Item::Pair(k.into(), Node::str(v))),
-            "[^\n]{0,12}".prop_map(Item::Comment),
+            "[^\n]{0,12}".prop_map(|c| Item::Comment(c.into())),
         ]
     }
 

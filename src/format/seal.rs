@@ -71,7 +71,7 @@ pub fn seal_items(items: &mut [Item], seal: &mut dyn LeafSeal) {
         match item {
             Item::Comment(text) => {
                 if let Some(new) = seal.comment(text) {
-                    *text = new;
+                    *text = new.into();
                 }
             }
             Item::Pair(key, value) => {
@@ -103,7 +103,7 @@ pub fn seal_node(value: &mut Node, seal: &mut dyn LeafSeal) {
         }
         Node::Comment(text) => match seal.comment(text) {
             Some(new) if !new.is_empty() => *value = Node::Scalar(Scalar::Str(new.into())),
-            Some(new) => *text = new,
+            Some(new) => *text = new.into(),
             None => {}
         },
         Node::Scalar(scalar) => {

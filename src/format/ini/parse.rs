@@ -44,12 +44,12 @@ impl Section {
         let mut items =
             Vec::with_capacity(self.keys.len() + comments + usize::from(!self.comment.is_empty()));
         if !self.comment.is_empty() {
-            items.push(Item::Comment(strip_comment_char(&self.comment)));
+            items.push(Item::Comment(strip_comment_char(&self.comment).into()));
         }
         for key in self.keys {
             items.push(Item::Pair(key.name.into(), Node::str(key.value)));
             if !key.comment.is_empty() {
-                items.push(Item::Comment(strip_comment_char(&key.comment)));
+                items.push(Item::Comment(strip_comment_char(&key.comment).into()));
             }
         }
         Item::Pair(self.name.into(), Node::Map(items))

@@ -27,7 +27,7 @@ fn kv(k: &str, v: &str) -> Item {
 }
 
 fn comment(c: &str) -> Item {
-    Item::Comment(c.to_string())
+    Item::Comment(c.into())
 }
 
 #[test]
@@ -449,7 +449,7 @@ fn keys_strategy() -> impl Strategy<Value = Vec<Item>> {
             }
             items.push(Item::Pair(k.into(), Node::str(v)));
             if let Some(c) = c {
-                items.push(Item::Comment(c));
+                items.push(Item::Comment(c.into()));
             }
         }
         items
@@ -466,7 +466,7 @@ fn section_strategy() -> impl Strategy<Value = Item> {
     )
         .prop_map(|(name, c, mut items)| {
             if let Some(c) = c {
-                items.insert(0, Item::Comment(c));
+                items.insert(0, Item::Comment(c.into()));
             }
             Item::Pair(name.into(), Node::Map(items))
         })

@@ -66,7 +66,7 @@ impl Section {
         for (i, item) in items.iter().enumerate() {
             match item {
                 Item::Comment(text) => {
-                    let text = seal.comment(text).unwrap_or_else(|| text.clone());
+                    let text = seal.comment(text).unwrap_or_else(|| text.to_string());
                     if i == 0 {
                         section.comment = text;
                     } else if let Some(i) = last {

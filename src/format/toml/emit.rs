@@ -233,7 +233,7 @@ impl Writer {
                 let own: Vec<String> = map
                     .iter()
                     .filter_map(|item| match item {
-                        Item::Comment(c) => Some(c.clone()),
+                        Item::Comment(c) => Some(c.to_string()),
                         Item::Pair(..) => None,
                     })
                     .collect();

@@ -482,14 +482,14 @@ mod tests {
                 Node::Map(m) => changed(m),
                 Node::List(l) => l.iter_mut().for_each(node),
                 Node::Scalar(Scalar::Str(s)) => *s = format!("{s}-new").into(),
-                Node::Comment(s) => s.push_str("-new"),
+                Node::Comment(s) => *s = format!("{s}-new").into(),
                 Node::Scalar(_) => {}
             }
         }
         for item in items {
             match item {
                 Item::Pair(_, v) => node(v),
-                Item::Comment(c) => c.push_str(" new"),
+                Item::Comment(c) => *c = format!("{c} new").into(),
             }
         }
     }

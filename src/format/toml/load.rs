@@ -32,7 +32,7 @@ fn whole(text: &str) -> Result<Map, Fail> {
 fn with_trailing(doc: &DocumentMut, mut map: Map) -> Map {
     map.extend(table(doc.as_table()));
     for c in raw_comments(Some(doc.trailing())) {
-        map.push(Item::Comment(c));
+        map.push(Item::Comment(c.into()));
     }
     map
 }
@@ -89,10 +89,10 @@ type Group = (Vec<String>, String, Node);
 fn finish(groups: Vec<Group>, trailing: Vec<String>) -> Map {
     let mut map = Map::new();
     for (comments, key, node) in groups {
-        map.extend(comments.into_iter().map(Item::Comment));
+        map.extend(comments.into_iter().map(|c| Item::Comment(c.into())));
         map.push(Item::Pair(key.into(), node));
     }
-    map.extend(trailing.into_iter().map(Item::Comment));
+    map.extend(trailing.into_iter().map(|c| Item::Comment(c.into())));
     canonical_order(&mut map);
     map
 }
@@ -114,7 +114,7 @@ fn table(t: &Table) -> Map {
                 for sub in aot.iter() {
                     let mut before = Vec::new();
                     decor_comments(sub.decor(), &mut before);
-                    list.extend(before.into_iter().map(Node::Comment));
+                    list.extend(before.into_iter().map(|c| Node::Comment(c.into())));
                     list.push(Node::Map(table(sub)));
                 }
                 Node::List(list)
@@ -141,13 +141,13 @@ fn array(a: &Array) -> Vec<Node> {
     for v in a.iter() {
         let mut comments = Vec::new();
         let node = value(v, &mut comments);
-        list.extend(comments.into_iter().map(Node::Comment));
+        list.extend(comments.into_iter().map(|c| Node::Comment(c.into())));
         list.push(node);
     }
     list.extend(
         raw_comments(Some(a.trailing()))
             .into_iter()
-            .map(Node::Comment),
+            .map(|c| Node::Comment(c.into())),
     );
     list
 }

@@ -600,7 +600,10 @@ fn tree() -> impl Strategy<Value = Node> {
     scalar().prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(
-                prop_oneof![inner.clone(), comment().prop_map(Node::Comment),],
+                prop_oneof![
+                    inner.clone(),
+                    comment().prop_map(|c| Node::Comment(c.into())),
+                ],
                 0..6
             )
             .prop_map(Node::List),
@@ -627,7 +630,7 @@ fn map(inner: impl Strategy<Value = Node>) -> impl Strategy<Value = Map> {
         for (c, k, v) in entries {
             if seen.insert(k.clone()) {
                 if let Some(c) = c {
-                    m.push(Item::Comment(c));
+                    m.push(Item::Comment(c.into()));
                 }
                 m.push(Item::Pair(k.into(), v));
             }
@@ -679,7 +682,7 @@ proptest! {
             }
         }
         if let Some(c) = trailing {
-            doc.push(Item::Comment(c));
+            doc.push(Item::Comment(c.into()));
         }
         normalize(&mut doc);
         let out = emit(&doc);

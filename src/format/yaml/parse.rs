@@ -63,8 +63,8 @@ impl Frame {
     }
     fn push_comment(&mut self, text: String) {
         match self {
-            Frame::Map { items, .. } => items.push(Item::Comment(text)),
-            Frame::Seq { items, .. } => items.push(Node::Comment(text)),
+            Frame::Map { items, .. } => items.push(Item::Comment(text.into())),
+            Frame::Seq { items, .. } => items.push(Node::Comment(text.into())),
         }
     }
     fn len(&self) -> usize {
@@ -81,9 +81,11 @@ impl Frame {
                         *kidx += 1;
                     }
                 }
-                items.insert(at.min(items.len()), Item::Comment(text))
+                items.insert(at.min(items.len()), Item::Comment(text.into()))
             }
-            Frame::Seq { items, .. } => items.insert(at.min(items.len()), Node::Comment(text)),
+            Frame::Seq { items, .. } => {
+                items.insert(at.min(items.len()), Node::Comment(text.into()))
+            }
         }
     }
 }
@@ -225,12 +227,12 @@ impl<'s> Loader<'s> {
             };
             match target {
                 Some(Node::List(l)) => {
-                    l.insert(n.min(l.len()), Node::Comment(text));
+                    l.insert(n.min(l.len()), Node::Comment(text.into()));
                     self.last_flow = Some((depth, idx, n + 1));
                     return;
                 }
                 Some(Node::Map(m)) => {
-                    m.insert(n.min(m.len()), Item::Comment(text));
+                    m.insert(n.min(m.len()), Item::Comment(text.into()));
                     self.last_flow = Some((depth, idx, n + 1));
                     return;
                 }
@@ -821,7 +823,7 @@ fn run(text: &Text, events: &mut impl EventSource) -> Result<Vec<Map>> {
                     match docs.last_mut() {
                         Some(doc) => {
                             doc.truncate(doc.len() - std::mem::take(&mut ld.previous_foot));
-                            doc.extend(ld.to_previous.drain(..).map(Item::Comment));
+                            doc.extend(ld.to_previous.drain(..).map(|c| Item::Comment(c.into())));
                         }
                         // No document before this one: heads here, unless comments came
                         // before its `---`; then they follow its first entry.
@@ -876,14 +878,17 @@ fn run(text: &Text, events: &mut impl EventSource) -> Result<Vec<Map>> {
                     }
                 };
                 // Comments still waiting (after a blank line at the end) close the document.
-                doc.extend(ld.pending.drain(..).map(Item::Comment));
-                doc.extend(ld.foot.drain(..).map(Item::Comment));
+                doc.extend(ld.pending.drain(..).map(|c| Item::Comment(c.into())));
+                doc.extend(ld.foot.drain(..).map(|c| Item::Comment(c.into())));
                 if !ld.after_first.is_empty() {
                     let at = doc
                         .iter()
                         .position(|item| matches!(item, Item::Pair(..)))
                         .map_or(doc.len(), |i| i + 1);
-                    doc.splice(at..at, ld.after_first.drain(..).map(Item::Comment));
+                    doc.splice(
+                        at..at,
+                        ld.after_first.drain(..).map(|c| Item::Comment(c.into())),
+                    );
                 }
                 let ends_with_run = doc.len() >= last_run.len()
                     && doc[doc.len() - last_run.len()..]

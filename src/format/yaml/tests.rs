@@ -350,7 +350,7 @@ mod props {
                     continue;
                 }
                 if let (true, Some(c)) = (comments, c) {
-                    m.push(Item::Comment(c));
+                    m.push(Item::Comment(c.into()));
                 }
                 m.push(Item::Pair(k.into(), v));
             }
