@@ -125,11 +125,16 @@ fn hc_route(cmd: &mut Command, emu: &Emulator, sk: &str) {
         .env("HUAWEICLOUD_SDK_PROJECT_ID", "proj123");
 }
 
+/// A metadata service address where nothing listens (the discard port): a run without
+/// HuaweiCloud credentials fails at once instead of waiting for 169.254.169.254.
+const NO_METADATA: &str = "http://127.0.0.1:9";
+
 fn secret(sb: &Sandbox) -> Command {
     let mut cmd = sb.secret();
     for v in CLOUD_VARS {
         cmd.env_remove(v);
     }
+    cmd.env("SECRET_HUAWEICLOUD_METADATA_URL", NO_METADATA);
     cmd
 }
 
@@ -610,6 +615,53 @@ fn hckms_round_trip_signed_requests_and_layout() {
     hc.reset();
     assert_eq!(decrypted(&mut dec, &file), PLAIN);
     assert_eq!(hc.requests(), 1, "hckms tried first");
+}
+
+/// With neither environment nor file credentials, an ECS instance's temporary credentials
+/// come from its metadata service: with a session token, without one (a service that has
+/// none), after a token expired, and a clear failure where the instance has no agency.
+#[test]
+fn hckms_credentials_from_the_ecs_metadata_service() {
+    let sb = Sandbox::new();
+    let plain = sb.write("app.yaml", PLAIN);
+    let file = {
+        let hc = start_hckms(&["--token", "sts-token"]);
+        let mut enc = secret(&sb);
+        hc_route(&mut enc, &hc, "SK-TEST");
+        enc.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
+        sb.write(
+            "app.enc.yaml",
+            stdout_of(enc.args(["encrypt", "--hckms", &hc_key()]).arg(&plain)),
+        )
+    };
+    let from_metadata = |hc: &Emulator| {
+        let mut dec = secret(&sb);
+        dec.env(HC_REGION_VAR, hc.url())
+            .env("SECRET_HUAWEICLOUD_METADATA_URL", hc.url())
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", "proj123")
+            .arg("decrypt")
+            .arg(&file);
+        dec
+    };
+    for mode in ["v2", "v1", "expire"] {
+        let hc = start_hckms(&["--token", "sts-token", "--metadata", mode]);
+        let out = stdout_of(&mut from_metadata(&hc));
+        assert_eq!(String::from_utf8(out).unwrap(), PLAIN, "{mode}");
+    }
+    let hc = start_hckms(&["--token", "sts-token", "--metadata", "no-agency"]);
+    let (code, err) = failure(&mut from_metadata(&hc));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("no HuaweiCloud credentials"), "{err}");
+    assert!(
+        err.contains("Please configure Cloud Service Agency first"),
+        "{err}"
+    );
+    // Environment credentials come first: the metadata service is not asked.
+    let hc = start_hckms(&["--token", "sts-token", "--metadata", "no-agency"]);
+    let mut dec = from_metadata(&hc);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    dec.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
+    assert_eq!(String::from_utf8(stdout_of(&mut dec)).unwrap(), PLAIN);
 }
 
 #[test]

@@ -8,6 +8,13 @@ it names, the path with a trailing "/", the query and the body) under --ak/--sk,
 X-Project-Id equal to the path's project and to --project, and, when --token is set, that
 X-Security-Token. Otherwise 401 with the API gateway's error body, as HuaweiCloud answers.
 
+The ECS metadata service, as an instance with an agency answers it (the SDK's last source of
+credentials): PUT /meta-data/latest/api/token (with X-Metadata-Token-Ttl-Seconds) -> a session
+token; GET /openstack/latest/securitykey with that X-Metadata-Token -> {"credential": {"access",
+"secret", "securitytoken", "expires_at"}} carrying --ak, --sk and --token. --metadata v1 answers
+the token PUT with 405 and needs no token; --metadata no-agency answers 401 with the agency
+message; --metadata expire makes the first token it gives out invalid (401), as an expired one.
+
 Test helper (no auth): POST /_test/encrypt/<key-uuid> with the plain_text as body -> the
 cipher_text encrypt-data would give, for hand-made files.
 
@@ -34,6 +41,7 @@ def add_arguments(parser):
     parser.add_argument("--project", default="proj123")
     parser.add_argument("--token", default="")
     parser.add_argument("--seed", default="secret-tests")
+    parser.add_argument("--metadata", default="v2", choices=["v2", "v1", "no-agency", "expire"])
 
 
 def hw_error(status, code, message):
@@ -57,6 +65,30 @@ def signature(req, signed, sk):
 class Service:
     def __init__(self, args):
         self.args = args
+        self.tokens = 0
+
+    def metadata(self, req):
+        mode = self.args.metadata
+        if req.path == "/meta-data/latest/api/token":
+            if req.method != "PUT":
+                return 405, "method not allowed", {"Content-Type": "text/plain"}
+            if mode == "v1":
+                return 405, "method not allowed", {"Content-Type": "text/plain"}
+            if not (req.header("X-Metadata-Token-Ttl-Seconds") or "").isdigit():
+                return 400, "missing X-Metadata-Token-Ttl-Seconds", {"Content-Type": "text/plain"}
+            self.tokens += 1
+            return 200, f"imds-token-{self.tokens}", {"Content-Type": "text/plain"}
+        if req.method != "GET":
+            return 405, "method not allowed", {"Content-Type": "text/plain"}
+        if mode == "no-agency":
+            return 401, "Please configure Cloud Service Agency first", {"Content-Type": "text/plain"}
+        if mode != "v1":
+            valid = {"imds-token-2"} if mode == "expire" else {f"imds-token-{n}" for n in range(1, self.tokens + 1)}
+            if req.header("X-Metadata-Token") not in valid:
+                return 401, "unauthorized", {"Content-Type": "text/plain"}
+        return 200, {"credential": {
+            "access": self.args.ak, "secret": self.args.sk,
+            "securitytoken": self.args.token, "expires_at": "2099-01-01T00:00:00.000000Z"}}, None
 
     def aes(self, key_id):
         return AESGCM(hashlib.sha256(f"{self.args.seed}/{key_id}".encode()).digest())
@@ -82,6 +114,8 @@ class Service:
         return base64.b64encode(sealed).decode() + key_id
 
     def handle(self, req):
+        if req.path in ("/meta-data/latest/api/token", "/openstack/latest/securitykey"):
+            return self.metadata(req)
         if req.path.startswith("/_test/encrypt/"):
             return 200, self.seal(req.path.rsplit("/", 1)[1], req.body.decode()), {"Content-Type": "text/plain"}
         route = ROUTE.match(req.path)
