@@ -45,6 +45,7 @@ const CLOUD_VARS: &[&str] = &[
     "HUAWEICLOUD_SDK_PROJECT_ID",
     "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+    "HUAWEICLOUD_SDK_IAM_ENDPOINT",
     "SOPS_HUAWEICLOUD_KMS_IDS",
     "SSL_CERT_DIR",
     "ALL_PROXY",
@@ -662,6 +663,44 @@ fn hckms_credentials_from_the_ecs_metadata_service() {
     hc_route(&mut dec, &hc, "SK-TEST");
     dec.env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token");
     assert_eq!(String::from_utf8(stdout_of(&mut dec)).unwrap(), PLAIN);
+}
+
+/// Credentials that name no project: its id is looked up through IAM for the key's region,
+/// with a signed request (security token included); several or no projects fail clearly.
+#[test]
+fn hckms_project_id_is_looked_up_through_iam() {
+    let sb = Sandbox::new();
+    let plain = sb.write("app.yaml", PLAIN);
+    let without_project = |hc: &Emulator| {
+        let mut cmd = secret(&sb);
+        hc_route(&mut cmd, hc, "SK-TEST");
+        cmd.env_remove("HUAWEICLOUD_SDK_PROJECT_ID")
+            .env("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sts-token")
+            .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", hc.url());
+        cmd
+    };
+    let hc = start_hckms(&["--token", "sts-token"]);
+    let mut enc = without_project(&hc);
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--hckms", &hc_key()]).arg(&plain)),
+    );
+    let mut dec = without_project(&hc);
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    for (projects, why) in [("2", "several projects"), ("0", "no project is named")] {
+        let hc = start_hckms(&["--token", "sts-token", "--iam-projects", projects]);
+        let (code, err) = failure(without_project(&hc).arg("decrypt").arg(&file));
+        assert_eq!(code, 128, "{err}");
+        assert!(err.contains("set HUAWEICLOUD_SDK_PROJECT_ID"), "{err}");
+        assert!(err.contains(why), "{err}");
+    }
+    // A wrong secret key: IAM refuses the lookup, and says why.
+    let hc = start_hckms(&["--token", "sts-token"]);
+    let mut dec = without_project(&hc);
+    dec.env("HUAWEICLOUD_SDK_SK", "wr0ng-sk-value");
+    let (code, err) = failure(dec.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("verify aksk signature fail"), "{err}");
 }
 
 #[test]

@@ -15,6 +15,10 @@ token; GET /openstack/latest/securitykey with that X-Metadata-Token -> {"credent
 the token PUT with 405 and needs no token; --metadata no-agency answers 401 with the agency
 message; --metadata expire makes the first token it gives out invalid (401), as an expired one.
 
+IAM's project lookup, as the SDK makes it when the credentials name no project: GET
+/v3/projects?name=<region>, signed as above (no X-Project-Id) -> {"projects": [{"id", "name"}]}
+with --iam-projects such projects (default 1, the first with --project's id).
+
 Test helper (no auth): POST /_test/encrypt/<key-uuid> with the plain_text as body -> the
 cipher_text encrypt-data would give, for hand-made files.
 
@@ -42,6 +46,7 @@ def add_arguments(parser):
     parser.add_argument("--token", default="")
     parser.add_argument("--seed", default="secret-tests")
     parser.add_argument("--metadata", default="v2", choices=["v2", "v1", "no-agency", "expire"])
+    parser.add_argument("--iam-projects", type=int, default=1)
 
 
 def hw_error(status, code, message):
@@ -93,7 +98,7 @@ class Service:
     def aes(self, key_id):
         return AESGCM(hashlib.sha256(f"{self.args.seed}/{key_id}".encode()).digest())
 
-    def check_auth(self, req, project):
+    def check_auth(self, req, project=None):
         auth = AUTH.match(req.header("Authorization") or "")
         if not auth or auth.group(1) != self.args.ak:
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: ak not found or malformed")
@@ -102,7 +107,7 @@ class Service:
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: bad SignedHeaders")
         if not hmac.compare_digest(signature(req, signed, self.args.sk), auth.group(3)):
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: verify aksk signature fail")
-        if project != self.args.project or req.header("X-Project-Id") != project:
+        if project is not None and (project != self.args.project or req.header("X-Project-Id") != project):
             return hw_error(403, "APIGW.0302", "The project id does not match the credentials")
         if self.args.token and (req.header("X-Security-Token") != self.args.token or "x-security-token" not in signed):
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: security token")
@@ -116,6 +121,16 @@ class Service:
     def handle(self, req):
         if req.path in ("/meta-data/latest/api/token", "/openstack/latest/securitykey"):
             return self.metadata(req)
+        if req.path == "/v3/projects":
+            if req.method != "GET":
+                return hw_error(404, "APIGW.0101", "The API does not exist or has not been published")
+            denied = self.check_auth(req)
+            if denied:
+                return denied
+            name = (req.query.get("name") or [""])[0]
+            projects = [{"id": self.args.project if n == 0 else f"other{n}", "name": name}
+                        for n in range(self.args.iam_projects)]
+            return 200, {"projects": projects}, None
         if req.path.startswith("/_test/encrypt/"):
             return 200, self.seal(req.path.rsplit("/", 1)[1], req.body.decode()), {"Content-Type": "text/plain"}
         route = ROUTE.match(req.path)

@@ -1,0 +1,87 @@
+//! A region's project id, looked up through IAM when the credentials name none, as the SDK
+//! does: a signed `GET /v3/projects?name=REGION` on the IAM endpoint
+//! (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.myhuaweicloud.com`), whose one project
+//! is the answer.
+
+use super::client::{service_message, USER_AGENT};
+use super::sign::{self, SignInput};
+use super::Credentials;
+use crate::error::{Code, Error, Result};
+use crate::keys::http::{self, Method, Policy, Request};
+use serde_json::Value;
+
+/// The IAM endpoint: `HUAWEICLOUD_SDK_IAM_ENDPOINT` (`https://` added when it names no
+/// scheme), else the global one.
+fn endpoint() -> String {
+    match std::env::var("HUAWEICLOUD_SDK_IAM_ENDPOINT") {
+        Ok(e) if !e.trim().is_empty() => {
+            let e = e.trim().trim_end_matches('/');
+            if e.starts_with("https://") || e.starts_with("http://") {
+                e.to_string()
+            } else {
+                format!("https://{e}")
+            }
+        }
+        _ => "https://iam.myhuaweicloud.com".to_string(),
+    }
+}
+
+/// The id of the one project named `region` that `creds` see.
+pub fn project_id(creds: &Credentials, region: &str) -> Result<String> {
+    let fail = |why: String| {
+        Error::new(
+            Code::Generic,
+            format!(
+                "no HuaweiCloud project id: set HUAWEICLOUD_SDK_PROJECT_ID (looking it up \
+                 through IAM: {why})"
+            ),
+        )
+    };
+    let path = "/v3/projects";
+    let query = format!("name={}", http::percent_encode(region));
+    let date = sign::sdk_date(&crate::timefmt::now_utc());
+    let mut signed = vec![
+        ("User-Agent".to_string(), USER_AGENT.to_string()),
+        ("X-Sdk-Date".to_string(), date.clone()),
+    ];
+    if !creds.security_token.is_empty() {
+        signed.push((
+            "X-Security-Token".to_string(),
+            creds.security_token.to_string(),
+        ));
+    }
+    let input = SignInput {
+        method: "GET",
+        path,
+        query: &query,
+        headers: &signed,
+        body: b"",
+        date: &date,
+    };
+    let auth = sign::authorization(&input, &creds.ak, &creds.sk);
+    let mut req = Request::new(Method::Get, format!("{}{path}?{query}", endpoint()))
+        .header("Authorization", auth);
+    for (name, value) in signed {
+        req = req.header(&name, value);
+    }
+    let resp = http::send(&req, &Policy::default()).map_err(|e| fail(e.message))?;
+    if !resp.is_success() {
+        return Err(fail(service_message(&resp)));
+    }
+    let answer = resp.json().map_err(fail)?;
+    let projects = answer
+        .get("projects")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    match projects.as_slice() {
+        [one] => one
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| fail("the project has no id".to_string())),
+        [] => Err(fail(format!("no project is named {region:?}"))),
+        _ => Err(fail(format!("several projects are named {region:?}"))),
+    }
+}
