@@ -46,6 +46,8 @@ const CLOUD_VARS: &[&str] = &[
     "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
     "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+    "HUAWEICLOUD_SDK_IDP_ID",
+    "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
     "SOPS_HUAWEICLOUD_KMS_IDS",
     "SSL_CERT_DIR",
     "ALL_PROXY",
@@ -701,6 +703,54 @@ fn hckms_project_id_is_looked_up_through_iam() {
     let (code, err) = failure(dec.arg("decrypt").arg(&file));
     assert_eq!(code, 128, "{err}");
     assert!(err.contains("verify aksk signature fail"), "{err}");
+}
+
+/// A federated identity: the id token in a file is exchanged through IAM for a project
+/// token that KMS takes unsigned; it comes before AK/SK, needs a project id, and a refused
+/// exchange says why.
+#[test]
+fn hckms_federated_identity_through_an_id_token() {
+    let sb = Sandbox::new();
+    let plain = sb.write("app.yaml", PLAIN);
+    let hc = start_hckms(&[]);
+    let token_file = sb.write("id-token", "oidc.jwt.token");
+    let federated = |idp: &str| {
+        let mut cmd = secret(&sb);
+        cmd.env(HC_REGION_VAR, hc.url())
+            .env("HUAWEICLOUD_SDK_IAM_ENDPOINT", hc.url())
+            .env("HUAWEICLOUD_SDK_IDP_ID", idp)
+            .env("HUAWEICLOUD_SDK_ID_TOKEN_FILE", &token_file)
+            .env("HUAWEICLOUD_SDK_PROJECT_ID", "proj123")
+            // Wrong AK/SK beside it: the identity provider comes first.
+            .env("HUAWEICLOUD_SDK_AK", "AK-TEST")
+            .env("HUAWEICLOUD_SDK_SK", "wr0ng-sk-value");
+        cmd
+    };
+    let file = sb.write(
+        "app.enc.yaml",
+        stdout_of(
+            federated("idp-test")
+                .args(["encrypt", "--hckms", &hc_key()])
+                .arg(&plain),
+        ),
+    );
+    assert_eq!(decrypted(&mut federated("idp-test"), &file), PLAIN);
+    let (code, err) = failure(federated("other-idp").arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("federated identity \"other-idp\""), "{err}");
+    assert!(
+        err.contains("The identity provider does not exist"),
+        "{err}"
+    );
+    let mut no_project = federated("idp-test");
+    no_project.env_remove("HUAWEICLOUD_SDK_PROJECT_ID");
+    let (code, err) = failure(no_project.arg("decrypt").arg(&file));
+    assert_eq!(code, 128, "{err}");
+    assert!(err.contains("need HUAWEICLOUD_SDK_PROJECT_ID"), "{err}");
+    assert!(
+        !err.contains("oidc.jwt.token"),
+        "the token never shows: {err}"
+    );
 }
 
 #[test]

@@ -394,13 +394,13 @@ mod client {
         )
     }
 
-    /// POSTs `body` to `/v1.0/{project}/kms/{action}`, signed; returns the JSON answer.
-    fn call(id: &KeyId, action: &str, body: String) -> Result<Value> {
+    /// The KMS request signed with AK/SK credentials (environment, credentials file or
+    /// metadata service), the project id looked up through IAM when they name none.
+    fn signed_request(id: &KeyId, endpoint: &str, action: &str, body: &str) -> Result<Request> {
         let mut creds = Credentials::load(super::metadata::credentials)?;
         if creds.project_id.is_empty() {
             creds.project_id = super::iam::project_id(&creds, &id.region)?;
         }
-        let endpoint = id.endpoint()?;
         let path = format!("/v1.0/{}/kms/{action}", creds.project_id);
         let date = sign::sdk_date(&crate::timefmt::now_utc());
         let mut signed = vec![
@@ -429,6 +429,48 @@ mod client {
         for (name, value) in signed {
             req = req.header(&name, value);
         }
+        Ok(req)
+    }
+
+    /// A federated identity (`HUAWEICLOUD_SDK_IDP_ID` and `HUAWEICLOUD_SDK_ID_TOKEN_FILE`,
+    /// which come before AK/SK in the SDK): its IAM token for the project, which
+    /// `HUAWEICLOUD_SDK_PROJECT_ID` must name.
+    fn federated() -> Result<Option<(String, Zeroizing<String>)>> {
+        let env = |n: &str| std::env::var(n).unwrap_or_default();
+        let (idp, file) = (
+            env("HUAWEICLOUD_SDK_IDP_ID"),
+            env("HUAWEICLOUD_SDK_ID_TOKEN_FILE"),
+        );
+        if idp.is_empty() || file.is_empty() {
+            return Ok(None);
+        }
+        let project = env("HUAWEICLOUD_SDK_PROJECT_ID");
+        if project.is_empty() {
+            return Err(Error::new(
+                Code::Generic,
+                "HUAWEICLOUD_SDK_IDP_ID and HUAWEICLOUD_SDK_ID_TOKEN_FILE need \
+                 HUAWEICLOUD_SDK_PROJECT_ID",
+            ));
+        }
+        let token = super::iam::token_for_id_token(&idp, &file, &project)?;
+        Ok(Some((project, token)))
+    }
+
+    /// POSTs `body` to `/v1.0/{project}/kms/{action}`, signed (or with a federated
+    /// identity's token); returns the JSON answer.
+    fn call(id: &KeyId, action: &str, body: String) -> Result<Value> {
+        let endpoint = id.endpoint()?;
+        let req = match federated()? {
+            Some((project, token)) => Request::new(
+                Method::Post,
+                format!("{endpoint}/v1.0/{project}/kms/{action}"),
+            )
+            .header("Content-Type", "application/json;charset=UTF-8")
+            .header("User-Agent", USER_AGENT)
+            .header("X-Project-Id", project)
+            .header("X-Auth-Token", token.as_str()),
+            None => signed_request(id, &endpoint, action, &body)?,
+        };
         let resp = http::send(&req.body(body.into_bytes()), &Policy::default())?;
         if !resp.is_success() {
             return Err(Error::new(Code::Generic, service_message(&resp)));

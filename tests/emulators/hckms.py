@@ -19,6 +19,11 @@ IAM's project lookup, as the SDK makes it when the credentials name no project: 
 /v3/projects?name=<region>, signed as above (no X-Project-Id) -> {"projects": [{"id", "name"}]}
 with --iam-projects such projects (default 1, the first with --project's id).
 
+A federated identity's token: POST /v3.0/OS-AUTH/id-token/tokens with X-Idp-Id = --idp and
+{"auth": {"id_token": {"id": --id-token}, "scope": {"project": {"id": --project}}}} -> 201,
+X-Subject-Token and X-Request-Id headers, {"token": {"expires_at", ...}}; KMS calls may then
+carry that token as X-Auth-Token instead of a signature.
+
 Test helper (no auth): POST /_test/encrypt/<key-uuid> with the plain_text as body -> the
 cipher_text encrypt-data would give, for hand-made files.
 
@@ -47,6 +52,8 @@ def add_arguments(parser):
     parser.add_argument("--seed", default="secret-tests")
     parser.add_argument("--metadata", default="v2", choices=["v2", "v1", "no-agency", "expire"])
     parser.add_argument("--iam-projects", type=int, default=1)
+    parser.add_argument("--idp", default="idp-test")
+    parser.add_argument("--id-token", default="oidc.jwt.token")
 
 
 def hw_error(status, code, message):
@@ -99,6 +106,12 @@ class Service:
         return AESGCM(hashlib.sha256(f"{self.args.seed}/{key_id}".encode()).digest())
 
     def check_auth(self, req, project=None):
+        if req.header("X-Auth-Token") is not None:
+            if req.header("X-Auth-Token") != self.federated_token():
+                return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: token")
+            if project is not None and (project != self.args.project or req.header("X-Project-Id") != project):
+                return hw_error(403, "APIGW.0302", "The project id does not match the token")
+            return None
         auth = AUTH.match(req.header("Authorization") or "")
         if not auth or auth.group(1) != self.args.ak:
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: ak not found or malformed")
@@ -113,6 +126,22 @@ class Service:
             return hw_error(401, "APIGW.0301", "Incorrect IAM authentication information: security token")
         return None
 
+    def federated_token(self):
+        return "fed-" + hashlib.sha256(self.args.id_token.encode()).hexdigest()[:16]
+
+    def id_token_exchange(self, req):
+        if req.method != "POST":
+            return hw_error(404, "APIGW.0101", "The API does not exist or has not been published")
+        auth = (req.json() or {}).get("auth") or {}
+        if req.header("X-Idp-Id") != self.args.idp:
+            return hw_error(404, "IAM.0004", "The identity provider does not exist")
+        if (auth.get("id_token") or {}).get("id") != self.args.id_token:
+            return hw_error(400, "IAM.0011", "The id token is invalid")
+        if ((auth.get("scope") or {}).get("project") or {}).get("id") != self.args.project:
+            return hw_error(400, "IAM.0012", "The project does not exist")
+        return 201, {"token": {"expires_at": "2099-01-01T00:00:00.000000Z", "methods": ["mapped"]}}, {
+            "X-Subject-Token": self.federated_token(), "X-Request-Id": "req-0001"}
+
     def seal(self, key_id, plain_text):
         nonce = os.urandom(12)
         sealed = nonce + self.aes(key_id).encrypt(nonce, plain_text.encode(), None)
@@ -121,6 +150,8 @@ class Service:
     def handle(self, req):
         if req.path in ("/meta-data/latest/api/token", "/openstack/latest/securitykey"):
             return self.metadata(req)
+        if req.path == "/v3.0/OS-AUTH/id-token/tokens":
+            return self.id_token_exchange(req)
         if req.path == "/v3/projects":
             if req.method != "GET":
                 return hw_error(404, "APIGW.0101", "The API does not exist or has not been published")
