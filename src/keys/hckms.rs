@@ -402,34 +402,62 @@ mod client {
             creds.project_id = super::iam::project_id(&creds, &id.region)?;
         }
         let path = format!("/v1.0/{}/kms/{action}", creds.project_id);
+        let req = signed(
+            &creds,
+            Method::Post,
+            endpoint,
+            &path,
+            "",
+            &[("X-Project-Id", &creds.project_id)],
+            body.as_bytes(),
+        );
+        Ok(req.header("Content-Type", "application/json;charset=UTF-8"))
+    }
+
+    /// A request for `base` + `path` (+ `?query`) with `body`, signed with `creds`: its
+    /// `User-Agent`, `X-Sdk-Date`, security token (when there is one) and `extra` headers
+    /// are all signed.
+    pub(super) fn signed(
+        creds: &Credentials,
+        method: Method,
+        base: &str,
+        path: &str,
+        query: &str,
+        extra: &[(&str, &str)],
+        body: &[u8],
+    ) -> Request {
         let date = sign::sdk_date(&crate::timefmt::now_utc());
-        let mut signed = vec![
+        let mut headers = vec![
             ("User-Agent".to_string(), USER_AGENT.to_string()),
-            ("X-Project-Id".to_string(), creds.project_id.clone()),
             ("X-Sdk-Date".to_string(), date.clone()),
         ];
+        headers.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
         if !creds.security_token.is_empty() {
-            signed.push((
+            headers.push((
                 "X-Security-Token".to_string(),
                 creds.security_token.to_string(),
             ));
         }
         let input = SignInput {
-            method: "POST",
-            path: &path,
-            query: "",
-            headers: &signed,
-            body: body.as_bytes(),
+            method: method.as_str(),
+            path,
+            query,
+            headers: &headers,
+            body,
             date: &date,
         };
         let auth = sign::authorization(&input, &creds.ak, &creds.sk);
-        let mut req = Request::new(Method::Post, format!("{endpoint}{path}"))
-            .header("Content-Type", "application/json;charset=UTF-8")
-            .header("Authorization", auth);
-        for (name, value) in signed {
+        let url = match query {
+            "" => format!("{base}{path}"),
+            query => format!("{base}{path}?{query}"),
+        };
+        let mut req = Request::new(method, url)
+            .header("Authorization", auth)
+            .body(body);
+        for (name, value) in headers {
             req = req.header(&name, value);
         }
-        Ok(req)
+        req
     }
 
     /// A federated identity (`HUAWEICLOUD_SDK_IDP_ID` and `HUAWEICLOUD_SDK_ID_TOKEN_FILE`,
@@ -468,10 +496,11 @@ mod client {
             .header("Content-Type", "application/json;charset=UTF-8")
             .header("User-Agent", USER_AGENT)
             .header("X-Project-Id", project)
-            .header("X-Auth-Token", token.as_str()),
+            .header("X-Auth-Token", token.as_str())
+            .body(body.into_bytes()),
             None => signed_request(id, &endpoint, action, &body)?,
         };
-        let resp = http::send(&req.body(body.into_bytes()), &Policy::default())?;
+        let resp = http::send(&req, &Policy::default())?;
         if !resp.is_success() {
             return Err(Error::new(Code::Generic, service_message(&resp)));
         }

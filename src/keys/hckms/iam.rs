@@ -3,8 +3,7 @@
 //! (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, else `https://iam.myhuaweicloud.com`), whose one project
 //! is the answer; and the token of a federated identity.
 
-use super::client::{service_message, USER_AGENT};
-use super::sign::{self, SignInput};
+use super::client::{service_message, signed, USER_AGENT};
 use super::Credentials;
 use crate::error::{Code, Error, Result};
 use crate::keys::http::{self, Method, Policy, Request};
@@ -38,33 +37,16 @@ pub fn project_id(creds: &Credentials, region: &str) -> Result<String> {
             ),
         )
     };
-    let path = "/v3/projects";
     let query = format!("name={}", http::percent_encode(region));
-    let date = sign::sdk_date(&crate::timefmt::now_utc());
-    let mut signed = vec![
-        ("User-Agent".to_string(), USER_AGENT.to_string()),
-        ("X-Sdk-Date".to_string(), date.clone()),
-    ];
-    if !creds.security_token.is_empty() {
-        signed.push((
-            "X-Security-Token".to_string(),
-            creds.security_token.to_string(),
-        ));
-    }
-    let input = SignInput {
-        method: "GET",
-        path,
-        query: &query,
-        headers: &signed,
-        body: b"",
-        date: &date,
-    };
-    let auth = sign::authorization(&input, &creds.ak, &creds.sk);
-    let mut req = Request::new(Method::Get, format!("{}{path}?{query}", endpoint()))
-        .header("Authorization", auth);
-    for (name, value) in signed {
-        req = req.header(&name, value);
-    }
+    let req = signed(
+        creds,
+        Method::Get,
+        &endpoint(),
+        "/v3/projects",
+        &query,
+        &[],
+        b"",
+    );
     let resp = http::send(&req, &Policy::default()).map_err(|e| fail(e.message))?;
     if !resp.is_success() {
         return Err(fail(service_message(&resp)));
