@@ -113,7 +113,19 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("SOPS_HUAWEICLOUD_KMS_IDS", "default for --hckms."),
     (
         "HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_SDK_SECURITY_TOKEN",
-        "HuaweiCloud KMS credentials (else ~/.huaweicloud/credentials).",
+        "HuaweiCloud KMS credentials (else ~/.huaweicloud/credentials, else an ECS instance's metadata service); without a project id, it is looked up through IAM.",
+    ),
+    (
+        "HUAWEICLOUD_SDK_IDP_ID, HUAWEICLOUD_SDK_ID_TOKEN_FILE",
+        "a HuaweiCloud federated identity and the file of its OpenID Connect id token, exchanged through IAM for a project token (before AK/SK; needs HUAWEICLOUD_SDK_PROJECT_ID).",
+    ),
+    (
+        "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+        "HuaweiCloud IAM endpoint for the project lookup and the id token exchange (default https://iam.myhuaweicloud.com).",
+    ),
+    (
+        "SECRET_HUAWEICLOUD_METADATA_URL",
+        "where the ECS metadata service is (default http://169.254.169.254).",
     ),
 ];
 
