@@ -74,8 +74,7 @@ impl Input {
 impl Drop for Input {
     fn drop(&mut self) {
         if let Input::Owned(bytes) = self {
-            bytes.fill(0);
-            std::hint::black_box(bytes);
+            crate::wipe::zero(bytes);
         }
     }
 }

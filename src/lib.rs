@@ -53,6 +53,7 @@ pub(crate) mod timefmt;
 #[allow(missing_docs)]
 pub(crate) mod tree;
 pub(crate) mod treepath;
+mod wipe;
 
 pub use api::{decrypt, encrypt, Document, EncryptOptions, Keyring, NewValue, Value, ValueKind};
 pub use error::{Error, ErrorKind, Result};

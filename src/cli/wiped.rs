@@ -58,12 +58,10 @@ impl<W: Write> WipedBufWriter<W> {
         Ok(())
     }
 
-    /// Zeroes every byte of the buffer that held output: one `memset`, kept by a read.
+    /// Zeroes every byte of the buffer that held output.
     fn wipe(&mut self) {
         self.used = self.used.max(self.buffer.len());
-        self.buffer.clear();
-        self.buffer.resize(self.used, 0);
-        std::hint::black_box(&mut self.buffer);
+        crate::wipe::zero_allocation(&mut self.buffer, self.used);
         self.buffer.clear();
     }
 }
@@ -93,6 +91,10 @@ impl<W: Write> Write for WipedBufWriter<W> {
 
 impl<W: Write> Drop for WipedBufWriter<W> {
     fn drop(&mut self) {
+        // After `into_inner` there is nothing left to write, and the buffer was wiped.
+        if self.inner.is_none() {
+            return;
+        }
         // As `BufWriter`: what is still buffered is written, errors ignored (callers that
         // care flush first).
         let _ = self.flush_buffer();

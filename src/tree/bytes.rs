@@ -44,12 +44,10 @@ impl std::fmt::Debug for Bytes {
 
 impl Bytes {
     /// Zeroes the whole allocation, spare capacity too (it may hold bytes of a longer value
-    /// the vector was cut from): one `memset` (see `Text`), kept by a read after it.
+    /// the vector was cut from).
     fn wipe(&mut self) {
         let capacity = self.0.capacity();
-        self.0.clear();
-        self.0.resize(capacity, 0);
-        std::hint::black_box(&mut self.0);
+        crate::wipe::zero_allocation(&mut self.0, capacity);
     }
 }
 

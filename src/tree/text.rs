@@ -164,13 +164,10 @@ impl From<String> for Text {
     }
 }
 
-/// Overwrites `s` with zeros just before it is freed: one `memset` (the `zeroize` crate
-/// writes a byte at a time), kept by a read after it (else it is a dead store before a free).
+/// Overwrites `s` with zeros just before it is freed ([`crate::wipe::zero`]).
 fn zero(s: &mut str) {
     // SAFETY: zeros leave the `str` valid UTF-8.
-    let bytes = unsafe { s.as_bytes_mut() };
-    bytes.fill(0);
-    std::hint::black_box(bytes);
+    crate::wipe::zero(unsafe { s.as_bytes_mut() });
 }
 
 impl From<&Text> for Text {
