@@ -24,6 +24,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// 64 KiB into fresh pages costs in faults.
 pub const MAP_FROM: u64 = 64 << 10;
 
+/// How many mapped inputs a run keeps at most ([`Input::keep_for_run`]): one command reads
+/// one or two big files; beyond that (a batch of files) each is freed once used, so a long
+/// batch does not hold every file and guard slot it has read.
+const KEPT_MAX: usize = 2;
+
+/// How many mapped inputs are kept for the run.
+static KEPT: AtomicUsize = AtomicUsize::new(0);
+
 /// How far behind a reader's position pages are kept: readers look back a little (the line
 /// before, a comment run), and a page given up and read again costs a fault.
 const LOOK_BACK: usize = 256 << 10;
@@ -50,6 +58,29 @@ impl Input {
         let mut bytes = Vec::with_capacity(len as usize);
         std::io::Read::read_to_end(&mut file, &mut bytes)?;
         Ok(Input::Owned(bytes))
+    }
+
+    /// A mapped input kept mapped for the rest of the run, so that a store can put slices
+    /// of it in the tree instead of copies ([`crate::tree::Text::from_static`]); the input
+    /// itself when it is not mapped, or when [`KEPT_MAX`] inputs are kept already.
+    ///
+    /// A kept mapping is never unmapped: its address range and guard slot stay taken, and
+    /// the pages [`passed`] gave back are mapped again from the file when a slice is read.
+    pub fn keep_for_run(self) -> std::result::Result<&'static [u8], Input> {
+        let Input::Mapped(mapping) = &self else {
+            return Err(self);
+        };
+        let kept = KEPT.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n < KEPT_MAX).then_some(n + 1)
+        });
+        if kept.is_err() {
+            return Err(self);
+        }
+        // SAFETY: the mapping is never unmapped (`self` is forgotten, so `Mapping`'s `Drop`
+        // does not run): its `len` bytes stay readable at `start` until the process ends.
+        let bytes = unsafe { std::slice::from_raw_parts(mapping.start, mapping.len) };
+        std::mem::forget(self);
+        Ok(bytes)
     }
 
     /// The bytes as an owned vector (a mapped input is copied, its pages given back as

@@ -251,15 +251,18 @@ impl Files {
     /// Reads the input and parses it with the input store; errors name the file.
     pub fn load(&self, ctx: &Context) -> Result<Loaded> {
         let input = self.read_input(false)?;
-        self.parse(ctx, input)
+        self.parse(ctx, input, false)
     }
 
-    /// Parses `input` with the input store; errors name the file.
-    fn parse(&self, ctx: &Context, input: Input) -> Result<Loaded> {
-        self.input_format
-            .store(&ctx.store_options()?)
-            .load_owned(input)
-            .map_err(|e| e.context(self.label()))
+    /// Parses `input` with the input store, as an encrypted file or not; errors name the
+    /// file.
+    fn parse(&self, ctx: &Context, input: Input, encrypted: bool) -> Result<Loaded> {
+        let store = self.input_format.store(&ctx.store_options()?);
+        match encrypted {
+            true => store.load_encrypted(input),
+            false => store.load_owned(input),
+        }
+        .map_err(|e| e.context(self.label()))
     }
 
     /// [`Files::load`] for a file that should be encrypted: as in sops, input that does not
@@ -267,7 +270,7 @@ impl Files {
     /// passes the store's error on without an exit code of its own).
     pub fn load_encrypted(&self, ctx: &Context) -> Result<Loaded> {
         let input = self.read_input(true)?;
-        self.parse(ctx, input).map_err(|e| Error {
+        self.parse(ctx, input, true).map_err(|e| Error {
             code: Code::Generic,
             ..e
         })

@@ -172,6 +172,15 @@ pub trait Store {
         self.load(&input)
     }
 
+    /// [`Store::load_owned`] of an encrypted file: its `ENC[...]` values are only read
+    /// (decrypted, or kept as they are), so a store may hold them as slices of the input kept
+    /// mapped for the run ([`Input::keep_for_run`]) instead of copying them. Not so for a
+    /// plaintext file: its values are printed again, encrypted, at the end of the run, and a
+    /// kept input's pages would all stay in memory until then.
+    fn load_encrypted(&self, input: Input) -> Result<Loaded> {
+        self.load_owned(input)
+    }
+
     /// Writes documents; `metadata` (a nested map) is written where the format keeps it.
     fn emit(&self, docs: &[Map], metadata: Option<&Map>) -> Result<Vec<u8>>;
 

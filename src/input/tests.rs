@@ -169,6 +169,20 @@ fn files_beyond_the_guarded_slots_are_read_and_a_freed_slot_maps_again() {
     assert!(matches!(open(9), Input::Mapped(_)));
 }
 
+/// This test binary, to run only the ignored test `name` of this module: for tests that
+/// change the process for good (a kept mapping, a signal).
+fn in_child(name: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args([
+            &format!("input::tests::{name}"),
+            "--exact",
+            "--include-ignored",
+        ])
+        .args(["--nocapture", "--test-threads=1"]);
+    command
+}
+
 /// Set in the child of [`a_file_cut_short_while_it_is_read_is_a_clean_error`].
 const CUT_SHORT_CHILD: &str = "INPUT_TEST_CUT_SHORT_FILE";
 
@@ -178,13 +192,7 @@ fn a_file_cut_short_while_it_is_read_is_a_clean_error() {
     let file = dir.path().join("input");
     let writing = dir.path().join(".secret-writing");
     std::fs::write(&writing, "half of an output").unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "input::tests::cut_short_child",
-            "--exact",
-            "--include-ignored",
-        ])
-        .args(["--nocapture", "--test-threads=1"])
+    let out = in_child("cut_short_child")
         .env(CUT_SHORT_CHILD, &file)
         .env("INPUT_TEST_WRITING", &writing)
         .output()
@@ -230,4 +238,96 @@ fn cut_short_child() {
         .unwrap();
     let last = std::hint::black_box(input[input.len() - 1]);
     panic!("read {last} past the end of a file cut short");
+}
+
+/// Set in the child of [`a_run_keeps_two_mapped_inputs_and_stores_read_from_them`].
+const KEPT_CHILD: &str = "INPUT_TEST_KEPT_DIR";
+
+#[test]
+fn a_run_keeps_two_mapped_inputs_and_stores_read_from_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = in_child("kept_child")
+        .env(KEPT_CHILD, dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("kept inputs checked"), "{stdout}");
+}
+
+/// The address range of this process's mapping of `path`, from `/proc/self/maps`.
+fn mapping_of(path: &std::path::Path) -> std::ops::Range<usize> {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let line = maps
+        .lines()
+        .find(|l| l.ends_with(&*path.to_string_lossy()))
+        .expect("the file is mapped");
+    let (start, end) = line
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .split_once('-')
+        .unwrap();
+    let hex = |s| usize::from_str_radix(s, 16).unwrap();
+    hex(start)..hex(end)
+}
+
+/// An encrypted dotenv file (`load_encrypted`) holds its values as slices of the kept mapping,
+/// the same tree as `load` gives, a plaintext one (`load_owned`) copies and unmaps; the second input is kept, the third is not (see the test above:
+/// kept mappings stay for the process).
+#[test]
+#[ignore = "run by a_run_keeps_two_mapped_inputs_and_stores_read_from_them in a child process"]
+fn kept_child() {
+    use crate::format::{dotenv::DotenvStore, Store};
+    use crate::tree::{Item, Node, Scalar};
+    let Some(dir) = std::env::var_os(KEPT_CHILD) else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let mut text = String::from("# first\nESCAPED=one\\ntwo\n");
+    for i in 0.. {
+        if text.len() > MAP_FROM as usize {
+            break;
+        }
+        text.push_str(&format!("KEY_{i}=ENC[AES256_GCM,data:{i},type:str]\n"));
+    }
+    text.push_str("sops_version=3.11.0\n");
+    let dotenv = dir.join("big.env");
+    std::fs::write(&dotenv, &text).unwrap();
+    let copied = DotenvStore.load(text.as_bytes()).unwrap();
+    let plaintext = DotenvStore.load_owned(open(&dotenv)).unwrap();
+    assert_eq!(plaintext, copied);
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    assert!(
+        !maps.contains(&*dotenv.to_string_lossy()),
+        "a plaintext input is not kept"
+    );
+    let kept = DotenvStore.load_encrypted(open(&dotenv)).unwrap();
+    assert_eq!(kept, copied);
+    let within = mapping_of(&dotenv);
+    let doc = &kept.docs[0];
+    let value = |index: usize| match &doc[index] {
+        Item::Pair(_, Node::Scalar(Scalar::Str(s))) => s.as_ptr() as usize,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(&doc[0], Item::Comment(c) if within.contains(&(c.as_ptr() as usize))));
+    assert!(!within.contains(&value(1)), "an unescaped value is a copy");
+    assert!(within.contains(&value(2)));
+
+    let other = dir.join("other");
+    std::fs::write(&other, vec![b'k'; MAP_FROM as usize]).unwrap();
+    let bytes = open(&other).keep_for_run().expect("a second input is kept");
+    start_over(bytes);
+    assert!(
+        bytes.iter().all(|&b| b == b'k'),
+        "given-back pages read again"
+    );
+    let third = open(&other).keep_for_run();
+    assert!(matches!(third, Err(Input::Mapped(_))), "only two are kept");
+    assert!(matches!(
+        Input::from(vec![1]).keep_for_run(),
+        Err(Input::Owned(_))
+    ));
+    println!("kept inputs checked");
 }

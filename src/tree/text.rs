@@ -28,6 +28,10 @@ enum Repr {
         bytes: [u8; INLINE],
     },
     Heap(Box<str>),
+    /// Text that lives as long as the run and belongs to no one: a slice of an input file
+    /// kept mapped ([`crate::input::Input::keep_for_run`]). Not copied, and not wiped (the
+    /// bytes are the file's own read-only pages).
+    Static(&'static str),
 }
 
 /// The representation of the empty text.
@@ -51,7 +55,16 @@ impl Text {
                 unsafe { std::str::from_utf8_unchecked(&bytes[..*len as usize]) }
             }
             Repr::Heap(s) => s,
+            Repr::Static(s) => s,
         }
+    }
+
+    /// `s` itself, not copied: for text that lives as long as the run, such as a slice of
+    /// an input kept mapped ([`crate::input::Input::keep_for_run`]). A big encrypted file's
+    /// `ENC[...]` values are most of its bytes, and copying them into the tree was most of
+    /// the cost of reading it (fresh memory, first touched by the copy).
+    pub fn from_static(s: &'static str) -> Text {
+        Text(Repr::Static(s))
     }
 
     /// The text as an owned `String` (the heap block itself, when there is one: the `String`
@@ -78,7 +91,7 @@ impl Text {
                 std::hint::black_box(bytes);
             }
             Repr::Heap(s) if !s.starts_with("ENC[") => zero(s),
-            Repr::Heap(_) => {}
+            Repr::Heap(_) | Repr::Static(_) => {}
         }
     }
 
@@ -333,6 +346,20 @@ mod tests {
             panic!("long text is on the heap")
         };
         assert_eq!(b.as_ptr(), block);
+    }
+
+    #[test]
+    fn static_text_is_the_slice_itself_and_left_as_it_is() {
+        static FILE: &str = "KEY=a value longer than twenty-two bytes\n";
+        let value = &FILE[4..FILE.len() - 1];
+        let mut t = Text::from_static(value);
+        assert_eq!(t.as_ptr(), value.as_ptr());
+        assert_eq!(t, value);
+        assert_eq!(t.clone().as_ptr(), value.as_ptr());
+        t.wipe();
+        assert_eq!(t, value, "a static text is not ours to wipe");
+        assert_eq!(t.clone().into_string(), value);
+        assert_eq!(Text::from_static("").len(), 0);
     }
 
     #[test]
