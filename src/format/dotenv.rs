@@ -79,7 +79,7 @@ fn read<'a>(input: &'a [u8], text: impl Fn(&'a str) -> Text) -> Result<Loaded> {
             format!("invalid UTF-8 in dotenv input on line {number}"),
         )
     })?;
-    let mut doc = Map::with_capacity(memchr::memchr_iter(b'\n', input).count() + 1);
+    let mut doc = Map::with_capacity(estimated_lines(input));
     let mut meta = Vec::new();
     // Line ends found by one vectorized pass over the whole text.
     let ends = memchr::memchr_iter(b'\n', input).chain([input.len()]);
@@ -126,6 +126,19 @@ fn read<'a>(input: &'a [u8], text: impl Fn(&'a str) -> Text) -> Result<Loaded> {
         metadata,
         source: None,
     })
+}
+
+/// How many lines `input` has, about, for the tree's room: counted in its first 64 KiB and
+/// scaled, with an eighth more. Counting them all was one more pass over the whole input
+/// (0.2 ms of CPU in a 50,000-value decrypt); room never used is never touched, and a low guess
+/// costs the list one move.
+fn estimated_lines(input: &[u8]) -> usize {
+    const SAMPLE: usize = 64 << 10;
+    let Some(sample) = input.get(..SAMPLE) else {
+        return memchr::memchr_iter(b'\n', input).count() + 1;
+    };
+    let per_sample = memchr::memchr_iter(b'\n', sample).count() + 1;
+    (per_sample as u64 * input.len() as u64 / SAMPLE as u64 * 9 / 8) as usize + 1
 }
 
 /// Writes the file to `out` as it is printed, each leaf as `seal` gives it, if given.
@@ -400,6 +413,19 @@ mod tests {
                 err.message
             );
         }
+    }
+
+    #[test]
+    fn line_estimate_counts_small_inputs_and_scales_big_ones() {
+        assert_eq!(estimated_lines(b""), 1);
+        assert_eq!(estimated_lines(b"A=1\nB=2\n"), 3);
+        let big = "KEY=value\n".repeat(20_000);
+        let lines = big.lines().count();
+        let estimate = estimated_lines(big.as_bytes());
+        assert!(
+            (lines..lines * 5 / 4).contains(&estimate),
+            "{estimate} for {lines}"
+        );
     }
 
     #[test]
