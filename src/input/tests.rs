@@ -273,9 +273,10 @@ fn mapping_of(path: &std::path::Path) -> std::ops::Range<usize> {
     hex(start)..hex(end)
 }
 
-/// An encrypted dotenv file (`load_encrypted`) holds its values as slices of the kept mapping,
-/// the same tree as `load` gives, a plaintext one (`load_owned`) copies and unmaps; the second input is kept, the third is not (see the test above:
-/// kept mappings stay for the process).
+/// An encrypted dotenv file (`load_encrypted`) holds its values as slices of the kept
+/// mapping, the same tree as `load` gives; a plaintext one (`load_owned`) is copied and
+/// unmapped. A second input is kept, a third is not (in a child process: kept mappings stay
+/// for the rest of the process).
 #[test]
 #[ignore = "run by a_run_keeps_two_mapped_inputs_and_stores_read_from_them in a child process"]
 fn kept_child() {
