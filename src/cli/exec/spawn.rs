@@ -21,9 +21,18 @@ pub(super) fn inherited(vars: &Vars, pristine: bool) -> Vec<(OsString, OsString)
     if pristine {
         return Vec::new();
     }
-    let ours: FastSet<&[u8]> = vars.iter().map(|(k, _)| k.as_bytes()).collect();
-    std::env::vars_os()
-        .filter(|(k, _)| !ours.contains(k.as_bytes()))
+    let parent: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    // The parent's names go in a set and ours are looked up in it, not the other way round:
+    // a parent has a few dozen variables where a file may have thousands, and a look-up
+    // costs less than an insert.
+    let names: FastSet<&[u8]> = parent.iter().map(|(name, _)| name.as_bytes()).collect();
+    let overridden: FastSet<&[u8]> = (vars.iter())
+        .map(|(name, _)| name.as_bytes())
+        .filter(|name| names.contains(name))
+        .collect();
+    drop(names);
+    (parent.into_iter())
+        .filter(|(name, _)| !overridden.contains(name.as_bytes()))
         .collect()
 }
 
@@ -267,7 +276,7 @@ mod tests {
     fn vars(pairs: &[(&str, &str)]) -> Vars {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), Zeroizing::new(v.as_bytes().to_vec())))
+            .map(|(k, v)| ((*k).into(), super::super::VarValue::Text((*v).into())))
             .collect()
     }
 
