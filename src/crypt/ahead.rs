@@ -393,12 +393,15 @@ impl Take<'_> {
 
 /// String leaves of a map, at every depth.
 fn count_map(map: &Map) -> usize {
-    map.iter()
-        .map(|item| match item {
-            Item::Pair(_, value) => count(value),
-            Item::Comment(_) => 0,
-        })
-        .sum()
+    map.iter().map(count_item).sum()
+}
+
+/// String leaves of a map's item, at every depth.
+pub(super) fn count_item(item: &Item) -> usize {
+    match item {
+        Item::Pair(_, value) => count(value),
+        Item::Comment(_) => 0,
+    }
 }
 
 fn count(node: &Node) -> usize {

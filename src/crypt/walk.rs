@@ -251,6 +251,8 @@ struct Walker<'a> {
     ahead: Option<Reader<'a>>,
     /// Index of the next string leaf in walk order.
     next_leaf: usize,
+    /// Whether the leaves feed the MAC (not on the second thread of [`decrypt_in_halves`]).
+    feeds_mac: bool,
 }
 
 /// Encrypts the selected leaves of `docs` in place and returns the MAC (uppercase hex).
@@ -309,6 +311,9 @@ pub fn decrypt(
     if !Pipeline::wanted(docs) {
         return walk(docs, None);
     }
+    if let Some(cut) = halves(docs, selector, keep_ivs) {
+        return decrypt_in_halves(&mut docs[0], cut, key, selector, mac_only_encrypted);
+    }
     // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
     // which runs here.
     let pipeline = Pipeline::new(ValueCipher::new(key), keep_ivs);
@@ -320,6 +325,84 @@ pub fn decrypt(
         pipeline.fill(docs);
         walk(docs, Some(pipeline.reader()))
     })
+}
+
+/// Where to cut a big file's one document for [`decrypt_in_halves`]: the index of its first
+/// top-level item for the second thread, or `None` when the file is not for it (nonces to
+/// remember or several documents: the pipeline; comments that steer the selector: each half
+/// would need the comments of the other).
+fn halves(docs: &[Map], selector: &Selector, keep_ivs: bool) -> Option<usize> {
+    let [doc] = docs else { return None };
+    if keep_ivs || selector.kind.on_comments() || Pipeline::workers() == 0 {
+        return None;
+    }
+    let leaves: Vec<usize> = doc.iter().map(super::ahead::count_item).collect();
+    let total: usize = leaves.iter().sum();
+    // Half the string leaves each. The calling thread also feeds the MAC as it goes, and the
+    // other one first has to start (and fault in its own allocator heap): cuts from 38% to
+    // 58% for the calling thread were measured on this project's machine (alternating runs
+    // of a 50,000-value dotenv decrypt), and none beat half by more than the noise.
+    let want = total / 2;
+    let mut sum = 0;
+    let cut = leaves.iter().position(|&n| {
+        sum += n;
+        sum >= want
+    })? + 1;
+    // A document of a few huge items cannot be cut evenly: the pipeline spreads it better.
+    let first: usize = leaves[..cut].iter().sum();
+    (first * 10 >= total * 3 && first * 10 <= total * 7).then_some(cut)
+}
+
+/// Decrypts a big document on two threads, each a contiguous half of its top-level items in
+/// place, and returns its MAC and warnings, as [`decrypt`]. Only the calling thread feeds the
+/// MAC (one SHA-512 over the values in order): its own half as it decrypts, then the other
+/// half once the other thread has decrypted it. Against the pipeline (`crypt/ahead.rs`),
+/// no value is taken out of the tree and handed back, and nothing waits to cut the parts
+/// first: that cutting alone took 1.9 ms of a 50,000-value dotenv decrypt.
+fn decrypt_in_halves(
+    doc: &mut Map,
+    cut: usize,
+    key: &DataKey,
+    selector: &Selector,
+    mac_only_encrypted: bool,
+) -> Result<(String, Vec<String>)> {
+    let (first, second) = doc.split_at_mut(cut);
+    let mut nonces = NonceMemory::off();
+    let mut w = Walker::new(
+        Mode::Decrypt,
+        key,
+        selector,
+        mac_only_encrypted,
+        &mut nonces,
+    );
+    let (mine, theirs) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let mut nonces = NonceMemory::off();
+            let mut w = Walker::new(
+                Mode::Decrypt,
+                key,
+                selector,
+                mac_only_encrypted,
+                &mut nonces,
+            );
+            w.feeds_mac = false;
+            w.top_level_items(second)?;
+            Ok::<_, Error>(w.warnings)
+        });
+        let mine = w.top_level_items(first);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (mine, theirs)
+    });
+    mine?;
+    w.warnings.extend(theirs?);
+    // The second half is plaintext now: it feeds the MAC as plaintext about to be sealed
+    // would, with the same decisions.
+    w.mode = Mode::Hash;
+    w.top_level_items(second)?;
+    let warnings = std::mem::take(&mut w.warnings);
+    Ok((w.finish(), warnings))
 }
 
 impl<'a> Walker<'a> {
@@ -344,7 +427,16 @@ impl<'a> Walker<'a> {
             warnings: Vec::new(),
             ahead: None,
             next_leaf: 0,
+            feeds_mac: true,
         }
+    }
+
+    /// Walks `items` as the start, the whole or the rest of a document's top level.
+    fn top_level_items(&mut self, items: &mut [Item]) -> Result<()> {
+        self.at.open();
+        let walked = self.items(items);
+        self.at.close();
+        walked
     }
 
     fn finish(self) -> String {
@@ -357,6 +449,9 @@ impl<'a> Walker<'a> {
     }
 
     fn hash(&mut self, leaf: LeafRef, encrypted: bool) {
+        if !self.feeds_mac {
+            return;
+        }
         if !matches!(leaf, LeafRef::Comment(_)) && (!self.mac_only_encrypted || encrypted) {
             self.hasher.update(leaf.plaintext());
         }
@@ -378,7 +473,13 @@ impl<'a> Walker<'a> {
 
     fn map(&mut self, map: &mut Map) -> Result<()> {
         self.at.open();
-        for item in map.iter_mut() {
+        let walked = self.items(map);
+        self.at.close();
+        walked
+    }
+
+    fn items(&mut self, items: &mut [Item]) -> Result<()> {
+        for item in items.iter_mut() {
             match item {
                 Item::Comment(text) => {
                     let encrypt = self.at.comment(text);
@@ -393,7 +494,6 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        self.at.close();
         Ok(())
     }
 
@@ -814,22 +914,56 @@ mod tests {
         let sel = Selector::default();
         let mac = encrypt(&mut docs, &key, &sel, false, &mut NonceMemory::default()).unwrap();
         let encrypted = docs.clone();
-        let (again, _) = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
-        assert_eq!(again, mac);
-        assert_eq!(docs, original);
+        // In two halves (nonces not remembered), and through the pipeline (remembered).
+        let cut = halves(&encrypted, &sel, false).expect("cut in two");
+        assert!((4000..4300).contains(&cut), "{cut}");
+        assert_eq!(halves(&encrypted, &sel, true), None);
+        for mut nonces in [NonceMemory::off(), NonceMemory::default()] {
+            let mut docs = encrypted.clone();
+            let (again, warnings) = decrypt(&mut docs, &key, &sel, false, &mut nonces).unwrap();
+            assert_eq!(again, mac);
+            assert_eq!(docs, original);
+            assert!(warnings.is_empty());
+        }
 
-        // A value moved to another path fails there, reported with its path.
-        let mut docs = encrypted;
-        let Item::Pair(_, Node::Map(a)) = &docs[0][1] else {
+        // A value moved to another path fails there, reported with its path, in either half.
+        let Item::Pair(_, Node::Map(a)) = &encrypted[0][1] else {
             panic!()
         };
         let moved = a[0].clone();
-        let Item::Pair(_, Node::Map(b)) = &mut docs[0][5001] else {
-            panic!()
-        };
-        b[0] = moved;
-        let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
-        assert!(err.message.contains(r#"["k2500"]["v"]"#), "{}", err.message);
+        for (at, name) in [(5001, "k2500"), (3, "k1")] {
+            let mut docs = encrypted.clone();
+            let Item::Pair(_, Node::Map(b)) = &mut docs[0][at] else {
+                panic!()
+            };
+            b[0] = moved.clone();
+            let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
+            assert!(
+                err.message.contains(&format!(r#"["{name}"]["v"]"#)),
+                "{}",
+                err.message
+            );
+        }
+    }
+
+    #[test]
+    fn only_one_document_without_comment_selectors_is_cut_in_two() {
+        let doc: Map = (0..20)
+            .map(|i| Item::Pair(format!("k{i}").into(), Node::str("v")))
+            .collect();
+        let sel = Selector::default();
+        assert_eq!(halves(std::slice::from_ref(&doc), &sel, false), Some(10));
+        assert_eq!(halves(&[doc.clone(), doc.clone()], &sel, false), None);
+        let comments = Selector::new(
+            crate::crypt::select::SelectorKind::EncryptedCommentRegex,
+            "x",
+        )
+        .unwrap();
+        assert_eq!(halves(std::slice::from_ref(&doc), &comments, false), None);
+        // One item holding nearly every value cannot be cut evenly.
+        let mut lopsided = vec![Item::Pair("big".into(), Node::Map(doc))];
+        lopsided.push(Item::Pair("small".into(), Node::str("v")));
+        assert_eq!(halves(&[lopsided], &sel, false), None);
     }
 
     #[test]
