@@ -82,12 +82,12 @@ pub(super) struct Pipeline {
 }
 
 impl Pipeline {
-    /// Whether `docs` are worth decrypting on more than one core: big enough for threads to
-    /// pay, and more than one core to use.
-    pub(super) fn wanted(docs: &[Map]) -> bool {
+    /// Whether documents of `strings` string leaves ([`strings`]) are worth decrypting on
+    /// more than one core: big enough for threads to pay, and more than one core to use.
+    pub(super) fn wanted(strings: usize) -> bool {
         // Small files first: counting their strings (without reading them) is cheaper than
         // asking for the cores (cgroup files), and they never use threads.
-        docs.iter().map(count_map).sum::<usize>() >= PARALLEL_MIN && cores() >= 2
+        strings >= PARALLEL_MIN && cores() >= 2
     }
 
     /// An empty pipeline; `keep_ivs`: whether the walk remembers nonces.
@@ -391,6 +391,11 @@ impl Take<'_> {
     }
 }
 
+/// String leaves of `docs`, at every depth.
+pub(super) fn strings(docs: &[Map]) -> usize {
+    docs.iter().map(count_map).sum()
+}
+
 /// String leaves of a map, at every depth.
 fn count_map(map: &Map) -> usize {
     map.iter().map(count_item).sum()
@@ -488,7 +493,10 @@ mod tests {
         let (original, key) = encrypted(services);
         let before = strings(&original);
         let cipher = ValueCipher::new(&key);
-        assert!(Pipeline::wanted(&original), "this machine has 2 cores");
+        assert!(
+            Pipeline::wanted(super::strings(&original)),
+            "this machine has 2 cores"
+        );
         for keep_ivs in [false, true] {
             let mut docs = original.clone();
             let pipeline = Pipeline::new(ValueCipher::new(&key), keep_ivs);
@@ -532,7 +540,9 @@ mod tests {
 
     #[test]
     fn small_files_are_not_wanted() {
-        assert!(!Pipeline::wanted(&encrypted(PARALLEL_MIN / STRINGS - 1).0));
+        assert!(!Pipeline::wanted(super::strings(
+            &encrypted(PARALLEL_MIN / STRINGS - 1).0
+        )));
     }
 
     #[test]

@@ -308,10 +308,11 @@ pub fn decrypt(
         let warnings = std::mem::take(&mut w.warnings);
         Ok((w.finish(), warnings))
     };
-    if !Pipeline::wanted(docs) {
+    let strings = super::ahead::strings(docs);
+    if !Pipeline::wanted(strings) {
         return walk(docs, None);
     }
-    if let Some(cut) = halves(docs, selector, keep_ivs) {
+    if let Some(cut) = halves(docs, strings, selector, keep_ivs) {
         return decrypt_in_halves(&mut docs[0], cut, key, selector, mac_only_encrypted);
     }
     // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
@@ -327,30 +328,27 @@ pub fn decrypt(
     })
 }
 
-/// Where to cut a big file's one document for [`decrypt_in_halves`]: the index of its first
-/// top-level item for the second thread, or `None` when the file is not for it (nonces to
-/// remember or several documents: the pipeline; comments that steer the selector: each half
-/// would need the comments of the other).
-fn halves(docs: &[Map], selector: &Selector, keep_ivs: bool) -> Option<usize> {
+/// Where to cut a big file's one document of `strings` string leaves, worth threads
+/// ([`Pipeline::wanted`]), for [`decrypt_in_halves`]: the index of its first top-level item
+/// for the second thread, or `None` when the file is not for it (nonces to remember or
+/// several documents: the pipeline; comments that steer the selector: each half would need
+/// the comments of the other).
+fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> Option<usize> {
     let [doc] = docs else { return None };
-    if keep_ivs || selector.kind.on_comments() || Pipeline::workers() == 0 {
+    if keep_ivs || selector.kind.on_comments() {
         return None;
     }
-    let leaves: Vec<usize> = doc.iter().map(super::ahead::count_item).collect();
-    let total: usize = leaves.iter().sum();
     // Half the string leaves each. The calling thread also feeds the MAC as it goes, and the
     // other one first has to start (and fault in its own allocator heap): cuts from 38% to
     // 58% for the calling thread were measured on this project's machine (alternating runs
     // of a 50,000-value dotenv decrypt), and none beat half by more than the noise.
-    let want = total / 2;
-    let mut sum = 0;
-    let cut = leaves.iter().position(|&n| {
-        sum += n;
-        sum >= want
+    let mut first = 0;
+    let cut = doc.iter().position(|item| {
+        first += super::ahead::count_item(item);
+        first >= strings / 2
     })? + 1;
     // A document of a few huge items cannot be cut evenly: the pipeline spreads it better.
-    let first: usize = leaves[..cut].iter().sum();
-    (first * 10 >= total * 3 && first * 10 <= total * 7).then_some(cut)
+    (first * 10 >= strings * 3 && first * 10 <= strings * 7).then_some(cut)
 }
 
 /// Decrypts a big document on two threads, each a contiguous half of its top-level items in
@@ -735,6 +733,7 @@ pub fn verify_mac(key: &DataKey, stored: &str, lastmodified: &str, computed: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypt::ahead::strings;
     use crate::crypt::select::SelectorKind;
 
     fn doc() -> Map {
@@ -915,9 +914,9 @@ mod tests {
         let mac = encrypt(&mut docs, &key, &sel, false, &mut NonceMemory::default()).unwrap();
         let encrypted = docs.clone();
         // In two halves (nonces not remembered), and through the pipeline (remembered).
-        let cut = halves(&encrypted, &sel, false).expect("cut in two");
+        let cut = halves(&encrypted, strings(&encrypted), &sel, false).expect("cut in two");
         assert!((4000..4300).contains(&cut), "{cut}");
-        assert_eq!(halves(&encrypted, &sel, true), None);
+        assert_eq!(halves(&encrypted, strings(&encrypted), &sel, true), None);
         for mut nonces in [NonceMemory::off(), NonceMemory::default()] {
             let mut docs = encrypted.clone();
             let (again, warnings) = decrypt(&mut docs, &key, &sel, false, &mut nonces).unwrap();
@@ -952,18 +951,24 @@ mod tests {
             .map(|i| Item::Pair(format!("k{i}").into(), Node::str("v")))
             .collect();
         let sel = Selector::default();
-        assert_eq!(halves(std::slice::from_ref(&doc), &sel, false), Some(10));
-        assert_eq!(halves(&[doc.clone(), doc.clone()], &sel, false), None);
+        assert_eq!(
+            halves(std::slice::from_ref(&doc), 20, &sel, false),
+            Some(10)
+        );
+        assert_eq!(halves(&[doc.clone(), doc.clone()], 40, &sel, false), None);
         let comments = Selector::new(
             crate::crypt::select::SelectorKind::EncryptedCommentRegex,
             "x",
         )
         .unwrap();
-        assert_eq!(halves(std::slice::from_ref(&doc), &comments, false), None);
+        assert_eq!(
+            halves(std::slice::from_ref(&doc), 20, &comments, false),
+            None
+        );
         // One item holding nearly every value cannot be cut evenly.
         let mut lopsided = vec![Item::Pair("big".into(), Node::Map(doc))];
         lopsided.push(Item::Pair("small".into(), Node::str("v")));
-        assert_eq!(halves(&[lopsided], &sel, false), None);
+        assert_eq!(halves(&[lopsided], 21, &sel, false), None);
     }
 
     #[test]
