@@ -112,8 +112,9 @@ fn small_value(c: &mut Criterion) {
     group.bench_function("decrypt", |b| {
         b.iter(|| cipher.decrypt(&text, "KEY_12345:").unwrap())
     });
-    // The AES-GCM step alone: aws-lc, which the cipher uses, against the RustCrypto crate
-    // it used before (its generic GHASH cost most of a short value's time).
+    // The AES-GCM step alone: the cipher's (AES-NI and PCLMULQDQ for short values where the
+    // processor has them), aws-lc's, and the RustCrypto crate's (its generic GHASH cost most
+    // of a short value's time).
     let nonce = cipher::random_nonce();
     let plain = *b"alpha-bravo-charlie-12345";
     let aead = secret::internals::gcm::Aes256Gcm::new(key.as_bytes());
@@ -121,14 +122,20 @@ fn small_value(c: &mut Criterion) {
     let tag = aead
         .seal_in_place(&nonce, b"KEY_12345:", &mut sealed)
         .unwrap();
-    group.bench_function("AES-256-GCM open, aws-lc", |b| {
-        b.iter(|| {
-            let mut buffer = sealed;
-            aead.open_in_place(&nonce, b"KEY_12345:", &mut buffer, &tag)
-                .unwrap();
-            buffer
-        })
-    });
+    let aws_lc = secret::internals::gcm::Aes256Gcm::aws_lc_only(key.as_bytes());
+    for (name, aead) in [
+        ("AES-256-GCM open", &aead),
+        ("AES-256-GCM open, aws-lc", &aws_lc),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut buffer = sealed;
+                aead.open_in_place(&nonce, b"KEY_12345:", &mut buffer, &tag)
+                    .unwrap();
+                buffer
+            })
+        });
+    }
     group.bench_function("AES-256-GCM open, RustCrypto aes-gcm", |b| {
         use aes_gcm::aead::consts::U32;
         use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -167,5 +174,37 @@ fn files(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, binary, small_value, files);
+/// Opening values of growing length on both AES-GCM paths: where short values leave the
+/// AES-NI path for aws-lc (`SHORT_MAX` in `crypt/gcm.rs`).
+fn value_lengths(c: &mut Criterion) {
+    use secret::internals::gcm::Aes256Gcm;
+    let key = DataKey::generate();
+    let nonce = cipher::random_nonce();
+    let paths = [
+        ("short path", Aes256Gcm::new(key.as_bytes())),
+        ("aws-lc", Aes256Gcm::aws_lc_only(key.as_bytes())),
+    ];
+    let mut group = c.benchmark_group("AES-256-GCM open by length");
+    for len in [64usize, 256, 512, 1024] {
+        let mut sealed = vec![7u8; len];
+        let tag = paths[1]
+            .1
+            .seal_in_place(&nonce, b"a:", &mut sealed)
+            .unwrap();
+        group.throughput(Throughput::Bytes(len as u64));
+        for (name, aead) in &paths {
+            group.bench_function(format!("{len} bytes, {name}"), |b| {
+                b.iter(|| {
+                    let mut buffer = sealed.clone();
+                    aead.open_in_place(&nonce, b"a:", &mut buffer, &tag)
+                        .unwrap();
+                    buffer
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, binary, small_value, value_lengths, files);
 criterion_main!(benches);

@@ -219,7 +219,7 @@ impl ValueCipher {
             };
             return Ok(Opened { leaf, iv });
         }
-        // Not `Zeroizing`: on failure aws-lc has zeroed it, and on success the plaintext
+        // Not `Zeroizing`: on failure AES-GCM has zeroed it, and on success the plaintext
         // moves into the leaf.
         let mut buffer = Vec::new();
         b64::decode_into(sealed.data.as_bytes(), &mut buffer).map_err(|_| bad_data())?;
