@@ -344,8 +344,8 @@ pub fn decrypt(
     if !Pipeline::wanted(strings) {
         return walk(docs, None);
     }
-    if let Some(cut) = halves(docs, strings, selector, keep_ivs) {
-        return decrypt_in_halves(&mut docs[0], cut, key, selector, mac_only_encrypted);
+    if halves(docs, strings, selector, keep_ivs).is_some() {
+        return decrypt_in_halves(&mut docs[0], key, selector, mac_only_encrypted);
     }
     // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
     // which runs here.
@@ -360,20 +360,16 @@ pub fn decrypt(
     })
 }
 
-/// Where to cut a big file's one document of `strings` string leaves, worth threads
-/// ([`Pipeline::wanted`]), for [`decrypt_in_halves`]: the index of its first top-level item
-/// for the second thread, or `None` when the file is not for it (nonces to remember or
-/// several documents: the pipeline; comments that steer the selector: each half would need
-/// the comments of the other).
+/// Whether a big file's one document of `strings` string leaves, worth threads
+/// ([`Pipeline::wanted`]), is for [`decrypt_in_halves`]: the index of the top-level item
+/// where half its string leaves are reached, or `None` when the file is not for it (nonces
+/// to remember or several documents: the pipeline; comments that steer the selector: each
+/// piece would need the comments of the others; a few huge items: no even share).
 fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> Option<usize> {
     let [doc] = docs else { return None };
     if keep_ivs || selector.kind.on_comments() {
         return None;
     }
-    // Half the string leaves each. The calling thread also feeds the MAC as it goes, and the
-    // other one first has to start (and fault in its own allocator heap): cuts from 38% to
-    // 58% for the calling thread were measured on this project's machine (alternating runs
-    // of a 50,000-value dotenv decrypt), and none beat half by more than the noise.
     let mut first = 0;
     let cut = doc.iter().position(|item| {
         first += super::ahead::count_item(item);
@@ -383,21 +379,79 @@ fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> 
     (first * 10 >= strings * 3 && first * 10 <= strings * 7).then_some(cut)
 }
 
-/// Decrypts a big document on two threads, each a contiguous half of its top-level items in
-/// place, and returns its MAC and warnings, as [`decrypt`]. Only the calling thread feeds the
-/// MAC (one SHA-512 over the values in order): its own half as it decrypts, then the other
-/// half's input, which the other thread recorded in order as it decrypted ([`MacInput`]).
-/// Against the pipeline (`crypt/ahead.rs`),
-/// no value is taken out of the tree and handed back, and nothing waits to cut the parts
-/// first: that cutting alone took 1.9 ms of a 50,000-value dotenv decrypt.
+/// `mutex` locked, whether or not a thread panicked holding it (the other thread's panic is
+/// resumed at its join).
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// How many pieces [`decrypt_in_halves`] cuts a document into (by top-level items).
+const PIECES: usize = 8;
+
+/// One piece decrypted by the second thread of [`decrypt_in_halves`]: its index, how its walk
+/// ended, its warnings and its recorded MAC input.
+type TheirPiece = (usize, Result<()>, Vec<String>, Option<MacInput>);
+
+/// Decrypts a big document on two threads in place and returns its MAC and warnings, as
+/// [`decrypt`]. The document is cut into [`PIECES`] runs of top-level items: the calling
+/// thread takes them from the front, the other from the back, until they meet, so that a
+/// second thread slow to start (milliseconds, on a busy machine) or slow to run leaves more
+/// to this one rather than have it wait. Only the calling thread feeds the MAC (one SHA-512
+/// over the values in order): its own pieces as it decrypts them, then the other thread's,
+/// whose input that thread recorded in order as it decrypted ([`MacInput`]). Against the
+/// pipeline (`crypt/ahead.rs`), no value is taken out of the tree and handed back, and
+/// nothing waits to cut the parts first: that cutting alone took 1.9 ms of a 50,000-value
+/// dotenv decrypt.
 fn decrypt_in_halves(
     doc: &mut Map,
-    cut: usize,
     key: &DataKey,
     selector: &Selector,
     mac_only_encrypted: bool,
 ) -> Result<(String, Vec<String>)> {
-    let (first, second) = doc.split_at_mut(cut);
+    decrypt_in_pieces(doc, key, selector, mac_only_encrypted, false)
+}
+
+/// [`decrypt_in_halves`]; with `late_second`, the second thread starts claiming only once
+/// the calling thread has claimed every piece (for the tests: a second thread that starts
+/// too late to help).
+fn decrypt_in_pieces(
+    doc: &mut Map,
+    key: &DataKey,
+    selector: &Selector,
+    mac_only_encrypted: bool,
+    late_second: bool,
+) -> Result<(String, Vec<String>)> {
+    let len = doc.len();
+    let mut pieces = Vec::with_capacity(PIECES);
+    let mut left: &mut [Item] = doc;
+    for i in 0..PIECES {
+        let size = (i + 1) * len / PIECES - i * len / PIECES;
+        let (piece, after) = left.split_at_mut(size);
+        pieces.push(std::sync::Mutex::new(Some(piece)));
+        left = after;
+    }
+    // The pieces not taken yet: [front, back). A claim takes the next one from the front
+    // (the calling thread) or from the back (the other), with its items.
+    let unclaimed = std::sync::Mutex::new((0, PIECES));
+    let first_done = std::sync::atomic::AtomicBool::new(false);
+    let claim = |from_front: bool| {
+        let index = {
+            let mut ends = lock(&unclaimed);
+            if ends.0 == ends.1 {
+                return None;
+            }
+            if from_front {
+                ends.0 += 1;
+                ends.0 - 1
+            } else {
+                ends.1 -= 1;
+                ends.1
+            }
+        };
+        Some((index, lock(&pieces[index]).take().unwrap_or_default()))
+    };
     let mut nonces = NonceMemory::off();
     let mut w = Walker::new(
         Mode::Decrypt,
@@ -416,23 +470,56 @@ fn decrypt_in_halves(
                 mac_only_encrypted,
                 &mut nonces,
             );
-            w.recorded = Some(MacInput::default());
-            w.top_level_items(second)?;
-            Ok::<_, Error>((w.warnings, w.recorded))
+            let mut done: Vec<TheirPiece> = Vec::new();
+            while late_second && !first_done.load(std::sync::atomic::Ordering::Acquire) {
+                std::thread::yield_now();
+            }
+            while let Some((index, items)) = claim(false) {
+                w.recorded = Some(MacInput::default());
+                let walked = w.top_level_items(items);
+                let failed = walked.is_err();
+                let warnings = std::mem::take(&mut w.warnings);
+                done.push((index, walked, warnings, w.recorded.take()));
+                if failed {
+                    break;
+                }
+            }
+            done
         });
-        let mine = w.top_level_items(first);
+        let mut mine = Ok(());
+        while let Some((index, items)) = claim(true) {
+            if let Err(e) = w.top_level_items(items) {
+                mine = Err((index, e));
+                break;
+            }
+        }
+        first_done.store(true, std::sync::atomic::Ordering::Release);
         let theirs = other
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (mine, theirs)
     });
-    mine?;
-    let (warnings, recorded) = theirs?;
-    w.warnings.extend(warnings);
-    // The second half's MAC input, recorded by the other thread as it decrypted, in one
-    // run of big updates rather than a walk over its items (which another core wrote).
-    if let Some(recorded) = recorded {
-        recorded.hash_into(&mut w.hasher);
+    let mut theirs = theirs;
+    // In file order (the other thread took them from the back).
+    theirs.sort_by_key(|piece| piece.0);
+    // The first failure in file order is the one to report: every piece before it was
+    // decrypted by one thread or the other.
+    let their_failure = theirs.iter_mut().find_map(|piece| {
+        let walked = std::mem::replace(&mut piece.1, Ok(()));
+        walked.err().map(|e| (piece.0, e))
+    });
+    match (mine, their_failure) {
+        (Err((at, e)), Some((their_at, theirs))) => {
+            return Err(if their_at < at { theirs } else { e })
+        }
+        (Err((_, e)), None) | (Ok(()), Some((_, e))) => return Err(e),
+        (Ok(()), None) => {}
+    }
+    for (_, _, warnings, recorded) in theirs {
+        w.warnings.extend(warnings);
+        if let Some(recorded) = recorded {
+            recorded.hash_into(&mut w.hasher);
+        }
     }
     let warnings = std::mem::take(&mut w.warnings);
     Ok((w.finish(), warnings))
@@ -971,19 +1058,35 @@ mod tests {
             panic!()
         };
         let moved = a[0].clone();
-        for (at, name) in [(5001, "k2500"), (3, "k1")] {
+        let with_moved = |places: &[usize]| {
             let mut docs = encrypted.clone();
-            let Item::Pair(_, Node::Map(b)) = &mut docs[0][at] else {
-                panic!()
-            };
-            b[0] = moved.clone();
+            for &at in places {
+                let Item::Pair(_, Node::Map(b)) = &mut docs[0][at] else {
+                    panic!()
+                };
+                b[0] = moved.clone();
+            }
+            docs
+        };
+        for (places, name) in [(&[5001][..], "k2500"), (&[3], "k1"), (&[8001, 3], "k1")] {
+            let mut docs = with_moved(places);
             let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
             assert!(
                 err.message.contains(&format!(r#"["{name}"]["v"]"#)),
                 "{}",
                 err.message
             );
+            // The same when the second thread starts too late to take any piece: the first
+            // failure in file order, whichever thread met it.
+            let mut docs = with_moved(places);
+            let err = decrypt_in_pieces(&mut docs[0], &key, &sel, false, true).unwrap_err();
+            assert!(err.message.contains(&format!(r#"["{name}"]["v"]"#)));
         }
+        // A second thread too late to help: the calling thread decrypts every piece.
+        let mut docs = encrypted.clone();
+        let (again, _) = decrypt_in_pieces(&mut docs[0], &key, &sel, false, true).unwrap();
+        assert_eq!(again, mac);
+        assert_eq!(docs, original);
     }
 
     /// Recorded MAC input hashes as the same bytes fed value by value, small values and one
