@@ -509,8 +509,8 @@ fn decrypt_in_pieces(
         walked.err().map(|e| (piece.0, e))
     });
     match (mine, their_failure) {
-        (Err((at, e)), Some((their_at, theirs))) => {
-            return Err(if their_at < at { theirs } else { e })
+        (Err((at, e)), Some((their_at, their_error))) => {
+            return Err(if their_at < at { their_error } else { e })
         }
         (Err((_, e)), None) | (Ok(()), Some((_, e))) => return Err(e),
         (Ok(()), None) => {}
