@@ -154,8 +154,7 @@ impl Pipeline {
     }
 
     fn lock(&self) -> MutexGuard<'_, Parts> {
-        // A panic never happens while the lock is held; a poisoned lock is still consistent.
-        self.parts.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.parts)
     }
 
     fn wait<'g>(&self, parts: MutexGuard<'g, Parts>) -> MutexGuard<'g, Parts> {
@@ -419,6 +418,12 @@ fn count(node: &Node) -> usize {
 }
 
 /// The cores this process may use, looked up once: the lookup reads cgroup files.
+/// `mutex` locked, poisoned or not: a panic never happens while these locks are held (a
+/// thread's panic is resumed at its join), so what they guard is still consistent.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

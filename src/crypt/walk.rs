@@ -6,7 +6,7 @@
 //! the MAC pass. Both move the same `Cursor`, which holds the path (the AAD) and the
 //! selector's decisions.
 
-use super::ahead::{Pipeline, Reader};
+use super::ahead::{lock, Pipeline, Reader};
 use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
 use crate::error::{Code, Error, Result};
@@ -377,14 +377,6 @@ fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> 
     })? + 1;
     // A document of a few huge items cannot be cut evenly: the pipeline spreads it better.
     (first * 10 >= strings * 3 && first * 10 <= strings * 7).then_some(cut)
-}
-
-/// `mutex` locked, whether or not a thread panicked holding it (the other thread's panic is
-/// resumed at its join).
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// How many pieces [`decrypt_in_halves`] cuts a document into (by top-level items).
