@@ -69,6 +69,13 @@ pub fn run_cli(args: Vec<std::ffi::OsString>) -> i32 {
     cli::run(args)
 }
 
+/// Prepares the allocator for a run of the command line; `main` calls it before it allocates
+/// anything (see `allocator.rs`). Hidden for the same reason as [`run_cli`].
+#[doc(hidden)]
+pub fn prepare_allocator() {
+    allocator::process_starts();
+}
+
 /// Internal stages re-exported for the crate's own benchmarks and property tests (raw
 /// AES-GCM, the stores, the output masker). **Unstable**: not part of the API, not covered
 /// by semver, may change or go away in any release.

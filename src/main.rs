@@ -6,7 +6,21 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The allocator is prepared (see `secret::prepare_allocator`) before anything is allocated,
+/// and Rust's runtime allocates before `main`: so this runs as an ELF constructor, right after
+/// mimalloc's own (priority 101, which initialises it) and before the runtime's start.
+#[cfg(target_os = "linux")]
+#[used]
+#[unsafe(link_section = ".init_array.00102")]
+static PREPARE_ALLOCATOR: extern "C" fn() = prepare_allocator;
+
+extern "C" fn prepare_allocator() {
+    secret::prepare_allocator();
+}
+
 fn main() {
+    #[cfg(not(target_os = "linux"))]
+    prepare_allocator();
     let args = std::env::args_os().collect();
     // Trees are walked recursively (load, encrypt, MAC, emit, drop). The stores accept
     // nesting as deep as sops does (10,000 levels, twice that for YAML's flow inside block),

@@ -1,4 +1,6 @@
-//! How the `secret` executable is linked (`build.rs`).
+//! How the `secret` executable is linked (`build.rs`) and how a run sets up its memory.
+
+mod common;
 
 /// On Linux with glibc the executable is linked at a fixed address (ELF type `EXEC`), so the
 /// dynamic loader has nothing to relocate at start-up; `SECRET_BUILD_PIE=1` at build time
@@ -16,4 +18,35 @@ fn linked_at_a_fixed_address_unless_asked_otherwise() {
         exec
     };
     assert_eq!(elf_type, want);
+}
+
+/// A run's heap starts without transparent huge pages: mimalloc would otherwise have its
+/// arena advised for them before the first allocation touched it, and clear a whole 2 MiB
+/// page for a small file's few hundred kilobytes (a fifth of `--version`'s time). The command
+/// `exec-env` runs reads how much of secret's (its parent's) memory is in huge pages while
+/// secret waits for it. Where the kernel has huge pages off, there is nothing to see.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_small_run_maps_no_huge_pages() {
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
+    if thp.map_or(true, |mode| mode.contains("[never]")) {
+        return;
+    }
+    let sb = common::Sandbox::new();
+    let out = sb
+        .secret()
+        .env("SOPS_AGE_KEY_FILE", common::key("age1.txt"))
+        .arg("exec-env")
+        .arg(common::vectors().join("sops/prod.age1.env"))
+        .arg("grep AnonHugePages /proc/$PPID/smaps_rollup")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = String::from_utf8(out.stdout).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert_eq!(kib, 0, "{line}");
 }

@@ -210,7 +210,6 @@ impl clap::builder::TypedValueParser for FormatName {
 
 /// Runs the command line and returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
-    crate::allocator::command_starts();
     let as_sops = version::invoked_as_sops(args.first().map(OsString::as_os_str));
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
