@@ -9,6 +9,13 @@
 //! to relocate, as sops' own Go binaries are. What is given up is the randomised address of
 //! the executable's own code (libraries, stack, heap and mappings stay randomised).
 //! `SECRET_BUILD_PIE=1` at build time keeps the position-independent executable.
+//!
+//! The unwinder (Rust's panics and backtraces use it) is linked in from gcc's static
+//! `libgcc_eh.a` where the C compiler has one, so the executable no longer loads
+//! `libgcc_s.so.1`: loading it ran its constructor, which asks the CPU for its features
+//! with a dozen `cpuid` instructions, each a trap to the hypervisor in a virtual machine.
+//! That was 0.12 ms of every run (`--version` 1.62 → 1.50 ms, alternating runs). Rust links
+//! the same archive for its fully static builds.
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -21,4 +28,24 @@ fn main() {
         // Only the executable: the library and the tests' own binaries are left as they are.
         println!("cargo:rustc-link-arg-bin=secret=-no-pie");
     }
+    if linux_gnu && has_static_unwinder() {
+        // Every member, so that the unwinder's symbols are all defined here and the linker
+        // (which Rust runs with --as-needed) finds libgcc_s.so needed by nothing.
+        println!(
+            "cargo:rustc-link-arg-bin=secret=-Wl,--push-state,--whole-archive,-lgcc_eh,--pop-state"
+        );
+    }
+}
+
+/// Whether the C compiler that links (Rust's default linker on Linux is `cc`) has
+/// `libgcc_eh.a`: it prints the archive's path when it has it, the bare name when not.
+fn has_static_unwinder() -> bool {
+    let linker = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".into());
+    std::process::Command::new(linker)
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .is_some_and(|path| std::path::Path::new(path.trim()).is_absolute())
 }

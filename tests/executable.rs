@@ -20,6 +20,26 @@ fn linked_at_a_fixed_address_unless_asked_otherwise() {
     assert_eq!(elf_type, want);
 }
 
+/// Where the C compiler has gcc's static unwinder (`libgcc_eh.a`), the executable links it
+/// and does not load `libgcc_s.so.1`, whose constructor costs every run a dozen `cpuid` traps
+/// in a virtual machine. The shared library's name would be in the dynamic string table if
+/// it were needed.
+#[test]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn does_not_load_libgcc_s_where_the_static_unwinder_exists() {
+    let archive = std::process::Command::new("cc")
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+        .expect("cc runs");
+    let path = String::from_utf8(archive.stdout).unwrap();
+    if !std::path::Path::new(path.trim()).is_absolute() {
+        return; // no static unwinder: build.rs keeps libgcc_s, as it must
+    }
+    let image = std::fs::read(env!("CARGO_BIN_EXE_secret")).unwrap();
+    let needle = b"libgcc_s.so.1";
+    assert!(!image.windows(needle.len()).any(|w| w == needle));
+}
+
 /// A run's heap starts without transparent huge pages: mimalloc would otherwise have its
 /// arena advised for them before the first allocation touched it, and clear a whole 2 MiB
 /// page for a small file's few hundred kilobytes (a fifth of `--version`'s time). The command
