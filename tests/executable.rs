@@ -70,3 +70,54 @@ fn a_small_run_maps_no_huge_pages() {
     let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     assert_eq!(kib, 0, "{line}");
 }
+
+/// A big encrypted dotenv file (whose memory is kept) moves the heap to an arena of its own,
+/// reserved far bigger than the input needs (`src/allocator.rs`). Where that much address
+/// space cannot be had (`ulimit -v`), the run goes on in its usual heap: same output.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_big_dotenv_file_decrypts_with_little_address_space() {
+    let sb = common::Sandbox::new();
+    let plain: String = (0..12_000)
+        .map(|i| format!("KEY_{i}=value number {i} of a file over a mebibyte long\n"))
+        .collect();
+    let path = sb.path().join("big.env");
+    std::fs::write(&path, &plain).unwrap();
+    sb.secret()
+        .args(["encrypt", "-i", "--age", common::AGE1])
+        .arg(&path)
+        .assert()
+        .success();
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > 1 << 20,
+        "a big input"
+    );
+    for limit in [None, Some(3u64 << 30)] {
+        let mut cmd = sb.secret_std();
+        cmd.env("SOPS_AGE_KEY_FILE", common::key("age1.txt"))
+            .args(["decrypt", "big.env"]);
+        if let Some(bytes) = limit {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit only, between fork and exec.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let rlim = libc::rlimit {
+                        rlim_cur: bytes,
+                        rlim_max: bytes,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_AS, &rlim) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                })
+            };
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{limit:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout == plain.as_bytes(), "{limit:?}: output differs");
+    }
+}
