@@ -166,6 +166,11 @@ pub enum Purpose {
 }
 
 /// The resolved input/output of a command.
+/// From this many bytes on, an encrypted input starts the spare thread as soon as it is read
+/// (`crypt/spare.rs`): it is likely to hold 2,000 values or more (sops writes a short value
+/// in some 150 bytes), which are then decrypted on two threads.
+const WARM_UP_INPUT: usize = 256 << 10;
+
 pub struct Files {
     /// The file to read (`None`: stdin).
     pub input: Option<PathBuf>,
@@ -222,6 +227,9 @@ impl Files {
     fn read_input(&self, encrypted: bool) -> Result<Input> {
         let input = self.read_raw()?;
         crate::allocator::input_read(input.len(), self.input_format, encrypted);
+        if encrypted && input.len() >= WARM_UP_INPUT {
+            crate::crypt::spare::warm_up();
+        }
         Ok(input)
     }
 

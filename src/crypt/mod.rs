@@ -7,4 +7,5 @@ pub mod cipher;
 pub mod gcm;
 pub mod metadata;
 pub mod select;
+pub(crate) mod spare;
 pub mod walk;

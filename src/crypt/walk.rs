@@ -341,11 +341,16 @@ pub fn decrypt(
         Ok((w.finish(), warnings))
     };
     let strings = super::ahead::strings(docs);
+    let pieces_wanted = if super::spare::warm().is_some() {
+        strings >= PIECES_MIN_WARM && super::ahead::cores() >= 2
+    } else {
+        Pipeline::wanted(strings)
+    };
+    if pieces_wanted && halves(docs, strings, selector, keep_ivs).is_some() {
+        return decrypt_in_halves(&mut docs[0], key, selector, mac_only_encrypted);
+    }
     if !Pipeline::wanted(strings) {
         return walk(docs, None);
-    }
-    if halves(docs, strings, selector, keep_ivs).is_some() {
-        return decrypt_in_halves(&mut docs[0], key, selector, mac_only_encrypted);
     }
     // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
     // which runs here.
@@ -378,6 +383,11 @@ fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> 
     // A document of a few huge items cannot be cut evenly: the pipeline spreads it better.
     (first * 10 >= strings * 3 && first * 10 <= strings * 7).then_some(cut)
 }
+
+/// From this many string values on, a document is decrypted on two threads
+/// ([`decrypt_in_halves`]) when the spare thread is already running (started as the input
+/// was read, see `spare.rs`); without it, from [`super::ahead::PARALLEL_MIN`].
+const PIECES_MIN_WARM: usize = 2048;
 
 /// How many pieces [`decrypt_in_halves`] cuts a document into (by top-level items).
 const PIECES: usize = 8;
@@ -452,32 +462,32 @@ fn decrypt_in_pieces(
         mac_only_encrypted,
         &mut nonces,
     );
-    let (mine, theirs) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
-            let mut nonces = NonceMemory::off();
-            let mut w = Walker::new(
-                Mode::Decrypt,
-                key,
-                selector,
-                mac_only_encrypted,
-                &mut nonces,
-            );
-            let mut done: Vec<TheirPiece> = Vec::new();
-            while late_second && !first_done.load(std::sync::atomic::Ordering::Acquire) {
-                std::thread::yield_now();
+    // The other thread's pieces, in the order it decrypted them.
+    let their_pieces: std::sync::Mutex<Vec<TheirPiece>> = std::sync::Mutex::default();
+    let theirs = || {
+        let mut nonces = NonceMemory::off();
+        let mut w = Walker::new(
+            Mode::Decrypt,
+            key,
+            selector,
+            mac_only_encrypted,
+            &mut nonces,
+        );
+        while late_second && !first_done.load(std::sync::atomic::Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        while let Some((index, items)) = claim(false) {
+            w.recorded = Some(MacInput::default());
+            let walked = w.top_level_items(items);
+            let failed = walked.is_err();
+            let warnings = std::mem::take(&mut w.warnings);
+            lock(&their_pieces).push((index, walked, warnings, w.recorded.take()));
+            if failed {
+                break;
             }
-            while let Some((index, items)) = claim(false) {
-                w.recorded = Some(MacInput::default());
-                let walked = w.top_level_items(items);
-                let failed = walked.is_err();
-                let warnings = std::mem::take(&mut w.warnings);
-                done.push((index, walked, warnings, w.recorded.take()));
-                if failed {
-                    break;
-                }
-            }
-            done
-        });
+        }
+    };
+    let mut mine = || {
         let mut mine = Ok(());
         while let Some((index, items)) = claim(true) {
             if let Err(e) = w.top_level_items(items) {
@@ -486,11 +496,17 @@ fn decrypt_in_pieces(
             }
         }
         first_done.store(true, std::sync::atomic::Ordering::Release);
-        let theirs = other
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (mine, theirs)
-    });
+        mine
+    };
+    // The spare thread, started when the input was read (or now); without one, this thread
+    // claims every piece.
+    let mine = match super::spare::warm_up() {
+        Some(spare) => spare.lend(&theirs, mine),
+        None => mine(),
+    };
+    let theirs = their_pieces
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut theirs = theirs;
     // In file order (the other thread took them from the back).
     theirs.sort_by_key(|piece| piece.0);
@@ -1079,6 +1095,47 @@ mod tests {
         let (again, _) = decrypt_in_pieces(&mut docs[0], &key, &sel, false, true).unwrap();
         assert_eq!(again, mac);
         assert_eq!(docs, original);
+    }
+
+    #[test]
+    fn with_the_spare_thread_running_mid_sized_files_decrypt_on_two_threads() {
+        // Between PIECES_MIN_WARM and PARALLEL_MIN values: two threads only once the spare
+        // thread was started (as reading a big input does), the same tree and MAC either way.
+        let doc: Map = (0..3000)
+            .map(|i| Item::Pair(format!("K{i}").into(), Node::str(format!("value {i}"))))
+            .collect();
+        assert!((PIECES_MIN_WARM..super::super::ahead::PARALLEL_MIN).contains(&doc.len()));
+        let key = DataKey::generate();
+        let sel = Selector::default();
+        let original = vec![doc];
+        let mut encrypted = original.clone();
+        let mac = encrypt(
+            &mut encrypted,
+            &key,
+            &sel,
+            false,
+            &mut NonceMemory::default(),
+        )
+        .unwrap();
+        assert!(super::super::spare::warm_up().is_some());
+        let mut docs = encrypted.clone();
+        let (again, _) = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
+        assert_eq!(again, mac);
+        assert_eq!(docs, original);
+        // A value moved to another key fails there, whichever thread meets it.
+        for at in [10, 2990] {
+            let mut docs = encrypted.clone();
+            let moved = docs[0][at + 1].clone();
+            let Item::Pair(_, value) = moved else {
+                panic!()
+            };
+            let Item::Pair(_, slot) = &mut docs[0][at] else {
+                panic!()
+            };
+            *slot = value;
+            let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
+            assert!(err.message.contains(&format!("K{at}")), "{}", err.message);
+        }
     }
 
     /// Recorded MAC input hashes as the same bytes fed value by value, small values and one
