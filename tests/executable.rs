@@ -53,20 +53,14 @@ fn a_small_run_maps_no_huge_pages() {
         return;
     }
     let sb = common::Sandbox::new();
-    let out = sb
-        .secret()
-        .env("SOPS_AGE_KEY_FILE", common::key("age1.txt"))
-        .arg("exec-env")
-        .arg(common::vectors().join("sops/prod.age1.env"))
-        .arg("grep AnonHugePages /proc/$PPID/smaps_rollup")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = common::stdout_of(
+        sb.secret()
+            .env("SOPS_AGE_KEY_FILE", common::key("age1.txt"))
+            .arg("exec-env")
+            .arg(common::vectors().join("sops/prod.age1.env"))
+            .arg("grep AnonHugePages /proc/$PPID/smaps_rollup"),
     );
-    let line = String::from_utf8(out.stdout).unwrap();
+    let line = String::from_utf8(out).unwrap();
     let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
     assert_eq!(kib, 0, "{line}");
 }
@@ -97,20 +91,7 @@ fn a_big_dotenv_file_decrypts_with_little_address_space() {
         cmd.env("SOPS_AGE_KEY_FILE", common::key("age1.txt"))
             .args(["decrypt", "big.env"]);
         if let Some(bytes) = limit {
-            use std::os::unix::process::CommandExt;
-            // SAFETY: setrlimit only, between fork and exec.
-            unsafe {
-                cmd.pre_exec(move || {
-                    let rlim = libc::rlimit {
-                        rlim_cur: bytes,
-                        rlim_max: bytes,
-                    };
-                    if libc::setrlimit(libc::RLIMIT_AS, &rlim) != 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                })
-            };
+            common::cap_address_space(&mut cmd, bytes);
         }
         let out = cmd.output().unwrap();
         assert!(

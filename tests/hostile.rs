@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use std::os::unix::process::CommandExt;
 use std::process::Output;
 
 /// The address space a run may use: a bomb that expands gets nowhere near it refused.
@@ -11,19 +10,7 @@ const MEMORY_CAP: libc::rlim_t = 1 << 30;
 
 /// Runs `cmd` with its address space capped at [`MEMORY_CAP`].
 fn capped(mut cmd: std::process::Command) -> Output {
-    // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: MEMORY_CAP,
-                rlim_max: MEMORY_CAP,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    cap_address_space(&mut cmd, MEMORY_CAP);
     cmd.output().unwrap()
 }
 

@@ -332,7 +332,7 @@ pub fn decrypt(
 ) -> Result<(String, Vec<String>)> {
     let keep_ivs = nonces.enabled;
     let mut walk = |docs: &mut [Map], ahead: Option<Reader>| {
-        let mut w = Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces);
+        let mut w = Walker::decrypting(key, selector, mac_only_encrypted, nonces);
         w.ahead = ahead;
         for doc in docs.iter_mut() {
             w.map(doc)?;
@@ -455,24 +455,12 @@ fn decrypt_in_pieces(
         Some((index, lock(&pieces[index]).take().unwrap_or_default()))
     };
     let mut nonces = NonceMemory::off();
-    let mut w = Walker::new(
-        Mode::Decrypt,
-        key,
-        selector,
-        mac_only_encrypted,
-        &mut nonces,
-    );
+    let mut w = Walker::decrypting(key, selector, mac_only_encrypted, &mut nonces);
     // The other thread's pieces, in the order it decrypted them.
     let their_pieces: std::sync::Mutex<Vec<TheirPiece>> = std::sync::Mutex::default();
     let theirs = || {
         let mut nonces = NonceMemory::off();
-        let mut w = Walker::new(
-            Mode::Decrypt,
-            key,
-            selector,
-            mac_only_encrypted,
-            &mut nonces,
-        );
+        let mut w = Walker::decrypting(key, selector, mac_only_encrypted, &mut nonces);
         while late_second && !first_done.load(std::sync::atomic::Ordering::Acquire) {
             std::thread::yield_now();
         }
@@ -534,6 +522,16 @@ fn decrypt_in_pieces(
 }
 
 impl<'a> Walker<'a> {
+    /// A walker that decrypts.
+    fn decrypting(
+        key: &'a DataKey,
+        selector: &'a Selector,
+        mac_only_encrypted: bool,
+        nonces: &'a mut NonceMemory,
+    ) -> Walker<'a> {
+        Walker::new(Mode::Decrypt, key, selector, mac_only_encrypted, nonces)
+    }
+
     fn new(
         mode: Mode,
         key: &'a DataKey,

@@ -218,6 +218,24 @@ pub fn entries(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Caps the address space `cmd` may use at `bytes` (RLIMIT_AS, set in the child).
+pub fn cap_address_space(cmd: &mut std::process::Command, bytes: libc::rlim_t) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Runs a command, asserts success and returns stdout.
 pub fn stdout_of(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().unwrap();
