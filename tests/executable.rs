@@ -102,3 +102,23 @@ fn a_big_dotenv_file_decrypts_with_little_address_space() {
         assert!(out.stdout == plain.as_bytes(), "{limit:?}: output differs");
     }
 }
+
+/// aws-lc is built without its start-up constructor (`.cargo/config.toml`), which detected
+/// the CPU's features in every run (60 µs of `cpuid` traps in a virtual machine); it detects
+/// them when first used instead (`CRYPTO_library_init`, which `src/crypt/gcm.rs` and rustls'
+/// aws-lc-rs call). Nothing in this test binary uses aws-lc, so its flag is still clear here
+/// and set once the library is initialised. The symbol carries aws-lc-sys' version: update
+/// the name with the crate.
+#[test]
+fn aws_lc_detects_the_cpu_only_when_first_used() {
+    extern "C" {
+        #[link_name = "aws_lc_0_47_0_OPENSSL_cpucap_initialized"]
+        static CPUCAP_INITIALIZED: u8;
+    }
+    // SAFETY: a byte aws-lc writes only inside CRYPTO_library_init, which runs once.
+    let initialized = || unsafe { std::ptr::read_volatile(&raw const CPUCAP_INITIALIZED) };
+    assert_eq!(initialized(), 0, "aws-lc ran its constructor");
+    // SAFETY: no preconditions.
+    unsafe { aws_lc_sys::CRYPTO_library_init() };
+    assert_eq!(initialized(), 1);
+}

@@ -11,6 +11,8 @@
 
 use aws_lc_sys as ffi;
 use std::ptr::NonNull;
+use std::sync::OnceLock;
+use zeroize::Zeroizing;
 
 #[cfg(target_arch = "x86_64")]
 mod clmul;
@@ -31,22 +33,31 @@ pub struct Failed;
 
 /// One AES-256 key ready for GCM: built once per data key.
 pub struct Aes256Gcm {
-    ctx: NonNull<ffi::EVP_AEAD_CTX>,
+    /// The key, for aws-lc's context when the first input that needs it comes (wiped when
+    /// dropped).
+    key: Zeroizing<[u8; 32]>,
+    /// aws-lc's context, made at the first input [`clmul`] does not take. Most files have
+    /// none: then aws-lc is never initialised (`.cargo/config.toml` builds it without its
+    /// start-up constructor, whose CPU detection cost every run 60 µs in a virtual machine).
+    ctx: OnceLock<Context>,
     /// The same key for short inputs, where the processor allows.
     #[cfg(target_arch = "x86_64")]
     short: Option<Box<clmul::Key>>,
 }
 
-// SAFETY: aws-lc documents that seal and open may be called concurrently on one context
-// (they take it as `const`); nothing mutates it between `new` and `drop`.
-unsafe impl Send for Aes256Gcm {}
-unsafe impl Sync for Aes256Gcm {}
+/// An aws-lc AES-256-GCM context, freed when dropped.
+struct Context(NonNull<ffi::EVP_AEAD_CTX>);
 
-impl Aes256Gcm {
-    /// The context for `key`.
-    pub fn new(key: &[u8; 32]) -> Aes256Gcm {
-        // SAFETY: initialising the library is idempotent and thread-safe; the key pointer
-        // and length describe `key`; a null result (allocation failure) is checked.
+// SAFETY: aws-lc documents that seal and open may be called concurrently on one context
+// (they take it as `const`); nothing mutates it between its creation and `drop`.
+unsafe impl Send for Context {}
+unsafe impl Sync for Context {}
+
+impl Context {
+    fn new(key: &[u8; 32]) -> Context {
+        // SAFETY: initialising the library (CPU detection, which aws-lc's code paths need
+        // done first) is idempotent and thread-safe; the key pointer and length describe
+        // `key`; a null result (allocation failure) is checked.
         let ctx = unsafe {
             ffi::CRYPTO_library_init();
             ffi::EVP_AEAD_CTX_new(
@@ -56,12 +67,32 @@ impl Aes256Gcm {
                 TAG_LEN,
             )
         };
-        let ctx = NonNull::new(ctx).expect("aws-lc could not allocate an AES-GCM context");
+        Context(NonNull::new(ctx).expect("aws-lc could not allocate an AES-GCM context"))
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        // SAFETY: the context came from `EVP_AEAD_CTX_new` and is freed once. aws-lc's free
+        // wipes the allocation (the key schedule) before releasing it.
+        unsafe { ffi::EVP_AEAD_CTX_free(self.0.as_ptr()) }
+    }
+}
+
+impl Aes256Gcm {
+    /// The context for `key`.
+    pub fn new(key: &[u8; 32]) -> Aes256Gcm {
         Aes256Gcm {
-            ctx,
+            key: Zeroizing::new(*key),
+            ctx: OnceLock::new(),
             #[cfg(target_arch = "x86_64")]
             short: clmul::available().then(|| clmul::Key::new(key)),
         }
+    }
+
+    /// aws-lc's context, made now if this is the first input that needs it.
+    fn context(&self) -> *const ffi::EVP_AEAD_CTX {
+        self.ctx.get_or_init(|| Context::new(&self.key)).0.as_ptr()
     }
 
     /// The context for `key` that uses aws-lc for every input (for the tests and the
@@ -101,7 +132,7 @@ impl Aes256Gcm {
         // input.
         let sealed = unsafe {
             ffi::EVP_AEAD_CTX_seal_scatter(
-                self.ctx.as_ptr(),
+                self.context(),
                 buffer.as_mut_ptr(),
                 tag.as_mut_ptr(),
                 &mut tag_len,
@@ -141,7 +172,7 @@ impl Aes256Gcm {
         // SAFETY: as in `seal_in_place`.
         let opened = unsafe {
             ffi::EVP_AEAD_CTX_open_gather(
-                self.ctx.as_ptr(),
+                self.context(),
                 buffer.as_mut_ptr(),
                 nonce.as_ptr(),
                 nonce.len(),
@@ -160,14 +191,6 @@ impl Aes256Gcm {
     }
 }
 
-impl Drop for Aes256Gcm {
-    fn drop(&mut self) {
-        // SAFETY: the context came from `EVP_AEAD_CTX_new` and is freed once. aws-lc's free
-        // wipes the allocation (the key schedule) before releasing it.
-        unsafe { ffi::EVP_AEAD_CTX_free(self.ctx.as_ptr()) }
-    }
-}
-
 /// The failure, after emptying aws-lc's per-thread error queue of the entry the failure
 /// left there (a long run of bad values would otherwise grow it).
 fn failed() -> Failed {
@@ -179,6 +202,23 @@ fn failed() -> Failed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn aws_lc_is_set_up_only_for_an_input_clmul_does_not_take() {
+        let gcm = Aes256Gcm::new(&[3; 32]);
+        let mut buffer = vec![1u8; 40];
+        let tag = gcm.seal_in_place(&[9; 32], b"aad", &mut buffer).unwrap();
+        gcm.open_in_place(&[9; 32], b"aad", &mut buffer, &tag)
+            .unwrap();
+        assert_eq!(gcm.ctx.get().is_some(), !clmul::available());
+        let mut long = vec![1u8; SHORT_MAX + 1];
+        let tag = gcm.seal_in_place(&[9; 32], b"aad", &mut long).unwrap();
+        assert!(gcm.ctx.get().is_some());
+        gcm.open_in_place(&[9; 32], b"aad", &mut long, &tag)
+            .unwrap();
+        assert_eq!(long, vec![1u8; SHORT_MAX + 1]);
+    }
     use aes_gcm::aead::consts::{U12, U32};
     use aes_gcm::aead::generic_array::GenericArray;
     use aes_gcm::aead::{AeadInPlace, KeyInit};
