@@ -3,10 +3,9 @@
 //! begins.
 //!
 //! Why: a new thread needs time before it runs (its stack and heap set up, then a wait for
-//! the other core: 0.1 ms to milliseconds on a busy virtual machine), and the decryption of a
-//! few thousand values takes about a millisecond. Started while the file is parsed and the
-//! data key unwrapped, the thread is waiting when the work arrives; started at the
-//! decryption, it came too late to help a file under 8,000 values.
+//! the other core: 0.1 ms to milliseconds on a busy virtual machine), which the decryption
+//! waited for, or went on without help. Started while the file is parsed and the data key
+//! unwrapped, the thread is waiting when the work arrives.
 //!
 //! The thread runs one borrowed job at a time ([`Spare::lend`]): a closure on the lending
 //! thread's stack, which `lend` does not return from (nor unwind past) before the spare
@@ -72,11 +71,6 @@ fn start() -> Option<&'static Spare> {
             spare.serve();
         });
     started.ok().map(|_| spare)
-}
-
-/// The spare thread if [`warm_up`] started it.
-pub(crate) fn warm() -> Option<&'static Spare> {
-    SPARE.get().copied().flatten()
 }
 
 impl Spare {

@@ -341,16 +341,11 @@ pub fn decrypt(
         Ok((w.finish(), warnings))
     };
     let strings = super::ahead::strings(docs);
-    let pieces_wanted = if super::spare::warm().is_some() {
-        strings >= PIECES_MIN_WARM && super::ahead::cores() >= 2
-    } else {
-        Pipeline::wanted(strings)
-    };
-    if pieces_wanted && halves(docs, strings, selector, keep_ivs).is_some() {
-        return decrypt_in_halves(&mut docs[0], key, selector, mac_only_encrypted);
-    }
     if !Pipeline::wanted(strings) {
         return walk(docs, None);
+    }
+    if halves(docs, strings, selector, keep_ivs).is_some() {
+        return decrypt_in_halves(&mut docs[0], key, selector, mac_only_encrypted);
     }
     // The workers decrypt the parts as they are cut from the tree, then ahead of the walk,
     // which runs here.
@@ -383,11 +378,6 @@ fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> 
     // A document of a few huge items cannot be cut evenly: the pipeline spreads it better.
     (first * 10 >= strings * 3 && first * 10 <= strings * 7).then_some(cut)
 }
-
-/// From this many string values on, a document is decrypted on two threads
-/// ([`decrypt_in_halves`]) when the spare thread is already running (started as the input
-/// was read, see `spare.rs`); without it, from [`super::ahead::PARALLEL_MIN`].
-const PIECES_MIN_WARM: usize = 2048;
 
 /// How many pieces [`decrypt_in_halves`] cuts a document into (by top-level items).
 const PIECES: usize = 8;
@@ -1093,47 +1083,6 @@ mod tests {
         let (again, _) = decrypt_in_pieces(&mut docs[0], &key, &sel, false, true).unwrap();
         assert_eq!(again, mac);
         assert_eq!(docs, original);
-    }
-
-    #[test]
-    fn with_the_spare_thread_running_mid_sized_files_decrypt_on_two_threads() {
-        // Between PIECES_MIN_WARM and PARALLEL_MIN values: two threads only once the spare
-        // thread was started (as reading a big input does), the same tree and MAC either way.
-        let doc: Map = (0..3000)
-            .map(|i| Item::Pair(format!("K{i}").into(), Node::str(format!("value {i}"))))
-            .collect();
-        assert!((PIECES_MIN_WARM..super::super::ahead::PARALLEL_MIN).contains(&doc.len()));
-        let key = DataKey::generate();
-        let sel = Selector::default();
-        let original = vec![doc];
-        let mut encrypted = original.clone();
-        let mac = encrypt(
-            &mut encrypted,
-            &key,
-            &sel,
-            false,
-            &mut NonceMemory::default(),
-        )
-        .unwrap();
-        assert!(super::super::spare::warm_up().is_some());
-        let mut docs = encrypted.clone();
-        let (again, _) = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap();
-        assert_eq!(again, mac);
-        assert_eq!(docs, original);
-        // A value moved to another key fails there, whichever thread meets it.
-        for at in [10, 2990] {
-            let mut docs = encrypted.clone();
-            let moved = docs[0][at + 1].clone();
-            let Item::Pair(_, value) = moved else {
-                panic!()
-            };
-            let Item::Pair(_, slot) = &mut docs[0][at] else {
-                panic!()
-            };
-            *slot = value;
-            let err = decrypt(&mut docs, &key, &sel, false, &mut NonceMemory::off()).unwrap_err();
-            assert!(err.message.contains(&format!("K{at}")), "{}", err.message);
-        }
     }
 
     /// Recorded MAC input hashes as the same bytes fed value by value, small values and one
