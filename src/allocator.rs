@@ -63,12 +63,12 @@ extern "C" {
 
 /// Called before anything is allocated (from a constructor: Rust's runtime allocates before
 /// `main`), and before mimalloc's own constructor, which gcc leaves unordered: initialises
-/// mimalloc and reserves mimalloc's first
-/// arena (the gigabyte the heap lives in until it outgrows it) without huge pages, so that
-/// the first allocation faults in 4 KiB rather than clearing a 2 MiB huge page. Left to
-/// itself, mimalloc reserves that arena at the first allocation, asks for huge pages on it
-/// and touches it at once: the 2 MiB clear was a fifth of a `secret --version` run's time.
-/// The arena gets huge pages back for a big input ([`input_read`]).
+/// mimalloc and reserves its first arena (the gigabyte the heap lives in until it outgrows
+/// it) without huge pages, so that the first allocation faults in 4 KiB rather than clearing
+/// a 2 MiB huge page. Left to itself, mimalloc reserves that arena at the first allocation,
+/// asks for huge pages on it and touches it at once: the 2 MiB clear was a fifth of a
+/// `secret --version` run's time. The arena gets huge pages back for a big input
+/// ([`input_read`]).
 ///
 /// The reservation is the one mimalloc would make (same size, committed up front where the
 /// kernel overcommits, as its `arena_eager_commit` default does), only without the advice; if
@@ -87,8 +87,12 @@ pub(crate) fn process_starts() {
     }
     // With the kernel's transparent huge pages set to `always`, the arena would get them
     // without being asked.
-    huge_pages(false);
+    huge_pages(FIRST_ARENA, false);
 }
+
+/// The id of mimalloc's first arena (v2 numbers them from 1), which [`process_starts`]
+/// reserves: the heap lives there until it outgrows its gigabyte.
+const FIRST_ARENA: libc::c_int = 1;
 
 /// mimalloc's default arena size (its `arena_reserve` option).
 const ARENA_SIZE: usize = 1 << 30;
@@ -113,11 +117,10 @@ fn overcommits() -> bool {
     }
 }
 
-/// Whether the first arena (mimalloc v2 numbers arenas from 1), which holds the heap until
-/// it outgrows its gigabyte, may use transparent huge pages. Pages already touched keep
-/// their size. Nothing is done when mimalloc was told not to use them (`MIMALLOC_ALLOW_THP=0`)
-/// or is not the allocator.
-fn huge_pages(on: bool) {
+/// Whether the arena `arena` may use transparent huge pages. Pages already touched keep their
+/// size. Nothing is done when mimalloc was told not to use them (`MIMALLOC_ALLOW_THP=0`) or
+/// is not the allocator.
+fn huge_pages(arena: libc::c_int, on: bool) {
     if !huge_pages_allowed() {
         return;
     }
@@ -125,7 +128,7 @@ fn huge_pages(on: bool) {
     // kernel backs the arena's future page faults.
     unsafe {
         let mut size = 0;
-        let start = mi_arena_area(1, &mut size);
+        let start = mi_arena_area(arena, &mut size);
         if start.is_null() || size == 0 {
             return;
         }
@@ -156,12 +159,12 @@ fn heap_in_huge_arena(input_len: usize) {
         static MOVED_TO: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
     let want = HUGE_ARENA_MIN.max(input_len.saturating_mul(HEAP_PER_INPUT));
-    if MOVED_TO.get() >= want {
+    if !huge_pages_allowed() || MOVED_TO.get() >= want {
         return;
     }
-    // SAFETY: reserving OS memory for the allocator, advising on the range it returns (not
-    // yet touched), and making a new heap the calling thread's default have no
-    // preconditions; blocks of the heap left behind stay valid and are freed as before.
+    // SAFETY: reserving OS memory for the allocator and making a new heap the calling
+    // thread's default have no preconditions; blocks of the heap left behind stay valid and
+    // are freed as before.
     unsafe {
         let mut arena = 0;
         if mi_reserve_os_memory_ex(want, overcommits(), false, true, &mut arena) != 0 {
@@ -169,11 +172,7 @@ fn heap_in_huge_arena(input_len: usize) {
             MOVED_TO.set(0);
             return;
         }
-        let mut size = 0;
-        let start = mi_arena_area(arena, &mut size);
-        if !start.is_null() {
-            libc::madvise(start, size, libc::MADV_HUGEPAGE);
-        }
+        huge_pages(arena, true);
         let heap = mi_heap_new_in_arena(arena);
         if !heap.is_null() {
             libmimalloc_sys::mi_heap_set_default(heap);
@@ -206,10 +205,8 @@ pub(crate) fn input_read(len: usize, format: Format, encrypted: bool) {
         // has no effect.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     } else {
-        huge_pages(true);
-        if huge_pages_allowed() {
-            heap_in_huge_arena(len);
-        }
+        huge_pages(FIRST_ARENA, true);
+        heap_in_huge_arena(len);
     }
 }
 

@@ -7,8 +7,9 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The allocator is prepared (see `secret::prepare_allocator`) before anything is allocated,
-/// and Rust's runtime allocates before `main`: so this runs as an ELF constructor, right after
-/// mimalloc's own (priority 101, which initialises it) and before the runtime's start.
+/// and Rust's runtime allocates before `main`: so this runs as an ELF constructor (priority
+/// 102, before every constructor without one, mimalloc's included: it initialises mimalloc
+/// itself) and before the runtime's start.
 #[cfg(target_os = "linux")]
 #[used]
 #[unsafe(link_section = ".init_array.00102")]

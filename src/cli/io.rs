@@ -165,7 +165,6 @@ pub enum Purpose {
     Rewrite,
 }
 
-/// The resolved input/output of a command.
 /// From this many bytes on, an encrypted input starts the spare thread as soon as it is read
 /// (`crypt/spare.rs`): it is likely to hold the 8,192 values or more that are decrypted on
 /// two threads (sops writes a short value in some 150 bytes). Smaller files stay on one
@@ -173,6 +172,7 @@ pub enum Purpose {
 /// alternating runs of `decrypt` and `exec-env` (300 each).
 const WARM_UP_INPUT: usize = 1 << 20;
 
+/// The resolved input/output of a command.
 pub struct Files {
     /// The file to read (`None`: stdin).
     pub input: Option<PathBuf>,

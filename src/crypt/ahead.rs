@@ -158,9 +158,7 @@ impl Pipeline {
     }
 
     fn wait<'g>(&self, parts: MutexGuard<'g, Parts>) -> MutexGuard<'g, Parts> {
-        self.changed
-            .wait(parts)
-            .unwrap_or_else(PoisonError::into_inner)
+        wait(&self.changed, parts)
     }
 
     /// Changes the parts and wakes every thread waiting for a change.
@@ -422,6 +420,11 @@ fn count(node: &Node) -> usize {
 /// thread's panic is resumed at its join), so what they guard is still consistent.
 pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits on `changed` with `guard` released, as [`lock`]: poisoned or not.
+pub(super) fn wait<'g, T>(changed: &Condvar, guard: MutexGuard<'g, T>) -> MutexGuard<'g, T> {
+    changed.wait(guard).unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The cores this process may use (cached: the first call reads cgroup files).

@@ -202,6 +202,12 @@ fn failed() -> Failed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aes_gcm::aead::consts::{U12, U32};
+    use aes_gcm::aead::generic_array::GenericArray;
+    use aes_gcm::aead::{AeadInPlace, KeyInit};
+    use aes_gcm::aes::Aes256;
+    use aes_gcm::AesGcm;
+    use proptest::prelude::*;
 
     #[test]
     #[cfg(target_arch = "x86_64")]
@@ -219,12 +225,6 @@ mod tests {
             .unwrap();
         assert_eq!(long, vec![1u8; SHORT_MAX + 1]);
     }
-    use aes_gcm::aead::consts::{U12, U32};
-    use aes_gcm::aead::generic_array::GenericArray;
-    use aes_gcm::aead::{AeadInPlace, KeyInit};
-    use aes_gcm::aes::Aes256;
-    use aes_gcm::AesGcm;
-    use proptest::prelude::*;
 
     /// Seals with the RustCrypto implementation, the reference here.
     fn reference_seal(

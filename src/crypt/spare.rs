@@ -11,7 +11,7 @@
 //! thread's stack, which `lend` does not return from (nor unwind past) before the spare
 //! thread is done with it, or has been told not to start it.
 
-use super::ahead::lock;
+use super::ahead::{lock, wait};
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -89,10 +89,7 @@ impl Spare {
                 *state = State::Finished(outcome.err());
                 self.changed.notify_all();
             }
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state = wait(&self.changed, state);
         }
     }
 
@@ -130,18 +127,12 @@ impl Spare {
     /// for; returns its panic, if it panicked. The state is Idle again after.
     fn take_back(&self) -> Option<Box<dyn Any + Send>> {
         let mut state = lock(&self.state);
-        loop {
-            match std::mem::replace(&mut *state, State::Idle) {
-                State::Offered(_) | State::Idle => return None,
-                State::Finished(panic) => return panic,
-                State::Running => {
-                    *state = State::Running;
-                    state = self
-                        .changed
-                        .wait(state)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
-            }
+        while let State::Running = *state {
+            state = wait(&self.changed, state);
+        }
+        match std::mem::replace(&mut *state, State::Idle) {
+            State::Finished(panic) => panic,
+            State::Offered(_) | State::Idle | State::Running => None,
         }
     }
 }

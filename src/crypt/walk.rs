@@ -482,10 +482,9 @@ fn decrypt_in_pieces(
         Some(spare) => spare.lend(&theirs, mine),
         None => mine(),
     };
-    let theirs = their_pieces
+    let mut theirs = their_pieces
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut theirs = theirs;
     // In file order (the other thread took them from the back).
     theirs.sort_by_key(|piece| piece.0);
     // The first failure in file order is the one to report: every piece before it was
