@@ -173,16 +173,21 @@ fn version_under_the_name_sops_starts_with_sops_own_line() {
 #[test]
 fn boolean_variables_follow_go_parsebool_as_in_sops() {
     let sandbox = Sandbox::new();
+    let file = sandbox.write("plain.yaml", "a: 1\n");
+    let file = file.to_str().unwrap();
+    // sops reads its top-level variables whatever the command: with a subcommand too (which
+    // secret reads without the legacy flags unless a variable needs them).
+    let lines: [&[&str]; 2] = [&["--version"], &["filestatus", file]];
     for (value, ok) in [("1", true), ("True", true), ("f", true), ("yes", false)] {
-        for mut cmd in [sandbox.sops(), sandbox.secret()] {
-            let out = cmd
-                .env("SOPS_DISABLE_VERSION_CHECK", value)
-                .arg("--version")
-                .output()
-                .unwrap();
-            assert_eq!(out.status.success(), ok, "{value}: {cmd:?}");
-            if !ok {
-                assert_eq!(out.status.code(), Some(1));
+        for name in ["SOPS_DISABLE_VERSION_CHECK", "SOPS_ENABLE_LOCAL_KEYSERVICE"] {
+            for line in lines {
+                for mut cmd in [sandbox.sops(), sandbox.secret()] {
+                    let out = cmd.env(name, value).args(line).output().unwrap();
+                    assert_eq!(out.status.success(), ok, "{name}={value}: {cmd:?}");
+                    if !ok {
+                        assert_eq!(out.status.code(), Some(1), "{name}={value}: {cmd:?}");
+                    }
+                }
             }
         }
     }

@@ -232,43 +232,45 @@ pub type Vars = Vec<(Text, VarValue)>;
 /// skipped), which they take over (5,000 variables cost 10,000 copies and allocations
 /// when they were copied out of it). Nested values are an error unless `flatten`.
 pub fn environment(doc: Map, flatten: bool) -> Result<Vars> {
+    if flatten {
+        return flattened(doc);
+    }
+    // Built in the document's own allocation (a pair and an item are the same size, and
+    // `collect` reuses the buffer of the `Vec` it consumes): for 5,000 variables a new
+    // vector cost a tenth of a millisecond in fresh pages alone.
+    doc.into_iter()
+        .filter_map(|item| match item {
+            Item::Pair(key, Node::Scalar(s)) => Some(checked(key, var_value(s))),
+            Item::Pair(_, Node::Comment(_)) | Item::Comment(_) => None,
+            Item::Pair(key, _) => Some(Err(Error::new(
+                Code::Generic,
+                format!(
+                    "cannot use complex value in environment; offending key {key} \
+                     (use --flatten to export nested values)"
+                ),
+            ))),
+        })
+        .collect()
+}
+
+/// [`environment`] with `--flatten`: nested values exported under their joined path, which
+/// two values must not share.
+fn flattened(doc: Map) -> Result<Vars> {
     let mut vars: Vars = Vec::with_capacity(doc.len());
     for item in doc {
-        let Item::Pair(key, value) = item else {
-            continue;
-        };
-        match value {
-            Node::Scalar(s) => vars.push((key, var_value(s))),
-            Node::Comment(_) => {}
-            nested if flatten => flatten_into(&mut vec![key.as_str().into()], nested, &mut vars),
-            _ => {
-                return Err(Error::new(
-                    Code::Generic,
-                    format!(
-                        "cannot use complex value in environment; offending key {key} \
-                         (use --flatten to export nested values)"
-                    ),
-                ))
+        match item {
+            // A top-level name is kept as it is written; only nested paths are joined.
+            Item::Pair(key, Node::Scalar(s)) => vars.push((key, var_value(s))),
+            Item::Pair(_, Node::Comment(_)) | Item::Comment(_) => {}
+            Item::Pair(key, nested) => {
+                flatten_into(&mut vec![key.as_str().into()], nested, &mut vars)
             }
         }
     }
-    // Top-level keys are unique (the files were overlaid, see `decrypt_all`): only flattened
-    // names can meet.
-    let mut seen = crate::hash::set_with_capacity(if flatten { vars.len() } else { 0 });
+    let mut seen = crate::hash::set_with_capacity(vars.len());
     for (key, value) in &vars {
-        if key.is_empty() || key.contains('=') || key.contains('\0') {
-            return Err(Error::new(
-                Code::Generic,
-                format!("cannot use key {key:?} as an environment variable name"),
-            ));
-        }
-        if value.contains(&0) {
-            return Err(Error::new(
-                Code::Generic,
-                format!("the value of {key} contains a NUL byte, which an environment cannot hold"),
-            ));
-        }
-        if flatten && !seen.insert(&**key) {
+        check_variable(key, value)?;
+        if !seen.insert(&**key) {
             return Err(Error::new(
                 Code::Generic,
                 format!("two values would both be exported as {key}"),
@@ -276,6 +278,31 @@ pub fn environment(doc: Map, flatten: bool) -> Result<Vars> {
         }
     }
     Ok(vars)
+}
+
+/// `(key, value)` when they can be a variable of an environment.
+fn checked(key: Text, value: VarValue) -> Result<(Text, VarValue)> {
+    check_variable(&key, &value)?;
+    Ok((key, value))
+}
+
+/// Fails when `key` cannot name a variable (empty, or holding `=` or NUL) or `value` holds a
+/// NUL byte, which an environment cannot carry. A name is read once, byte by byte: names
+/// are short, where two searches' set-up cost more than the bytes.
+fn check_variable(key: &str, value: &[u8]) -> Result<()> {
+    if key.is_empty() || key.bytes().any(|b| b == b'=' || b == 0) {
+        return Err(Error::new(
+            Code::Generic,
+            format!("cannot use key {key:?} as an environment variable name"),
+        ));
+    }
+    if value.contains(&0) {
+        return Err(Error::new(
+            Code::Generic,
+            format!("the value of {key} contains a NUL byte, which an environment cannot hold"),
+        ));
+    }
+    Ok(())
 }
 
 /// The shell command line: one argument is a command line, as in sops; several (the command
@@ -320,7 +347,8 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
     // environment once themselves (see spawn.rs).
     if args.user.is_none() && masking.is_none() && !args.background {
         let inherited = spawn::inherited(&vars, args.pristine);
-        let launch = Launch::new(&command, spawn::entries(&inherited, &vars));
+        let entries = spawn::entries(&inherited, &vars);
+        let launch = Launch::new(&command, entries);
         let launch = launch.map_err(spawn_error)?;
         if args.same_process {
             return Err(spawn_error(launch.exec()));
@@ -525,6 +553,18 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn variables_take_over_the_documents_buffer() {
+        let doc: Map = (0..100)
+            .map(|i| pair(&format!("K{i}"), Node::str("v")))
+            .chain([Item::Comment(" c".into())])
+            .collect();
+        let buffer = doc.as_ptr() as usize;
+        let vars = environment(doc, false).unwrap();
+        assert_eq!(vars.len(), 100);
+        assert_eq!(vars.as_ptr() as usize, buffer, "built in place");
     }
 
     #[test]

@@ -140,8 +140,10 @@ fn passed_on(name: &[u8]) -> bool {
     start && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
 }
 
-/// Variables the shell sets for itself whatever the environment holds.
-const SET_BY_SHELL: &[&[u8]] = &[b"IFS", b"OPTIND", b"PPID"];
+/// Whether the shell sets a variable of this name itself, whatever the environment holds.
+fn set_by_shell(name: &[u8]) -> bool {
+    matches!(name, b"IFS" | b"OPTIND" | b"PPID")
+}
 
 /// How to run a simple command line without the shell.
 pub(super) struct Direct {
@@ -156,7 +158,7 @@ pub(super) struct Direct {
 pub(super) fn plan(words: &[&str], env: &[(&[u8], &[u8])]) -> Option<Direct> {
     if env
         .iter()
-        .any(|(name, _)| !passed_on(name) || SET_BY_SHELL.contains(name))
+        .any(|(name, _)| !passed_on(name) || set_by_shell(name))
     {
         return None;
     }

@@ -116,31 +116,42 @@ pub(super) struct CArray {
 
 impl CArray {
     /// The array of `items`, each given as the parts that are joined to make it, `bytes`
-    /// long in all with their NULs (exact, so that the text is never moved, leaving a copy
-    /// behind). None of the parts may hold a NUL byte (see [`CArray::of_words`] for words
-    /// that might).
+    /// long in all with their NULs (exact: the text is allocated once and never moved, so no
+    /// copy is left behind, and the pointers are taken as it is written). None of the parts
+    /// may hold a NUL byte (see [`CArray::of_words`] for words that might).
     fn new<'a, I, P>(items: I, bytes: usize) -> CArray
     where
-        I: IntoIterator<Item = P>,
+        I: ExactSizeIterator<Item = P>,
         P: IntoIterator<Item = &'a [u8]>,
     {
-        let mut text = Vec::with_capacity(bytes);
-        let mut starts = Vec::new();
+        let mut text: Vec<u8> = Vec::with_capacity(bytes);
+        let mut pointers: Vec<*const libc::c_char> = Vec::with_capacity(items.len() + 1);
+        // Every byte is written through `base`, into the capacity reserved above: one copy
+        // a part, where `extend_from_slice` checked the capacity for each (5,000 variables
+        // are 15,000 parts).
+        let base = text.as_mut_ptr();
+        let mut len = 0;
         for parts in items {
-            starts.push(text.len());
+            // SAFETY: `len <= bytes`, the capacity: the parts and NULs written so far.
+            pointers.push(unsafe { base.add(len) }.cast_const().cast());
             for part in parts {
-                text.extend_from_slice(part);
+                assert!(
+                    len + part.len() < bytes,
+                    "the text's length was given exactly"
+                );
+                // SAFETY: `len + part.len()` is within the capacity (asserted), and a part
+                // cannot overlap the new allocation.
+                unsafe { std::ptr::copy_nonoverlapping(part.as_ptr(), base.add(len), part.len()) };
+                len += part.len();
             }
-            text.push(0);
+            assert!(len < bytes, "the text's length was given exactly");
+            // SAFETY: within the capacity (asserted).
+            unsafe { base.add(len).write(0) };
+            len += 1;
         }
-        debug_assert_eq!(text.len(), bytes, "the text's length was given exactly");
-        // The pointers are taken once `text` no longer grows (and moves).
-        let base = text.as_ptr();
-        let mut pointers: Vec<*const libc::c_char> = starts
-            .into_iter()
-            // SAFETY: every start is an offset inside `text`.
-            .map(|start| unsafe { base.add(start) }.cast())
-            .collect();
+        assert_eq!(len, bytes, "the text's length was given exactly");
+        // SAFETY: the first `len` bytes were all written above.
+        unsafe { text.set_len(len) };
         pointers.push(std::ptr::null());
         CArray {
             _text: Zeroizing::new(text),
