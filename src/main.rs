@@ -32,8 +32,23 @@ fn main() {
     // exits from that stack once the command is done (its values dropped, its temporary files
     // removed), without unmapping it first.
     on_big_stack(STACK_SIZE, move || {
-        std::process::exit(secret::run_cli(args))
+        let code = secret::run_cli(args);
+        exit_at_once(code)
     });
+}
+
+/// Ends the process with `code` once standard output is flushed, without the exit handlers
+/// and destructors `std::process::exit` runs: by then the command has dropped its values and
+/// removed its temporary files, and what is left is the allocator handing every free page
+/// back to the system one `madvise` at a time (mimalloc does so for libraries unloaded from
+/// a host process) and the standard library's signal stack, work the kernel's own teardown
+/// of the process does anyway. That was 0.2 ms of every run (alternating runs of a 40-value
+/// decrypt and of `exec-env`). `MIMALLOC_SHOW_STATS` prints nothing at exit as a result.
+fn exit_at_once(code: i32) -> ! {
+    // As the standard library does at exit: an error (a closed pipe) changes nothing now.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    // SAFETY: `_exit` ends the process at once; it has no preconditions.
+    unsafe { libc::_exit(code) }
 }
 
 /// The stack the command runs on.
