@@ -62,13 +62,10 @@ pub struct Cli {
 /// legacy top-level flags, which can only come before the subcommand (after it, its own
 /// flags are read). Their sixty definitions were built for nothing on every run, a third of
 /// the time taken to read the command line.
+///
+/// Only its subcommands' help is ever shown, so only what they inherit is set.
 #[derive(Debug, Parser)]
-#[command(
-    name = "secret",
-    about,
-    max_term_width = 100,
-    disable_version_flag = true
-)]
+#[command(name = "secret", max_term_width = 100)]
 struct SubcommandCli {
     #[command(flatten)]
     global: GlobalArgs,
