@@ -31,10 +31,7 @@ fn main() {
     // The stack is only reserved; pages are touched as deep input needs them. The process
     // exits from that stack once the command is done (its values dropped, its temporary files
     // removed), without unmapping it first.
-    on_big_stack(STACK_SIZE, move || {
-        let code = secret::run_cli(args);
-        exit_at_once(code)
-    });
+    on_big_stack(STACK_SIZE, move || exit_at_once(secret::run_cli(args)));
 }
 
 /// Ends the process with `code` once standard output is flushed, without the exit handlers

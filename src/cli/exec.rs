@@ -347,8 +347,7 @@ pub fn run_env(ctx: &Context, args: ExecEnvArgs) -> Result<i32> {
     // environment once themselves (see spawn.rs).
     if args.user.is_none() && masking.is_none() && !args.background {
         let inherited = spawn::inherited(&vars, args.pristine);
-        let entries = spawn::entries(&inherited, &vars);
-        let launch = Launch::new(&command, entries);
+        let launch = Launch::new(&command, spawn::entries(&inherited, &vars));
         let launch = launch.map_err(spawn_error)?;
         if args.same_process {
             return Err(spawn_error(launch.exec()));

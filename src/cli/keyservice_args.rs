@@ -3,6 +3,9 @@
 
 use clap::{ArgAction, Args};
 
+/// The variable of `--enable-local-keyservice`.
+pub const ENABLE_LOCAL_KEYSERVICE_VAR: &str = "SOPS_ENABLE_LOCAL_KEYSERVICE";
+
 // Which key services a command may ask to wrap and unwrap data keys.
 #[derive(Debug, Args, Clone, PartialEq, Eq)]
 pub struct KeyServiceArgs {
@@ -19,7 +22,7 @@ pub struct KeyServiceArgs {
     // `require_equals`: `--enable-local-keyservice false` leaves `false` as the FILE, as in sops.
     #[arg(
         long,
-        env = "SOPS_ENABLE_LOCAL_KEYSERVICE",
+        env = ENABLE_LOCAL_KEYSERVICE_VAR,
         value_name = "BOOL",
         num_args = 0..=1,
         require_equals = true,

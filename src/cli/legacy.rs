@@ -15,6 +15,9 @@ use crate::error::{Code, Error, Result};
 use clap::{ArgAction, Args};
 use std::path::PathBuf;
 
+/// The variable of `--disable-version-check`.
+pub const DISABLE_VERSION_CHECK_VAR: &str = "SOPS_DISABLE_VERSION_CHECK";
+
 // The flags of sops' top level (before a subcommand, or without one).
 #[derive(Debug, Args, Clone, Default)]
 pub struct LegacyArgs {
@@ -36,7 +39,7 @@ pub struct LegacyArgs {
     /// Accepted for sops compatibility (secret never checks for updates online)
     #[arg(
         long,
-        env = "SOPS_DISABLE_VERSION_CHECK",
+        env = DISABLE_VERSION_CHECK_VAR,
         value_name = "BOOL",
         num_args = 0..=1,
         require_equals = true,

@@ -95,14 +95,17 @@ impl Cli {
 /// flags (see [`SubcommandCli`]) when both are unset or readable; else the full parser
 /// reports the variable as sops does.
 fn legacy_variables_read() -> bool {
-    ["SOPS_DISABLE_VERSION_CHECK", "SOPS_ENABLE_LOCAL_KEYSERVICE"]
-        .iter()
-        .all(|name| match std::env::var_os(name) {
-            None => true,
-            Some(value) => value
-                .to_str()
-                .is_some_and(|v| keyservice_args::parse_go_bool(v).is_ok()),
-        })
+    [
+        legacy::DISABLE_VERSION_CHECK_VAR,
+        keyservice_args::ENABLE_LOCAL_KEYSERVICE_VAR,
+    ]
+    .iter()
+    .all(|name| match std::env::var_os(name) {
+        None => true,
+        Some(value) => value
+            .to_str()
+            .is_some_and(|v| keyservice_args::parse_go_bool(v).is_ok()),
+    })
 }
 
 // Options every subcommand takes.
@@ -340,7 +343,7 @@ mod tests {
     }
 
     /// A subcommand first is read without the legacy flags, to the same result as with
-    /// them; the legacy form still parses in full.
+    /// them; a legacy flag after the subcommand is not one of its flags.
     #[test]
     fn a_subcommand_first_parses_as_with_the_legacy_flags() {
         let line = [
