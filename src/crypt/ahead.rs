@@ -9,9 +9,10 @@
 //! thread decrypts a later one meanwhile, so neither core waits while there is work left.
 
 use super::cipher::{Leaf, Opened, ValueCipher, NONCE_LEN};
+use super::spare::{cores, lock, wait};
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar, Text};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Below this many string values, decrypting in one thread is faster than starting more
 /// (measured on this project's 2-core machine, alternating runs of `decrypt`: in two threads,
@@ -413,24 +414,6 @@ fn count(node: &Node) -> usize {
         Node::Scalar(Scalar::Str(_)) => 1,
         Node::Scalar(_) | Node::Comment(_) => 0,
     }
-}
-
-/// The cores this process may use, looked up once: the lookup reads cgroup files.
-/// `mutex` locked, poisoned or not: a panic never happens while these locks are held (a
-/// thread's panic is resumed at its join), so what they guard is still consistent.
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Waits on `changed` with `guard` released, as [`lock`]: poisoned or not.
-pub(super) fn wait<'g, T>(changed: &Condvar, guard: MutexGuard<'g, T>) -> MutexGuard<'g, T> {
-    changed.wait(guard).unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The cores this process may use (cached: the first call reads cgroup files).
-pub(super) fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]

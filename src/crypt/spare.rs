@@ -9,12 +9,13 @@
 //!
 //! The thread runs one borrowed job at a time ([`Spare::lend`]): a closure on the lending
 //! thread's stack, which `lend` does not return from (nor unwind past) before the spare
-//! thread is done with it, or has been told not to start it.
+//! thread is done with it, or has been told not to start it. [`in_order`] shares a job of
+//! pieces that must be finished in order between the two threads.
 
-use super::ahead::{lock, wait};
+use crate::error::{Code, Error, Result};
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// The spare thread's stack: as deep as the main thread's (`main.rs`), since the decryption
 /// recurses as deep as the file nests. Only reserved: pages are touched as needed.
@@ -67,7 +68,7 @@ fn start() -> Option<&'static Spare> {
         .name("secret-spare".into())
         .stack_size(STACK_SIZE)
         .spawn(move || {
-            super::ahead::cores();
+            cores();
             spare.serve();
         });
     started.ok().map(|_| spare)
@@ -155,6 +156,208 @@ impl Drop for Reclaim<'_> {
         // Unwinding from `mine` already: a panic of the spare thread's job is dropped.
         self.0.take_back();
     }
+}
+
+/// Does a job of `count` pieces (numbered in order) on this thread and on `spare`, if given
+/// and it starts in time, and hands each piece's result to `take`, on this thread and in
+/// order. `work` does a piece on either thread, its result kept for `take`; this thread does
+/// a piece with `work_in_order` instead when every piece before it is taken, so that no
+/// result needs keeping. The pieces are claimed in order (each thread takes the next one
+/// not taken), so the two threads work on neighbours and `take` goes on with one while the
+/// other thread does the next. The first failure in piece order is returned (every piece
+/// before it was taken); no piece is claimed after a failure.
+pub(crate) fn in_order<S, T: Send>(
+    spare: Option<&Spare>,
+    count: usize,
+    state: &mut S,
+    work: &(dyn Fn(usize) -> Result<T> + Sync),
+    mut work_in_order: impl FnMut(&mut S, usize) -> Result<()>,
+    mut take: impl FnMut(&mut S, T) -> Result<()>,
+) -> Result<()> {
+    let board = InOrder::<Result<T>>::new(count);
+    let theirs = || {
+        while let Some(claim) = board.claim() {
+            let done = work(claim.index);
+            if done.is_err() {
+                board.stop();
+            }
+            claim.post(done);
+        }
+    };
+    let mut mine = || -> Result<()> {
+        // Pieces taken: `0..taken`.
+        let mut taken = 0;
+        loop {
+            while let Some(done) = board.take_ready(taken) {
+                take(state, done?)?;
+                taken += 1;
+            }
+            let Some(claim) = board.claim() else { break };
+            if claim.index == taken {
+                work_in_order(state, claim.keep())?;
+                taken += 1;
+            } else {
+                let done = work(claim.index);
+                if done.is_err() {
+                    board.stop();
+                }
+                claim.post(done);
+            }
+        }
+        while taken < count {
+            // Every piece is claimed, or one failed before `taken`'s turn came: a result can
+            // only be missing when its thread gave it up (its panic goes on from `lend`).
+            let done = board.take(taken).ok_or_else(|| {
+                Error::new(
+                    Code::Generic,
+                    "the spare thread gave up a piece".to_string(),
+                )
+            })?;
+            take(state, done?)?;
+            taken += 1;
+        }
+        Ok(())
+    };
+    let mut stopping = || {
+        let done = mine();
+        if done.is_err() {
+            board.stop();
+        }
+        done
+    };
+    match spare {
+        Some(spare) => spare.lend(&theirs, stopping),
+        None => stopping(),
+    }
+}
+
+/// The pieces of one job (numbered `0..count`) shared by two threads: each claims the next
+/// piece not yet claimed, so the pieces are started in order, and posts its result; the
+/// lending thread takes the results in order ([`InOrder::take`]), each as soon as it and
+/// every piece before it are done. A job that must end in order (the MAC's one SHA-512 over
+/// the values in file order) goes on with a piece while the other thread works on the next.
+struct InOrder<T> {
+    board: Mutex<Board<T>>,
+    /// Signalled when a result is posted or a claimed piece is abandoned.
+    posted: Condvar,
+}
+
+struct Board<T> {
+    /// Pieces claimed so far: `0..claimed`.
+    claimed: usize,
+    count: usize,
+    /// No more claims (a piece failed).
+    stopped: bool,
+    /// A claimed piece was given up without a result (its thread panicked).
+    abandoned: bool,
+    results: Vec<Option<T>>,
+}
+
+/// A claimed piece. Posting its result consumes it; dropped without that (the claiming
+/// thread unwinds), it tells the board, so that a thread waiting for it stops waiting.
+struct Claim<'a, T> {
+    index: usize,
+    of: &'a InOrder<T>,
+}
+
+impl<T> InOrder<T> {
+    fn new(count: usize) -> Self {
+        InOrder {
+            board: Mutex::new(Board {
+                claimed: 0,
+                count,
+                stopped: false,
+                abandoned: false,
+                results: std::iter::repeat_with(|| None).take(count).collect(),
+            }),
+            posted: Condvar::new(),
+        }
+    }
+
+    /// The next piece, unless every piece is claimed or the job stopped.
+    fn claim(&self) -> Option<Claim<'_, T>> {
+        let mut board = lock(&self.board);
+        if board.stopped || board.claimed == board.count {
+            return None;
+        }
+        board.claimed += 1;
+        Some(Claim {
+            index: board.claimed - 1,
+            of: self,
+        })
+    }
+
+    /// No piece is claimed after this (those claimed are finished all the same).
+    fn stop(&self) {
+        lock(&self.board).stopped = true;
+    }
+
+    /// The result of piece `index` once it is posted, waiting for it if it is claimed; `None`
+    /// if it never will be: it was not claimed (the job stopped first), or its thread gave it
+    /// up.
+    fn take(&self, index: usize) -> Option<T> {
+        let mut board = lock(&self.board);
+        loop {
+            if let Some(result) = board.results.get_mut(index).and_then(Option::take) {
+                return Some(result);
+            }
+            if index >= board.claimed || board.abandoned {
+                return None;
+            }
+            board = wait(&self.posted, board);
+        }
+    }
+
+    /// The result of piece `index` if it is posted already.
+    fn take_ready(&self, index: usize) -> Option<T> {
+        lock(&self.board)
+            .results
+            .get_mut(index)
+            .and_then(Option::take)
+    }
+}
+
+impl<T> Claim<'_, T> {
+    /// Keeps the piece's result on the claiming thread, which takes it in order itself (it
+    /// never calls [`InOrder::take`] for it).
+    fn keep(self) -> usize {
+        let index = self.index;
+        std::mem::forget(self);
+        index
+    }
+
+    /// Hands the piece's result to the board.
+    fn post(self, result: T) {
+        let mut board = lock(&self.of.board);
+        board.results[self.index] = Some(result);
+        drop(board);
+        self.of.posted.notify_all();
+        std::mem::forget(self);
+    }
+}
+
+impl<T> Drop for Claim<'_, T> {
+    fn drop(&mut self) {
+        lock(&self.of.board).abandoned = true;
+        self.of.posted.notify_all();
+    }
+}
+
+/// `mutex` locked, poisoned or not: a panic never happens while these locks are held (a
+/// thread's panic is resumed at its join), so what they guard is still consistent.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Waits on `changed` with `guard` released, as [`lock`]: poisoned or not.
+pub(crate) fn wait<'g, T>(changed: &Condvar, guard: MutexGuard<'g, T>) -> MutexGuard<'g, T> {
+    changed.wait(guard).unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The cores this process may use (cached: the first call reads cgroup files).
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 #[cfg(test)]
@@ -276,5 +479,103 @@ mod tests {
         assert_eq!(payload.downcast_ref::<&str>(), Some(&"spare job failed"));
         // The spare thread survived it.
         assert_eq!(spare.lend(&|| {}, || 3), 3);
+    }
+
+    /// Each piece's result, from whichever thread did it, reaches `take` in piece order, and
+    /// the pieces done in order go to `work_in_order` at their turn.
+    #[test]
+    fn in_order_takes_every_piece_in_order() {
+        let spare = start().unwrap();
+        for spare in [Some(spare), None] {
+            let mut seen: Vec<(usize, &str)> = Vec::new();
+            let work = |i: usize| {
+                // Uneven pieces, so that the threads overtake each other.
+                std::thread::sleep(std::time::Duration::from_micros((i % 7) as u64 * 50));
+                Ok(i)
+            };
+            in_order(
+                spare,
+                200,
+                &mut seen,
+                &work,
+                |seen, i| {
+                    seen.push((i, "in order"));
+                    Ok(())
+                },
+                |seen, i| {
+                    seen.push((i, "taken"));
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let order: Vec<usize> = seen.iter().map(|s| s.0).collect();
+            assert_eq!(order, (0..200).collect::<Vec<_>>());
+            if spare.is_none() {
+                assert!(
+                    seen.iter().all(|s| s.1 == "in order"),
+                    "alone, nothing waits"
+                );
+            }
+        }
+    }
+
+    /// The first failure in piece order is returned, whichever thread met it, once every piece
+    /// before it is taken; nothing after it is taken.
+    #[test]
+    fn in_order_returns_the_first_failure_in_order() {
+        let spare = start().unwrap();
+        let fails = |i: usize| -> Result<usize> {
+            if i == 37 || i == 80 {
+                Err(Error::new(Code::ErrorDecryptingTree, format!("piece {i}")))
+            } else {
+                Ok(i)
+            }
+        };
+        for spare in [Some(spare), None] {
+            let mut taken = Vec::new();
+            let err = in_order(
+                spare,
+                100,
+                &mut taken,
+                &fails,
+                |taken, i| fails(i).map(|i| taken.push(i)),
+                |taken, i| {
+                    taken.push(i);
+                    Ok(())
+                },
+            )
+            .unwrap_err();
+            assert_eq!(err.message, "piece 37");
+            assert_eq!(taken, (0..37).collect::<Vec<_>>());
+        }
+    }
+
+    /// A piece the spare thread panics on is never waited for: the panic goes on here.
+    #[test]
+    fn in_order_passes_on_a_panic_of_the_spare_thread() {
+        let spare = start().unwrap();
+        let started = AtomicBool::new(false);
+        let work = |_: usize| -> Result<()> {
+            if std::thread::current().name() == Some("secret-spare") {
+                started.store(true, Ordering::Release);
+                panic!("piece failed");
+            }
+            Ok(())
+        };
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            in_order(
+                Some(spare),
+                50,
+                &mut (),
+                &work,
+                |_, _| {
+                    wait_for(&started);
+                    Ok(())
+                },
+                |_, ()| Ok(()),
+            )
+        }));
+        let payload = caught.expect_err("the panic reaches the lender");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"piece failed"));
     }
 }

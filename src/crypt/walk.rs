@@ -6,9 +6,10 @@
 //! the MAC pass. Both move the same `Cursor`, which holds the path (the AAD) and the
 //! selector's decisions.
 
-use super::ahead::{lock, Pipeline, Reader};
+use super::ahead::{Pipeline, Reader};
 use super::cipher::{self, DataKey, Leaf, LeafRef, ValueCipher, NONCE_LEN};
 use super::select::Selector;
+use super::spare::{self, lock, Spare};
 use crate::error::{Code, Error, Result};
 use crate::format::seal::{seal_in_place, LeafSeal};
 use crate::hash::FastMap;
@@ -379,41 +380,42 @@ fn halves(docs: &[Map], strings: usize, selector: &Selector, keep_ivs: bool) -> 
     (first * 10 >= strings * 3 && first * 10 <= strings * 7).then_some(cut)
 }
 
-/// How many pieces [`decrypt_in_halves`] cuts a document into (by top-level items).
-const PIECES: usize = 8;
+/// How many pieces [`decrypt_in_halves`] cuts a document into (by top-level items): enough
+/// that the thread which also hashes is rarely left with a long last piece, few enough that
+/// claiming them costs nothing.
+const PIECES: usize = 32;
 
-/// One piece decrypted by the second thread of [`decrypt_in_halves`]: its index, how its walk
-/// ended, its warnings and its recorded MAC input.
-type TheirPiece = (usize, Result<()>, Vec<String>, Option<MacInput>);
+/// A piece decrypted off the MAC's order: its warnings and the MAC input it recorded in
+/// order.
+type Walked = (Vec<String>, MacInput);
 
 /// Decrypts a big document on two threads in place and returns its MAC and warnings, as
-/// [`decrypt`]. The document is cut into [`PIECES`] runs of top-level items: the calling
-/// thread takes them from the front, the other from the back, until they meet, so that a
-/// second thread slow to start (milliseconds, on a busy machine) or slow to run leaves more
-/// to this one rather than have it wait. Only the calling thread feeds the MAC (one SHA-512
-/// over the values in order): its own pieces as it decrypts them, then the other thread's,
-/// whose input that thread recorded in order as it decrypted ([`MacInput`]). Against the
-/// pipeline (`crypt/ahead.rs`), no value is taken out of the tree and handed back, and
-/// nothing waits to cut the parts first: that cutting alone took 1.9 ms of a 50,000-value
-/// dotenv decrypt.
+/// [`decrypt`]. The document is cut into [`PIECES`] runs of top-level items, which both
+/// threads claim in order ([`spare::in_order`]). Only the calling thread feeds the MAC (one
+/// SHA-512 over the values in order): a piece it claims when every piece before it is fed
+/// goes to the MAC as it is decrypted; any other piece records its MAC input, fed as soon
+/// as every piece before it is, while the other thread decrypts the next one. A second
+/// thread slow to start (milliseconds, on a busy machine) leaves the pieces to this one
+/// rather than have it wait. Against the pipeline (`crypt/ahead.rs`), no value is taken out
+/// of the tree and handed back, and nothing waits to cut the parts first: that cutting alone
+/// took 1.9 ms of a 50,000-value dotenv decrypt.
 fn decrypt_in_halves(
     doc: &mut Map,
     key: &DataKey,
     selector: &Selector,
     mac_only_encrypted: bool,
 ) -> Result<(String, Vec<String>)> {
-    decrypt_in_pieces(doc, key, selector, mac_only_encrypted, false)
+    // The spare thread, started when the input was read (or now).
+    decrypt_in_pieces(doc, key, selector, mac_only_encrypted, spare::warm_up())
 }
 
-/// [`decrypt_in_halves`]; with `late_second`, the second thread starts claiming only once
-/// the calling thread has claimed every piece (for the tests: a second thread that starts
-/// too late to help).
+/// [`decrypt_in_halves`] with `spare` as the second thread (`None`: this thread alone).
 fn decrypt_in_pieces(
     doc: &mut Map,
     key: &DataKey,
     selector: &Selector,
     mac_only_encrypted: bool,
-    late_second: bool,
+    spare: Option<&Spare>,
 ) -> Result<(String, Vec<String>)> {
     let len = doc.len();
     let mut pieces = Vec::with_capacity(PIECES);
@@ -424,89 +426,33 @@ fn decrypt_in_pieces(
         pieces.push(std::sync::Mutex::new(Some(piece)));
         left = after;
     }
-    // The pieces not taken yet: [front, back). A claim takes the next one from the front
-    // (the calling thread) or from the back (the other), with its items.
-    let unclaimed = std::sync::Mutex::new((0, PIECES));
-    let first_done = std::sync::atomic::AtomicBool::new(false);
-    let claim = |from_front: bool| {
-        let index = {
-            let mut ends = lock(&unclaimed);
-            if ends.0 == ends.1 {
-                return None;
-            }
-            if from_front {
-                ends.0 += 1;
-                ends.0 - 1
-            } else {
-                ends.1 -= 1;
-                ends.1
-            }
-        };
-        Some((index, lock(&pieces[index]).take().unwrap_or_default()))
+    let items_of = |index: usize| lock(&pieces[index]).take().unwrap_or_default();
+    let walked = |index: usize| {
+        let mut nonces = NonceMemory::off();
+        let mut w = Walker::decrypting(key, selector, mac_only_encrypted, &mut nonces);
+        w.recorded = Some(MacInput::default());
+        w.top_level_items(items_of(index))?;
+        Ok((w.warnings, w.recorded.unwrap_or_default()))
     };
     let mut nonces = NonceMemory::off();
     let mut w = Walker::decrypting(key, selector, mac_only_encrypted, &mut nonces);
-    // The other thread's pieces, in the order it decrypted them.
-    let their_pieces: std::sync::Mutex<Vec<TheirPiece>> = std::sync::Mutex::default();
-    let theirs = || {
-        let mut nonces = NonceMemory::off();
-        let mut w = Walker::decrypting(key, selector, mac_only_encrypted, &mut nonces);
-        while late_second && !first_done.load(std::sync::atomic::Ordering::Acquire) {
-            std::thread::yield_now();
-        }
-        while let Some((index, items)) = claim(false) {
-            w.recorded = Some(MacInput::default());
-            let walked = w.top_level_items(items);
-            let failed = walked.is_err();
-            let warnings = std::mem::take(&mut w.warnings);
-            lock(&their_pieces).push((index, walked, warnings, w.recorded.take()));
-            if failed {
-                break;
-            }
-        }
-    };
-    let mut mine = || {
-        let mut mine = Ok(());
-        while let Some((index, items)) = claim(true) {
-            if let Err(e) = w.top_level_items(items) {
-                mine = Err((index, e));
-                break;
-            }
-        }
-        first_done.store(true, std::sync::atomic::Ordering::Release);
-        mine
-    };
-    // The spare thread, started when the input was read (or now); without one, this thread
-    // claims every piece.
-    let mine = match super::spare::warm_up() {
-        Some(spare) => spare.lend(&theirs, mine),
-        None => mine(),
-    };
-    let mut theirs = their_pieces
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    // In file order (the other thread took them from the back).
-    theirs.sort_by_key(|piece| piece.0);
-    // The first failure in file order is the one to report: every piece before it was
-    // decrypted by one thread or the other.
-    let their_failure = theirs.iter_mut().find_map(|piece| {
-        let walked = std::mem::replace(&mut piece.1, Ok(()));
-        walked.err().map(|e| (piece.0, e))
-    });
-    match (mine, their_failure) {
-        (Err((at, e)), Some((their_at, their_error))) => {
-            return Err(if their_at < at { their_error } else { e })
-        }
-        (Err((_, e)), None) | (Ok(()), Some((_, e))) => return Err(e),
-        (Ok(()), None) => {}
-    }
-    for (_, _, warnings, recorded) in theirs {
-        w.warnings.extend(warnings);
-        if let Some(recorded) = recorded {
+    let mut warnings = Vec::new();
+    spare::in_order(
+        spare,
+        PIECES,
+        &mut (&mut w, &mut warnings),
+        &walked,
+        |(w, warnings), index| {
+            let walked = w.top_level_items(items_of(index));
+            warnings.append(&mut w.warnings);
+            walked
+        },
+        |(w, warnings), (their_warnings, recorded): Walked| {
+            warnings.extend(their_warnings);
             recorded.hash_into(&mut w.hasher);
-        }
-    }
-    let warnings = std::mem::take(&mut w.warnings);
+            Ok(())
+        },
+    )?;
     Ok((w.finish(), warnings))
 }
 
@@ -1071,15 +1017,15 @@ mod tests {
                 "{}",
                 err.message
             );
-            // The same when the second thread starts too late to take any piece: the first
-            // failure in file order, whichever thread met it.
+            // The same on one thread: the first failure in file order, whichever thread met
+            // it.
             let mut docs = with_moved(places);
-            let err = decrypt_in_pieces(&mut docs[0], &key, &sel, false, true).unwrap_err();
+            let err = decrypt_in_pieces(&mut docs[0], &key, &sel, false, None).unwrap_err();
             assert!(err.message.contains(&format!(r#"["{name}"]["v"]"#)));
         }
-        // A second thread too late to help: the calling thread decrypts every piece.
+        // No second thread: the calling thread decrypts every piece.
         let mut docs = encrypted.clone();
-        let (again, _) = decrypt_in_pieces(&mut docs[0], &key, &sel, false, true).unwrap();
+        let (again, _) = decrypt_in_pieces(&mut docs[0], &key, &sel, false, None).unwrap();
         assert_eq!(again, mac);
         assert_eq!(docs, original);
     }
