@@ -34,6 +34,20 @@ WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 # more than a copy of it (the page cache holds it differently).
 cp "${SECRET_BIN:-$PWD/target/release/secret}" "$WORK/secret"
 SECRET=$WORK/secret
+
+# settle BINARY...: drops each binary's pages from the page cache and starts it once, so that
+# every timed program is held as a first start after a boot leaves it. Even two copies of one
+# binary, written at different times, were 0.1 to 0.25 ms apart on every short run without
+# this (how the page cache held each file's pages; `secret --version` 1.61 against 1.49 ms,
+# 201 alternating runs), and came level once both were dropped and read back this way.
+settle() {
+  local bin
+  for bin in "$@"; do
+    sync "$bin"
+    dd if="$bin" iflag=nocache count=0 status=none
+    "$bin" --version > /dev/null 2>&1 || true
+  done
+}
 KEY=tests/vectors/keys/age1.txt
 RCPT=age1fmcn853felcansaeen9l7wej64nqnzz6fpq9zxp70qtvdhv5pueqaqkman
 export SOPS_AGE_KEY_FILE=$KEY
@@ -50,6 +64,8 @@ if [ "$ROPS" = 1 ]; then
   ROPS_AGE=$(grep '^AGE-SECRET-KEY-' "$KEY" | paste -sd, -)
   export ROPS_AGE
 fi
+
+settle "$SECRET" "$SOPS" ${ROPS_CMD:+"$ROPS_CMD"}
 
 python3 bench/gen.py yaml "$N" > "$WORK/big.yaml"
 python3 bench/gen.py yaml 40 > "$WORK/small.yaml"
