@@ -25,9 +25,10 @@ impl Store for DotenvStore {
         read(input, Text::from)
     }
 
-    /// A big file's values and comments are slices of its mapping, kept for the run, rather
-    /// than copies: a 50,000-value encrypted file is 6.5 MB of `ENC[...]` text, and copying
-    /// it into fresh memory cost a decrypt about a tenth of its time.
+    /// A big file's keys, values and comments are slices of its mapping, kept for the run,
+    /// rather than copies: a 50,000-value encrypted file is 6.5 MB of `ENC[...]` text, and
+    /// copying it into fresh memory cost a decrypt about a tenth of its time (the keys, one
+    /// small allocation each, 0.5 ms more).
     fn load_encrypted(&self, input: Input) -> Result<Loaded> {
         match input.keep_for_run() {
             Ok(bytes) => read(bytes, Text::from_static),
@@ -68,7 +69,7 @@ impl Store for DotenvStore {
     }
 }
 
-/// Parses `input`; `text` makes the tree's text of a value or comment read verbatim (a
+/// Parses `input`; `text` makes the tree's text of a key, value or comment read verbatim (a
 /// value with an escape is unescaped into a copy).
 fn read<'a>(input: &'a [u8], text: impl Fn(&'a str) -> Text) -> Result<Loaded> {
     // One validation pass for the whole input; splitting a `str` finds `\n` with memchr.
@@ -112,7 +113,7 @@ fn read<'a>(input: &'a [u8], text: impl Fn(&'a str) -> Text) -> Result<Loaded> {
                     Some(_) => Text::from(value.replace("\\n", "\n")),
                     None => text(value),
                 };
-                doc.push(Item::Pair(key.into(), Node::Scalar(Scalar::Str(value))));
+                doc.push(Item::Pair(text(key), Node::Scalar(Scalar::Str(value))));
             }
         }
     }
@@ -317,6 +318,29 @@ pub(crate) fn go_type_name(node: &Node) -> &'static str {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A kept input's keys, comments and values without escapes are slices of it, not
+    /// copies; a value with an escape is unescaped into a copy.
+    #[test]
+    fn a_kept_input_is_borrowed_where_it_can_be() {
+        static INPUT: &str = "#c\nKEY=value\nESC=a\\nb\n";
+        let loaded = read(INPUT.as_bytes(), Text::from_static).unwrap();
+        let input = INPUT.as_bytes().as_ptr_range();
+        let within = |text: &Text| input.contains(&text.as_ptr());
+        let doc = &loaded.docs[0];
+        let Item::Comment(comment) = &doc[0] else {
+            panic!("{doc:?}")
+        };
+        let Item::Pair(key, Node::Scalar(Scalar::Str(value))) = &doc[1] else {
+            panic!()
+        };
+        let Item::Pair(escaped_key, Node::Scalar(Scalar::Str(escaped))) = &doc[2] else {
+            panic!()
+        };
+        assert!(within(comment) && within(key) && within(value) && within(escaped_key));
+        assert_eq!(escaped.as_str(), "a\nb");
+        assert!(!within(escaped));
+    }
 
     fn vector(path: &str) -> Vec<u8> {
         let full = format!("{}/tests/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
