@@ -252,12 +252,12 @@ struct Walker<'a> {
     ahead: Option<Reader<'a>>,
     /// Index of the next string leaf in walk order.
     next_leaf: usize,
-    /// Where the MAC's input goes when not into `hasher`: recorded for another thread to
-    /// hash (the second thread of [`decrypt_in_halves`]).
+    /// Where the MAC's input goes when not into `hasher`: recorded, to be hashed when its
+    /// turn comes (a piece of [`decrypt_in_halves`] decrypted off the MAC's order).
     recorded: Option<MacInput>,
 }
 
-/// The bytes a walk would feed the MAC, kept in order for another thread to hash: in chunks
+/// The bytes a walk would feed the MAC, kept in order to be hashed later: in chunks
 /// that never move once filled (a growing vector would leave copies of plaintext behind),
 /// each wiped when dropped.
 #[derive(Default)]
@@ -1017,8 +1017,7 @@ mod tests {
                 "{}",
                 err.message
             );
-            // The same on one thread: the first failure in file order, whichever thread met
-            // it.
+            // The same on this thread alone.
             let mut docs = with_moved(places);
             let err = decrypt_in_pieces(&mut docs[0], &key, &sel, false, None).unwrap_err();
             assert!(err.message.contains(&format!(r#"["{name}"]["v"]"#)));
