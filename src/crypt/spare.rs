@@ -175,13 +175,17 @@ pub(crate) fn in_order<S, T: Send>(
     mut take: impl FnMut(&mut S, T) -> Result<()>,
 ) -> Result<()> {
     let board = InOrder::<Result<T>>::new(count);
+    // A piece done for `take` to have later; no piece is claimed after a failure.
+    let work_apart = |claim: Claim<'_, Result<T>>| {
+        let done = work(claim.index);
+        if done.is_err() {
+            board.stop();
+        }
+        claim.post(done);
+    };
     let theirs = || {
         while let Some(claim) = board.claim() {
-            let done = work(claim.index);
-            if done.is_err() {
-                board.stop();
-            }
-            claim.post(done);
+            work_apart(claim);
         }
     };
     let mut mine = || -> Result<()> {
@@ -197,11 +201,7 @@ pub(crate) fn in_order<S, T: Send>(
                 work_in_order(state, claim.keep())?;
                 taken += 1;
             } else {
-                let done = work(claim.index);
-                if done.is_err() {
-                    board.stop();
-                }
-                claim.post(done);
+                work_apart(claim);
             }
         }
         while taken < count {
@@ -245,11 +245,11 @@ struct InOrder<T> {
 struct Board<T> {
     /// Pieces claimed so far: `0..claimed`.
     claimed: usize,
-    count: usize,
     /// No more claims (a piece failed).
     stopped: bool,
     /// A claimed piece was given up without a result (its thread panicked).
     abandoned: bool,
+    /// One slot a piece: `0..count`.
     results: Vec<Option<T>>,
 }
 
@@ -265,7 +265,6 @@ impl<T> InOrder<T> {
         InOrder {
             board: Mutex::new(Board {
                 claimed: 0,
-                count,
                 stopped: false,
                 abandoned: false,
                 results: std::iter::repeat_with(|| None).take(count).collect(),
@@ -277,7 +276,7 @@ impl<T> InOrder<T> {
     /// The next piece, unless every piece is claimed or the job stopped.
     fn claim(&self) -> Option<Claim<'_, T>> {
         let mut board = lock(&self.board);
-        if board.stopped || board.claimed == board.count {
+        if board.stopped || board.claimed == board.results.len() {
             return None;
         }
         board.claimed += 1;
