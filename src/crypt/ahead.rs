@@ -9,10 +9,10 @@
 //! thread decrypts a later one meanwhile, so neither core waits while there is work left.
 
 use super::cipher::{Leaf, Opened, ValueCipher, NONCE_LEN};
-use super::spare::{cores, lock, wait};
+use super::parts::{Parts, Turn};
+use super::spare::cores;
 use crate::error::{Code, Error, Result};
 use crate::tree::{Item, Map, Node, Scalar, Text};
-use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Below this many string values, decrypting in one thread is faster than starting more
 /// (measured on this project's 2-core machine, alternating runs of `decrypt`: in two threads,
@@ -48,38 +48,11 @@ struct PartOut {
     ivs: Vec<Option<[u8; NONCE_LEN]>>,
 }
 
-/// Where a part is.
-enum Part {
-    Waiting(Jobs),
-    /// A thread is decrypting it.
-    Running,
-    Done(PartOut),
-    /// The walk has it.
-    Taken,
-    /// The thread decrypting it panicked: its values are gone.
-    Lost,
-}
-
-/// The parts so far, and what the workers go by.
-#[derive(Default)]
-struct Parts {
-    list: Vec<Part>,
-    /// The lowest part that may still be waiting.
-    first_waiting: usize,
-    /// Every part is in the list.
-    complete: bool,
-    /// The workers are to start no other part.
-    stopped: bool,
-}
-
 /// The string leaves of a file taken out for decryption, shared by the workers and the walk.
 pub(super) struct Pipeline {
     cipher: ValueCipher,
     keep_ivs: bool,
-    parts: Mutex<Parts>,
-    /// Signalled whenever a part is added or decrypted, the list is complete, or the workers
-    /// are stopped.
-    changed: Condvar,
+    parts: Parts<Jobs, PartOut>,
 }
 
 impl Pipeline {
@@ -96,8 +69,7 @@ impl Pipeline {
         Pipeline {
             cipher,
             keep_ivs,
-            parts: Mutex::default(),
-            changed: Condvar::new(),
+            parts: Parts::new(),
         }
     }
 
@@ -119,30 +91,19 @@ impl Pipeline {
             take.map(doc);
         }
         take.end_part();
-        self.update(|parts| parts.complete = true);
+        self.parts.complete();
     }
 
     /// A worker: decrypts waiting parts, lowest first, until all are done or the workers
     /// are stopped.
     pub(super) fn work(&self) {
-        let mut parts = self.lock();
-        while !parts.stopped {
-            if let Some(claim) = self.claim(&mut parts) {
-                drop(parts);
-                claim.run();
-                parts = self.lock();
-            } else if parts.complete {
-                return;
-            } else {
-                parts = self.wait(parts);
-            }
-        }
+        self.parts.work(&|_, jobs| self.decrypt(jobs));
     }
 
     /// Tells the workers to start no other part once dropped (when the walk is over, has
     /// failed or panicked): without it, a worker would wait for parts that never come.
-    pub(super) fn stop_on_drop(&self) -> StopOnDrop<'_> {
-        StopOnDrop(self)
+    pub(super) fn stop_on_drop(&self) -> impl Sized + '_ {
+        self.parts.stop_on_drop()
     }
 
     /// The walk's side of the pipeline, from the first string leaf on.
@@ -154,71 +115,18 @@ impl Pipeline {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Parts> {
-        lock(&self.parts)
-    }
-
-    fn wait<'g>(&self, parts: MutexGuard<'g, Parts>) -> MutexGuard<'g, Parts> {
-        wait(&self.changed, parts)
-    }
-
-    /// Changes the parts and wakes every thread waiting for a change.
-    fn update(&self, change: impl FnOnce(&mut Parts)) {
-        change(&mut self.lock());
-        self.changed.notify_all();
-    }
-
-    /// Marks the lowest waiting part as running and hands its jobs over.
-    fn claim(&self, parts: &mut Parts) -> Option<Claim<'_>> {
-        // The parts from `first_waiting` on are waiting, or taken by the walk directly.
-        while let Some(part) = parts.list.get_mut(parts.first_waiting) {
-            let index = parts.first_waiting;
-            parts.first_waiting += 1;
-            if let Part::Waiting(jobs) = part {
-                let jobs = std::mem::take(jobs);
-                *part = Part::Running;
-                return Some(Claim {
-                    pipeline: self,
-                    index,
-                    jobs,
-                });
-            }
-        }
-        None
-    }
-
     /// Part `index` decrypted, for the walk: taken when done, decrypted here when still
     /// waiting, and while another thread decrypts it, this one decrypts a later part.
     fn take(&self, index: usize) -> Result<PartOut> {
-        let mut parts = self.lock();
-        loop {
-            let Some(part) = parts.list.get_mut(index) else {
-                return Ok(PartOut::default());
-            };
-            match std::mem::replace(part, Part::Taken) {
-                Part::Done(out) => return Ok(out),
-                Part::Waiting(jobs) => {
-                    drop(parts);
-                    return Ok(self.decrypt(jobs));
-                }
-                Part::Running => {
-                    *part = Part::Running;
-                    match self.claim(&mut parts) {
-                        Some(claim) => {
-                            drop(parts);
-                            claim.run();
-                            parts = self.lock();
-                        }
-                        None => parts = self.wait(parts),
-                    }
-                }
-                Part::Taken | Part::Lost => {
-                    return Err(Error::new(
-                        Code::ErrorDecryptingTree,
-                        "a thread decrypting values failed",
-                    ))
-                }
-            }
+        let decrypt = |_, jobs| self.decrypt(jobs);
+        match self.parts.take(index, &decrypt) {
+            Turn::Done(out) => Ok(out),
+            Turn::Yours(jobs) => Ok(self.decrypt(jobs)),
+            Turn::NoPart => Ok(PartOut::default()),
+            Turn::Gone => Err(Error::new(
+                Code::ErrorDecryptingTree,
+                "a thread decrypting values failed",
+            )),
         }
     }
 
@@ -243,43 +151,6 @@ impl Pipeline {
                 .push(value.map(|(text, opened)| (text, opened.map(|o| o.leaf).map_err(Box::new))));
         }
         out
-    }
-}
-
-/// A part a thread decrypts. Dropped, it files its result (or, if the thread panicked
-/// before there was one, marks the part lost) and wakes the walk, so the walk never waits
-/// for a part that will not come.
-struct Claim<'p> {
-    pipeline: &'p Pipeline,
-    index: usize,
-    jobs: Jobs,
-}
-
-impl Claim<'_> {
-    fn run(mut self) {
-        let out = self.pipeline.decrypt(std::mem::take(&mut self.jobs));
-        self.file(Part::Done(out));
-    }
-
-    fn file(&self, part: Part) {
-        self.pipeline.update(|parts| parts.list[self.index] = part);
-    }
-}
-
-impl Drop for Claim<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.file(Part::Lost);
-        }
-    }
-}
-
-/// Stops the workers of a pipeline when dropped ([`Pipeline::stop_on_drop`]).
-pub(super) struct StopOnDrop<'p>(&'p Pipeline);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.update(|parts| parts.stopped = true);
     }
 }
 
@@ -382,9 +253,7 @@ impl Take<'_> {
     fn end_part(&mut self) {
         if !self.part.jobs.is_empty() {
             self.aads_len = self.part.aads.len();
-            let part = std::mem::take(&mut self.part);
-            self.pipeline
-                .update(|parts| parts.list.push(Part::Waiting(part)));
+            self.pipeline.parts.push(std::mem::take(&mut self.part));
         }
     }
 }
@@ -538,27 +407,14 @@ mod tests {
     }
 
     #[test]
-    fn stopped_workers_do_not_wait_for_parts() {
-        // A walk that fails before the tree is cut up: the scope still ends.
-        let (_, key) = encrypted(1);
-        let pipeline = Pipeline::new(ValueCipher::new(&key), false);
-        std::thread::scope(|scope| {
-            let _stop = pipeline.stop_on_drop();
-            scope.spawn(|| pipeline.work());
-        });
-        assert!(pipeline.lock().stopped);
-    }
-
-    #[test]
     fn a_part_lost_to_a_panic_is_an_error_not_a_wait() {
         let (mut docs, key) = encrypted(PARALLEL_MIN / STRINGS + 1);
         let pipeline = Pipeline::new(ValueCipher::new(&key), false);
         pipeline.fill(&mut docs);
+        // A worker that panics on the first part it claims.
+        let fails = |_: usize, _: Jobs| -> PartOut { panic!("a worker fails") };
         std::thread::scope(|scope| {
-            let worker = scope.spawn(|| {
-                let _claim = pipeline.claim(&mut pipeline.lock());
-                panic!("a worker fails");
-            });
+            let worker = scope.spawn(|| pipeline.parts.work(&fails));
             assert!(worker.join().is_err());
         });
         let Err(err) = pipeline.reader().take(0) else {

@@ -6,6 +6,7 @@ pub(crate) mod b64;
 pub mod cipher;
 pub mod gcm;
 pub mod metadata;
+mod parts;
 pub mod select;
 pub(crate) mod spare;
 pub mod walk;

@@ -12,6 +12,7 @@
 //! thread is done with it, or has been told not to start it. [`in_order`] shares a job of
 //! pieces that must be finished in order between the two threads.
 
+use super::parts::{Parts, Turn};
 use crate::error::{Code, Error, Result};
 use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -163,9 +164,9 @@ impl Drop for Reclaim<'_> {
 /// order. `work` does a piece on either thread, its result kept for `take`; this thread does
 /// a piece with `work_in_order` instead when every piece before it is taken, so that no
 /// result needs keeping. The pieces are claimed in order (each thread takes the next one
-/// not taken), so the two threads work on neighbours and `take` goes on with one while the
-/// other thread does the next. The first failure in piece order is returned (every piece
-/// before it was taken); no piece is claimed after a failure.
+/// not taken, [`Parts`]), so the two threads work on neighbours and `take` goes on with one
+/// while the other thread does the next. The first failure in piece order is returned
+/// (every piece before it was taken); no piece is claimed after a failure.
 pub(crate) fn in_order<S, T: Send>(
     spare: Option<&Spare>,
     count: usize,
@@ -174,171 +175,36 @@ pub(crate) fn in_order<S, T: Send>(
     mut work_in_order: impl FnMut(&mut S, usize) -> Result<()>,
     mut take: impl FnMut(&mut S, T) -> Result<()>,
 ) -> Result<()> {
-    let board = InOrder::<Result<T>>::new(count);
+    let pieces = Parts::of(std::iter::repeat_n((), count));
     // A piece done for `take` to have later; no piece is claimed after a failure.
-    let work_apart = |claim: Claim<'_, Result<T>>| {
-        let done = work(claim.index);
+    let work_apart = |index: usize, (): ()| {
+        let done = work(index);
         if done.is_err() {
-            board.stop();
-        }
-        claim.post(done);
-    };
-    let theirs = || {
-        while let Some(claim) = board.claim() {
-            work_apart(claim);
-        }
-    };
-    let mut mine = || -> Result<()> {
-        // Pieces taken: `0..taken`.
-        let mut taken = 0;
-        loop {
-            while let Some(done) = board.take_ready(taken) {
-                take(state, done?)?;
-                taken += 1;
-            }
-            let Some(claim) = board.claim() else { break };
-            if claim.index == taken {
-                work_in_order(state, claim.keep())?;
-                taken += 1;
-            } else {
-                work_apart(claim);
-            }
-        }
-        while taken < count {
-            // Every piece is claimed, or one failed before `taken`'s turn came: a result can
-            // only be missing when its thread gave it up (its panic goes on from `lend`).
-            let done = board.take(taken).ok_or_else(|| {
-                Error::new(
-                    Code::Generic,
-                    "the spare thread gave up a piece".to_string(),
-                )
-            })?;
-            take(state, done?)?;
-            taken += 1;
-        }
-        Ok(())
-    };
-    let mut stopping = || {
-        let done = mine();
-        if done.is_err() {
-            board.stop();
+            pieces.stop();
         }
         done
     };
+    let theirs = || pieces.work(&work_apart);
+    let mut mine = || -> Result<()> {
+        let _stop = pieces.stop_on_drop();
+        for index in 0..count {
+            match pieces.take(index, &work_apart) {
+                Turn::Done(done) => take(state, done?)?,
+                Turn::Yours(()) => work_in_order(state, index)?,
+                // Only a piece whose thread gave it up (its panic goes on from `lend`).
+                Turn::Gone | Turn::NoPart => {
+                    return Err(Error::new(
+                        Code::Generic,
+                        "the spare thread gave up a piece".to_string(),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    };
     match spare {
-        Some(spare) => spare.lend(&theirs, stopping),
-        None => stopping(),
-    }
-}
-
-/// The pieces of one job (numbered `0..count`) shared by two threads: each claims the next
-/// piece not yet claimed, so the pieces are started in order, and posts its result; the
-/// lending thread takes the results in order ([`InOrder::take`]), each as soon as it and
-/// every piece before it are done. A job that must end in order (the MAC's one SHA-512 over
-/// the values in file order) goes on with a piece while the other thread works on the next.
-struct InOrder<T> {
-    board: Mutex<Board<T>>,
-    /// Signalled when a result is posted or a claimed piece is abandoned.
-    posted: Condvar,
-}
-
-struct Board<T> {
-    /// Pieces claimed so far: `0..claimed`.
-    claimed: usize,
-    /// No more claims (a piece failed).
-    stopped: bool,
-    /// A claimed piece was given up without a result (its thread panicked).
-    abandoned: bool,
-    /// One slot a piece: `0..count`.
-    results: Vec<Option<T>>,
-}
-
-/// A claimed piece. Posting its result consumes it; dropped without that (the claiming
-/// thread unwinds), it tells the board, so that a thread waiting for it stops waiting.
-struct Claim<'a, T> {
-    index: usize,
-    of: &'a InOrder<T>,
-}
-
-impl<T> InOrder<T> {
-    fn new(count: usize) -> Self {
-        InOrder {
-            board: Mutex::new(Board {
-                claimed: 0,
-                stopped: false,
-                abandoned: false,
-                results: std::iter::repeat_with(|| None).take(count).collect(),
-            }),
-            posted: Condvar::new(),
-        }
-    }
-
-    /// The next piece, unless every piece is claimed or the job stopped.
-    fn claim(&self) -> Option<Claim<'_, T>> {
-        let mut board = lock(&self.board);
-        if board.stopped || board.claimed == board.results.len() {
-            return None;
-        }
-        board.claimed += 1;
-        Some(Claim {
-            index: board.claimed - 1,
-            of: self,
-        })
-    }
-
-    /// No piece is claimed after this (those claimed are finished all the same).
-    fn stop(&self) {
-        lock(&self.board).stopped = true;
-    }
-
-    /// The result of piece `index` once it is posted, waiting for it if it is claimed; `None`
-    /// if it never will be: it was not claimed (the job stopped first), or its thread gave it
-    /// up.
-    fn take(&self, index: usize) -> Option<T> {
-        let mut board = lock(&self.board);
-        loop {
-            if let Some(result) = board.results.get_mut(index).and_then(Option::take) {
-                return Some(result);
-            }
-            if index >= board.claimed || board.abandoned {
-                return None;
-            }
-            board = wait(&self.posted, board);
-        }
-    }
-
-    /// The result of piece `index` if it is posted already.
-    fn take_ready(&self, index: usize) -> Option<T> {
-        lock(&self.board)
-            .results
-            .get_mut(index)
-            .and_then(Option::take)
-    }
-}
-
-impl<T> Claim<'_, T> {
-    /// Keeps the piece's result on the claiming thread, which takes it in order itself (it
-    /// never calls [`InOrder::take`] for it).
-    fn keep(self) -> usize {
-        let index = self.index;
-        std::mem::forget(self);
-        index
-    }
-
-    /// Hands the piece's result to the board.
-    fn post(self, result: T) {
-        let mut board = lock(&self.of.board);
-        board.results[self.index] = Some(result);
-        drop(board);
-        self.of.posted.notify_all();
-        std::mem::forget(self);
-    }
-}
-
-impl<T> Drop for Claim<'_, T> {
-    fn drop(&mut self) {
-        lock(&self.of.board).abandoned = true;
-        self.of.posted.notify_all();
+        Some(spare) => spare.lend(&theirs, mine),
+        None => mine(),
     }
 }
 
