@@ -69,6 +69,13 @@ pub fn run_cli(args: Vec<std::ffi::OsString>) -> i32 {
     cli::run(args)
 }
 
+/// The stack a thread that walks trees runs on: the stores accept nesting as deep as sops
+/// does (10,000 levels, twice that for YAML's flow inside block), walked recursively, which
+/// needs more than a main thread's 8 MiB. Only reserved: pages are touched as deep input
+/// needs them. For `main.rs` and the spare thread; hidden for the same reason as [`run_cli`].
+#[doc(hidden)]
+pub const WALK_STACK: usize = 128 << 20;
+
 /// Prepares the allocator for a run of the command line; `main` calls it before it allocates
 /// anything (see `allocator.rs`). Hidden for the same reason as [`run_cli`].
 #[doc(hidden)]

@@ -23,15 +23,15 @@ fn main() {
     #[cfg(not(target_os = "linux"))]
     prepare_allocator();
     let args = std::env::args_os().collect();
-    // Trees are walked recursively (load, encrypt, MAC, emit, drop). The stores accept
-    // nesting as deep as sops does (10,000 levels, twice that for YAML's flow inside block),
-    // which needs more than the main thread's 8 MiB. The command runs on a bigger stack of
-    // this same thread rather than on a second thread: a thread's start-up, its own allocator
-    // heap and the wait to be scheduled cost a small file's decryption a tenth of its time.
-    // The stack is only reserved; pages are touched as deep input needs them. The process
-    // exits from that stack once the command is done (its values dropped, its temporary files
-    // removed), without unmapping it first.
-    on_big_stack(STACK_SIZE, move || exit_at_once(secret::run_cli(args)));
+    // Trees are walked recursively (load, encrypt, MAC, emit, drop), as deep as the input
+    // nests (`secret::WALK_STACK`). The command runs on a bigger stack of this same thread
+    // rather than on a second thread: a thread's start-up, its own allocator heap and the
+    // wait to be scheduled cost a small file's decryption a tenth of its time. The process
+    // exits from that stack once the command is done (its values dropped, its temporary
+    // files removed), without unmapping it first.
+    on_big_stack(secret::WALK_STACK, move || {
+        exit_at_once(secret::run_cli(args))
+    });
 }
 
 /// Ends the process with `code` once standard output is flushed, without the exit handlers
@@ -47,9 +47,6 @@ fn exit_at_once(code: i32) -> ! {
     // SAFETY: `_exit` ends the process at once; it has no preconditions.
     unsafe { libc::_exit(code) }
 }
-
-/// The stack the command runs on.
-const STACK_SIZE: usize = 128 << 20;
 
 /// Runs `work` on this thread on a fresh stack of `size` bytes (a multiple of the page size)
 /// with an inaccessible page below it, or on the current stack if none can be mapped. A panic
@@ -119,7 +116,7 @@ mod tests {
     fn work_runs_on_the_big_stack() {
         let mut depth = 0;
         // 32 MiB of frames: more than any default thread stack.
-        on_big_stack(STACK_SIZE, || depth = nest(32 * 1024));
+        on_big_stack(secret::WALK_STACK, || depth = nest(32 * 1024));
         assert!(depth >= 32 * 1024);
     }
 

@@ -18,10 +18,6 @@ use std::any::Any;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
-/// The spare thread's stack: as deep as the main thread's (`main.rs`), since the decryption
-/// recurses as deep as the file nests. Only reserved: pages are touched as needed.
-const STACK_SIZE: usize = 128 << 20;
-
 /// A job lent to the spare thread: a closure on the lending thread's stack, its lifetime
 /// erased. [`Spare::lend`] keeps it alive for as long as the spare thread may call it.
 struct Lent(*const (dyn Fn() + Sync + 'static));
@@ -67,7 +63,7 @@ fn start() -> Option<&'static Spare> {
     }));
     let started = std::thread::Builder::new()
         .name("secret-spare".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(crate::WALK_STACK)
         .spawn(move || {
             cores();
             spare.serve();
