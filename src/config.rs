@@ -2,7 +2,7 @@
 
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
-use crate::format::{Format, StoreOptions};
+use crate::format::StoreOptions;
 use crate::keys::azure::AzureKeyRef;
 use crate::keys::hckms;
 use crate::tree::{self, Map, Node, Scalar};
@@ -586,11 +586,7 @@ impl Config {
     /// Parses a `.sops.yaml` file.
     pub fn load(file: &Path, cwd: &Path) -> Result<Config> {
         let bytes = std::fs::read(file).map_err(|e| cfg_err(file, format!("cannot read: {e}")))?;
-        let loaded = Format::Yaml
-            .store(&StoreOptions::default())
-            .load(&bytes)
-            .map_err(|e| cfg_err(file, e))?;
-        let doc = loaded.docs.into_iter().next().unwrap_or_default();
+        let doc = crate::format::yaml_settings(&bytes).map_err(|e| cfg_err(file, e))?;
         let mut rules = Vec::new();
         for (rule, at) in map_list(&doc, "creation_rules", &At::root(file))?.unwrap_or_default() {
             rules.push(parse_rule(rule, &at)?);

@@ -415,6 +415,14 @@ fn empty_or_missing_key_groups_fail_with_sops_message() {
         assert_eq!(*code, Some(1));
         assert!(err.contains(want), "{err}");
     }
+    // A .sops.yaml with no document (empty, or only a comment) has no rules either.
+    for empty in ["", "# rules to come\n"] {
+        sandbox.write(".sops.yaml", empty);
+        for (code, err) in codes_of(&sandbox, &["encrypt", "p.yaml"]) {
+            assert_eq!(code, Some(1), "{empty:?}");
+            assert!(err.contains(want), "{empty:?}: {err}");
+        }
+    }
     for rules in [
         "  - key_groups: []\n",
         "  - key_groups:\n    - {}\n",

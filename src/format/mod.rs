@@ -23,6 +23,14 @@ pub fn write_error(e: std::io::Error) -> crate::error::Error {
     crate::error::Error::new(crate::error::Code::CouldNotWriteOutputFile, e.to_string())
 }
 
+/// The first document of a YAML settings file (`.sops.yaml`, HuaweiCloud's regions file) as
+/// a tree; empty when the file holds none (blank, or only comments), as Go's YAML reader
+/// takes it.
+pub fn yaml_settings(bytes: &[u8]) -> Result<Map> {
+    let docs = yaml::load_docs(bytes)?;
+    Ok(docs.into_iter().next().unwrap_or_default())
+}
+
 /// The file formats sops knows, plus TOML.
 ///
 /// ```

@@ -16,6 +16,8 @@ use super::{Loaded, Store};
 use crate::error::{Code, Error, Result};
 use crate::tree::{self, Map, Node};
 
+pub(crate) use parse::load_docs;
+
 /// The YAML store.
 pub struct YamlStore {
     /// Spaces per indentation level (sops' default 4).
