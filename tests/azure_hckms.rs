@@ -45,6 +45,7 @@ const CLOUD_VARS: &[&str] = &[
     "HUAWEICLOUD_SDK_PROJECT_ID",
     "HUAWEICLOUD_SDK_SECURITY_TOKEN",
     "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+    "HUAWEICLOUD_SDK_REGIONS_FILE",
     "HUAWEICLOUD_SDK_IAM_ENDPOINT",
     "HUAWEICLOUD_SDK_IDP_ID",
     "HUAWEICLOUD_SDK_ID_TOKEN_FILE",
@@ -777,6 +778,83 @@ fn hckms_wrong_secret_key_fails_clearly_with_exit_128() {
     let (code, err) = failure(dec.arg("decrypt").arg(&file));
     assert_eq!(code, 128, "{err}");
     assert!(err.contains("no HuaweiCloud credentials"), "{err}");
+}
+
+/// Credentials only: the endpoint comes from the regions file.
+fn hc_credentials(cmd: &mut Command) {
+    cmd.env("HUAWEICLOUD_SDK_AK", "AK-TEST")
+        .env("HUAWEICLOUD_SDK_SK", "SK-TEST")
+        .env("HUAWEICLOUD_SDK_PROJECT_ID", "proj123");
+}
+
+/// HuaweiCloud's regions file (`~/.huaweicloud/regions.yaml`, or the file
+/// `HUAWEICLOUD_SDK_REGIONS_FILE` names) routes a region the SDK does not know, and a known
+/// one away from its public endpoint; the endpoint variable still comes first.
+#[test]
+fn hckms_regions_file_routes_regions() {
+    let sb = Sandbox::new();
+    let hc = start_hckms(&[]);
+    let plain = sb.write("app.yaml", PLAIN);
+    std::fs::create_dir(sb.path().join(".huaweicloud")).unwrap();
+    sb.write(
+        ".huaweicloud/regions.yaml",
+        format!("KMS:\n  - id: xx-private-1\n    endpoint: {}\n", hc.url()),
+    );
+    let private = format!("xx-private-1:{HC_UUID}");
+    let mut enc = secret(&sb);
+    hc_credentials(&mut enc);
+    let text = stdout_of(enc.args(["encrypt", "--hckms", &private]).arg(&plain));
+    let text = String::from_utf8(text).unwrap();
+    assert_eq!(value(&entry(&text, "hckms"), "key_id"), private);
+    let file = sb.write("app.enc.yaml", &text);
+    let mut dec = secret(&sb);
+    hc_credentials(&mut dec);
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    assert_eq!(hc.requests(), 2);
+
+    // Another file, through the variable: a known region routed to the emulator (its
+    // `endpoints` list, the first that is not empty), before its public endpoint.
+    let other = sb.write(
+        "regions.yaml",
+        format!(
+            "# KMS endpoints\nkms:\n  - id: cn-north-4\n    endpoints: ['', {}]\n",
+            hc.url()
+        ),
+    );
+    let mut enc = secret(&sb);
+    hc_credentials(&mut enc);
+    enc.env("HUAWEICLOUD_SDK_REGIONS_FILE", &other);
+    let file = sb.write(
+        "known.enc.yaml",
+        stdout_of(enc.args(["encrypt", "--hckms", &hc_key()]).arg(&plain)),
+    );
+    assert_eq!(hc.requests(), 3);
+    // The endpoint variable wins over the file, whose endpoint here goes nowhere.
+    sb.write(
+        "regions.yaml",
+        format!("KMS:\n  - id: cn-north-4\n    endpoint: {NO_METADATA}\n"),
+    );
+    let mut dec = secret(&sb);
+    hc_route(&mut dec, &hc, "SK-TEST");
+    dec.env("HUAWEICLOUD_SDK_REGIONS_FILE", &other);
+    assert_eq!(decrypted(&mut dec, &file), PLAIN);
+    assert_eq!(hc.requests(), 4);
+
+    // A file the SDK cannot read is an error naming it and the place in it.
+    sb.write(
+        "regions.yaml",
+        "KMS:\n  - id: cn-north-4\n    endpoints: nowhere\n",
+    );
+    let mut enc = secret(&sb);
+    hc_credentials(&mut enc);
+    enc.env("HUAWEICLOUD_SDK_REGIONS_FILE", &other);
+    let (code, err) = failure(enc.args(["encrypt", "--hckms", &hc_key()]).arg(&plain));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("HuaweiCloud regions file {}", other.display())),
+        "{err}"
+    );
+    assert!(err.contains("KMS[0].endpoints: expected a list"), "{err}");
 }
 
 #[test]

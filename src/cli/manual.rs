@@ -116,6 +116,14 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "HuaweiCloud KMS credentials (else ~/.huaweicloud/credentials, else an ECS instance's metadata service); without a project id, it is looked up through IAM.",
     ),
     (
+        "HUAWEICLOUD_SDK_CREDENTIALS_FILE",
+        "the HuaweiCloud credentials file (default ~/.huaweicloud/credentials, its [basic] section).",
+    ),
+    (
+        "HUAWEICLOUD_SDK_REGION_KMS_<REGION>, HUAWEICLOUD_SDK_REGIONS_FILE",
+        "the HuaweiCloud KMS endpoint of REGION (upper case, - as _), else the one the regions file gives it (default ~/.huaweicloud/regions.yaml), else the region's public endpoint.",
+    ),
+    (
         "HUAWEICLOUD_SDK_IDP_ID, HUAWEICLOUD_SDK_ID_TOKEN_FILE",
         "a HuaweiCloud federated identity and the file of its OpenID Connect id token, exchanged through IAM for a project token (before AK/SK; needs HUAWEICLOUD_SDK_PROJECT_ID).",
     ),
@@ -142,6 +150,10 @@ const FILES: &[(&str, &str)] = &[
     (
         "~/.ssh/id_ed25519, ~/.ssh/id_rsa",
         "SSH keys tried as age identities.",
+    ),
+    (
+        "~/.huaweicloud/credentials, ~/.huaweicloud/regions.yaml",
+        "HuaweiCloud KMS credentials and endpoints, read as HuaweiCloud's SDK reads them.",
     ),
     (
         ".gitattributes, .git/config",

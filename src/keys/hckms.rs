@@ -15,12 +15,12 @@ mod metadata;
 pub mod sign;
 
 use base64::prelude::{Engine as _, BASE64_STANDARD};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use super::{Keyring, MasterKey};
 use crate::error::{Code, Error, Result};
-use crate::tree::Map;
+use crate::tree::{Item, Map, Node, Scalar};
 
 /// The regions HuaweiCloud's SDK knows for KMS (SDK v0.1.187, as sops builds it).
 pub const REGIONS: [&str; 32] = [
@@ -87,9 +87,10 @@ impl KeyId {
         })
     }
 
-    /// The KMS endpoint of the region: the `HUAWEICLOUD_SDK_REGION_KMS_<REGION>` override
-    /// (its first comma item) or the public one; an unknown region without an override is an
-    /// error, as in the SDK.
+    /// The KMS endpoint of the region, looked up as the SDK does: the
+    /// `HUAWEICLOUD_SDK_REGION_KMS_<REGION>` override (its first comma item), else the
+    /// regions file ([`endpoint_in_regions_file`]), else the public endpoint of a region the
+    /// SDK knows; any other region is an error.
     pub fn endpoint(&self) -> Result<String> {
         let var = format!(
             "HUAWEICLOUD_SDK_REGION_KMS_{}",
@@ -103,11 +104,17 @@ impl KeyId {
         }) {
             return Ok(first.trim_end_matches('/').to_string());
         }
+        if let Some(file) = regions_file() {
+            if let Some(endpoint) = endpoint_in_regions_file(&file, &self.region)? {
+                return Ok(endpoint.trim_end_matches('/').to_string());
+            }
+        }
         if !REGIONS.contains(&self.region.as_str()) {
             return Err(Error::new(
                 Code::Generic,
                 format!(
-                    "HuaweiCloud KMS key {}:{}: unknown region {:?} (known: {}; or set {var})",
+                    "HuaweiCloud KMS key {}:{}: unknown region {:?} (known: {}; or set {var}, or \
+                     name it in {REGIONS_FILE})",
                     self.region,
                     self.uuid,
                     self.region,
@@ -122,6 +129,90 @@ impl KeyId {
         };
         Ok(format!("https://kms.{}.{domain}", self.region))
     }
+}
+
+/// The variable naming HuaweiCloud's regions file, as in the SDK.
+const REGIONS_FILE: &str = "HUAWEICLOUD_SDK_REGIONS_FILE";
+
+/// HuaweiCloud's regions file: `HUAWEICLOUD_SDK_REGIONS_FILE`, else
+/// `~/.huaweicloud/regions.yaml`.
+fn regions_file() -> Option<PathBuf> {
+    match std::env::var_os(REGIONS_FILE).filter(|v| !v.is_empty()) {
+        Some(file) => Some(PathBuf::from(file)),
+        None => {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".huaweicloud/regions.yaml"))
+        }
+    }
+}
+
+/// The KMS endpoint HuaweiCloud's regions file `file` gives `region`, as the SDK reads the
+/// file: a map from service names to lists of `{id, endpoint, endpoints}`; the service is
+/// `KMS` in any case, the endpoint an entry's `endpoint`, else the first of its `endpoints`
+/// (the SDK tries the others when that one cannot be reached; `secret` uses the first), and
+/// of two entries for one region the later one. `None` when the file does not exist or
+/// does not name the region. A file the SDK would fail to read (it panics) is an error
+/// naming the file and the place in it.
+fn endpoint_in_regions_file(file: &Path, region: &str) -> Result<Option<String>> {
+    if !file.exists() {
+        return Ok(None);
+    }
+    let bad = |msg: String| {
+        Error::new(
+            Code::Generic,
+            format!("HuaweiCloud regions file {}: {msg}", file.display()),
+        )
+    };
+    let bytes = std::fs::read(file).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let services = crate::format::yaml_settings(&bytes).map_err(|e| bad(e.to_string()))?;
+    let mut found = None;
+    for item in &services {
+        let Item::Pair(service, regions) = item else {
+            continue;
+        };
+        let regions = match regions {
+            Node::List(regions) => regions,
+            Node::Scalar(Scalar::Null) => continue,
+            _ => return Err(bad(format!("{service}: expected a list of regions"))),
+        };
+        let regions = regions.iter().filter(|n| !matches!(n, Node::Comment(_)));
+        for (index, entry) in regions.enumerate() {
+            let at = format!("{service}[{index}]");
+            let Node::Map(entry) = entry else {
+                return Err(bad(format!(
+                    "{at}: expected a map (id, endpoint, endpoints)"
+                )));
+            };
+            let text = |field: &str| match crate::tree::get(entry, field) {
+                None | Some(Node::Scalar(Scalar::Null)) => Ok(String::new()),
+                Some(node) => node
+                    .scalar_text()
+                    .ok_or_else(|| bad(format!("{at}.{field}: expected a string"))),
+            };
+            let (id, endpoint) = (text("id")?, text("endpoint")?);
+            let endpoints = match crate::tree::get(entry, "endpoints") {
+                None | Some(Node::Scalar(Scalar::Null)) => Vec::new(),
+                Some(Node::List(items)) => items
+                    .iter()
+                    .filter(|n| !matches!(n, Node::Comment(_)))
+                    .map(|n| {
+                        n.scalar_text()
+                            .ok_or_else(|| bad(format!("{at}.endpoints: expected strings")))
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+                Some(_) => return Err(bad(format!("{at}.endpoints: expected a list"))),
+            };
+            if !service.eq_ignore_ascii_case("KMS") || id != region {
+                continue;
+            }
+            let first = std::iter::once(endpoint)
+                .chain(endpoints)
+                .find(|e| !e.is_empty());
+            if first.is_some() {
+                found = first;
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Parses a comma-separated list of key ids (`--hckms`): items trimmed, empty ones skipped.
@@ -545,7 +636,6 @@ mod client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::{Item, Node};
 
     #[test]
     fn key_ids_split_at_the_first_colon() {
@@ -564,6 +654,64 @@ mod tests {
             ["cn-north-4:a", "eu-west-101:b"]
         );
         assert!(parse_list("cn-north-4:a,bad").is_err());
+    }
+
+    #[test]
+    fn regions_files_are_read_as_the_sdk_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("regions.yaml");
+        let lookup = |text: &str, region: &str| {
+            std::fs::write(&file, text).unwrap();
+            endpoint_in_regions_file(&file, region)
+        };
+        assert_eq!(
+            endpoint_in_regions_file(&file, "x-1").unwrap(),
+            None,
+            "no file"
+        );
+        let text = "\
+ECS:
+  - id: x-1
+    endpoint: https://ecs.example
+kms:  # any case
+  - id: x-1
+    endpoint: https://first.example
+  - id: x-2
+    endpoints: ['', https://b.example, https://c.example]
+  - id: x-3
+  - id: x-1
+    endpoint: https://later.example
+";
+        assert_eq!(
+            lookup(text, "x-1").unwrap().as_deref(),
+            Some("https://later.example")
+        );
+        assert_eq!(
+            lookup(text, "x-2").unwrap().as_deref(),
+            Some("https://b.example")
+        );
+        assert_eq!(lookup(text, "x-3").unwrap(), None, "no endpoint");
+        assert_eq!(lookup(text, "x-4").unwrap(), None);
+        assert_eq!(lookup("", "x-1").unwrap(), None, "empty file");
+        for (bad, why) in [
+            ("KMS: x-1\n", "KMS: expected a list of regions"),
+            ("KMS:\n  - x-1\n", "KMS[0]: expected a map"),
+            ("KMS:\n  - id: [x]\n", "KMS[0].id: expected a string"),
+            (
+                "KMS:\n  - id: x-1\n    endpoints: e\n",
+                "KMS[0].endpoints: expected a list",
+            ),
+            ("ECS: {a: b}\n", "ECS: expected a list"),
+            ("KMS: [\n", "regions.yaml"),
+        ] {
+            let e = lookup(bad, "x-1").unwrap_err();
+            assert!(e.message.contains(why), "{bad:?}: {}", e.message);
+            assert!(
+                e.message.contains(&file.display().to_string()),
+                "{}",
+                e.message
+            );
+        }
     }
 
     #[test]
