@@ -113,6 +113,9 @@ pub struct Config {
     pub dir: PathBuf,
     pub file: PathBuf,
     pub rules: Vec<CreationRule>,
+    /// Whether the file has a `creation_rules` list, even an empty one (or one of nulls,
+    /// which Go's reader drops): then a file no rule matches is an error, as in sops.
+    pub rules_listed: bool,
     pub stores: StoreOptions,
 }
 
@@ -587,8 +590,10 @@ impl Config {
     pub fn load(file: &Path, cwd: &Path) -> Result<Config> {
         let bytes = std::fs::read(file).map_err(|e| cfg_err(file, format!("cannot read: {e}")))?;
         let doc = crate::format::yaml_settings(&bytes).map_err(|e| cfg_err(file, e))?;
+        let listed = map_list(&doc, "creation_rules", &At::root(file))?;
+        let rules_listed = listed.is_some();
         let mut rules = Vec::new();
-        for (rule, at) in map_list(&doc, "creation_rules", &At::root(file))?.unwrap_or_default() {
+        for (rule, at) in listed.unwrap_or_default() {
             rules.push(parse_rule(rule, &at)?);
         }
         let abs = absolute(cwd, file);
@@ -596,6 +601,7 @@ impl Config {
             dir: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
             file: file.to_path_buf(),
             rules,
+            rules_listed,
             stores: parse_stores(&doc, file)?,
         })
     }
@@ -615,10 +621,10 @@ impl Config {
     }
 
     /// The first rule whose `path_regex` matches `path` (made absolute against `cwd`, then
-    /// relative to the config's directory when inside it). `Ok(None)` when there are no
-    /// rules; an error when there are rules and none matches (as sops).
+    /// relative to the config's directory when inside it). `Ok(None)` when the file has no
+    /// `creation_rules`; an error when it has the list and no rule matches (as sops).
     pub fn rule_for(&self, path: &Path, cwd: &Path) -> Result<Option<&CreationRule>> {
-        if self.rules.is_empty() {
+        if !self.rules_listed {
             return Ok(None);
         }
         let abs = absolute(cwd, path);

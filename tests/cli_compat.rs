@@ -415,12 +415,27 @@ fn empty_or_missing_key_groups_fail_with_sops_message() {
         assert_eq!(*code, Some(1));
         assert!(err.contains(want), "{err}");
     }
-    // A .sops.yaml with no document (empty, or only a comment) has no rules either.
-    for empty in ["", "# rules to come\n"] {
-        sandbox.write(".sops.yaml", empty);
-        for (code, err) in codes_of(&sandbox, &["encrypt", "p.yaml"]) {
-            assert_eq!(code, Some(1), "{empty:?}");
-            assert!(err.contains(want), "{empty:?}: {err}");
+    // A .sops.yaml with no document (empty, or only a comment) has no rules either; an
+    // empty list of rules (or one of nulls) is rules none of which matches.
+    for (config, err_wanted) in [
+        ("", want),
+        ("# rules to come\n", want),
+        ("creation_rules:\n", want),
+        ("creation_rules: []\n", "no matching creation rules found"),
+        (
+            "creation_rules:\n  - null\n",
+            "no matching creation rules found",
+        ),
+    ] {
+        sandbox.write(".sops.yaml", config);
+        let mut runs = vec![codes_of(&sandbox, &["encrypt", "p.yaml"])];
+        if err_wanted != want {
+            // Rules none of which matches fail even with keys on the command line.
+            runs.push(codes_of(&sandbox, &["encrypt", "--age", AGE1, "p.yaml"]));
+        }
+        for (code, err) in runs.into_iter().flatten() {
+            assert_eq!(code, Some(1), "{config:?}");
+            assert!(err.contains(err_wanted), "{config:?}: {err}");
         }
     }
     for rules in [
