@@ -664,3 +664,102 @@ fn a_sops_yml_is_ignored_with_a_warning_by_both_tools() {
          file must be called \".sops.yaml\"\n"
     ));
 }
+
+/// The `sops:` block's line that names the selector in force.
+fn selector_line(encrypted: &[u8]) -> String {
+    let text = String::from_utf8_lossy(encrypted);
+    let found = text.lines().find(|l| {
+        let l = l.trim_start();
+        ["encrypted_", "unencrypted_"]
+            .iter()
+            .any(|p| l.starts_with(p) && !l.starts_with("encrypted_comment"))
+    });
+    found.unwrap_or("").trim().to_string()
+}
+
+/// An empty option is taken as not given, as sops takes it: an empty selector flag is no
+/// selector (not a suffix or regex that matches every key, leaving every value plain or
+/// encrypting what the default suffix keeps plain), an empty `SOPS_CONFIG`, `--config`,
+/// `--output` or `--filename-override` is no such option; and of a flag given twice, the
+/// last counts.
+#[test]
+fn empty_options_are_not_given_and_the_last_of_two_counts() {
+    let sandbox = Sandbox::new();
+    let plain = "a: 1\nb_unencrypted: 2\nc_x: 3\n";
+    sandbox.write("f.yaml", plain);
+    let decrypt = |cmd: &mut assert_cmd::Command, file: &str| {
+        stdout_of(
+            cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .args(["decrypt", file]),
+        )
+    };
+    for flag in [
+        "--unencrypted-suffix=",
+        "--encrypted-suffix=",
+        "--unencrypted-regex=",
+        "--encrypted-regex=",
+    ] {
+        let mut outs = Vec::new();
+        for (name, mut cmd) in [
+            ("sops.yaml", sandbox.sops()),
+            ("secret.yaml", sandbox.secret()),
+        ] {
+            let out = stdout_of(cmd.args(["encrypt", "--age", AGE1, flag, "f.yaml"]));
+            let text = String::from_utf8_lossy(&out).into_owned();
+            assert!(
+                text.contains("a: ENC[") && text.contains("c_x: ENC["),
+                "{flag} {name}"
+            );
+            assert!(text.contains("b_unencrypted: 2\n"), "{flag} {name}: {text}");
+            assert_eq!(
+                selector_line(&out),
+                "unencrypted_suffix: _unencrypted",
+                "{flag} {name}"
+            );
+            sandbox.write(name, &out);
+            outs.push(name);
+        }
+        for name in outs {
+            for mut cmd in [sandbox.sops(), sandbox.secret()] {
+                assert_eq!(decrypt(&mut cmd, name), plain.as_bytes(), "{flag} {name}");
+            }
+        }
+    }
+    // The last of two selector flags counts.
+    for mut cmd in [sandbox.sops(), sandbox.secret()] {
+        let out = stdout_of(cmd.args([
+            "encrypt",
+            "--age",
+            AGE1,
+            "--encrypted-regex",
+            "^a",
+            "--encrypted-regex",
+            "^c",
+            "f.yaml",
+        ]));
+        assert_eq!(selector_line(&out), "encrypted_regex: ^c");
+    }
+    // Empty path options.
+    sandbox.write(
+        "e.yaml",
+        stdout_of(sandbox.secret().args(["encrypt", "--age", AGE1, "f.yaml"])),
+    );
+    for mut cmd in [sandbox.sops(), sandbox.secret()] {
+        cmd.env("SOPS_CONFIG", "");
+        assert_eq!(decrypt(&mut cmd, "e.yaml"), plain.as_bytes());
+    }
+    for mut cmd in [sandbox.sops(), sandbox.secret()] {
+        let out = cmd
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .args([
+                "--config",
+                "",
+                "decrypt",
+                "--output=",
+                "--filename-override",
+                "",
+            ])
+            .arg("e.yaml");
+        assert_eq!(stdout_of(out), plain.as_bytes());
+    }
+}

@@ -47,7 +47,8 @@ use std::path::PathBuf;
     name = "secret",
     about,
     max_term_width = 100,
-    disable_version_flag = true
+    disable_version_flag = true,
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -65,7 +66,7 @@ pub struct Cli {
 ///
 /// Only its subcommands' help is ever shown, so only what they inherit is set.
 #[derive(Debug, Parser)]
-#[command(name = "secret", max_term_width = 100)]
+#[command(name = "secret", max_term_width = 100, args_override_self = true)]
 struct SubcommandCli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -112,7 +113,7 @@ fn legacy_variables_read() -> bool {
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Path to the .sops.yaml to use instead of searching up from the working directory
-    #[arg(long, global = true, env = "SOPS_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = "SOPS_CONFIG", value_name = "PATH", value_parser = path_or_empty())]
     pub config: Option<PathBuf>,
     /// Say what is happening on stderr (never prints secrets)
     #[arg(long, global = true)]
@@ -187,6 +188,16 @@ pub enum Command {
 
 impl Command {
     /// The command's `--keyservice`/`--enable-local-keyservice`, for commands that use keys.
+    /// The input/output options of the commands that have them.
+    fn io_mut(&mut self) -> Option<&mut IoArgs> {
+        match self {
+            Command::Encrypt(a) => Some(&mut a.io),
+            Command::Decrypt(a) => Some(&mut a.io),
+            Command::Rotate(a) => Some(&mut a.io),
+            _ => None,
+        }
+    }
+
     fn keyservice_args(&self) -> Option<&keyservice_args::KeyServiceArgs> {
         match self {
             Command::Encrypt(a) => Some(&a.keyservice),
@@ -217,7 +228,7 @@ pub struct IoArgs {
     #[arg(short = 'i', long)]
     pub in_place: bool,
     /// Write the result to PATH instead of stdout
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_parser = path_or_empty())]
     pub output: Option<PathBuf>,
     /// Input format (default: from the file name)
     #[arg(long, value_name = "TYPE", value_parser = FormatName)]
@@ -226,8 +237,24 @@ pub struct IoArgs {
     #[arg(long, value_name = "TYPE", value_parser = FormatName)]
     pub output_type: Option<String>,
     /// Use this name instead of FILE for picking formats and the creation rule
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = path_or_empty())]
     pub filename_override: Option<PathBuf>,
+}
+
+/// A path option that may be empty (clap's own path parser refuses that): sops takes an
+/// empty `--config`, `SOPS_CONFIG`, `--output` or `--filename-override` as not given, Go's
+/// flags and environment reads leaving an unset string empty. [`drop_empty`] does the same
+/// after parsing.
+fn path_or_empty() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
+/// Forgets an empty path option ([`path_or_empty`]).
+fn drop_empty(path: &mut Option<PathBuf>) {
+    if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+        *path = None;
+    }
 }
 
 /// The value of `--input-type`/`--output-type`. Help and completion offer the format names;
@@ -299,11 +326,17 @@ fn dispatch(cli: Cli) -> Result<i32> {
             format!("cannot read the working directory: {e}"),
         )
     })?;
-    let command = match cli.command {
+    let mut command = match cli.command {
         Some(command) => command,
         None => cli.legacy.into_command()?,
     };
-    let mut ctx = io::Context::new(cli.global, cwd);
+    let mut global = cli.global;
+    drop_empty(&mut global.config);
+    if let Some(io) = command.io_mut() {
+        drop_empty(&mut io.output);
+        drop_empty(&mut io.filename_override);
+    }
+    let mut ctx = io::Context::new(global, cwd);
     if let Some(services) = command.keyservice_args() {
         ctx = ctx.with_key_services(services.clone());
     }

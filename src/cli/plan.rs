@@ -105,7 +105,8 @@ impl SelectorArgs {
             ),
         ]
         .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        // An empty pattern is no selector, as in sops (it reads an unset flag as empty).
+        .filter_map(|(k, v)| v.as_ref().filter(|v| !v.is_empty()).map(|v| (k, v)))
         .collect();
         match given.as_slice() {
             [] => Ok(None),
