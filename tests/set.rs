@@ -74,6 +74,27 @@ fn set_creates_paths_and_stores_numbers_as_floats() {
     );
 }
 
+/// A negative number is a value, not a flag, as in sops (`set FILE PATH -5`).
+#[test]
+fn negative_numbers_are_values() {
+    let (sb, file) = setup("app.yaml", "a: 1\n");
+    for (value, printed) in [
+        ("-5", "a: -5\n"),
+        ("-1.5", "a: -1.5\n"),
+        ("-1e3", "a: -1000\n"),
+    ] {
+        for mut cmd in [secret(&sb), sb.sops()] {
+            cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"));
+            cmd.arg("set")
+                .arg(&file)
+                .args([r#"["a"]"#, value])
+                .assert()
+                .success();
+            assert_eq!(sb.sops_decrypt(&file), printed, "{value}");
+        }
+    }
+}
+
 #[test]
 fn set_value_from_stdin_and_file_and_legacy_flag() {
     let (sb, file) = setup("app.json", PLAIN);

@@ -39,7 +39,8 @@ pub struct SetArgs {
     pub file: PathBuf,
     /// Where to set, e.g. '["db"]["password"]' or '["hosts"][0]'
     pub path: String,
-    /// The value, as JSON (e.g. '"text"', 5, '{"a": true}')
+    /// The value, as JSON (e.g. '"text"', 5, -1.5, '{"a": true}')
+    #[arg(allow_negative_numbers = true)]
     pub value: Option<String>,
     /// VALUE is a file to read the JSON value from (keeps it out of process listings)
     #[arg(long, conflicts_with = "value_stdin")]
