@@ -2,7 +2,7 @@
 
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
-use crate::format::StoreOptions;
+use crate::format::{Format, StoreOptions};
 use crate::keys::azure::AzureKeyRef;
 use crate::keys::hckms;
 use crate::tree::{self, Map, Node, Scalar};
@@ -116,7 +116,8 @@ pub struct Config {
     /// Whether the file has a `creation_rules` list, even an empty one (or one of nulls,
     /// which Go's reader drops): then a file no rule matches is an error, as in sops.
     pub rules_listed: bool,
-    pub stores: StoreOptions,
+    /// The indentation of output from `stores:`.
+    pub indents: StoreIndents,
 }
 
 /// The name sops refuses, with a warning, when it meets it while searching for the config.
@@ -291,11 +292,15 @@ fn bool_field(map: &Map, field: &str, at: &At) -> Result<bool> {
     }
 }
 
+/// An integer field; a number with a fraction is cut to its integer part, as Go's YAML reader
+/// does for an `int` (`indent: 2.5` is 2).
 fn int_field(map: &Map, field: &str, at: &At) -> Result<Option<i64>> {
     match tree::get(map, field) {
         None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
         Some(Node::Scalar(Scalar::Int(i))) => Ok(Some(*i)),
-        Some(Node::Scalar(Scalar::Float(f))) if f.fract() == 0.0 => Ok(Some(*f as i64)),
+        Some(Node::Scalar(Scalar::Float(f))) if f.is_finite() && f.abs() < i64::MAX as f64 => {
+            Ok(Some(f.trunc() as i64))
+        }
         Some(n) => Err(at.field(field).wrong("an integer", n)),
     }
 }
@@ -552,11 +557,19 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
     })
 }
 
-fn parse_stores(map: &Map, file: &Path) -> Result<StoreOptions> {
-    let mut options = StoreOptions::default();
+/// The `indent` of each store in `stores:`, as written (sops' rules apply when output is
+/// written: [`Config::indent_output`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreIndents {
+    pub yaml: Option<i64>,
+    pub json: Option<i64>,
+    pub json_binary: Option<i64>,
+}
+
+fn parse_stores(map: &Map, file: &Path) -> Result<StoreIndents> {
     let root = At::root(file);
     let Some(stores) = map_field(map, "stores", &root)? else {
-        return Ok(options);
+        return Ok(StoreIndents::default());
     };
     let at = root.field("stores");
     let indent = |name: &str| -> Result<Option<i64>> {
@@ -565,17 +578,11 @@ fn parse_stores(map: &Map, file: &Path) -> Result<StoreOptions> {
             None => Ok(None),
         }
     };
-    let json_indent = |v: i64| if v < 0 { None } else { Some(v as usize) };
-    if let Some(n) = indent("yaml")? {
-        options.yaml_indent = n.max(0) as usize;
-    }
-    if let Some(n) = indent("json")? {
-        options.json_indent = json_indent(n);
-    }
-    if let Some(n) = indent("json_binary")? {
-        options.json_binary_indent = json_indent(n);
-    }
-    Ok(options)
+    Ok(StoreIndents {
+        yaml: indent("yaml")?,
+        json: indent("json")?,
+        json_binary: indent("json_binary")?,
+    })
 }
 
 impl CreationRule {
@@ -602,8 +609,43 @@ impl Config {
             file: file.to_path_buf(),
             rules,
             rules_listed,
-            stores: parse_stores(&doc, file)?,
+            indents: parse_stores(&doc, file)?,
         })
+    }
+
+    /// Sets `options`' indentation of `format`'s output from `stores:` (an indent the
+    /// format refuses is sops' exit 4, as `--indent`'s).
+    pub fn indent_output(&self, options: &mut StoreOptions, format: Format) -> Result<()> {
+        let n = match format {
+            Format::Yaml => self.indents.yaml,
+            Format::Json => self.indents.json,
+            Format::Binary => self.indents.json_binary,
+            Format::Dotenv | Format::Ini | Format::Toml => None,
+        };
+        match n {
+            Some(n) => options.set_indent(format, n),
+            None => Ok(()),
+        }
+    }
+
+    /// Store options for every format from `stores:`, an indent a format refuses left at its
+    /// default (for input, and output that does not go through [`Config::indent_output`]).
+    pub fn stores(&self) -> StoreOptions {
+        let set = |format| {
+            let mut one = StoreOptions::default();
+            self.indent_output(&mut one, format).is_ok().then_some(one)
+        };
+        let mut options = StoreOptions::default();
+        if let Some(one) = set(Format::Yaml) {
+            options.yaml_indent = one.yaml_indent;
+        }
+        if let Some(one) = set(Format::Json) {
+            options.json_indent = one.json_indent;
+        }
+        if let Some(one) = set(Format::Binary) {
+            options.json_binary_indent = one.json_binary_indent;
+        }
+        options
     }
 
     /// How a person finds `rule` in the file: `creation_rules[N] (path_regex: '…')`, the

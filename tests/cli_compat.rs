@@ -763,3 +763,42 @@ fn empty_options_are_not_given_and_the_last_of_two_counts() {
         assert_eq!(stdout_of(out), plain.as_bytes());
     }
 }
+
+/// `stores:` indentation follows sops' rules, as `--indent` does: YAML 0 is its default 4, 1
+/// is go-yaml's 2, a fraction is cut, negative is exit 4; JSON -1 is a tab, below -1 exit 4.
+/// Output bytes and exit codes are sops'.
+#[test]
+fn store_indents_from_the_config_follow_sops() {
+    let sandbox = Sandbox::new();
+    sandbox.write("n.yaml", "a:\n    b: c\n");
+    sandbox.write("n.json", "{\"a\": {\"b\": \"c\"}}");
+    for name in ["n.yaml", "n.json"] {
+        let out = stdout_of(sandbox.sops().args(["encrypt", "--age", AGE1, name]));
+        sandbox.write(&format!("enc.{name}"), out);
+    }
+    for stores in [
+        "yaml: {indent: 0}",
+        "yaml: {indent: 1}",
+        "yaml: {indent: 2.5}",
+        "yaml: {indent: -1}",
+        "json: {indent: -5}",
+        "json: {indent: 0}",
+        "json: {indent: 3.7}",
+    ] {
+        sandbox.write(".sops.yaml", format!("stores: {{{stores}}}\n"));
+        for file in ["enc.n.yaml", "enc.n.json"] {
+            let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+                let out = cmd
+                    .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                    .args(["decrypt", file])
+                    .output()
+                    .unwrap();
+                (out.status.code(), out.stdout)
+            });
+            assert_eq!(ours.0, sops.0, "{stores} {file}");
+            if sops.0 == Some(0) {
+                assert_same(&ours.1, &sops.1, &format!("{stores} {file}"));
+            }
+        }
+    }
+}

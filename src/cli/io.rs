@@ -104,15 +104,19 @@ impl Context {
     /// Store options from the config (defaults without one), for reading input. `--indent`
     /// only shapes output: see [`Context::output_store`].
     pub fn store_options(&self) -> Result<StoreOptions> {
-        Ok(self.config()?.map(|c| c.stores).unwrap_or_default())
+        Ok(self.config()?.map(Config::stores).unwrap_or_default())
     }
 
-    /// The store that writes `format` output: the config's options with `--indent` over
-    /// them (YAML and JSON only; an indent the format refuses is sops' exit 4).
+    /// The store that writes `format` output: the config's indentation for it, then
+    /// `--indent` over it (YAML and JSON only; an indent the format refuses is sops' exit 4,
+    /// from either).
     pub fn output_store(&self, format: Format) -> Result<Box<dyn Store>> {
-        let mut options = self.store_options()?;
+        let mut options = StoreOptions::default();
+        if let Some(config) = self.config()? {
+            config.indent_output(&mut options, format)?;
+        }
         if let Some(n) = self.global.indent {
-            apply_indent(&mut options, format, n)?;
+            options.set_indent(format, n)?;
         }
         Ok(format.store(&options))
     }
@@ -127,33 +131,6 @@ impl Context {
                 .collect()),
         }
     }
-}
-
-/// Puts `--indent N` over the config's indentation for `format`, with sops' rules: YAML 0
-/// means its default 4 and negative is refused; JSON -1 means a tab and below -1 is refused.
-fn apply_indent(options: &mut StoreOptions, format: Format, n: i64) -> Result<()> {
-    let refused = |what: &str| {
-        Error::new(
-            Code::ErrorDumpingTree,
-            format!("Error dumping file: {what}"),
-        )
-    };
-    match format {
-        Format::Yaml if n < 0 => return Err(refused("YAML Negative indentation not accepted")),
-        Format::Yaml => options.yaml_indent = if n == 0 { 4 } else { n as usize },
-        Format::Json | Format::Binary if n < -1 => {
-            return Err(refused(
-                "JSON Indentation parameter smaller than -1 is not accepted",
-            ))
-        }
-        Format::Json | Format::Binary => {
-            let indent = usize::try_from(n).ok();
-            options.json_indent = indent;
-            options.json_binary_indent = indent;
-        }
-        Format::Dotenv | Format::Ini | Format::Toml => {}
-    }
-    Ok(())
 }
 
 /// Why a file is decrypted.

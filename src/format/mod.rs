@@ -147,6 +147,36 @@ pub struct StoreOptions {
     pub json_binary_indent: Option<usize>,
 }
 
+impl StoreOptions {
+    /// Sets the indentation of `format`'s output to `n` (from `--indent` or the `stores`
+    /// of `.sops.yaml`) with sops' rules: YAML 0 means its default 4 and negative is refused;
+    /// JSON -1 means a tab and below -1 is refused (both exit 4, when the output is written).
+    pub fn set_indent(&mut self, format: Format, n: i64) -> Result<()> {
+        let refused = |what: &str| {
+            crate::error::Error::new(
+                crate::error::Code::ErrorDumpingTree,
+                format!("Error dumping file: {what}"),
+            )
+        };
+        match format {
+            Format::Yaml if n < 0 => return Err(refused("YAML Negative indentation not accepted")),
+            Format::Yaml => self.yaml_indent = if n == 0 { 4 } else { n as usize },
+            Format::Json | Format::Binary if n < -1 => {
+                return Err(refused(
+                    "JSON Indentation parameter smaller than -1 is not accepted",
+                ))
+            }
+            Format::Json | Format::Binary => {
+                let indent = usize::try_from(n).ok();
+                self.json_indent = indent;
+                self.json_binary_indent = indent;
+            }
+            Format::Dotenv | Format::Ini | Format::Toml => {}
+        }
+        Ok(())
+    }
+}
+
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
