@@ -270,6 +270,33 @@ fn string_list(map: &Map, field: &str, at: &At) -> Result<Vec<String>> {
     }
 }
 
+/// A list of strings (a key group's `age` and `pgp`: sops refuses a string there), untrimmed.
+fn string_items(map: &Map, field: &str, at: &At) -> Result<Vec<String>> {
+    let at = at.field(field);
+    match tree::get(map, field) {
+        None | Some(Node::Scalar(Scalar::Null)) => Ok(Vec::new()),
+        Some(Node::List(items)) => entries(items)
+            .map(|(i, n)| {
+                n.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| at.index(i).wrong("a string", n))
+            })
+            .collect(),
+        Some(n) => Err(at.wrong("a list of strings", n)),
+    }
+}
+
+/// Age recipients written as `a,b`, as sops splits them: each piece trimmed, an empty piece
+/// an error.
+fn recipients(text: &str, at: &At) -> Result<Vec<String>> {
+    text.split(',')
+        .map(|piece| match piece.trim() {
+            "" => Err(at.err("unknown recipient type: \"\" (an empty recipient)")),
+            recipient => Ok(recipient.to_string()),
+        })
+        .collect()
+}
+
 /// A string field as Go reads it into a `string`: a scalar's text (`123` is "123"), `None`
 /// when absent or null. A map or list is an error naming the field (sops refuses those;
 /// ignoring them would, for `path_regex`, make the rule match every file).
@@ -283,17 +310,31 @@ fn text_field(map: &Map, field: &str, at: &At) -> Result<Option<String>> {
     }
 }
 
-/// A boolean field: only `true`/`false` (sops refuses the string "true" too).
+/// A boolean field as Go's YAML reader reads a `bool`: `true`/`false`, and YAML 1.1's words
+/// (`yes`, `on`, `y`, `no`, `off`, `n` in lower, title or upper case, quoted or not); other
+/// strings, the string "true" among them, are refused as by sops.
 fn bool_field(map: &Map, field: &str, at: &At) -> Result<bool> {
     match tree::get(map, field) {
         None | Some(Node::Scalar(Scalar::Null)) => Ok(false),
         Some(Node::Scalar(Scalar::Bool(b))) => Ok(*b),
-        Some(n) => Err(at.field(field).wrong("true or false", n)),
+        Some(n) => n
+            .as_str()
+            .and_then(yaml11_bool)
+            .ok_or_else(|| at.field(field).wrong("true or false", n)),
     }
 }
 
 /// An integer field; a number with a fraction is cut to its integer part, as Go's YAML reader
 /// does for an `int` (`indent: 2.5` is 2).
+/// YAML 1.1's words for booleans, as Go's YAML reader takes them for a `bool`.
+fn yaml11_bool(word: &str) -> Option<bool> {
+    match word {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some(true),
+        "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
 fn int_field(map: &Map, field: &str, at: &At) -> Result<Option<i64>> {
     match tree::get(map, field) {
         None | Some(Node::Scalar(Scalar::Null)) => Ok(None),
@@ -339,9 +380,16 @@ fn map_list<'m, 'a>(
 }
 
 fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
+    // Each age entry is a comma-separated list of its own (an empty entry: none).
+    let mut age = Vec::new();
+    for entry in string_items(map, "age", at)? {
+        if !entry.is_empty() {
+            age.extend(recipients(&entry, &at.field("age"))?);
+        }
+    }
     let mut group = GroupSpec {
-        age: string_list(map, "age", at)?,
-        pgp: string_list(map, "pgp", at)?,
+        age,
+        pgp: string_items(map, "pgp", at)?,
         hc_vault: vault_uris(map, at)?,
         gcp_kms: keyed_list(map, "gcp_kms", "resource_id", at)?,
         azure_kv: azure_group_keys(map, at)?,
@@ -508,8 +556,17 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
         _ => {
             // The rule's own fields: outside `key_groups`, `kms` and `gcp_kms` are lists of
             // id strings and Vault keys sit in `hc_vault_transit_uri`.
-            let mut g = GroupSpec {
-                age: string_list(map, "age", at)?,
+            // sops joins a list of age entries with commas and reads the whole as one
+            // list: `[a, "b,c"]` is three recipients, an empty entry is an error.
+            let age = match tree::get(map, "age") {
+                Some(Node::List(_)) => {
+                    recipients(&string_list(map, "age", at)?.join(","), &at.field("age"))?
+                }
+                _ => string_list(map, "age", at)?,
+            };
+            // Keys named twice stay twice, as in sops (only a key group drops them).
+            let g = GroupSpec {
+                age,
                 pgp: string_list(map, "pgp", at)?,
                 kms: string_list(map, "kms", at)?
                     .iter()
@@ -520,7 +577,6 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
                 azure_kv: azure_rule_keys(map, at)?,
                 hckms: hckms_keys(map, at)?,
             };
-            g.dedup();
             if g.is_empty() {
                 Vec::new()
             } else {
@@ -537,13 +593,11 @@ fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
         }
     }
     if selectors.len() > 1 {
-        return Err(Error::new(
-            Code::ConflictingParameters,
-            format!(
-                "{}: {} sets more than one of the *_suffix/*_regex selectors",
-                at.file.display(),
-                at.path
-            ),
+        // sops' message and exit code (1: it is a config error, not a flag conflict).
+        return Err(at.err(
+            "cannot use more than one of encrypted_suffix, unencrypted_suffix, \
+             encrypted_regex, unencrypted_regex, encrypted_comment_regex, or \
+             unencrypted_comment_regex for the same rule",
         ));
     }
     let threshold = int_field(map, "shamir_threshold", at)?.unwrap_or(0);
@@ -777,7 +831,7 @@ mod tests {
             "key_groups",
             Node::List(vec![
                 Node::Map(vec![pair("kms", Node::List(vec![entry.clone(), entry]))]),
-                Node::Map(vec![pair("age", s("age1x"))]),
+                Node::Map(vec![pair("age", Node::List(vec![s("age1x")]))]),
             ]),
         )];
         let rule = parse_rule(&groups, &At::root(file)).unwrap();
@@ -810,7 +864,11 @@ mod tests {
         let g = &parse_rule(&flat, &At::root(file)).unwrap().groups[0];
         let urls: Vec<String> = g.azure_kv.iter().map(ToString::to_string).collect();
         assert_eq!(urls, [url, "https://w.vault.azure.net/keys/j"]);
-        assert_eq!(g.hckms, ["cn-north-4:u1"], "duplicates dropped");
+        assert_eq!(
+            g.hckms,
+            ["cn-north-4:u1", "cn-north-4:u1"],
+            "a rule's keys named twice stay twice, as in sops"
+        );
 
         let listed = vec![pair("azure_keyvault", Node::List(vec![s(url)]))];
         assert_eq!(

@@ -802,3 +802,34 @@ fn store_indents_from_the_config_follow_sops() {
         }
     }
 }
+
+/// Age recipients in a creation rule are read as sops reads them: a list's entries joined
+/// with commas and split again (an empty piece is an error), kept twice when named twice;
+/// in a key group each entry is a comma list of its own (an empty entry is none), a key
+/// named twice is kept once, and a string where sops wants a list is an error.
+#[test]
+fn age_recipients_in_rules_are_read_as_sops_reads_them() {
+    let sandbox = Sandbox::new();
+    sandbox.write("f.yaml", "a: 1\n");
+    let r2 = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
+    for rule in [
+        format!("- age: ['', {AGE1}]"),
+        format!("- age: ['{AGE1},{r2}']"),
+        format!("- age: [' {AGE1} ']"),
+        format!("- age: [{AGE1}, {r2}, {AGE1}]"),
+        format!("- age: '{AGE1},,{r2},'"),
+        format!("- key_groups:\n    - age: ['', {AGE1}]"),
+        format!("- key_groups:\n    - age: ['{AGE1},{r2}']"),
+        format!("- key_groups:\n    - age: ['{AGE1},']"),
+        format!("- key_groups:\n    - age: [{AGE1}, {AGE1}]"),
+        format!("- key_groups:\n    - age: {AGE1}"),
+    ] {
+        sandbox.write(".sops.yaml", format!("creation_rules:\n  {rule}\n"));
+        let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+            let out = cmd.args(["encrypt", "f.yaml"]).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            (out.status.code(), text.matches("recipient:").count())
+        });
+        assert_eq!(ours, sops, "{rule}");
+    }
+}
