@@ -833,3 +833,30 @@ fn age_recipients_in_rules_are_read_as_sops_reads_them() {
         assert_eq!(ours, sops, "{rule}");
     }
 }
+
+/// Merge keys in `.sops.yaml` (`<<: *defaults`) are resolved as sops' YAML reader resolves
+/// them: a rule, a key group or the whole file made of merged maps, explicit keys first,
+/// then the first merged map that sets one; a merge of anything but maps is an error.
+#[test]
+fn merge_keys_in_the_config_are_resolved_as_in_sops() {
+    let sandbox = Sandbox::new();
+    sandbox.write("f.yaml", "a: 1\nb: 2\n");
+    for config in [
+        format!("keys: &k\n  age: {AGE1}\ncreation_rules:\n  - <<: *k\n"),
+        format!("creation_rules:\n  - &r\n    age: {AGE1}\n    path_regex: nomatch\n  - <<: *r\n    path_regex: f\n"),
+        format!("creation_rules:\n  - <<: {{encrypted_regex: ^a}}\n    age: {AGE1}\n"),
+        format!("creation_rules:\n  - <<: [{{encrypted_regex: ^a}}, {{encrypted_regex: ^b, age: {AGE1}}}]\n"),
+        format!("x: &x\n  creation_rules:\n    - age: {AGE1}\n<<: *x\n"),
+        format!("creation_rules:\n  - key_groups:\n    - <<: {{age: [{AGE1}]}}\n"),
+        format!("creation_rules:\n  - <<: 5\n    age: {AGE1}\n"),
+    ] {
+        sandbox.write(".sops.yaml", &config);
+        let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+            let out = cmd.args(["encrypt", "f.yaml"]).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let regex = text.lines().find(|l| l.contains("encrypted_regex")).map(str::to_owned);
+            (out.status.code(), text.matches("ENC[").count(), regex)
+        });
+        assert_eq!(ours, sops, "{config}");
+    }
+}

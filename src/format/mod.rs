@@ -24,11 +24,13 @@ pub fn write_error(e: std::io::Error) -> crate::error::Error {
 }
 
 /// The first document of a YAML settings file (`.sops.yaml`, HuaweiCloud's regions file) as
-/// a tree; empty when the file holds none (blank, or only comments), as Go's YAML reader
-/// takes it.
+/// a tree, read as Go's YAML reader reads one into a struct: empty when the file holds no
+/// document (blank, or only comments), merge keys (`<<: *defaults`) resolved.
 pub fn yaml_settings(bytes: &[u8]) -> Result<Map> {
     let docs = yaml::load_docs(bytes)?;
-    Ok(docs.into_iter().next().unwrap_or_default())
+    let mut doc = docs.into_iter().next().unwrap_or_default();
+    yaml::resolve_merges(&mut doc)?;
+    Ok(doc)
 }
 
 /// The file formats sops knows, plus TOML.

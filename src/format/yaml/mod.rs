@@ -18,6 +18,66 @@ use crate::tree::{self, Map, Node};
 
 pub(crate) use parse::load_docs;
 
+/// Resolves the merge keys of `map` and every map below it, as Go's YAML reader does when it
+/// reads a mapping into a struct (sops' own files keep `<<` as a key, so only settings files
+/// are read this way): the keys of the merged map, or of each map of a merged list, are added
+/// where the map does not set them itself, the first merged map to set a key giving it.
+pub(crate) fn resolve_merges(map: &mut Map) -> Result<()> {
+    let mut merged = Vec::new();
+    for item in map.iter_mut() {
+        if let tree::Item::Pair(_, value) = item {
+            resolve_merges_below(value)?;
+        }
+    }
+    map.retain_mut(|item| match item {
+        tree::Item::Pair(key, value) if key.as_str() == "<<" => {
+            merged.push(std::mem::replace(value, Node::Scalar(tree::Scalar::Null)));
+            false
+        }
+        _ => true,
+    });
+    for source in merged {
+        let sources = match source {
+            Node::Map(m) => vec![m],
+            Node::List(items) => items
+                .into_iter()
+                .filter(|n| !matches!(n, Node::Comment(_)))
+                .map(|n| match n {
+                    Node::Map(m) => Ok(m),
+                    _ => Err(merge_needs_maps()),
+                })
+                .collect::<Result<_>>()?,
+            _ => return Err(merge_needs_maps()),
+        };
+        for source in sources {
+            for item in source {
+                if let tree::Item::Pair(key, value) = item {
+                    if tree::get(map, &key).is_none() {
+                        map.push(tree::Item::Pair(key, value));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn resolve_merges_below(node: &mut Node) -> Result<()> {
+    match node {
+        Node::Map(m) => resolve_merges(m),
+        Node::List(items) => items.iter_mut().try_for_each(resolve_merges_below),
+        Node::Scalar(_) | Node::Comment(_) => Ok(()),
+    }
+}
+
+/// go-yaml's refusal of a merge whose value is not a map or a list of maps.
+fn merge_needs_maps() -> Error {
+    Error::new(
+        Code::Generic,
+        "map merge requires map or sequence of maps as the value",
+    )
+}
+
 /// The YAML store.
 pub struct YamlStore {
     /// Spaces per indentation level (sops' default 4).
