@@ -94,6 +94,17 @@ impl GroupSpec {
     }
 }
 
+/// A `creation_rules` entry as read: its `path_regex`, then the rest, each read or the error
+/// reading it met. As in sops, a rule's mistakes only count when the search for the rule of a
+/// file reaches it: a `path_regex` that does not compile when the rule is tried, the rest (two
+/// selectors, a bad regex or key) when the rule matches. So a file can still be decrypted, or
+/// encrypted by an earlier rule, under a config with a broken rule.
+#[derive(Debug, Clone)]
+struct RuleRead {
+    path_regex: Result<Option<Regex>>,
+    rule: Result<CreationRule>,
+}
+
 /// One `creation_rules` entry.
 #[derive(Debug, Clone, Default)]
 pub struct CreationRule {
@@ -112,7 +123,8 @@ pub struct Config {
     /// The directory holding the file; rule paths are relative to it.
     pub dir: PathBuf,
     pub file: PathBuf,
-    pub rules: Vec<CreationRule>,
+    /// The creation rules in order, as read: see [`RuleRead`].
+    rules: Vec<RuleRead>,
     /// Whether the file has a `creation_rules` list, even an empty one (or one of nulls,
     /// which Go's reader drops): then a file no rule matches is an error, as in sops.
     pub rules_listed: bool,
@@ -534,20 +546,35 @@ pub fn parse_recreation_rule(map: &Map, file: &Path, index: usize) -> Result<Cre
         .field("destination_rules")
         .index(index)
         .field("recreation_rule");
-    parse_rule(map, &at)
+    read_rule(map, &at).rule
 }
 
-fn parse_rule(map: &Map, at: &At) -> Result<CreationRule> {
-    let aws_profile = text_field(map, "aws_profile", at)?.unwrap_or_default();
-    let path_regex = match text_field(map, "path_regex", at)?.as_deref() {
-        Some(p) if !p.is_empty() => Some(Regex::new(p).map_err(|e| {
+/// Reads a rule: its `path_regex`, then the rest ([`RuleRead`]).
+fn read_rule(map: &Map, at: &At) -> RuleRead {
+    let path_regex = rule_path_regex(map, at);
+    let rule = match &path_regex {
+        Ok(path_regex) => parse_rule(map, at, path_regex.clone()),
+        Err(e) => Err(e.clone()),
+    };
+    RuleRead { path_regex, rule }
+}
+
+/// A rule's `path_regex`, compiled (`None`: the rule matches every file).
+fn rule_path_regex(map: &Map, at: &At) -> Result<Option<Regex>> {
+    match text_field(map, "path_regex", at)?.as_deref() {
+        Some(p) if !p.is_empty() => Regex::new(p).map(Some).map_err(|e| {
             at.err(format!(
                 "invalid path_regex {p:?}: {}",
                 e.to_string().lines().last().unwrap_or("bad regex")
             ))
-        })?),
-        _ => None,
-    };
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// Reads a rule whose `path_regex` is read already.
+fn parse_rule(map: &Map, at: &At, path_regex: Option<Regex>) -> Result<CreationRule> {
+    let aws_profile = text_field(map, "aws_profile", at)?.unwrap_or_default();
     let groups = match map_list(map, "key_groups", at)? {
         Some(groups) if !groups.is_empty() => groups
             .iter()
@@ -653,10 +680,9 @@ impl Config {
         let doc = crate::format::yaml_settings(&bytes).map_err(|e| cfg_err(file, e))?;
         let listed = map_list(&doc, "creation_rules", &At::root(file))?;
         let rules_listed = listed.is_some();
-        let mut rules = Vec::new();
-        for (rule, at) in listed.unwrap_or_default() {
-            rules.push(parse_rule(rule, &at)?);
-        }
+        let rules = (listed.unwrap_or_default().iter())
+            .map(|(rule, at)| read_rule(rule, at))
+            .collect();
         let abs = absolute(cwd, file);
         Ok(Config {
             dir: abs.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -702,13 +728,20 @@ impl Config {
         options
     }
 
+    /// Every creation rule, or the first error reading one met.
+    pub fn rules(&self) -> Result<Vec<&CreationRule>> {
+        (self.rules.iter())
+            .map(|read| read.rule.as_ref().map_err(Error::clone))
+            .collect()
+    }
+
     /// How a person finds `rule` in the file: `creation_rules[N] (path_regex: '…')`, the
     /// regex as written (Debug formatting would double its backslashes).
     pub fn describe_rule(&self, rule: &CreationRule) -> String {
         let index = self
             .rules
             .iter()
-            .position(|x| std::ptr::eq(x, rule))
+            .position(|x| x.rule.as_ref().is_ok_and(|x| std::ptr::eq(x, rule)))
             .unwrap_or(0);
         match rule.path_regex() {
             Some(re) => format!("creation_rules[{index}] (path_regex: '{re}')"),
@@ -729,19 +762,21 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or(abs);
         let subject = subject.to_string_lossy();
-        self.rules
-            .iter()
-            .find(|r| r.path_regex.as_ref().is_none_or(|re| re.is_match(&subject)))
-            .map(Some)
-            .ok_or_else(|| {
-                Error::new(
-                    Code::Generic,
-                    format!(
-                        "error loading config: no matching creation rules found for {subject} in {}",
-                        self.file.display()
-                    ),
-                )
-            })
+        for read in &self.rules {
+            let path_regex = read.path_regex.as_ref().map_err(Error::clone)?;
+            if path_regex.as_ref().is_none_or(|re| re.is_match(&subject)) {
+                return read.rule.as_ref().map(Some).map_err(Error::clone);
+            }
+        }
+        None.ok_or_else(|| {
+            Error::new(
+                Code::Generic,
+                format!(
+                    "error loading config: no matching creation rules found for {subject} in {}",
+                    self.file.display()
+                ),
+            )
+        })
     }
 }
 
@@ -805,7 +840,7 @@ mod tests {
             ),
             pair("aws_profile", s("dev")),
         ];
-        let rule = parse_rule(&flat, &At::root(file)).unwrap();
+        let rule = read_rule(&flat, &At::root(file)).rule.unwrap();
         assert_eq!(rule.aws_profile, "dev");
         let kms = &rule.groups[0].kms;
         assert_eq!(kms.len(), 2);
@@ -834,7 +869,7 @@ mod tests {
                 Node::Map(vec![pair("age", Node::List(vec![s("age1x")]))]),
             ]),
         )];
-        let rule = parse_rule(&groups, &At::root(file)).unwrap();
+        let rule = read_rule(&groups, &At::root(file)).rule.unwrap();
         assert_eq!(rule.groups.len(), 2);
         let kms = &rule.groups[0].kms;
         assert_eq!(kms.len(), 1, "duplicates dropped");
@@ -861,7 +896,7 @@ mod tests {
                 Node::List(vec![s("cn-north-4:u1"), s("cn-north-4:u1")]),
             ),
         ];
-        let g = &parse_rule(&flat, &At::root(file)).unwrap().groups[0];
+        let g = &read_rule(&flat, &At::root(file)).rule.unwrap().groups[0];
         let urls: Vec<String> = g.azure_kv.iter().map(ToString::to_string).collect();
         assert_eq!(urls, [url, "https://w.vault.azure.net/keys/j"]);
         assert_eq!(
@@ -872,7 +907,7 @@ mod tests {
 
         let listed = vec![pair("azure_keyvault", Node::List(vec![s(url)]))];
         assert_eq!(
-            parse_rule(&listed, &At::root(file)).unwrap().groups[0]
+            read_rule(&listed, &At::root(file)).rule.unwrap().groups[0]
                 .azure_kv
                 .len(),
             1
@@ -894,7 +929,7 @@ mod tests {
                 ),
             ])]),
         )];
-        let g = &parse_rule(&groups, &At::root(file)).unwrap().groups[0];
+        let g = &read_rule(&groups, &At::root(file)).rule.unwrap().groups[0];
         assert_eq!(
             g.azure_kv[0].vault_url, "https://v.vault.azure.net/",
             "kept as written"
@@ -916,7 +951,7 @@ mod tests {
                 "could not parse",
             ),
         ] {
-            let e = parse_rule(&vec![bad], &At::root(file)).unwrap_err();
+            let e = read_rule(&vec![bad], &At::root(file)).rule.unwrap_err();
             assert!(e.message.contains(why), "{}", e.message);
         }
     }

@@ -860,3 +860,32 @@ fn merge_keys_in_the_config_are_resolved_as_in_sops() {
         assert_eq!(ours, sops, "{config}");
     }
 }
+
+/// A broken creation rule counts only where sops reaches it: its `path_regex` when the search
+/// for a file's rule tries it, the rest when it matches. Decrypting never reads the rules, and
+/// a file an earlier rule takes is encrypted.
+#[test]
+fn a_broken_rule_counts_only_where_sops_reaches_it() {
+    let sandbox = Sandbox::new();
+    sandbox.write("f.yaml", "a: 1\n");
+    sandbox.write(
+        "e.yaml",
+        stdout_of(sandbox.sops().args(["encrypt", "--age", AGE1, "f.yaml"])),
+    );
+    for rules in [
+        format!("  - path_regex: ^prod/(?!x)\n    age: {AGE1}\n  - age: {AGE1}\n"),
+        format!("  - path_regex: f\\.yaml\n    age: {AGE1}\n  - path_regex: '(['\n"),
+        format!("  - path_regex: nomatch\n    encrypted_regex: a\n    unencrypted_suffix: b\n  - age: {AGE1}\n"),
+        format!("  - path_regex: f\n    encrypted_regex: a\n    unencrypted_suffix: b\n  - age: {AGE1}\n"),
+        format!("  - path_regex: nomatch\n    encrypted_regex: '(['\n    age: {AGE1}\n  - age: {AGE1}\n"),
+    ] {
+        sandbox.write(".sops.yaml", format!("creation_rules:\n{rules}"));
+        for args in [&["encrypt", "f.yaml"][..], &["decrypt", "e.yaml"], &["filestatus", "e.yaml"]] {
+            let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+                let out = cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt")).args(args).output();
+                out.unwrap().status.code()
+            });
+            assert_eq!(ours, sops, "{args:?} under\n{rules}");
+        }
+    }
+}

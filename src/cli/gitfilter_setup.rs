@@ -42,7 +42,7 @@ pub fn rule_patterns(ctx: &Context, top: &Path) -> Result<Vec<String>> {
         .map(|p| p.to_string_lossy().into_owned())
         .filter(|p| !p.contains(|c: char| c.is_whitespace() || "*?[\\\"".contains(c)));
     let mut patterns = Vec::new();
-    for rule in &config.rules {
+    for rule in config.rules()? {
         let Some(regex) = rule.path_regex() else {
             eprintln!(
                 "secret: warning: {} matches every file: not put under the filter",

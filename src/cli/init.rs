@@ -461,7 +461,7 @@ mod tests {
         let file = dir.path().join(".sops.yaml");
         std::fs::write(&file, &text).unwrap();
         let config = Config::load(&file, dir.path()).unwrap();
-        let group = &config.rules[0].groups[0];
+        let group = &config.rules().unwrap()[0].groups[0];
         assert_eq!(group.age, ["age1example"]);
         assert_eq!(group.kms[0].arn, ARN);
         assert_eq!(group.gcp_kms, [GCP]);
@@ -469,6 +469,6 @@ mod tests {
         assert_eq!(group.hc_vault, [VAULT]);
         assert_eq!(group.hckms, [HCKMS]);
         assert_eq!(group.pgp, [PGP]);
-        assert_eq!(config.rules[0].path_regex(), Some(r"\.env$"));
+        assert_eq!(config.rules().unwrap()[0].path_regex(), Some(r"\.env$"));
     }
 }
