@@ -889,3 +889,39 @@ fn a_broken_rule_counts_only_where_sops_reaches_it() {
         }
     }
 }
+
+/// A creation rule's `shamir_threshold` is written into the metadata as sops writes it, with
+/// one key group too, and each tool opens the other's file.
+#[test]
+fn a_shamir_threshold_is_written_with_one_key_group_too() {
+    let sandbox = Sandbox::new();
+    sandbox.write("f.yaml", "a: 1\n");
+    for threshold in [0, 1, 2] {
+        sandbox.write(
+            ".sops.yaml",
+            format!("creation_rules:\n  - shamir_threshold: {threshold}\n    age: {AGE1}\n"),
+        );
+        let mut lines = Vec::new();
+        for (name, mut cmd) in [
+            ("sops.yaml", sandbox.sops()),
+            ("ours.yaml", sandbox.secret()),
+        ] {
+            let out = stdout_of(cmd.args(["encrypt", "f.yaml"]));
+            let text = String::from_utf8_lossy(&out).into_owned();
+            lines.push(
+                text.lines()
+                    .find(|l| l.contains("shamir"))
+                    .map(str::to_owned),
+            );
+            sandbox.write(name, &out);
+            for mut cmd in [sandbox.sops(), sandbox.secret()] {
+                let plain = stdout_of(
+                    cmd.env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                        .args(["decrypt", name]),
+                );
+                assert_eq!(plain, b"a: 1\n", "{threshold} {name}");
+            }
+        }
+        assert_eq!(lines[1], lines[0], "threshold {threshold}");
+    }
+}

@@ -154,13 +154,14 @@ impl Metadata {
     pub fn to_map(&self, nil_as_null: bool) -> Map {
         let mut out = Map::new();
         let pair = |k: &str, v: Node| Item::Pair(k.into(), v);
+        // Written whenever set, one key group or several (a rule may set it either way).
+        if self.shamir_threshold > 0 {
+            out.push(pair(
+                "shamir_threshold",
+                Node::Scalar(Scalar::Int(self.shamir_threshold as i64)),
+            ));
+        }
         if self.key_groups.len() > 1 {
-            if self.shamir_threshold > 0 {
-                out.push(pair(
-                    "shamir_threshold",
-                    Node::Scalar(Scalar::Int(self.shamir_threshold as i64)),
-                ));
-            }
             let groups = self
                 .key_groups
                 .iter()
