@@ -69,7 +69,10 @@ impl Ending {
 }
 
 fn decrypt(ctx: &Context, args: DecryptArgs, ending: Ending) -> Result<()> {
-    let extract = args.extract.as_deref().map(treepath::parse).transpose()?;
+    // An empty path is no `--extract`, as in sops.
+    let extract = (args.extract.as_deref().filter(|p| !p.is_empty()))
+        .map(treepath::parse)
+        .transpose()?;
     if args.merge {
         let paths: Vec<PathBuf> = args
             .io
