@@ -35,7 +35,7 @@ fn set_rule(sandbox: &Sandbox, recipients: &str) {
 /// Writes `name` encrypted by `secret` for `recipients` (whatever the rules say).
 fn encrypted(sandbox: &Sandbox, name: &str, recipients: &str) -> PathBuf {
     let plain = sandbox.write(name, format!("token: value-of-{name}\n"));
-    let no_rules = sandbox.write(".git/no-rules.yaml", "creation_rules: []\n");
+    let no_rules = sandbox.write(".git/no-rules.yaml", "stores: {}\n");
     sandbox
         .secret()
         .arg("--config")
@@ -301,7 +301,7 @@ fn check_all_covers_the_work_tree_and_rereads_changed_files() {
 #[test]
 fn later_files_override_earlier_keys_in_exec_env_and_decrypt_merge() {
     let sandbox = Sandbox::new();
-    let no_rules = sandbox.write("no-rules.yaml", "creation_rules: []\n");
+    let no_rules = sandbox.write("no-rules.yaml", "stores: {}\n");
     let seal = |name: &str, plain: &str| {
         let p = sandbox.write(name, plain);
         sandbox
