@@ -10,7 +10,7 @@ use crate::format::{Format, Loaded, Store};
 use crate::keys::service::KeyServices;
 use crate::keys::{self, KeyGroup};
 use crate::timefmt;
-use crate::tree::Map;
+use crate::tree::{Item, Map};
 
 /// A decrypted file, with what is needed to write it back with minimal changes.
 pub struct Opened {
@@ -266,7 +266,13 @@ pub fn seal_plain(
         Seal::New(plan) => {
             let (mut metadata, data_key) = new_metadata(plan, services)?;
             stamp_plaintext(&mut docs, &mut metadata, &data_key)?;
-            let meta_tree = metadata_tree(&metadata, format);
+            let mut meta_tree = metadata_tree(&metadata, format);
+            if format == Format::Binary {
+                // sops writes a new binary file without a selector (its one value is always
+                // encrypted); a rewrite adds the default, as sops' does.
+                let field = metadata.selector.kind.field();
+                meta_tree.retain(|item| !matches!(item, Item::Pair(k, _) if k.as_str() == field));
+            }
             (meta_tree, data_key, metadata.selector, NonceMemory::off())
         }
         Seal::Into(opened) => {

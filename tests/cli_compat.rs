@@ -925,3 +925,43 @@ fn a_shamir_threshold_is_written_with_one_key_group_too() {
         assert_eq!(lines[1], lines[0], "threshold {threshold}");
     }
 }
+
+/// A new binary file has no selector in its metadata, and a selector given for one is
+/// ignored (its one value is always encrypted), as in sops.
+#[test]
+fn a_binary_file_is_encrypted_whole_without_a_selector() {
+    let sandbox = Sandbox::new();
+    sandbox.write("x.bin", "hello\n");
+    for flags in [
+        &[][..],
+        &["--encrypted-regex", "^nothing"],
+        &["--unencrypted-suffix", "a"],
+    ] {
+        let mut fields = Vec::new();
+        for (name, mut cmd) in [("sops.bin", sandbox.sops()), ("ours.bin", sandbox.secret())] {
+            let out = stdout_of(
+                cmd.args(["encrypt", "--age", AGE1])
+                    .args(flags)
+                    .arg("x.bin"),
+            );
+            let text = String::from_utf8_lossy(&out).into_owned();
+            assert!(
+                text.contains("\"data\": \"ENC["),
+                "{flags:?} {name}: {text}"
+            );
+            let names: Vec<String> = (text.lines())
+                .filter(|l| l.starts_with("\t\t\"") && !l.contains("\"age\""))
+                .map(|l| l.trim().split('"').nth(1).unwrap_or("").to_owned())
+                .collect();
+            fields.push(names);
+            sandbox.write(name, &out);
+            for mut cmd in [sandbox.sops(), sandbox.secret()] {
+                let plain = cmd
+                    .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                    .args(["decrypt", name]);
+                assert_eq!(stdout_of(plain), b"hello\n", "{flags:?} {name}");
+            }
+        }
+        assert_eq!(fields[1], fields[0], "{flags:?}");
+    }
+}
