@@ -3,7 +3,7 @@
 
 use super::io::{write_atomic, Context, Files, Purpose};
 use super::keyservice_args::KeyServiceArgs;
-use super::plan::{plan_for, NewFileArgs};
+use super::plan::{for_input, plan_for, NewFileArgs};
 use super::proc::{self, EditLock, PrivateDir, SignalGuard};
 use super::IoArgs;
 use crate::crypt::cipher::DataKey;
@@ -132,7 +132,10 @@ pub fn run(ctx: &Context, args: EditArgs) -> Result<i32> {
             .load(template(files.input_format))
             .map_err(|e| e.context("example document"))?
             .docs;
-        let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
+        let plan = for_input(
+            plan_for(ctx, &files.name, &args.keys, &label)?,
+            files.input_format,
+        );
         let (metadata, data_key) =
             sopsfile::new_metadata(plan, ctx.key_services()).map_err(|e| e.context(&label))?;
         Session {

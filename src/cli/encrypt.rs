@@ -3,15 +3,14 @@
 use super::batch::Want;
 use super::io::{lock_in_place, Context, Destination, Files, Purpose};
 use super::keyservice_args::KeyServiceArgs;
-use super::plan::{plan_for, NewFileArgs};
+use super::plan::{for_input, plan_for, NewFileArgs};
 use super::proc::EditLock;
 use super::IoArgs;
-use crate::crypt::select::Selector;
 use crate::error::{Code, Error, Result};
 use crate::format::{Format, Loaded, Store};
 use crate::sopsfile;
 pub(super) use crate::sopsfile::Seal;
-use crate::sopsfile::{SealPlan, Sealed};
+use crate::sopsfile::Sealed;
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -57,10 +56,8 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
     let _lock = lock_in_place(&args.io)?;
     let loaded = files.load(ctx)?;
     sopsfile::refuse_encrypted(&loaded).map_err(|e| e.context(&label))?;
-    let mut plan = plan_for(ctx, &files.name, &args.keys, &label)?;
-    if files.input_format == Format::Binary {
-        ignore_selector(&mut plan);
-    }
+    let plan = plan_for(ctx, &files.name, &args.keys, &label)?;
+    let plan = for_input(plan, files.input_format);
     let out_store = ctx.output_store(files.output_format)?;
     let sealed = seal_plain(
         ctx,
@@ -75,19 +72,6 @@ pub fn run(ctx: &Context, args: EncryptArgs) -> Result<()> {
             .write(&*out_store, out)
             .map_err(|e| e.context(&label))
     })
-}
-
-/// A binary file's one value is always encrypted: a selector (from the command line or the
-/// rule) is ignored with sops' warning, and the default one used.
-fn ignore_selector(plan: &mut SealPlan) {
-    let given = std::mem::take(&mut plan.selector);
-    if given != Selector::default() {
-        let what = given.kind.field().replace('_', " ");
-        eprintln!(
-            "secret: warning: Using an {what} does not make sense with the input store (the \
-             binary store produces one key that should always be encrypted) and will be ignored."
-        );
-    }
 }
 
 /// [`sopsfile::seal_plain`] with the command's key services; errors name `label`.

@@ -5,6 +5,7 @@ use super::io::Context;
 use crate::config::{GroupSpec, KmsSpec};
 use crate::crypt::select::{Selector, SelectorKind};
 use crate::error::{Code, Error, Result};
+use crate::format::Format;
 use crate::keys::azure::AzureKeyRef;
 use crate::keys::{gcp, hckms, kms, vault};
 use crate::plan::{plan_new_file, split_list, Explicit};
@@ -117,6 +118,24 @@ impl SelectorArgs {
             )),
         }
     }
+}
+
+/// `plan` for input in `format`: a binary file's one value is always encrypted, so a
+/// selector (from the command line or the rule) is ignored with sops' warning and the
+/// default one used.
+pub fn for_input(mut plan: SealPlan, format: Format) -> SealPlan {
+    if format == Format::Binary {
+        let given = std::mem::take(&mut plan.selector);
+        if given != Selector::default() {
+            let what = given.kind.field().replace('_', " ");
+            eprintln!(
+                "secret: warning: Using an {what} does not make sense with the input store (the \
+                 binary store produces one key that should always be encrypted) and will be \
+                 ignored."
+            );
+        }
+    }
+    plan
 }
 
 /// Resolves the master keys, selector and MAC mode of a new file named `name` from the
