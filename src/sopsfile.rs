@@ -48,6 +48,10 @@ pub fn metadata_of(loaded: &Loaded) -> Result<Metadata> {
 /// the MAC (unless told not to).
 pub fn open(loaded: Loaded, services: &KeyServices, options: &OpenOptions) -> Result<Opened> {
     let metadata = metadata_of(&loaded)?;
+    if metadata.master_keys().next().is_none() {
+        // sops' words and exit code for metadata that names no master key.
+        return Err(Error::new(Code::Generic, "No keys found in file"));
+    }
     let data_key = keys::recover_data_key(
         &metadata.key_groups,
         metadata.shamir_threshold,

@@ -965,3 +965,23 @@ fn a_binary_file_is_encrypted_whole_without_a_selector() {
         assert_eq!(fields[1], fields[0], "{flags:?}");
     }
 }
+
+/// Metadata that names no master key is sops' "No keys found in file", exit 1.
+#[test]
+fn metadata_without_keys_is_exit_1() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.sops_file("e.yaml", "a: 1\n");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut in_age = false;
+    let kept: Vec<&str> = (text.lines())
+        .filter(|l| {
+            in_age = l.starts_with("    age:") || (in_age && l.starts_with("        "));
+            !in_age
+        })
+        .collect();
+    sandbox.write("e.yaml", kept.join("\n") + "\n");
+    for (code, err) in codes_of(&sandbox, &["decrypt", "e.yaml"]) {
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains("No keys found in file"), "{err}");
+    }
+}
