@@ -985,3 +985,37 @@ fn metadata_without_keys_is_exit_1() {
         assert!(err.contains("No keys found in file"), "{err}");
     }
 }
+
+/// The metadata's version is checked as sops checks it: semver, or a sops 1.x version
+/// (`1.` and anything, `1.0` unquoted too); `filestatus` does not check it.
+#[test]
+fn metadata_versions_are_checked_as_in_sops() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.sops_file("e.yaml", "a: 1\n");
+    let text = std::fs::read_to_string(&file).unwrap();
+    for version in [
+        "1.0",
+        "\"1.0\"",
+        "1.5",
+        "1.x",
+        "1",
+        "2.0",
+        "abc",
+        "v3.1.0",
+        "3.1.0-rc1",
+    ] {
+        let changed = text.replace("version: 3.11.0", &format!("version: {version}"));
+        sandbox.write("v.yaml", changed);
+        for args in [&["decrypt", "v.yaml"][..], &["filestatus", "v.yaml"]] {
+            let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+                let out = cmd
+                    .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                    .args(args)
+                    .output();
+                let out = out.unwrap();
+                (out.status.code(), out.stdout)
+            });
+            assert_eq!(ours, sops, "{version} {args:?}");
+        }
+    }
+}

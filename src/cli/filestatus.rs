@@ -5,6 +5,7 @@
 
 use super::batch::{self, BatchArgs, Want};
 use super::io::Context;
+use crate::crypt::metadata::Metadata;
 use crate::error::{Code, Error, Result};
 use crate::format::Format;
 use crate::tree::{self, Map, Node, Scalar};
@@ -56,9 +57,10 @@ fn status(ctx: &Context, file: &Path, input_type: Option<&str>) -> Result<bool> 
         Ok(loaded) => loaded,
     };
     let encrypted = is_encrypted(loaded.metadata.as_ref());
-    if encrypted {
-        // As sops, metadata that cannot be read (or names no keys) is an error.
-        let metadata = crate::sopsfile::metadata_of(&loaded).map_err(|e| fail(e.message))?;
+    if let Some(raw) = loaded.metadata.as_ref().filter(|_| encrypted) {
+        // As sops, metadata that cannot be read (or names no keys) is an error; its version
+        // is not checked.
+        let metadata = Metadata::from_map_any_version(raw).map_err(|e| fail(e.message))?;
         if metadata.master_keys().next().is_none() {
             return Err(fail("no keys found in the sops metadata".into()));
         }

@@ -34,10 +34,14 @@ fn bad(message: String) -> Error {
 }
 
 /// Checks sops' rule that `version` parses as semver (an optional `v`, three numbers,
-/// optional pre-release/build suffixes).
+/// optional pre-release/build suffixes), unless it is a sops 1.x version (`1.` and anything,
+/// which sops takes as it is).
 fn check_version(version: &str) -> Result<()> {
     if version.is_empty() {
         return Err(bad("sops metadata: Version string empty".into()));
+    }
+    if version.starts_with("1.") {
+        return Ok(());
     }
     let core = version.strip_prefix('v').unwrap_or(version);
     let core = core.split(['-', '+']).next().unwrap_or("");
@@ -72,9 +76,21 @@ fn read_keys(container: &Map, group: &mut KeyGroup) -> Result<()> {
 impl Metadata {
     /// Reads the `sops` block.
     pub fn from_map(map: &Map) -> Result<Metadata> {
+        let metadata = Metadata::from_map_any_version(map)?;
+        check_version(&metadata.version)?;
+        Ok(metadata)
+    }
+
+    /// [`Metadata::from_map`] without sops' check of the version (`filestatus` does not make
+    /// it).
+    pub fn from_map_any_version(map: &Map) -> Result<Metadata> {
         let text = |field: &str| tree::get(map, field).and_then(Node::scalar_text);
-        let version = text("version").unwrap_or_default();
-        check_version(&version)?;
+        let version = match tree::get(map, "version") {
+            // Written unquoted, `1.0` reads as a number whose text is `1`: sops reads the
+            // text as written, a sops 1.x version.
+            Some(Node::Scalar(Scalar::Float(v))) if (1.0..2.0).contains(v) => format!("{v:?}"),
+            _ => text("version").unwrap_or_default(),
+        };
         let lastmodified = text("lastmodified")
             .ok_or_else(|| bad("sops metadata: lastmodified is missing".into()))?;
         // sops parses it with the rest of the metadata, before any key is tried.
@@ -278,6 +294,13 @@ mod tests {
         assert!(Metadata::from_map(&map).is_err());
         map[0] = Item::Pair("version".into(), Node::str("v3.13.2"));
         assert!(Metadata::from_map(&map).is_ok());
+        // sops 1.x versions are taken as they are, as a number too; other short ones are not.
+        for (v, ok) in [("1.0", true), ("1.x", true), ("2.0", false), ("1", false)] {
+            map[0] = Item::Pair("version".into(), Node::str(v));
+            assert_eq!(Metadata::from_map(&map).is_ok(), ok, "{v}");
+        }
+        map[0] = Item::Pair("version".into(), Node::Scalar(Scalar::Float(1.0)));
+        assert_eq!(Metadata::from_map(&map).unwrap().version, "1.0");
         tree::remove(&mut map, "version");
         assert!(Metadata::from_map(&map)
             .unwrap_err()
