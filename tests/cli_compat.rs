@@ -1019,3 +1019,29 @@ fn metadata_versions_are_checked_as_in_sops() {
         }
     }
 }
+
+/// `filestatus` decides as sops does: a binary file is read as JSON, a `sops` map that cannot
+/// be read is an error even where it would not mark the file encrypted, a YAML file without a
+/// document is not encrypted, and no file at all is exit 100.
+#[test]
+fn filestatus_decides_as_sops_does() {
+    let sandbox = Sandbox::new();
+    for (name, text) in [
+        ("empty.bin", ""),
+        ("xx.bin", "xx"),
+        ("d.bin", "{\"data\":\"x\"}"),
+        ("s1.yaml", "a: 1\nsops: {}\n"),
+        ("nl.yaml", "\n\n# nothing\n"),
+        ("s3.json", "{\"a\":1,\"sops\":{}}"),
+        ("s4.env", "a=1\nsops_x=1\n"),
+    ] {
+        sandbox.write(name, text);
+        let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+            let out = cmd.args(["filestatus", name]).output().unwrap();
+            (out.status.code(), out.stdout)
+        });
+        assert_eq!(ours, sops, "{name}");
+    }
+    let [(sops, _), (ours, _)] = codes_of(&sandbox, &["filestatus"]);
+    assert_eq!((ours, sops), (Some(100), Some(100)));
+}

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Args)]
 pub struct FileStatusArgs {
     /// The file to check
-    #[arg(value_name = "FILE", required_unless_present = "all")]
+    #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
     /// Input format (default: from the file name)
     #[arg(long, value_name = "TYPE", value_parser = super::FormatName)]
@@ -50,28 +50,44 @@ fn status(ctx: &Context, file: &Path, input_type: Option<&str>) -> Result<bool> 
     let format = input_type
         .and_then(Format::from_name)
         .unwrap_or_else(|| Format::from_path(file));
+    // sops reads a binary file as it reads an encrypted one: as JSON.
+    let format = match format {
+        Format::Binary => Format::Json,
+        other => other,
+    };
     let loaded = match format.store(&ctx.store_options()?).load(&bytes) {
-        // An empty YAML file has no metadata: sops says not encrypted.
+        // A YAML file with no document (empty, blank lines, comments) has no metadata: sops
+        // says not encrypted.
         Err(e) if e.code == Code::NeedAtLeastOneDocument => return Ok(false),
+        Err(_) if format == Format::Yaml && no_yaml_document(&bytes) => return Ok(false),
         Err(e) => return Err(fail(e.message)),
         Ok(loaded) => loaded,
     };
     let encrypted = is_encrypted(loaded.metadata.as_ref());
-    if let Some(raw) = loaded.metadata.as_ref().filter(|_| encrypted) {
-        // As sops, metadata that cannot be read (or names no keys) is an error; its version
-        // is not checked.
+    if let Some(raw) = loaded.metadata.as_ref() {
+        // As sops, metadata that cannot be read is an error, encrypted or not (a `sops` map
+        // without `lastmodified`), and so is encrypted metadata that names no keys; the
+        // version is not checked.
         let metadata = Metadata::from_map_any_version(raw).map_err(|e| fail(e.message))?;
-        if metadata.master_keys().next().is_none() {
+        if encrypted && metadata.master_keys().next().is_none() {
             return Err(fail("no keys found in the sops metadata".into()));
         }
     }
     Ok(encrypted)
 }
 
+/// Whether `bytes` are YAML without a document (only blank lines or comments).
+fn no_yaml_document(bytes: &[u8]) -> bool {
+    crate::format::yaml::load_docs(bytes).is_ok_and(|docs| docs.is_empty())
+}
+
 /// Runs `secret filestatus`: one file as sops prints it; several (or `-r`, `--all`) as one
 /// JSON line per file, `{"file":"PATH","encrypted":BOOL}`, failures on stderr.
 pub fn run(ctx: &Context, args: FileStatusArgs) -> Result<()> {
     let paths: Vec<PathBuf> = args.file.iter().chain(&args.more).cloned().collect();
+    if paths.is_empty() && !args.batch.all {
+        return Err(Error::new(Code::NoFileSpecified, "no file specified"));
+    }
     let stdout = super::io::Destination::Stdout;
     if !args.batch.is_batch(&paths) {
         let encrypted = status(ctx, &paths[0], args.input_type.as_deref())?;
