@@ -413,7 +413,8 @@ fn parse_group(map: &Map, at: &At) -> Result<GroupSpec> {
         let text = |f: &str| text_field(m, f, &at).map(Option::unwrap_or_default);
         let arn = text("arn")?;
         if arn.is_empty() {
-            continue;
+            // sops' refusal, when the key would be used.
+            return Err(at.err("no valid ARN found in ''"));
         }
         let context = tree::string_map(tree::get(m, "context"))
             .map_err(|()| at.field("context").err("must be a map"))?;
@@ -514,13 +515,16 @@ fn hckms_keys(map: &Map, at: &At) -> Result<Vec<String>> {
     for (i, item) in entries(items) {
         let at = at.index(i);
         let id = match item {
-            Node::Map(m) => text_field(m, "key_id", &at)?,
+            // A key group's entry: sops refuses one without a key id.
+            Node::Map(m) => Some(text_field(m, "key_id", &at)?.unwrap_or_default()),
             Node::Scalar(Scalar::Str(s)) => Some(s.to_string()),
             Node::Scalar(Scalar::Null) => None,
             n => return Err(at.wrong("a key id or a {key_id: ...} map", n)),
         };
-        let Some(id) = id.filter(|i: &String| !i.is_empty()) else {
-            continue;
+        let id = match (id, item) {
+            (Some(id), Node::Map(_)) => id,
+            (Some(id), _) if !id.trim().is_empty() => id,
+            _ => continue,
         };
         hckms::KeyId::parse(&id).map_err(|e| at.err(e.message))?;
         out.push(id);

@@ -1045,3 +1045,33 @@ fn filestatus_decides_as_sops_does() {
     let [(sops, _), (ours, _)] = codes_of(&sandbox, &["filestatus"]);
     assert_eq!((ours, sops), (Some(100), Some(100)));
 }
+
+/// A key group's KMS or HuaweiCloud entry without its id is sops' error (not a key left out);
+/// empty ids in a rule's own list are skipped, as sops skips them.
+#[test]
+fn key_group_entries_without_an_id_are_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.write("f.yaml", "a: 1\n");
+    for (entry, refused) in [
+        ("      kms: [{}]\n", true),
+        ("      kms: [{arn: ''}]\n", true),
+        ("      hckms: [{}]\n", true),
+        ("      hckms: [{key_id: ''}]\n", true),
+        ("      hckms: [null]\n", false),
+    ] {
+        sandbox.write(
+            ".sops.yaml",
+            format!("creation_rules:\n  - key_groups:\n    - age: [{AGE1}]\n{entry}"),
+        );
+        for (code, err) in codes_of(&sandbox, &["encrypt", "f.yaml"]) {
+            assert_eq!(code, Some(if refused { 1 } else { 0 }), "{entry}: {err}");
+        }
+    }
+    sandbox.write(
+        ".sops.yaml",
+        format!("creation_rules:\n  - hckms: ['', ' ']\n    age: {AGE1}\n"),
+    );
+    for (code, err) in codes_of(&sandbox, &["encrypt", "f.yaml"]) {
+        assert_eq!(code, Some(0), "{err}");
+    }
+}
