@@ -145,7 +145,9 @@ pub fn find(start: &Path) -> (Option<PathBuf>, Option<String>) {
         let Some(d) = dir else { break };
         let shown = |name: &str| format!("{}{name}", "../".repeat(depth));
         let candidate = d.join(CONFIG_NAME);
-        if candidate.is_file() {
+        // Whatever the name is (a directory too, which then fails to be read), as sops stops
+        // at the first path of that name that exists.
+        if candidate.exists() {
             let warning = alternate.map(|alt| {
                 format!(
                     "ignoring {alt:?} when searching for config file; the config file must be \
@@ -683,6 +685,9 @@ impl Config {
         let bytes = std::fs::read(file).map_err(|e| cfg_err(file, format!("cannot read: {e}")))?;
         let doc = crate::format::yaml_settings(&bytes).map_err(|e| cfg_err(file, e))?;
         let listed = map_list(&doc, "creation_rules", &At::root(file))?;
+        // sops reads `destination_rules` with the rest: one of the wrong kind fails every
+        // command, not only `publish`.
+        map_list(&doc, "destination_rules", &At::root(file))?;
         let rules_listed = listed.is_some();
         let rules = (listed.unwrap_or_default().iter())
             .map(|(rule, at)| read_rule(rule, at))

@@ -1075,3 +1075,22 @@ fn key_group_entries_without_an_id_are_refused() {
         assert_eq!(code, Some(0), "{err}");
     }
 }
+
+/// A `.sops.yaml` that is a directory, or whose `destination_rules` are of the wrong kind,
+/// fails every command (exit 1), as in sops.
+#[test]
+fn an_unreadable_config_fails_every_command() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.sops_file("e.yaml", "a: 1\n");
+    std::fs::create_dir(sandbox.path().join(".sops.yaml")).unwrap();
+    for (code, err) in codes_of(&sandbox, &["decrypt", file.to_str().unwrap()]) {
+        assert_eq!(code, Some(1), "{err}");
+    }
+    std::fs::remove_dir(sandbox.path().join(".sops.yaml")).unwrap();
+    for config in ["destination_rules: 5\n", "destination_rules: [5]\n"] {
+        sandbox.write(".sops.yaml", config);
+        for (code, err) in codes_of(&sandbox, &["decrypt", file.to_str().unwrap()]) {
+            assert_eq!(code, Some(1), "{config}: {err}");
+        }
+    }
+}
