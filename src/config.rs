@@ -777,15 +777,13 @@ impl Config {
                 return read.rule.as_ref().map(Some).map_err(Error::clone);
             }
         }
-        None.ok_or_else(|| {
-            Error::new(
-                Code::Generic,
-                format!(
-                    "error loading config: no matching creation rules found for {subject} in {}",
-                    self.file.display()
-                ),
-            )
-        })
+        Err(Error::new(
+            Code::Generic,
+            format!(
+                "error loading config: no matching creation rules found for {subject} in {}",
+                self.file.display()
+            ),
+        ))
     }
 }
 
