@@ -1094,3 +1094,41 @@ fn an_unreadable_config_fails_every_command() {
         }
     }
 }
+
+/// In sops' top-level form, flags after the file are ignored positional arguments (with a
+/// warning): `-d FILE -i` prints the plaintext and leaves the file encrypted, `-d FILE
+/// --output-type json` prints YAML, `FILE -d` edits. Subcommands read flags anywhere.
+#[test]
+fn legacy_flags_after_the_file_are_ignored_as_in_sops() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.sops_file("f.yaml", "a: 1\n");
+    let encrypted = std::fs::read(&file).unwrap();
+    for args in [
+        &["-d", "f.yaml", "-i"][..],
+        &["-d", "f.yaml", "--output-type", "json"],
+    ] {
+        for mut cmd in [sandbox.sops(), sandbox.secret()] {
+            let out = cmd
+                .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+                .args(args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            assert_eq!(out.stdout, b"a: 1\n", "{args:?}");
+            assert_eq!(
+                std::fs::read(&file).unwrap(),
+                encrypted,
+                "{args:?}: file untouched"
+            );
+        }
+    }
+    for mut cmd in [sandbox.sops(), sandbox.secret()] {
+        let out = cmd
+            .env("SOPS_AGE_KEY_FILE", key("age1.txt"))
+            .env("EDITOR", "true")
+            .args(["f.yaml", "-d"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(200), "FILE -d edits");
+    }
+}

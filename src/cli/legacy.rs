@@ -98,6 +98,19 @@ impl LegacyArgs {
                 "secret: warning: more than one positional argument provided; only the first \
                  one is used"
             );
+            let flag_like = self
+                .more
+                .iter()
+                .rev()
+                .find(|w| w.to_string_lossy().starts_with('-'));
+            if let Some(flag) = flag_like {
+                eprintln!(
+                    "secret: warning: one of the ignored positional arguments is {:?}, which \
+                     looks like a flag; flags must always be given before the first positional \
+                     argument",
+                    flag.to_string_lossy()
+                );
+            }
         }
         let Some(file) = self.io.file.clone() else {
             return Err(Error::new(

@@ -87,7 +87,66 @@ impl Cli {
                 command: Some(command),
             });
         }
-        Cli::try_parse_from(args)
+        Cli::try_parse_from(legacy_flags_before_the_file(args))
+    }
+}
+
+/// sops' top-level (legacy) form reads flags only up to the first file name: every word after
+/// it is an ignored positional argument, flag-like or not (`secret -d f.yaml -i` prints the
+/// plaintext and leaves the file alone, as sops does, rather than decrypting it in place).
+/// So the words after the file are put after `--`, where clap takes them all as positional
+/// ([`legacy::LegacyArgs::more`], ignored with sops' warnings).
+fn legacy_flags_before_the_file(args: Vec<OsString>) -> Vec<OsString> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let takes_value = |word: &str| {
+        command.get_arguments().any(|arg| {
+            let named = match word.strip_prefix("--") {
+                Some(long) => arg.get_long() == Some(long),
+                // A short cluster (`-di`): its last letter decides.
+                None => word[1..]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| arg.get_short() == Some(c)),
+            };
+            named && arg.get_action().takes_values() && !arg.is_require_equals_set()
+        })
+    };
+    let mut words = args.iter().enumerate().skip(1);
+    let mut file = None;
+    while let Some((i, word)) = words.next() {
+        let Some(word) = word.to_str() else {
+            file = Some(i);
+            break;
+        };
+        if word == "--" {
+            file = Some(i + 1);
+            break;
+        }
+        if word.len() > 1 && word.starts_with('-') {
+            if !word.contains('=') && takes_value(word) {
+                words.next();
+            }
+            continue;
+        }
+        file = Some(i);
+        break;
+    }
+    // A subcommand after global flags (`secret --config c.yaml decrypt f.yaml -i`) reads its
+    // own flags anywhere.
+    let subcommand = |i: usize| {
+        args[i]
+            .to_str()
+            .is_some_and(<Command as Subcommand>::has_subcommand)
+    };
+    match file {
+        Some(i) if i + 1 < args.len() && !subcommand(i) && args[..=i].iter().all(|w| w != "--") => {
+            let mut cut = args;
+            let rest = cut.split_off(i + 1);
+            cut.push("--".into());
+            cut.extend(rest);
+            cut
+        }
+        _ => args,
     }
 }
 
