@@ -224,6 +224,23 @@ fn exec_env_gives_the_environment_sops_gives() {
     }
 }
 
+/// Timestamps reach the command as sops gives them: RFC 3339 in whole seconds.
+#[test]
+fn exec_env_gives_timestamps_as_sops_gives_them() {
+    let t = Exec::new();
+    let file = t.sb.sops_file(
+        "t.yaml",
+        "a: 2001-12-14t21:59:43.10-05:00\nd: 2001-12-15T02:59:43.123456789Z\ne: 2002-12-14\n",
+    );
+    let mine = child_environment(t.secret(), &["--pristine"], &file);
+    let theirs = child_environment(t.with_env(t.sb.sops()), &["--pristine"], &file);
+    assert_eq!(mine, theirs);
+    assert!(
+        mine.contains(&"d=2001-12-15T02:59:43Z".to_string()),
+        "{mine:?}"
+    );
+}
+
 /// `cmd` without the inherited variables that alone would send a command line to the shell
 /// (names the shell drops or sets itself), whatever environment the tests run in.
 fn plain_names(mut cmd: assert_cmd::Command) -> assert_cmd::Command {

@@ -141,7 +141,9 @@ fn decrypt_all(ctx: &Context, paths: &[PathBuf], mask: bool) -> Result<(Map, Opt
 /// point or exponent). `null` becomes the empty string (sops would print Go's `<nil>`).
 fn scalar_bytes(s: &Scalar) -> Vec<u8> {
     match s {
-        Scalar::Str(s) | Scalar::Time(s) => s.clone().into_bytes(),
+        Scalar::Str(s) => s.clone().into_bytes(),
+        // RFC 3339 in whole seconds, as sops writes a timestamp into a flat file.
+        Scalar::Time(_) => crate::format::flatten::scalar_text(s).into_bytes(),
         Scalar::Bytes(b) => b.to_vec(),
         Scalar::Int(i) => i.to_string().into_bytes(),
         Scalar::Float(f) => flat_float(*f).into_bytes(),
@@ -173,7 +175,7 @@ fn flat_name(path: &[String]) -> String {
 /// it is text or bytes.
 fn var_value(s: Scalar) -> VarValue {
     match s {
-        Scalar::Str(s) | Scalar::Time(s) => VarValue::Text(s),
+        Scalar::Str(s) => VarValue::Text(s),
         Scalar::Bytes(b) => VarValue::Bytes(b),
         other => VarValue::Bytes(Bytes::from(scalar_bytes(&other))),
     }
