@@ -1132,3 +1132,26 @@ fn legacy_flags_after_the_file_are_ignored_as_in_sops() {
         assert_eq!(out.status.code(), Some(200), "FILE -d edits");
     }
 }
+
+/// `groups add` and `groups delete` exit 1 where the data key cannot be opened, as sops does
+/// (`decrypt` exits 128 there).
+#[test]
+fn groups_exit_1_without_the_data_key() {
+    let sandbox = Sandbox::new();
+    sandbox.sops_file("f.yaml", "a: 1\n");
+    let r2 = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
+    for args in [
+        &["groups", "add", "--file", "f.yaml", "--age", r2][..],
+        &["groups", "delete", "--file", "f.yaml", "0"],
+        &["decrypt", "f.yaml"],
+    ] {
+        let [sops, ours] = [sandbox.sops(), sandbox.secret()].map(|mut cmd| {
+            let out = cmd
+                .env("SOPS_AGE_KEY_FILE", key("age2.txt"))
+                .args(args)
+                .output();
+            out.unwrap().status.code()
+        });
+        assert_eq!(ours, sops, "{args:?}");
+    }
+}

@@ -133,7 +133,11 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
     };
     let mut file = keyfile::load(ctx, &common.file, None)?;
     let label = file.label.clone();
-    let data_key = keyfile::recover(ctx, &file.metadata, &label)?;
+    // sops' `groups` exits 1 where the data key cannot be opened (decrypt exits 128).
+    let data_key = keyfile::recover(ctx, &file.metadata, &label).map_err(|e| match e.code {
+        Code::CouldNotRetrieveKey => Error::new(Code::Generic, e.message),
+        _ => e,
+    })?;
     let groups = &mut file.metadata.key_groups;
     match change {
         Change::Add(group) => groups.push(group),
