@@ -1155,3 +1155,29 @@ fn groups_exit_1_without_the_data_key() {
         assert_eq!(ours, sops, "{args:?}");
     }
 }
+
+/// A missing file exits as in sops, which differs by command: 100 for `decrypt`, `encrypt`
+/// and the top-level forms, 2 (a read error) for the commands that open the file
+/// themselves, 1 for `updatekeys`, 49 for key changes.
+#[test]
+fn a_missing_file_exits_as_each_sops_command_does() {
+    let sandbox = Sandbox::new();
+    let r2 = "age18ept7lq70vg3zau47jq3qegm54ul6phpq2qf5u4ug6v7aj45kqzqfhqvyc";
+    for args in [
+        &["decrypt", "no.yaml"][..],
+        &["encrypt", "--age", AGE1, "no.yaml"],
+        &["-d", "no.yaml"],
+        &["-r", "no.yaml"],
+        &["exec-env", "no.yaml", "true"],
+        &["exec-file", "no.yaml", "true"],
+        &["rotate", "no.yaml"],
+        &["rotate", "--add-age", r2, "no.yaml"],
+        &["set", "no.yaml", "[\"a\"]", "1"],
+        &["unset", "no.yaml", "[\"a\"]"],
+        &["groups", "add", "--file", "no.yaml", "--age", r2],
+        &["updatekeys", "-y", "no.yaml"],
+    ] {
+        let [(sops, _), (ours, err)] = codes_of(&sandbox, args);
+        assert_eq!(ours, sops, "{args:?}: {err}");
+    }
+}

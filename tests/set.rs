@@ -217,12 +217,12 @@ fn unset_removes_and_reports_missing_keys() {
 }
 
 #[test]
-fn set_on_a_missing_file_is_exit_100() {
+fn set_on_a_missing_file_is_exit_2_as_in_sops() {
     let sb = Sandbox::new();
     secret(&sb)
         .args(["set", "missing.json", r#"["a"]"#, "1"])
         .assert()
-        .code(100);
+        .code(2);
 }
 
 /// A file big enough to be decrypted on all cores (over 8,192 values): the other values keep

@@ -111,7 +111,8 @@ fn decrypt_with_values(
     io: &IoArgs,
     mask: bool,
 ) -> Result<(Opened, Files, Option<SecretValues>)> {
-    let files = Files::resolve(io, false)?;
+    let mut files = Files::resolve(io, false)?;
+    files.missing = Code::CouldNotReadInputFile;
     let loaded = files.load_encrypted(ctx)?;
     let encrypted = mask.then(|| loaded.docs.clone());
     let opened = files.open_loaded(ctx, loaded, false, Purpose::Read)?;

@@ -131,7 +131,7 @@ pub fn run(ctx: &Context, args: GroupsArgs) -> Result<()> {
         true => EditLock::acquire_if_exists(&common.file)?,
         false => None,
     };
-    let mut file = keyfile::load(ctx, &common.file, None)?;
+    let mut file = keyfile::load(ctx, &common.file, None, Code::CouldNotReadInputFile)?;
     let label = file.label.clone();
     // sops' `groups` exits 1 where the data key cannot be opened (decrypt exits 128).
     let data_key = keyfile::recover(ctx, &file.metadata, &label).map_err(|e| match e.code {

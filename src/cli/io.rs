@@ -157,6 +157,10 @@ pub struct Files {
     pub name: PathBuf,
     pub input_format: Format,
     pub output_format: Format,
+    /// The exit code of a file that does not exist: sops' commands differ (100 for
+    /// `decrypt` and `encrypt`, a read error, 2, for the commands that open the file
+    /// themselves, 1 for `updatekeys`).
+    pub missing: Code,
 }
 
 impl Files {
@@ -193,6 +197,7 @@ impl Files {
             name,
             input_format: pick(&args.input_type).unwrap_or(by_name),
             output_format: pick(&args.output_type).unwrap_or(by_name),
+            missing: Code::NoFileSpecified,
         })
     }
 
@@ -218,7 +223,7 @@ impl Files {
         };
         if !path.exists() {
             return Err(Error::new(
-                Code::NoFileSpecified,
+                self.missing,
                 format!("cannot operate on non-existent file {}", path.display()),
             ));
         }

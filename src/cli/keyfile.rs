@@ -27,13 +27,19 @@ pub struct EncryptedFile {
 }
 
 /// Reads and parses an encrypted file (exit 100 when it does not exist, 1 without metadata).
-pub fn load(ctx: &Context, path: &Path, input_type: Option<&str>) -> Result<EncryptedFile> {
+pub fn load(
+    ctx: &Context,
+    path: &Path,
+    input_type: Option<&str>,
+    missing: Code,
+) -> Result<EncryptedFile> {
     let io = IoArgs {
         file: Some(path.to_path_buf()),
         input_type: input_type.map(str::to_string),
         ..IoArgs::default()
     };
-    let files = Files::resolve(&io, false)?;
+    let mut files = Files::resolve(&io, false)?;
+    files.missing = missing;
     let label = files.label();
     let loaded = files.load_encrypted(ctx)?;
     let metadata = sopsfile::metadata_of(&loaded).map_err(|e| e.context(&label))?;

@@ -145,6 +145,14 @@ impl LegacyArgs {
             }));
         }
         if self.rotate {
+            // sops' top-level rotate checks the file first, as decrypt does (exit 100; the
+            // `rotate` subcommand reads it, exit 2).
+            if !file.exists() && !changes.changes_keys() {
+                return Err(Error::new(
+                    Code::NoFileSpecified,
+                    format!("cannot operate on non-existent file {}", file.display()),
+                ));
+            }
             return Ok(Command::Rotate(RotateArgs {
                 io,
                 changes,

@@ -97,7 +97,7 @@ impl KeyChangeArgs {
         v.as_deref().map(split_list).unwrap_or_default()
     }
 
-    fn changes_keys(&self) -> bool {
+    pub(super) fn changes_keys(&self) -> bool {
         [
             &self.add_age,
             &self.rm_age,
@@ -191,7 +191,8 @@ pub fn run(ctx: &Context, args: RotateArgs) -> Result<()> {
             .many
             .each_in_place(ctx, &args.io, Want::Encrypted, "rotated", one);
     }
-    let files = Files::resolve(&args.io, false)?;
+    let mut files = Files::resolve(&args.io, false)?;
+    files.missing = Code::CouldNotReadInputFile;
     let Some(path) = files.input.clone() else {
         return Err(Error::new(
             Code::NoFileSpecified,

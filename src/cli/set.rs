@@ -187,7 +187,8 @@ fn open(ctx: &Context, file: &Path, change: &ChangeArgs) -> Result<(Opened, File
         output_type: change.output_type.clone(),
         ..IoArgs::default()
     };
-    let files = Files::resolve(&io, false)?;
+    let mut files = Files::resolve(&io, false)?;
+    files.missing = Code::CouldNotReadInputFile;
     if !file.exists() {
         // Checked before locking, which would otherwise lock the directory instead.
         files.read()?;

@@ -163,7 +163,7 @@ fn update_file(ctx: &Context, args: &UpdateKeysArgs, path: &Path, mode: Mode) ->
         ));
     }
     let _lock = EditLock::acquire_if_exists(path)?;
-    let mut file = keyfile::load(ctx, path, args.input_type.as_deref())?;
+    let mut file = keyfile::load(ctx, path, args.input_type.as_deref(), Code::Generic)?;
     let label = file.label.clone();
     let config = ctx.config()?.ok_or_else(|| {
         Error::new(
