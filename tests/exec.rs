@@ -409,6 +409,18 @@ fn exec_file_fifo_and_regular_file_both_deliver_the_content() {
     want.extend_from_slice(&expected);
     want.extend_from_slice(b"600\n");
     assert_same(&twice, &want, "exec-file --no-fifo");
+    // An empty --filename is the default name, as in sops.
+    let named = stdout_of(
+        t.secret()
+            .args(["exec-file", "--no-fifo", "--filename", ""])
+            .arg(&file)
+            .arg("basename {}"),
+    );
+    assert!(
+        named.starts_with(b"tmp-file"),
+        "{}",
+        String::from_utf8_lossy(&named)
+    );
     t.assert_nothing_left();
 }
 

@@ -433,8 +433,10 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
             .map_err(|e| e.context(files.label()))?,
     );
     drop(opened);
-    if let Some(name) = &args.filename {
-        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+    // An empty --filename is the default name, as in sops.
+    let filename = args.filename.clone().filter(|name| !name.is_empty());
+    if let Some(name) = &filename {
+        if name.contains('/') || name == "." || name == ".." {
             return Err(Error::new(
                 Code::Generic,
                 format!("--filename {name:?} must be a plain file name"),
@@ -446,15 +448,13 @@ pub fn run_file(ctx: &Context, args: ExecFileArgs) -> Result<i32> {
     let _signals = SignalGuard::install();
     let dir = PrivateDir::new()?;
     let path = if args.no_fifo {
-        let name = args.filename.clone().unwrap_or_else(|| {
+        let name = filename.clone().unwrap_or_else(|| {
             let suffix: u32 = rand::random::<u32>() % 1_000_000_000;
             format!("tmp-file{suffix}")
         });
         dir.write_file(name.as_ref(), &plain)?
     } else {
-        let path = dir
-            .path()
-            .join(args.filename.as_deref().unwrap_or("tmp-file"));
+        let path = dir.path().join(filename.as_deref().unwrap_or("tmp-file"));
         make_fifo(&path)?;
         path
     };
