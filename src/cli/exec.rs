@@ -11,7 +11,6 @@ use super::proc::{self, PrivateDir, RunAs, SignalGuard};
 use super::IoArgs;
 use crate::error::{Code, Error, Result};
 use crate::mask::encrypted_leaves;
-use crate::numfmt::flat_float;
 use crate::sopsfile::Opened;
 use crate::tree::{Bytes, Item, Map, Node, Scalar, Text};
 use clap::Args;
@@ -142,14 +141,10 @@ fn decrypt_all(ctx: &Context, paths: &[PathBuf], mask: bool) -> Result<(Map, Opt
 /// point or exponent). `null` becomes the empty string (sops would print Go's `<nil>`).
 fn scalar_bytes(s: &Scalar) -> Vec<u8> {
     match s {
-        Scalar::Str(s) => s.clone().into_bytes(),
-        // RFC 3339 in whole seconds, as sops writes a timestamp into a flat file.
-        Scalar::Time(_) => crate::format::flatten::scalar_text(s).into_bytes(),
         Scalar::Bytes(b) => b.to_vec(),
-        Scalar::Int(i) => i.to_string().into_bytes(),
-        Scalar::Float(f) => flat_float(*f).into_bytes(),
-        Scalar::Bool(b) => b.to_string().into_bytes(),
         Scalar::Null => Vec::new(),
+        // The flat files' text (timestamps RFC 3339 in whole seconds).
+        other => crate::format::flatten::scalar_text(other).into_bytes(),
     }
 }
 

@@ -87,7 +87,11 @@ impl Cli {
                 command: Some(command),
             });
         }
-        Cli::try_parse_from(legacy_flags_before_the_file(args))
+        // One definition of the full command line, for finding the file and for reading.
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let args = legacy_flags_before_the_file(&command, args);
+        let mut matches = command.try_get_matches_from_mut(args)?;
+        <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
     }
 }
 
@@ -96,8 +100,7 @@ impl Cli {
 /// plaintext and leaves the file alone, as sops does, rather than decrypting it in place).
 /// So the words after the file are put after `--`, where clap takes them all as positional
 /// ([`legacy::LegacyArgs::more`], ignored with sops' warnings).
-fn legacy_flags_before_the_file(args: Vec<OsString>) -> Vec<OsString> {
-    let command = <Cli as clap::CommandFactory>::command();
+fn legacy_flags_before_the_file(command: &clap::Command, args: Vec<OsString>) -> Vec<OsString> {
     let takes_value = |word: &str| {
         command.get_arguments().any(|arg| {
             let named = match word.strip_prefix("--") {
